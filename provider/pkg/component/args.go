@@ -1,0 +1,279 @@
+package component
+
+import (
+	"github.com/pulumi/pulumi-go-provider/infer"
+)
+
+// Args are the inputs of SeldonAutoscaledModel. They are plain values, not Outputs: every guard
+// runs on them during preview, before anything is created, so they must be known then.
+type Args struct {
+	Model       ModelSpec       `pulumi:"model"`
+	Server      *ServerSpec     `pulumi:"server,optional"`
+	Autoscaling AutoscalingSpec `pulumi:"autoscaling"`
+	Adapter     *AdapterSpec    `pulumi:"adapter,optional"`
+}
+
+func (a *Args) Annotate(an infer.Annotator) {
+	an.Describe(&a.Model, "The Seldon Model to deploy and autoscale.")
+	an.Describe(&a.Server, "The Seldon Server the Model runs on (single-model serving: one Model per Server replica). "+
+		"Default: the existing Server `mlserver` in the Model's namespace.")
+	an.Describe(&a.Autoscaling, "The policy both HPAs (Model and Server) share. Give either targetRpsPerReplica and "+
+		"maxReplicas, or a sizing block to derive them from.")
+	an.Describe(&a.Adapter, "How prometheus-adapter is provided and configured. Default: installed with Helm as "+
+		"release `hpa-metrics` in namespace `seldon-monitoring`.")
+}
+
+// ModelSpec describes the Seldon Model.
+type ModelSpec struct {
+	Name         string            `pulumi:"name"`
+	Namespace    *string           `pulumi:"namespace,optional"`
+	StorageURI   string            `pulumi:"storageUri"`
+	Requirements []string          `pulumi:"requirements,optional"`
+	Memory       *string           `pulumi:"memory,optional"`
+	Labels       map[string]string `pulumi:"labels,optional"`
+	Annotations  map[string]string `pulumi:"annotations,optional"`
+	ExtraSpec    map[string]any    `pulumi:"extraSpec,optional"`
+}
+
+func (m *ModelSpec) Annotate(an infer.Annotator) {
+	an.SetToken("index", "ModelSpec")
+	an.Describe(&m.Name, "Name of the Model CR (a DNS-1123 label: lower case letters, digits and '-', at most 63 characters). "+
+		"The HPAs are named `<name>-model-hpa` and `<name>-server-hpa`.")
+	an.Describe(&m.Namespace, "Namespace of the Model, its Server and both HPAs. It must already exist. Default: `seldon-mesh`.")
+	an.Describe(&m.StorageURI, "Where Seldon loads the model artifact from, e.g. `gs://seldon-models/testing/iris1`. Required.")
+	an.Describe(&m.Requirements, "Capabilities the Server must advertise to load this Model, e.g. `[\"sklearn\"]`.")
+	an.Describe(&m.Memory, "Memory the Model needs, as a Kubernetes quantity such as `3M` or `1Gi`.")
+	an.Describe(&m.Labels, "Extra labels on the Model CR.")
+	an.Describe(&m.Annotations, "Extra annotations on the Model CR.")
+	an.Describe(&m.ExtraSpec, "Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, "+
+		"`artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, "+
+		"`server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. "+
+		"minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA.")
+}
+
+// ServerSpec selects or creates the Server.
+type ServerSpec struct {
+	Name         *string           `pulumi:"name,optional"`
+	Dedicated    *bool             `pulumi:"dedicated,optional"`
+	ServerConfig *string           `pulumi:"serverConfig,optional"`
+	Labels       map[string]string `pulumi:"labels,optional"`
+	Annotations  map[string]string `pulumi:"annotations,optional"`
+}
+
+func (s *ServerSpec) Annotate(an infer.Annotator) {
+	an.SetToken("index", "ServerSpec")
+	an.Describe(&s.Name, "Name of the Server the Model is scheduled on and the Server HPA scales. "+
+		"Default: `mlserver` for an existing Server, `<model name>-server` for a dedicated one.")
+	an.Describe(&s.Dedicated, "Create a Server CR for this Model alone (true), or use an existing Server by name "+
+		"(false, the default). An existing Server must not host other Models: HPA scaling is only correct 1:1.")
+	an.Describe(&s.ServerConfig, "The ServerConfig a dedicated Server is built from, e.g. `mlserver` or `triton`. "+
+		"Required when dedicated is true; refused otherwise.")
+	an.Describe(&s.Labels, "Extra labels on a dedicated Server CR.")
+	an.Describe(&s.Annotations, "Extra annotations on a dedicated Server CR.")
+}
+
+// AutoscalingSpec is the one definition both HPAs are built from.
+type AutoscalingSpec struct {
+	MinReplicas         *int              `pulumi:"minReplicas,optional"`
+	MaxReplicas         *int              `pulumi:"maxReplicas,optional"`
+	TargetRpsPerReplica *float64          `pulumi:"targetRpsPerReplica,optional"`
+	TargetType          *string           `pulumi:"targetType,optional"`
+	MetricName          *string           `pulumi:"metricName,optional"`
+	MetricSelector      map[string]string `pulumi:"metricSelector,optional"`
+	Sizing              *SizingSpec       `pulumi:"sizing,optional"`
+	ServerReadySeconds  *int              `pulumi:"serverReadySeconds,optional"`
+	ScaleUpHeadroomPods *int              `pulumi:"scaleUpHeadroomPods,optional"`
+	AllowPercentScaleUp *bool             `pulumi:"allowPercentScaleUp,optional"`
+	ScaleUp             *ScalingRules     `pulumi:"scaleUp,optional"`
+	ScaleDown           *ScalingRules     `pulumi:"scaleDown,optional"`
+}
+
+func (a *AutoscalingSpec) Annotate(an infer.Annotator) {
+	an.SetToken("index", "AutoscalingSpec")
+	an.Describe(&a.MinReplicas, "Fewest replicas of the Model and of its Server (at least 1). Also the Model's initial "+
+		"`spec.replicas`. Default: 1.")
+	an.Describe(&a.MaxReplicas, "Most replicas of the Model and of its Server; at least minReplicas. The cluster must be "+
+		"able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.")
+	an.Describe(&a.TargetRpsPerReplica, "Inference requests per second each replica should carry: the HPA's "+
+		"`target.averageValue`. Keep it below the RPS at which one replica breaches its latency SLA. "+
+		"Default: derived as sizing.saturationRps × (1 − sizing.safetyMargin).")
+	an.Describe(&a.TargetType, "HPA target type. Only `AverageValue` is accepted: it is the only type that keeps the "+
+		"Model and the Server at the same replica count. Default: AverageValue.")
+	an.Describe(&a.MetricName, "Custom metric the HPAs read. It must be the name the adapter rule exposes for "+
+		"`seldon_model_infer_total`. Default: `infer_rps`.")
+	an.Describe(&a.MetricSelector, "Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to "+
+		"scale on REST traffic only. Keys must be valid label names.")
+	an.Describe(&a.Sizing, "Load figures to size the target and maxReplicas from, as the Seldon guide does.")
+	an.Describe(&a.ServerReadySeconds, "Seconds a new Server replica takes to start and load the Model. Scale-up "+
+		"periods shorter than this are refused. Default: 90 (the guide's example); measure yours.")
+	an.Describe(&a.ScaleUpHeadroomPods, "How many new Server pods the cluster can start at once. Scale-up policies "+
+		"adding more pods per period are refused. Default: 5 (the guide's example).")
+	an.Describe(&a.AllowPercentScaleUp, "Accept Percent scale-up policies. They multiply the replica count each period "+
+		"and the Seldon guide advises against them; refused unless this is true. Default: false.")
+	an.Describe(&a.ScaleUp, "HPA scale-up rules. Default: derived — window 60 s, Pods scaleUpHeadroomPods per "+
+		"serverReadySeconds.")
+	an.Describe(&a.ScaleDown, "HPA scale-down rules. Default: Kubernetes' own — window 300 s, Percent 100 per 15 s.")
+}
+
+// SizingSpec holds the figures the Seldon guide sizes a policy from.
+type SizingSpec struct {
+	PeakRps       *float64 `pulumi:"peakRps,optional"`
+	SaturationRps *float64 `pulumi:"saturationRps,optional"`
+	SafetyMargin  *float64 `pulumi:"safetyMargin,optional"`
+}
+
+func (s *SizingSpec) Annotate(an infer.Annotator) {
+	an.SetToken("index", "SizingSpec")
+	an.Describe(&s.PeakRps, "Expected peak inference RPS for this Model, with margin. maxReplicas × target must "+
+		"cover it; maxReplicas is derived from it when not set.")
+	an.Describe(&s.SaturationRps, "RPS at which one replica breaches its latency SLA (from a ramping load test of "+
+		"one replica). The target is derived from it when not set, and must stay below it.")
+	an.Describe(&s.SafetyMargin, "Fraction of saturation kept free for load that arrives while new replicas "+
+		"start, in [0, 1). Default: 0.2.")
+}
+
+// ScalingRules mirrors autoscaling/v2 HPAScalingRules.
+type ScalingRules struct {
+	StabilizationWindowSeconds *int            `pulumi:"stabilizationWindowSeconds,optional"`
+	SelectPolicy               *string         `pulumi:"selectPolicy,optional"`
+	Policies                   []ScalingPolicy `pulumi:"policies,optional"`
+}
+
+func (s *ScalingRules) Annotate(an infer.Annotator) {
+	an.SetToken("index", "ScalingRules")
+	an.Describe(&s.StabilizationWindowSeconds, "Seconds of past recommendations the HPA considers (0 to 3600): "+
+		"the smallest one is applied when scaling up, the largest when scaling down.")
+	an.Describe(&s.SelectPolicy, "Which policy wins when several apply: `Max`, `Min` or `Disabled` (not allowed for "+
+		"scale-up). Default: Max.")
+	an.Describe(&s.Policies, "Rate limits. For scale-up: Pods policies with periodSeconds ≥ serverReadySeconds and "+
+		"value ≤ scaleUpHeadroomPods. When empty, derived.")
+}
+
+// ScalingPolicy mirrors autoscaling/v2 HPAScalingPolicy.
+type ScalingPolicy struct {
+	Type          string `pulumi:"type"`
+	Value         int    `pulumi:"value"`
+	PeriodSeconds int    `pulumi:"periodSeconds"`
+}
+
+func (s *ScalingPolicy) Annotate(an infer.Annotator) {
+	an.SetToken("index", "ScalingPolicy")
+	an.Describe(&s.Type, "`Pods` (add or remove at most value pods per period) or `Percent` (at most value % of "+
+		"the current replicas per period).")
+	an.Describe(&s.Value, "Pods or percent allowed per period; at least 1.")
+	an.Describe(&s.PeriodSeconds, "Length of the period in seconds, 1 to 1800.")
+}
+
+// AdapterSpec says how prometheus-adapter is provided and what it is told.
+type AdapterSpec struct {
+	Mode                     *string         `pulumi:"mode,optional"`
+	ReleaseName              *string         `pulumi:"releaseName,optional"`
+	Namespace                *string         `pulumi:"namespace,optional"`
+	CreateNamespace          *bool           `pulumi:"createNamespace,optional"`
+	Chart                    *ChartSpec      `pulumi:"chart,optional"`
+	Values                   map[string]any  `pulumi:"values,optional"`
+	SkipAwait                *bool           `pulumi:"skipAwait,optional"`
+	Prometheus               *PrometheusSpec `pulumi:"prometheus,optional"`
+	MetricsRelistInterval    *string         `pulumi:"metricsRelistInterval,optional"`
+	PrometheusScrapeInterval *string         `pulumi:"prometheusScrapeInterval,optional"`
+	RateWindow               *string         `pulumi:"rateWindow,optional"`
+	Rule                     *RuleSpec       `pulumi:"rule,optional"`
+	ConfigMapName            *string         `pulumi:"configMapName,optional"`
+	DeploymentName           *string         `pulumi:"deploymentName,optional"`
+}
+
+func (a *AdapterSpec) Annotate(an infer.Annotator) {
+	an.SetToken("index", "AdapterSpec")
+	an.Describe(&a.Mode, "`install`: install prometheus-adapter with Helm and put the Seldon rule in its values "+
+		"(Helm owns the ConfigMap and restarts the pods when it changes). `adopt`: an adapter someone else installed; "+
+		"its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. "+
+		"`none`: another resource (e.g. another SeldonAutoscaledModel) already provides the adapter. Default: install.")
+	an.Describe(&a.ReleaseName, "Helm release name; the adapter's ConfigMap and Deployment are named after it "+
+		"(`<release>-prometheus-adapter`). Default: `hpa-metrics`.")
+	an.Describe(&a.Namespace, "Namespace of the adapter, usually Prometheus' own. Default: `seldon-monitoring`.")
+	an.Describe(&a.CreateNamespace, "Create the adapter namespace if it does not exist (install mode). Default: false.")
+	an.Describe(&a.Chart, "Which prometheus-adapter chart to install. Default: prometheus-community "+
+		"`prometheus-adapter` 5.3.0.")
+	an.Describe(&a.Values, "Extra Helm values (e.g. `image`, `resources`, `replicas`). The keys this component "+
+		"manages (`rules`, `prometheus`, `metricsRelistInterval`) are refused here: use their own inputs.")
+	an.Describe(&a.SkipAwait, "Do not wait for the adapter Deployment to become ready. Only for clusters where it "+
+		"cannot run (test beds). Default: false.")
+	an.Describe(&a.Prometheus, "Where the adapter finds Prometheus. Default: `http://seldon-monitoring-prometheus` "+
+		"port 9090 (the guide's in-namespace service).")
+	an.Describe(&a.MetricsRelistInterval, "How often the adapter re-discovers series (`--metrics-relist-interval`), "+
+		"as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.")
+	an.Describe(&a.PrometheusScrapeInterval, "The scrape interval your Prometheus uses for Seldon's metrics. Not "+
+		"applied anywhere; the guards check the relist interval and rate window against it. Default: `1m` "+
+		"(Prometheus' default).")
+	an.Describe(&a.RateWindow, "The rate() window of the RPS query, e.g. `1m`. At least twice the scrape interval. "+
+		"Longer windows smooth spikes but react later. Default: `1m`.")
+	an.Describe(&a.Rule, "Customisations of the Seldon discovery rule. Default: the guide's rule.")
+	an.Describe(&a.ConfigMapName, "Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`.")
+	an.Describe(&a.DeploymentName, "Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.")
+}
+
+// ChartSpec picks the prometheus-adapter chart.
+type ChartSpec struct {
+	Repo    *string `pulumi:"repo,optional"`
+	Name    *string `pulumi:"name,optional"`
+	Version *string `pulumi:"version,optional"`
+	Path    *string `pulumi:"path,optional"`
+}
+
+func (c *ChartSpec) Annotate(an infer.Annotator) {
+	an.SetToken("index", "ChartSpec")
+	an.Describe(&c.Repo, "Chart repository URL. Default: `https://prometheus-community.github.io/helm-charts`.")
+	an.Describe(&c.Name, "Chart name in the repository. Default: `prometheus-adapter`.")
+	an.Describe(&c.Version, "Chart version. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.")
+	an.Describe(&c.Path, "A local chart directory or archive instead of a repository (air-gapped clusters, tests). "+
+		"Refused together with repo, name or version.")
+}
+
+// PrometheusSpec locates Prometheus.
+type PrometheusSpec struct {
+	URL  *string `pulumi:"url,optional"`
+	Port *int    `pulumi:"port,optional"`
+	Path *string `pulumi:"path,optional"`
+}
+
+func (p *PrometheusSpec) Annotate(an infer.Annotator) {
+	an.SetToken("index", "PrometheusSpec")
+	an.Describe(&p.URL, "Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same "+
+		"namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.")
+	an.Describe(&p.Port, "Prometheus port. Default: 9090.")
+	an.Describe(&p.Path, "Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.")
+}
+
+// RuleSpec customises the Seldon discovery rule.
+type RuleSpec struct {
+	SeriesQuery   *string        `pulumi:"seriesQuery,optional"`
+	SeriesFilters []SeriesFilter `pulumi:"seriesFilters,optional"`
+	NameMatches   *string        `pulumi:"nameMatches,optional"`
+	NameAs        *string        `pulumi:"nameAs,optional"`
+	MetricsQuery  *string        `pulumi:"metricsQuery,optional"`
+}
+
+func (r *RuleSpec) Annotate(an infer.Annotator) {
+	an.SetToken("index", "RuleSpec")
+	an.Describe(&r.SeriesQuery, "Which Prometheus series the rule discovers. Default: "+
+		"`{__name__=\"seldon_model_infer_total\",namespace!=\"\"}`.")
+	an.Describe(&r.SeriesFilters, "Filters on discovered series names, e.g. `[{isNot: \"^seldon_.*_seconds_total\"}]`.")
+	an.Describe(&r.NameMatches, "Regular expression on the series name, e.g. `^seldon_model_(.*)_total`. "+
+		"Default: `seldon_model_infer_total`.")
+	an.Describe(&r.NameAs, "Custom metric name, may use capture groups such as `${1}_rps`. It must turn "+
+		"`seldon_model_infer_total` into autoscaling.metricName. Default: `infer_rps`.")
+	an.Describe(&r.MetricsQuery, "A replacement PromQL template; must keep `<<.Series>>`, `<<.LabelMatchers>>` and "+
+		"`<<.GroupBy>>`. Default: the guide's `sum by (<<.GroupBy>>) (rate(<<.Series>>{<<.LabelMatchers>>}[window]))`.")
+}
+
+// SeriesFilter keeps or drops discovered series by name.
+type SeriesFilter struct {
+	Is    *string `pulumi:"is,optional"`
+	IsNot *string `pulumi:"isNot,optional"`
+}
+
+func (s *SeriesFilter) Annotate(an infer.Annotator) {
+	an.SetToken("index", "SeriesFilter")
+	an.Describe(&s.Is, "Keep only series whose name matches this regular expression.")
+	an.Describe(&s.IsNot, "Drop series whose name matches this regular expression.")
+}

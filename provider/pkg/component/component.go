@@ -1,0 +1,293 @@
+// Package component is the SeldonAutoscaledModel component resource: its inputs and outputs, and
+// a short Construct that declares the child resources Resolve decided on.
+package component
+
+import (
+	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	apiextensions "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
+	autoscalingv2 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/autoscaling/v2"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumix"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+)
+
+// Token is the component's type token; set explicitly because infer would otherwise derive the
+// module from the Go package path.
+const Token = "seldon-autoscaling:index:SeldonAutoscaledModel"
+
+// SeldonAutoscaledModel is a Seldon Model, its Server and the two HPAs that scale them together on
+// inference RPS, with prometheus-adapter configured to serve that metric.
+type SeldonAutoscaledModel struct {
+	pulumi.ResourceState
+
+	ModelName          pulumi.StringOutput             `pulumi:"modelName"`
+	Namespace          pulumi.StringOutput             `pulumi:"namespace"`
+	ServerName         pulumi.StringOutput             `pulumi:"serverName"`
+	ModelHpaName       pulumi.StringOutput             `pulumi:"modelHpaName"`
+	ServerHpaName      pulumi.StringOutput             `pulumi:"serverHpaName"`
+	Policy             pulumix.Output[EffectivePolicy] `pulumi:"policy"`
+	Derivations        pulumi.StringArrayOutput        `pulumi:"derivations"`
+	PromQL             pulumi.StringOutput             `pulumi:"promql"`
+	CustomMetricsPath  pulumi.StringOutput             `pulumi:"customMetricsPath"`
+	AdapterReleaseName pulumi.StringOutput             `pulumi:"adapterReleaseName"`
+	AdapterNamespace   pulumi.StringOutput             `pulumi:"adapterNamespace"`
+	AdapterConfigMap   pulumi.StringOutput             `pulumi:"adapterConfigMap"`
+	AdapterConfig      pulumi.StringOutput             `pulumi:"adapterConfig"`
+}
+
+func (c *SeldonAutoscaledModel) Annotate(an infer.Annotator) {
+	an.SetToken("index", "SeldonAutoscaledModel")
+	an.Describe(c, "A Seldon Core 2 Model autoscaled on inference requests per second, as in Seldon's "+
+		"\"HPA autoscaling in single-model serving\" guide: prometheus-adapter serving the `infer_rps` custom "+
+		"metric, the Model (and optionally its dedicated Server), and one HPA each for the Model and the Server built "+
+		"from one shared, guarded policy.")
+	an.Describe(&c.ModelName, "Name of the Model CR.")
+	an.Describe(&c.Namespace, "Namespace of the Model, the Server and both HPAs.")
+	an.Describe(&c.ServerName, "Name of the Server the Model runs on and the Server HPA scales.")
+	an.Describe(&c.ModelHpaName, "Name of the HPA scaling the Model.")
+	an.Describe(&c.ServerHpaName, "Name of the HPA scaling the Server.")
+	an.Describe(&c.Policy, "The effective policy both HPAs share, after defaults and derivations.")
+	an.Describe(&c.Derivations, "Each value the component chose because it was not set, with the reason.")
+	an.Describe(&c.PromQL, "The PromQL the adapter runs for this Model: paste it into Prometheus to check the "+
+		"metric before trusting the HPAs.")
+	an.Describe(&c.CustomMetricsPath, "The custom metrics API path of this Model's metric, for `kubectl get --raw`.")
+	an.Describe(&c.AdapterReleaseName, "The prometheus-adapter Helm release name.")
+	an.Describe(&c.AdapterNamespace, "The prometheus-adapter namespace.")
+	an.Describe(&c.AdapterConfigMap, "The ConfigMap holding the adapter's rules.")
+	an.Describe(&c.AdapterConfig, "The adapter's rules (config.yaml) as this component renders them.")
+}
+
+// EffectivePolicy is the policy applied to both HPAs.
+type EffectivePolicy struct {
+	MinReplicas         int               `pulumi:"minReplicas"`
+	MaxReplicas         int               `pulumi:"maxReplicas"`
+	TargetType          string            `pulumi:"targetType"`
+	TargetAverageValue  string            `pulumi:"targetAverageValue"`
+	MetricName          string            `pulumi:"metricName"`
+	MetricSelector      map[string]string `pulumi:"metricSelector,optional"`
+	ServerReadySeconds  int               `pulumi:"serverReadySeconds"`
+	ScaleUpHeadroomPods int               `pulumi:"scaleUpHeadroomPods"`
+	ScaleUp             ScalingRules      `pulumi:"scaleUp"`
+	ScaleDown           ScalingRules      `pulumi:"scaleDown"`
+}
+
+func (e *EffectivePolicy) Annotate(an infer.Annotator) {
+	an.SetToken("index", "EffectivePolicy")
+	an.Describe(&e.MinReplicas, "minReplicas of both HPAs.")
+	an.Describe(&e.MaxReplicas, "maxReplicas of both HPAs.")
+	an.Describe(&e.TargetType, "Always AverageValue.")
+	an.Describe(&e.TargetAverageValue, "The per-replica RPS target, as the Kubernetes quantity the HPAs hold.")
+	an.Describe(&e.MetricName, "The custom metric both HPAs read.")
+	an.Describe(&e.MetricSelector, "Label matches narrowing the metric.")
+	an.Describe(&e.ServerReadySeconds, "Seconds a new Server replica is assumed to need to become ready.")
+	an.Describe(&e.ScaleUpHeadroomPods, "Server pods the cluster is assumed to start at once.")
+	an.Describe(&e.ScaleUp, "Scale-up behavior of both HPAs.")
+	an.Describe(&e.ScaleDown, "Scale-down behavior of both HPAs.")
+}
+
+// NewSeldonAutoscaledModel validates args, then declares the adapter, the Server, the Model and
+// the two HPAs. Nothing is registered when validation fails.
+func NewSeldonAutoscaledModel(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*SeldonAutoscaledModel, error) {
+	d, err := Resolve(args)
+	if err != nil {
+		return nil, err
+	}
+	comp := &SeldonAutoscaledModel{}
+	if err := ctx.RegisterComponentResource(Token, name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+
+	adapter, err := declareAdapter(ctx, name, d.Adapter, parent)
+	if err != nil {
+		return nil, err
+	}
+	var modelDeps []pulumi.Resource
+	if d.Server != nil {
+		server, err := declareSeldonObject(ctx, name+"-server", *d.Server, parent)
+		if err != nil {
+			return nil, err
+		}
+		modelDeps = append(modelDeps, server)
+	}
+	model, err := declareSeldonObject(ctx, name+"-model", d.Model, parent, pulumi.DependsOn(modelDeps))
+	if err != nil {
+		return nil, err
+	}
+	// The HPAs come after everything they read: the scale targets and the metric's adapter.
+	hpaDeps := pulumi.DependsOn(append(append([]pulumi.Resource{model}, modelDeps...), adapter...))
+	if _, err := declareHPA(ctx, name+"-model-hpa", d, d.ModelHPAName, "Model", d.Model.Name, parent, hpaDeps); err != nil {
+		return nil, err
+	}
+	if _, err := declareHPA(ctx, name+"-server-hpa", d, d.ServerHPAName, "Server", d.ServerName, parent, hpaDeps); err != nil {
+		return nil, err
+	}
+
+	comp.ModelName = pulumi.String(d.Model.Name).ToStringOutput()
+	comp.Namespace = pulumi.String(d.Model.Namespace).ToStringOutput()
+	comp.ServerName = pulumi.String(d.ServerName).ToStringOutput()
+	comp.ModelHpaName = pulumi.String(d.ModelHPAName).ToStringOutput()
+	comp.ServerHpaName = pulumi.String(d.ServerHPAName).ToStringOutput()
+	comp.Policy = pulumix.Val(effectivePolicy(d))
+	derivations := make([]string, len(d.Derivations))
+	for i, dv := range d.Derivations {
+		derivations[i] = dv.String()
+	}
+	comp.Derivations = pulumi.ToStringArray(derivations).ToStringArrayOutput()
+	comp.PromQL = pulumi.String(d.PromQL).ToStringOutput()
+	comp.CustomMetricsPath = pulumi.String(d.MetricPath).ToStringOutput()
+	comp.AdapterReleaseName = pulumi.String(d.Adapter.ReleaseName).ToStringOutput()
+	comp.AdapterNamespace = pulumi.String(d.Adapter.Namespace).ToStringOutput()
+	comp.AdapterConfigMap = pulumi.String(d.Adapter.ConfigMapName).ToStringOutput()
+	comp.AdapterConfig = pulumi.String(d.Adapter.ConfigYAML).ToStringOutput()
+	return comp, nil
+}
+
+// declareAdapter returns the resources the HPAs must wait for (none in mode none).
+func declareAdapter(ctx *pulumi.Context, name string, a Adapter, opts ...pulumi.ResourceOption) ([]pulumi.Resource, error) {
+	switch a.Mode {
+	case ModeInstall:
+		args := &helmv3.ReleaseArgs{
+			Name:            pulumi.String(a.ReleaseName),
+			Namespace:       pulumi.String(a.Namespace),
+			CreateNamespace: pulumi.Bool(a.CreateNamespace),
+			Chart:           pulumi.String(a.Chart),
+			Values:          pulumi.ToMap(a.Values),
+			SkipAwait:       pulumi.Bool(a.SkipAwait),
+		}
+		if a.ChartRepo != "" {
+			args.RepositoryOpts = &helmv3.RepositoryOptsArgs{Repo: pulumi.String(a.ChartRepo)}
+			args.Version = pulumi.String(a.ChartVersion)
+		}
+		rel, err := helmv3.NewRelease(ctx, name+"-adapter", args, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return []pulumi.Resource{rel}, nil
+	case ModeAdopt:
+		// The adopted ConfigMap is owned by whoever installed it: force our rules over theirs, as
+		// the guide's `kubectl replace` does.
+		cm, err := corev1.NewConfigMapPatch(ctx, name+"-adapter-config", &corev1.ConfigMapPatchArgs{
+			Metadata: &metav1.ObjectMetaPatchArgs{
+				Name: pulumi.String(a.ConfigMapName), Namespace: pulumi.String(a.Namespace),
+				Annotations: pulumi.StringMap{"pulumi.com/patchForce": pulumi.String("true")},
+			},
+			Data: pulumi.StringMap{"config.yaml": pulumi.String(a.ConfigYAML)},
+		}, opts...)
+		if err != nil {
+			return nil, err
+		}
+		// A pod-template annotation holding the config's hash restarts the adapter exactly when
+		// the rules change, like the chart's checksum/config does in install mode.
+		annotations := pulumi.StringMap{}
+		if a.SkipAwait {
+			annotations["pulumi.com/skipAwait"] = pulumi.String("true")
+		}
+		dep, err := appsv1.NewDeploymentPatch(ctx, name+"-adapter-restart", &appsv1.DeploymentPatchArgs{
+			Metadata: &metav1.ObjectMetaPatchArgs{
+				Name: pulumi.String(a.DeploymentName), Namespace: pulumi.String(a.Namespace), Annotations: annotations,
+			},
+			Spec: &appsv1.DeploymentSpecPatchArgs{Template: &corev1.PodTemplateSpecPatchArgs{
+				Metadata: &metav1.ObjectMetaPatchArgs{Annotations: pulumi.StringMap{ConfigHashAnnotation: pulumi.String(a.ConfigHash)}},
+			}},
+		}, append(opts, pulumi.DependsOn([]pulumi.Resource{cm}))...)
+		if err != nil {
+			return nil, err
+		}
+		return []pulumi.Resource{cm, dep}, nil
+	default:
+		return nil, nil
+	}
+}
+
+// declareSeldonObject declares a Model or Server. The HPA owns spec.replicas once it exists, so
+// later updates leave it out of the applied patch instead of resetting or conflicting with it.
+func declareSeldonObject(ctx *pulumi.Context, name string, o Object, opts ...pulumi.ResourceOption) (*apiextensions.CustomResource, error) {
+	return apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String(SeldonAPIVersion),
+		Kind:       pulumi.String(o.Kind),
+		Metadata: &metav1.ObjectMetaArgs{
+			Name: pulumi.String(o.Name), Namespace: pulumi.String(o.Namespace),
+			Labels: pulumi.ToStringMap(o.Labels), Annotations: pulumi.ToStringMap(o.Annotations),
+		},
+		OtherFields: kubernetes.UntypedArgs{"spec": o.Spec},
+	}, append(opts, pulumi.IgnoreChanges([]string{"spec.replicas"}))...)
+}
+
+// declareHPA declares one of the two HPAs. Both come from hpaSpec, so they differ only in the
+// object they scale.
+func declareHPA(ctx *pulumi.Context, name string, d *Desired, hpaName, kind, target string, opts ...pulumi.ResourceOption) (*autoscalingv2.HorizontalPodAutoscaler, error) {
+	return autoscalingv2.NewHorizontalPodAutoscaler(ctx, name, &autoscalingv2.HorizontalPodAutoscalerArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(hpaName), Namespace: pulumi.String(d.Model.Namespace)},
+		Spec:     hpaSpec(d, kind, target),
+	}, opts...)
+}
+
+func hpaSpec(d *Desired, kind, target string) *autoscalingv2.HorizontalPodAutoscalerSpecArgs {
+	p := d.Policy
+	metric := &autoscalingv2.MetricIdentifierArgs{Name: pulumi.String(d.MetricName)}
+	if len(d.Selector) > 0 {
+		metric.Selector = &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(d.Selector)}
+	}
+	return &autoscalingv2.HorizontalPodAutoscalerSpecArgs{
+		ScaleTargetRef: &autoscalingv2.CrossVersionObjectReferenceArgs{
+			ApiVersion: pulumi.String(SeldonAPIVersion), Kind: pulumi.String(kind), Name: pulumi.String(target),
+		},
+		MinReplicas: pulumi.Int(p.MinReplicas),
+		MaxReplicas: pulumi.Int(p.MaxReplicas),
+		Metrics: autoscalingv2.MetricSpecArray{&autoscalingv2.MetricSpecArgs{
+			Type: pulumi.String("Object"),
+			Object: &autoscalingv2.ObjectMetricSourceArgs{
+				// Both HPAs read the Model's metric: the Server's replicas follow the Model's load.
+				DescribedObject: &autoscalingv2.CrossVersionObjectReferenceArgs{
+					ApiVersion: pulumi.String(SeldonAPIVersion), Kind: pulumi.String("Model"), Name: pulumi.String(d.Model.Name),
+				},
+				Metric: metric,
+				Target: &autoscalingv2.MetricTargetArgs{
+					Type: pulumi.String(policy.TargetTypeAverageValue), AverageValue: pulumi.String(p.Target.String()),
+				},
+			},
+		}},
+		Behavior: &autoscalingv2.HorizontalPodAutoscalerBehaviorArgs{
+			ScaleUp: scalingRules(p.ScaleUp), ScaleDown: scalingRules(p.ScaleDown),
+		},
+	}
+}
+
+func scalingRules(r policy.Rules) *autoscalingv2.HPAScalingRulesArgs {
+	policies := autoscalingv2.HPAScalingPolicyArray{}
+	for _, p := range r.Policies {
+		policies = append(policies, &autoscalingv2.HPAScalingPolicyArgs{
+			Type: pulumi.String(p.Type), Value: pulumi.Int(p.Value), PeriodSeconds: pulumi.Int(p.PeriodSeconds),
+		})
+	}
+	return &autoscalingv2.HPAScalingRulesArgs{
+		StabilizationWindowSeconds: pulumi.IntPtrFromPtr(r.StabilizationWindowSeconds),
+		SelectPolicy:               pulumi.String(r.SelectPolicy),
+		Policies:                   policies,
+	}
+}
+
+func effectivePolicy(d *Desired) EffectivePolicy {
+	p := d.Policy
+	rules := func(r policy.Rules) ScalingRules {
+		out := ScalingRules{StabilizationWindowSeconds: r.StabilizationWindowSeconds, SelectPolicy: &r.SelectPolicy}
+		for _, pol := range r.Policies {
+			out.Policies = append(out.Policies, ScalingPolicy{Type: pol.Type, Value: pol.Value, PeriodSeconds: pol.PeriodSeconds})
+		}
+		return out
+	}
+	return EffectivePolicy{
+		MinReplicas: p.MinReplicas, MaxReplicas: p.MaxReplicas,
+		TargetType: policy.TargetTypeAverageValue, TargetAverageValue: p.Target.String(),
+		MetricName: d.MetricName, MetricSelector: d.Selector,
+		ServerReadySeconds: p.ServerReadySeconds, ScaleUpHeadroomPods: p.ScaleUpHeadroomPods,
+		ScaleUp: rules(p.ScaleUp), ScaleDown: rules(p.ScaleDown),
+	}
+}

@@ -1,0 +1,203 @@
+package policy
+
+import (
+	"errors"
+	"math"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// base is a valid input: target and max given, everything else defaulted.
+func base() Input { return Input{TargetRPS: ptr(3.0), MaxReplicas: ptr(3)} }
+
+func TestDefaults(t *testing.T) {
+	p, derived, err := Plan(base())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w60, w300 := 60, 300
+	want := Policy{
+		MinReplicas: 1, MaxReplicas: 3, Target: 3000, ServerReadySeconds: 90, ScaleUpHeadroomPods: 5,
+		ScaleUp:   Rules{StabilizationWindowSeconds: &w60, SelectPolicy: "Max", Policies: []ScalingPolicy{{"Pods", 5, 90}}},
+		ScaleDown: Rules{StabilizationWindowSeconds: &w300, SelectPolicy: "Max", Policies: []ScalingPolicy{{"Percent", 100, 15}}},
+		Timing:    Timing{ScrapeInterval: 30 * time.Second, RelistInterval: time.Minute, RateWindow: time.Minute},
+	}
+	if !reflect.DeepEqual(p, want) {
+		t.Errorf("got %+v\nwant %+v", p, want)
+	}
+	fields := map[string]bool{}
+	for _, d := range derived {
+		fields[d.Field] = true
+	}
+	for _, f := range []string{FieldMinReplicas, FieldScrapeInterval, FieldServerReady, FieldHeadroom, FieldScaleUp, FieldScaleDown} {
+		if !fields[f] {
+			t.Errorf("derivation of %s not reported (got %v)", f, derived)
+		}
+	}
+	if fields[FieldTarget] || fields[FieldMaxReplicas] {
+		t.Errorf("user-set values reported as derived: %v", derived)
+	}
+}
+
+func TestSizing(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		in      Input
+		target  MilliQuantity
+		max     int
+		derived []string
+	}{
+		{"guide formula", Input{Sizing: &Sizing{PeakRPS: ptr(100.0), SaturationRPS: ptr(10.0), SafetyMargin: ptr(0.2)}},
+			8000, 13, []string{FieldTarget, FieldMaxReplicas}},
+		{"default margin", Input{Sizing: &Sizing{PeakRPS: ptr(24.0), SaturationRPS: ptr(5.0)}},
+			4000, 6, []string{FieldSafetyMargin, FieldTarget, FieldMaxReplicas}},
+		{"exact multiple needs no extra replica", Input{Sizing: &Sizing{PeakRPS: ptr(9.0), SaturationRPS: ptr(3.75), SafetyMargin: ptr(0.2)}},
+			3000, 3, []string{FieldTarget, FieldMaxReplicas}},
+		{"fractional target in milli units", Input{Sizing: &Sizing{PeakRPS: ptr(10.0), SaturationRPS: ptr(3.0), SafetyMargin: ptr(0.1)}},
+			2700, 4, []string{FieldTarget, FieldMaxReplicas}},
+		{"user target, max from peak", Input{TargetRPS: ptr(2.5), Sizing: &Sizing{PeakRPS: ptr(11.0)}},
+			2500, 5, []string{FieldMaxReplicas}},
+		{"user max, target from saturation", Input{MaxReplicas: ptr(10), Sizing: &Sizing{PeakRPS: ptr(40.0), SaturationRPS: ptr(5.0)}},
+			4000, 10, []string{FieldTarget}},
+		{"max raised to min", Input{MinReplicas: ptr(3), Sizing: &Sizing{PeakRPS: ptr(1.0), SaturationRPS: ptr(10.0)}},
+			8000, 3, []string{FieldMaxReplicas}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, derived, err := Plan(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Target != tc.target || p.MaxReplicas != tc.max {
+				t.Errorf("target %s max %d, want %s %d", p.Target, p.MaxReplicas, tc.target, tc.max)
+			}
+			got := map[string]bool{}
+			for _, d := range derived {
+				got[d.Field] = true
+			}
+			for _, f := range tc.derived {
+				if !got[f] {
+					t.Errorf("%s not reported as derived: %v", f, derived)
+				}
+			}
+		})
+	}
+}
+
+func TestQuantityString(t *testing.T) {
+	for q, want := range map[MilliQuantity]string{3000: "3", 2500: "2500m", 1: "1m", 120000: "120"} {
+		if got := q.String(); got != want {
+			t.Errorf("%d: got %s want %s", q, got, want)
+		}
+	}
+}
+
+// TestGuards: every refused input names its field. One row per guard.
+func TestGuards(t *testing.T) {
+	type mut func(*Input)
+	rules := func(pols ...ScalingPolicy) *Rules { return &Rules{Policies: pols} }
+	for _, tc := range []struct {
+		name  string
+		mut   mut
+		field string
+	}{
+		{"target type Utilization", func(in *Input) { in.TargetType = "Utilization" }, FieldTargetType},
+		{"target type Value", func(in *Input) { in.TargetType = "Value" }, FieldTargetType},
+		{"min below 1", func(in *Input) { in.MinReplicas = ptr(0) }, FieldMinReplicas},
+		{"min above max", func(in *Input) { in.MinReplicas = ptr(4) }, FieldMaxReplicas},
+		{"zero target", func(in *Input) { in.TargetRPS = ptr(0.0) }, FieldTarget},
+		{"negative target", func(in *Input) { in.TargetRPS = ptr(-1.0) }, FieldTarget},
+		{"NaN target", func(in *Input) { in.TargetRPS = ptr(math.NaN()) }, FieldTarget},
+		{"infinite target", func(in *Input) { in.TargetRPS = ptr(math.Inf(1)) }, FieldTarget},
+		{"target below resolution", func(in *Input) { in.TargetRPS = ptr(0.0001) }, FieldTarget},
+		{"no target, no sizing", func(in *Input) { in.TargetRPS = nil }, FieldTarget},
+		{"no max, no sizing", func(in *Input) { in.MaxReplicas = nil }, FieldMaxReplicas},
+		{"peak beyond max × target", func(in *Input) { in.Sizing = &Sizing{PeakRPS: ptr(10.0)} }, FieldPeakRPS},
+		{"margin 1", func(in *Input) { in.Sizing = &Sizing{SaturationRPS: ptr(10.0), SafetyMargin: ptr(1.0)} }, FieldSafetyMargin},
+		{"margin negative", func(in *Input) { in.Sizing = &Sizing{SaturationRPS: ptr(10.0), SafetyMargin: ptr(-0.1)} }, FieldSafetyMargin},
+		{"saturation zero", func(in *Input) { in.Sizing = &Sizing{SaturationRPS: ptr(0.0)} }, FieldSaturationRPS},
+		{"peak negative", func(in *Input) { in.Sizing = &Sizing{PeakRPS: ptr(-5.0)} }, FieldPeakRPS},
+		{"target at saturation", func(in *Input) { in.Sizing = &Sizing{SaturationRPS: ptr(3.0)} }, FieldTarget},
+		{"relist below scrape", func(in *Input) {
+			in.Timing = Timing{ScrapeInterval: time.Minute, RelistInterval: 30 * time.Second, RateWindow: 2 * time.Minute}
+		}, FieldRelistInterval},
+		{"window below two scrapes", func(in *Input) { in.Timing = Timing{ScrapeInterval: 30 * time.Second, RateWindow: 45 * time.Second} }, FieldRateWindow},
+		{"sub-second relist", func(in *Input) {
+			in.Timing = Timing{ScrapeInterval: time.Second, RelistInterval: 1500 * time.Millisecond, RateWindow: time.Minute}
+		}, FieldRelistInterval},
+		{"server ready 0", func(in *Input) { in.ServerReadySeconds = ptr(0) }, FieldServerReady},
+		{"server ready beyond period limit", func(in *Input) { in.ServerReadySeconds = ptr(1801) }, FieldServerReady},
+		{"headroom 0", func(in *Input) { in.ScaleUpHeadroomPods = ptr(0) }, FieldHeadroom},
+		{"scale-up period shorter than ready", func(in *Input) { in.ScaleUp = rules(ScalingPolicy{"Pods", 2, 30}) }, FieldScaleUp + ".policies[0].periodSeconds"},
+		{"scale-up pods beyond headroom", func(in *Input) { in.ScaleUp = rules(ScalingPolicy{"Pods", 6, 90}) }, FieldScaleUp + ".policies[0].value"},
+		{"percent scale-up without opt-in", func(in *Input) { in.ScaleUp = rules(ScalingPolicy{"Percent", 100, 90}) }, FieldScaleUp + ".policies[0].type"},
+		{"scale-up disabled", func(in *Input) { in.ScaleUp = &Rules{SelectPolicy: "Disabled"} }, FieldScaleUp + ".selectPolicy"},
+		{"unknown select policy", func(in *Input) { in.ScaleDown = &Rules{SelectPolicy: "Fastest"} }, FieldScaleDown + ".selectPolicy"},
+		{"unknown policy type", func(in *Input) { in.ScaleDown = rules(ScalingPolicy{"Replicas", 1, 60}) }, FieldScaleDown + ".policies[0].type"},
+		{"policy value 0", func(in *Input) { in.ScaleDown = rules(ScalingPolicy{"Pods", 0, 60}) }, FieldScaleDown + ".policies[0].value"},
+		{"policy period beyond limit", func(in *Input) { in.ScaleDown = rules(ScalingPolicy{"Pods", 1, 1801}) }, FieldScaleDown + ".policies[0].periodSeconds"},
+		{"window beyond limit", func(in *Input) { in.ScaleDown = &Rules{StabilizationWindowSeconds: ptr(3601)} }, FieldScaleDown + ".stabilizationWindowSeconds"},
+		{"negative window", func(in *Input) { in.ScaleUp = &Rules{StabilizationWindowSeconds: ptr(-1)} }, FieldScaleUp + ".stabilizationWindowSeconds"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := base()
+			tc.mut(&in)
+			_, _, err := Plan(in)
+			var errs Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("accepted; want a refusal naming %s", tc.field)
+			}
+			for _, e := range errs {
+				if e.Field == tc.field {
+					if e.Fix == "" {
+						t.Errorf("%s refused without a fix", e.Field)
+					}
+					return
+				}
+			}
+			t.Errorf("refused %v, want a refusal naming %s", errs.Fields(), tc.field)
+		})
+	}
+}
+
+func TestAcceptedOverrides(t *testing.T) {
+	in := base()
+	in.AllowPercentScaleUp = true
+	in.ScaleUp = &Rules{Policies: []ScalingPolicy{{"Percent", 50, 120}, {"Pods", 5, 90}}, SelectPolicy: "Min"}
+	in.ScaleDown = &Rules{SelectPolicy: "Disabled"}
+	p, derived, err := Plan(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.ScaleUp.Policies) != 2 || p.ScaleUp.SelectPolicy != "Min" || *p.ScaleUp.StabilizationWindowSeconds != 60 {
+		t.Errorf("scale-up %+v", p.ScaleUp)
+	}
+	if p.ScaleDown.SelectPolicy != "Disabled" || len(p.ScaleDown.Policies) != 1 {
+		t.Errorf("scale-down %+v", p.ScaleDown)
+	}
+	found := false
+	for _, d := range derived {
+		found = found || d.Field == FieldScaleUp+".stabilizationWindowSeconds"
+	}
+	if !found {
+		t.Errorf("derived window not reported: %v", derived)
+	}
+}
+
+func TestAllProblemsReportedAtOnce(t *testing.T) {
+	_, _, err := Plan(Input{MinReplicas: ptr(0), TargetType: "Value", Timing: Timing{ScrapeInterval: time.Minute, RelistInterval: time.Second}})
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) < 4 {
+		t.Fatalf("want at least 4 problems, got %v", err)
+	}
+}
+
+func TestDurationText(t *testing.T) {
+	for d, want := range map[time.Duration]string{30 * time.Second: "30s", time.Minute: "1m", 90 * time.Second: "1m30s", 2 * time.Hour: "2h", 1500 * time.Millisecond: "1.5s"} {
+		if got := duration(d); got != want {
+			t.Errorf("%v: got %q want %q", d, got, want)
+		}
+	}
+}
