@@ -1,0 +1,388 @@
+package component
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/blang/semver"
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/integration"
+	presource "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
+)
+
+const (
+	modelType  = "kubernetes:mlops.seldon.io/v1alpha1:Model"
+	serverType = "kubernetes:mlops.seldon.io/v1alpha1:Server"
+)
+
+// registered is one child resource the component asked the engine to create.
+type registered struct {
+	Type, Name string
+	Inputs     presource.PropertyMap
+}
+
+type recorder struct {
+	mu   sync.Mutex
+	regs []registered
+}
+
+func (r *recorder) byType(typ string) []registered {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []registered
+	for _, reg := range r.regs {
+		if reg.Type == typ {
+			out = append(out, reg)
+		}
+	}
+	return out
+}
+
+func (r *recorder) custom() []registered {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []registered
+	for _, reg := range r.regs {
+		if reg.Type != Token {
+			out = append(out, reg)
+		}
+	}
+	return out
+}
+
+// construct runs the component through pulumi-go-provider's in-process server, with the engine
+// mocked: children are recorded, not created.
+func construct(t *testing.T, inputs map[string]any) (*recorder, p.ConstructResponse, error) {
+	t.Helper()
+	rec := &recorder{}
+	prov, err := Provider()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := integration.NewServer(t.Context(), PackageName, semver.MustParse("0.1.0"),
+		integration.WithProvider(prov),
+		integration.WithMocks(&integration.MockResourceMonitor{
+			NewResourceF: func(args integration.MockResourceArgs) (string, property.Map, error) {
+				rec.mu.Lock()
+				rec.regs = append(rec.regs, registered{Type: string(args.TypeToken), Name: args.Name, Inputs: presource.ToResourcePropertyMap(args.Inputs)})
+				rec.mu.Unlock()
+				return args.Name + "-id", args.Inputs, nil
+			},
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := s.Construct(p.ConstructRequest{
+		Urn:    presource.URN("urn:pulumi:test::test::" + Token + "::irisa0"),
+		Inputs: presource.FromResourcePropertyMap(presource.NewPropertyMapFromMap(inputs)),
+	})
+	return rec, resp, err
+}
+
+// guideInputs is the guide's worked example: irisa0 on mlserver, target 3 RPS, 1 to 3 replicas.
+func guideInputs() map[string]any {
+	return map[string]any{
+		"model": map[string]any{
+			"name": "irisa0", "storageUri": "gs://seldon-models/testing/iris1",
+			"requirements": []any{"sklearn"}, "memory": "3M",
+		},
+		"autoscaling": map[string]any{"minReplicas": 1, "maxReplicas": 3, "targetRpsPerReplica": 3},
+	}
+}
+
+func TestGuideExampleResourceGraph(t *testing.T) {
+	rec, resp, err := construct(t, guideInputs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]int{}
+	for _, r := range rec.custom() {
+		types[r.Type]++
+	}
+	want := map[string]int{
+		"kubernetes:helm.sh/v3:Release": 1,
+		modelType:                       1, // the Server exists already
+		"kubernetes:autoscaling/v2:HorizontalPodAutoscaler": 2,
+	}
+	for typ, n := range want {
+		if types[typ] != n {
+			t.Errorf("%s: %d registered, want %d (all: %v)", typ, types[typ], n, types)
+		}
+	}
+	if len(types) != len(want) {
+		t.Errorf("unexpected resource types: %v", types)
+	}
+
+	// The Model: spec.replicas set, no min/max, scheduled on mlserver.
+	model := rec.byType(modelType)[0]
+	m := model.Inputs.Mappable()
+	assertPath(t, m, "apiVersion", "mlops.seldon.io/v1alpha1")
+	assertPath(t, m, "kind", "Model")
+	assertPath(t, m, "metadata.name", "irisa0")
+	assertPath(t, m, "metadata.namespace", "seldon-mesh")
+	assertPath(t, m, "spec.replicas", float64(1))
+	assertPath(t, m, "spec.server", "mlserver")
+	assertPath(t, m, "spec.storageUri", "gs://seldon-models/testing/iris1")
+	assertPath(t, m, "spec.memory", "3M")
+	spec := m["spec"].(map[string]any)
+	for _, k := range []string{"minReplicas", "maxReplicas"} {
+		if _, ok := spec[k]; ok {
+			t.Errorf("Model spec carries %s", k)
+		}
+	}
+
+	// The adapter release: the guide's chart and rule, Prometheus where the guide puts it.
+	rel := rec.byType("kubernetes:helm.sh/v3:Release")[0].Inputs.Mappable()
+	assertPath(t, rel, "name", "hpa-metrics")
+	assertPath(t, rel, "namespace", "seldon-monitoring")
+	assertPath(t, rel, "chart", "prometheus-adapter")
+	assertPath(t, rel, "version", "5.3.0")
+	assertPath(t, rel, "repositoryOpts.repo", DefaultChartRepo)
+	assertPath(t, rel, "values.rules.default", false)
+	assertPath(t, rel, "values.prometheus.url", "http://seldon-monitoring-prometheus")
+	assertPath(t, rel, "values.prometheus.port", float64(9090))
+	assertPath(t, rel, "values.metricsRelistInterval", "1m")
+	custom := get(t, rel, "values.rules.custom").([]any)
+	if len(custom) != 1 {
+		t.Fatalf("want exactly the Seldon rule, got %d rules", len(custom))
+	}
+	rule := custom[0].(map[string]any)
+	assertPath(t, rule, "name.as", "infer_rps")
+	assertPath(t, rule, "resources.overrides.model.group", "mlops.seldon.io")
+
+	// Both HPAs: one definition, differing only in what they scale.
+	hpas := rec.byType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+	byName := map[string]map[string]any{}
+	for _, h := range hpas {
+		byName[get(t, h.Inputs.Mappable(), "metadata.name").(string)] = h.Inputs.Mappable()
+	}
+	mh, sh := byName["irisa0-model-hpa"], byName["irisa0-server-hpa"]
+	if mh == nil || sh == nil {
+		t.Fatalf("HPAs named %v", byName)
+	}
+	assertPath(t, mh, "spec.scaleTargetRef.kind", "Model")
+	assertPath(t, mh, "spec.scaleTargetRef.name", "irisa0")
+	assertPath(t, sh, "spec.scaleTargetRef.kind", "Server")
+	assertPath(t, sh, "spec.scaleTargetRef.name", "mlserver")
+	for _, h := range []map[string]any{mh, sh} {
+		assertPath(t, h, "metadata.namespace", "seldon-mesh")
+		assertPath(t, h, "spec.minReplicas", float64(1))
+		assertPath(t, h, "spec.maxReplicas", float64(3))
+		metric := get(t, h, "spec.metrics").([]any)[0].(map[string]any)
+		assertPath(t, metric, "type", "Object")
+		assertPath(t, metric, "object.metric.name", "infer_rps")
+		assertPath(t, metric, "object.describedObject.kind", "Model")
+		assertPath(t, metric, "object.describedObject.name", "irisa0")
+		assertPath(t, metric, "object.target.type", "AverageValue")
+		assertPath(t, metric, "object.target.averageValue", "3")
+		assertPath(t, h, "spec.behavior.scaleUp.stabilizationWindowSeconds", float64(60))
+		up := get(t, h, "spec.behavior.scaleUp.policies").([]any)
+		if len(up) != 1 || up[0].(map[string]any)["type"] != "Pods" || up[0].(map[string]any)["value"] != float64(5) || up[0].(map[string]any)["periodSeconds"] != float64(90) {
+			t.Errorf("scale-up policies %v", up)
+		}
+	}
+	delete(mh["spec"].(map[string]any), "scaleTargetRef")
+	delete(sh["spec"].(map[string]any), "scaleTargetRef")
+	if a, b := presource.NewPropertyValue(mh["spec"]), presource.NewPropertyValue(sh["spec"]); !a.DeepEquals(b) {
+		t.Errorf("the two HPA specs differ beyond scaleTargetRef:\n%v\n%v", mh["spec"], sh["spec"])
+	}
+
+	// Outputs a user checks the pipeline with.
+	state := presource.ToResourcePropertyMap(resp.State).Mappable()
+	assertPath(t, state, "customMetricsPath", "/apis/custom.metrics.k8s.io/v1beta1/namespaces/seldon-mesh/models.mlops.seldon.io/irisa0/infer_rps")
+	assertPath(t, state, "promql", "sum by (model) (\n  rate (\n    seldon_model_infer_total{model=\"irisa0\", namespace=\"seldon-mesh\"}[1m]\n  )\n)\n")
+	assertPath(t, state, "policy.targetAverageValue", "3")
+	assertPath(t, state, "policy.maxReplicas", float64(3))
+	assertPath(t, state, "adapterConfigMap", "hpa-metrics-prometheus-adapter")
+	assertPath(t, state, "serverHpaName", "irisa0-server-hpa")
+	if d := get(t, state, "derivations").([]any); len(d) == 0 {
+		t.Error("no derivations reported")
+	}
+}
+
+func TestDedicatedServerAndAdoptedAdapter(t *testing.T) {
+	in := guideInputs()
+	in["server"] = map[string]any{"dedicated": true, "serverConfig": "mlserver"}
+	in["adapter"] = map[string]any{"mode": "adopt", "skipAwait": true}
+	in["autoscaling"].(map[string]any)["metricSelector"] = map[string]any{"method_type": "rest"}
+	rec, _, err := construct(t, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rec.byType("kubernetes:helm.sh/v3:Release")); n != 0 {
+		t.Errorf("adopt mode installed %d releases", n)
+	}
+	if n, s := len(rec.byType(modelType)), len(rec.byType(serverType)); n != 1 || s != 1 {
+		t.Fatalf("want one Model and one Server, got %d and %d", n, s)
+	}
+	server := rec.byType(serverType)[0].Inputs.Mappable()
+	assertPath(t, server, "metadata.name", "irisa0-server")
+	assertPath(t, server, "spec.serverConfig", "mlserver")
+	assertPath(t, server, "spec.replicas", float64(1))
+
+	cm := rec.byType("kubernetes:core/v1:ConfigMapPatch")
+	dep := rec.byType("kubernetes:apps/v1:DeploymentPatch")
+	if len(cm) != 1 || len(dep) != 1 {
+		t.Fatalf("want one ConfigMapPatch and one DeploymentPatch, got %d and %d", len(cm), len(dep))
+	}
+	cmi := cm[0].Inputs.Mappable()
+	assertPath(t, cmi, "metadata.name", "hpa-metrics-prometheus-adapter")
+	if y := get(t, cmi, `data.config\.yaml`).(string); !strings.Contains(y, "seldon_model_infer_total") {
+		t.Errorf("adopted ConfigMap lacks the Seldon rule:\n%s", y)
+	}
+	di := dep[0].Inputs.Mappable()
+	hash := get(t, di, "spec.template.metadata.annotations."+strings.ReplaceAll(ConfigHashAnnotation, ".", `\.`))
+	if len(hash.(string)) != 64 {
+		t.Errorf("config hash annotation %v", hash)
+	}
+	for _, h := range rec.byType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler") {
+		metric := get(t, h.Inputs.Mappable(), "spec.metrics").([]any)[0].(map[string]any)
+		assertPath(t, metric, "object.metric.selector.matchLabels.method_type", "rest")
+	}
+}
+
+func TestNoneModeDeclaresNoAdapter(t *testing.T) {
+	in := guideInputs()
+	in["adapter"] = map[string]any{"mode": "none"}
+	rec, _, err := construct(t, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rec.custom() {
+		if r.Type != modelType && !strings.Contains(r.Type, "HorizontalPodAutoscaler") {
+			t.Errorf("none mode declared %s", r.Type)
+		}
+	}
+}
+
+// TestGuardsCreateNothing: a refused input fails Construct with the field's name, and no child
+// resource is registered.
+func TestGuardsCreateNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		mut   func(in map[string]any)
+		field string
+	}{
+		{"target type", func(in map[string]any) { autoscaling(in)["targetType"] = "Utilization" }, "autoscaling.targetType"},
+		{"min above max", func(in map[string]any) { autoscaling(in)["minReplicas"] = 5 }, "autoscaling.maxReplicas"},
+		{"no sizing", func(in map[string]any) { delete(autoscaling(in), "targetRpsPerReplica") }, "autoscaling.targetRpsPerReplica"},
+		{"Model min/max via extraSpec", func(in map[string]any) { model(in)["extraSpec"] = map[string]any{"minReplicas": 1} }, "model.extraSpec.minReplicas"},
+		{"upper-case name", func(in map[string]any) { model(in)["name"] = "IrisA0" }, "model.name"},
+		{"long name", func(in map[string]any) { model(in)["name"] = strings.Repeat("a", 64) }, "model.name"},
+		{"empty storageUri", func(in map[string]any) { model(in)["storageUri"] = " " }, "model.storageUri"},
+		{"bad memory", func(in map[string]any) { model(in)["memory"] = "lots" }, "model.memory"},
+		{"relist below scrape", func(in map[string]any) {
+			in["adapter"] = map[string]any{"metricsRelistInterval": "15s", "prometheusScrapeInterval": "30s"}
+		}, "adapter.metricsRelistInterval"},
+		{"short rate window", func(in map[string]any) { in["adapter"] = map[string]any{"rateWindow": "30s"} }, "adapter.rateWindow"},
+		{"malformed duration", func(in map[string]any) { in["adapter"] = map[string]any{"rateWindow": "a minute"} }, "adapter.rateWindow"},
+		{"fast scale-up", func(in map[string]any) {
+			autoscaling(in)["scaleUp"] = map[string]any{"policies": []any{map[string]any{"type": "Pods", "value": 4, "periodSeconds": 15}}}
+		}, "autoscaling.scaleUp.policies[0].periodSeconds"},
+		{"percent scale-up", func(in map[string]any) {
+			autoscaling(in)["scaleUp"] = map[string]any{"policies": []any{map[string]any{"type": "Percent", "value": 100, "periodSeconds": 90}}}
+		}, "autoscaling.scaleUp.policies[0].type"},
+		{"dedicated without serverConfig", func(in map[string]any) { in["server"] = map[string]any{"dedicated": true} }, "server.serverConfig"},
+		{"serverConfig on existing", func(in map[string]any) { in["server"] = map[string]any{"serverConfig": "mlserver"} }, "server.serverConfig"},
+		{"unknown adapter mode", func(in map[string]any) { in["adapter"] = map[string]any{"mode": "helm"} }, "adapter.mode"},
+		{"chart in none mode", func(in map[string]any) {
+			in["adapter"] = map[string]any{"mode": "none", "chart": map[string]any{"version": "5.3.0"}}
+		}, "adapter.chart"},
+		{"path and repo", func(in map[string]any) {
+			in["adapter"] = map[string]any{"chart": map[string]any{"path": "./chart", "repo": "https://x"}}
+		}, "adapter.chart.path"},
+		{"managed helm value", func(in map[string]any) {
+			in["adapter"] = map[string]any{"values": map[string]any{"rules": map[string]any{}}}
+		}, "adapter.values.rules"},
+		{"metric name the rule does not expose", func(in map[string]any) { autoscaling(in)["metricName"] = "rps" }, "autoscaling.metricName"},
+		{"rule that misses the series", func(in map[string]any) {
+			in["adapter"] = map[string]any{"rule": map[string]any{"nameMatches": "^seldon_pipeline_(.*)$"}}
+		}, "adapter.rule.nameMatches"},
+		{"filter that drops the series", func(in map[string]any) {
+			in["adapter"] = map[string]any{"rule": map[string]any{"seriesFilters": []any{map[string]any{"isNot": "infer"}}}}
+		}, "adapter.rule.seriesFilters[0]"},
+		{"query without placeholders", func(in map[string]any) {
+			in["adapter"] = map[string]any{"rule": map[string]any{"metricsQuery": "sum(rate(x[1m]))"}}
+		}, "adapter.rule.metricsQuery"},
+		{"selector key", func(in map[string]any) { autoscaling(in)["metricSelector"] = map[string]any{"method-type": "rest"} }, "autoscaling.metricSelector.method-type"},
+		{"prometheus url", func(in map[string]any) {
+			in["adapter"] = map[string]any{"prometheus": map[string]any{"url": "seldon-monitoring-prometheus:9090"}}
+		}, "adapter.prometheus.url"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := guideInputs()
+			tc.mut(in)
+			rec, _, err := construct(t, in)
+			if err == nil {
+				t.Fatalf("accepted; want an error naming %s", tc.field)
+			}
+			if !strings.Contains(err.Error(), tc.field+":") {
+				t.Errorf("error does not name %s:\n%v", tc.field, err)
+			}
+			if regs := rec.custom(); len(regs) > 0 {
+				t.Errorf("%d resources registered despite the refusal", len(regs))
+			}
+		})
+	}
+}
+
+func TestResolveDerivesFromSizing(t *testing.T) {
+	peak, sat := 100.0, 10.0
+	d, err := Resolve(Args{
+		Model:       ModelSpec{Name: "irisa0", StorageURI: "gs://x"},
+		Autoscaling: AutoscalingSpec{Sizing: &SizingSpec{PeakRps: &peak, SaturationRps: &sat}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Policy.Target.String() != "8" || d.Policy.MaxReplicas != 13 {
+		t.Errorf("target %s max %d, want 8 and 13", d.Policy.Target, d.Policy.MaxReplicas)
+	}
+}
+
+func model(in map[string]any) map[string]any       { return in["model"].(map[string]any) }
+func autoscaling(in map[string]any) map[string]any { return in["autoscaling"].(map[string]any) }
+
+// get walks a dotted path; a `\.` in the path is a literal dot in a key.
+func get(t *testing.T, m map[string]any, path string) any {
+	t.Helper()
+	var cur any = m
+	for _, key := range splitPath(path) {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			t.Fatalf("%s: %v is not an object", path, cur)
+		}
+		cur, ok = mm[key]
+		if !ok {
+			t.Fatalf("%s: no key %q in %v", path, key, mm)
+		}
+	}
+	return cur
+}
+
+func splitPath(path string) []string {
+	var out []string
+	var cur strings.Builder
+	for i := 0; i < len(path); i++ {
+		switch {
+		case path[i] == '\\' && i+1 < len(path) && path[i+1] == '.':
+			cur.WriteByte('.')
+			i++
+		case path[i] == '.':
+			out = append(out, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(path[i])
+		}
+	}
+	return append(out, cur.String())
+}
+
+func assertPath(t *testing.T, m map[string]any, path string, want any) {
+	t.Helper()
+	if got := get(t, m, path); got != want {
+		t.Errorf("%s = %#v, want %#v", path, got, want)
+	}
+}
