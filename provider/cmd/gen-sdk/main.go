@@ -4,6 +4,7 @@
 //
 //	gen-sdk schema OUT.json VERSION
 //	gen-sdk go SCHEMA.json OUTDIR
+//	gen-sdk readme SCHEMA.json README.md
 package main
 
 import (
@@ -41,6 +42,8 @@ func run(args []string) error {
 		return writeSchema(args[1], args[2])
 	case "go":
 		return writeGo(args[1], args[2])
+	case "readme":
+		return writeReadme(args[1], args[2])
 	default:
 		return fmt.Errorf("unknown target %q", args[0])
 	}

@@ -203,8 +203,8 @@ func (a *AdapterSpec) Annotate(an infer.Annotator) {
 	an.Describe(&a.MetricsRelistInterval, "How often the adapter re-discovers series (`--metrics-relist-interval`), "+
 		"as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.")
 	an.Describe(&a.PrometheusScrapeInterval, "The scrape interval your Prometheus uses for Seldon's metrics. Not "+
-		"applied anywhere; the guards check the relist interval and rate window against it. Default: `1m` "+
-		"(Prometheus' default).")
+		"applied anywhere; the guards check the relist interval and rate window against it. Default: `30s` "+
+		"(kube-prometheus-stack's default; the guide's 1m rate window needs scrapes at least every 30 s).")
 	an.Describe(&a.RateWindow, "The rate() window of the RPS query, e.g. `1m`. At least twice the scrape interval. "+
 		"Longer windows smooth spikes but react later. Default: `1m`.")
 	an.Describe(&a.Rule, "Customisations of the Seldon discovery rule. Default: the guide's rule.")
@@ -226,7 +226,7 @@ func (c *ChartSpec) Annotate(an infer.Annotator) {
 	an.Describe(&c.Name, "Chart name in the repository. Default: `prometheus-adapter`.")
 	an.Describe(&c.Version, "Chart version. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.")
 	an.Describe(&c.Path, "A local chart directory or archive instead of a repository (air-gapped clusters, tests). "+
-		"Refused together with repo, name or version.")
+		"Refused together with repo, name or version. Empty means unset.")
 }
 
 // PrometheusSpec locates Prometheus.

@@ -309,12 +309,10 @@ func resolveChart(errs *policy.Errors, out *Adapter, c *ChartSpec) {
 	if c == nil {
 		return
 	}
-	if c.Path != nil {
+	// An empty path counts as unset, so config-driven programs (YAML) can leave it blank.
+	if c.Path != nil && strings.TrimSpace(*c.Path) != "" {
 		if c.Repo != nil || c.Name != nil || c.Version != nil {
 			errs.Add("adapter.chart.path", "a local chart path excludes repo, name and version", "keep either path, or repo/name/version")
-		}
-		if strings.TrimSpace(*c.Path) == "" {
-			errs.Add("adapter.chart.path", "is empty", "set a chart directory or archive, or remove it")
 		}
 		out.ChartRepo, out.Chart, out.ChartVersion = "", *c.Path, ""
 		return

@@ -30,7 +30,7 @@ type AdapterSpec struct {
 	Namespace *string `pulumi:"namespace"`
 	// Where the adapter finds Prometheus. Default: `http://seldon-monitoring-prometheus` port 9090 (the guide's in-namespace service).
 	Prometheus *PrometheusSpec `pulumi:"prometheus"`
-	// The scrape interval your Prometheus uses for Seldon's metrics. Not applied anywhere; the guards check the relist interval and rate window against it. Default: `1m` (Prometheus' default).
+	// The scrape interval your Prometheus uses for Seldon's metrics. Not applied anywhere; the guards check the relist interval and rate window against it. Default: `30s` (kube-prometheus-stack's default; the guide's 1m rate window needs scrapes at least every 30 s).
 	PrometheusScrapeInterval *string `pulumi:"prometheusScrapeInterval"`
 	// The rate() window of the RPS query, e.g. `1m`. At least twice the scrape interval. Longer windows smooth spikes but react later. Default: `1m`.
 	RateWindow *string `pulumi:"rateWindow"`
@@ -72,7 +72,7 @@ type AdapterSpecArgs struct {
 	Namespace pulumi.StringPtrInput `pulumi:"namespace"`
 	// Where the adapter finds Prometheus. Default: `http://seldon-monitoring-prometheus` port 9090 (the guide's in-namespace service).
 	Prometheus PrometheusSpecPtrInput `pulumi:"prometheus"`
-	// The scrape interval your Prometheus uses for Seldon's metrics. Not applied anywhere; the guards check the relist interval and rate window against it. Default: `1m` (Prometheus' default).
+	// The scrape interval your Prometheus uses for Seldon's metrics. Not applied anywhere; the guards check the relist interval and rate window against it. Default: `30s` (kube-prometheus-stack's default; the guide's 1m rate window needs scrapes at least every 30 s).
 	PrometheusScrapeInterval pulumi.StringPtrInput `pulumi:"prometheusScrapeInterval"`
 	// The rate() window of the RPS query, e.g. `1m`. At least twice the scrape interval. Longer windows smooth spikes but react later. Default: `1m`.
 	RateWindow pulumi.StringPtrInput `pulumi:"rateWindow"`
@@ -203,7 +203,7 @@ func (o AdapterSpecOutput) Prometheus() PrometheusSpecPtrOutput {
 	return o.ApplyT(func(v AdapterSpec) *PrometheusSpec { return v.Prometheus }).(PrometheusSpecPtrOutput)
 }
 
-// The scrape interval your Prometheus uses for Seldon's metrics. Not applied anywhere; the guards check the relist interval and rate window against it. Default: `1m` (Prometheus' default).
+// The scrape interval your Prometheus uses for Seldon's metrics. Not applied anywhere; the guards check the relist interval and rate window against it. Default: `30s` (kube-prometheus-stack's default; the guide's 1m rate window needs scrapes at least every 30 s).
 func (o AdapterSpecOutput) PrometheusScrapeInterval() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v AdapterSpec) *string { return v.PrometheusScrapeInterval }).(pulumi.StringPtrOutput)
 }
@@ -337,7 +337,7 @@ func (o AdapterSpecPtrOutput) Prometheus() PrometheusSpecPtrOutput {
 	}).(PrometheusSpecPtrOutput)
 }
 
-// The scrape interval your Prometheus uses for Seldon's metrics. Not applied anywhere; the guards check the relist interval and rate window against it. Default: `1m` (Prometheus' default).
+// The scrape interval your Prometheus uses for Seldon's metrics. Not applied anywhere; the guards check the relist interval and rate window against it. Default: `30s` (kube-prometheus-stack's default; the guide's 1m rate window needs scrapes at least every 30 s).
 func (o AdapterSpecPtrOutput) PrometheusScrapeInterval() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AdapterSpec) *string {
 		if v == nil {
@@ -551,7 +551,7 @@ func (o AutoscalingSpecOutput) TargetType() pulumi.StringPtrOutput {
 type ChartSpec struct {
 	// Chart name in the repository. Default: `prometheus-adapter`.
 	Name *string `pulumi:"name"`
-	// A local chart directory or archive instead of a repository (air-gapped clusters, tests). Refused together with repo, name or version.
+	// A local chart directory or archive instead of a repository (air-gapped clusters, tests). Refused together with repo, name or version. Empty means unset.
 	Path *string `pulumi:"path"`
 	// Chart repository URL. Default: `https://prometheus-community.github.io/helm-charts`.
 	Repo *string `pulumi:"repo"`
@@ -573,7 +573,7 @@ type ChartSpecInput interface {
 type ChartSpecArgs struct {
 	// Chart name in the repository. Default: `prometheus-adapter`.
 	Name pulumi.StringPtrInput `pulumi:"name"`
-	// A local chart directory or archive instead of a repository (air-gapped clusters, tests). Refused together with repo, name or version.
+	// A local chart directory or archive instead of a repository (air-gapped clusters, tests). Refused together with repo, name or version. Empty means unset.
 	Path pulumi.StringPtrInput `pulumi:"path"`
 	// Chart repository URL. Default: `https://prometheus-community.github.io/helm-charts`.
 	Repo pulumi.StringPtrInput `pulumi:"repo"`
@@ -663,7 +663,7 @@ func (o ChartSpecOutput) Name() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ChartSpec) *string { return v.Name }).(pulumi.StringPtrOutput)
 }
 
-// A local chart directory or archive instead of a repository (air-gapped clusters, tests). Refused together with repo, name or version.
+// A local chart directory or archive instead of a repository (air-gapped clusters, tests). Refused together with repo, name or version. Empty means unset.
 func (o ChartSpecOutput) Path() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ChartSpec) *string { return v.Path }).(pulumi.StringPtrOutput)
 }
@@ -712,7 +712,7 @@ func (o ChartSpecPtrOutput) Name() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// A local chart directory or archive instead of a repository (air-gapped clusters, tests). Refused together with repo, name or version.
+// A local chart directory or archive instead of a repository (air-gapped clusters, tests). Refused together with repo, name or version. Empty means unset.
 func (o ChartSpecPtrOutput) Path() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ChartSpec) *string {
 		if v == nil {

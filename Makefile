@@ -1,0 +1,63 @@
+# pulumi-seldon-autoscaling — one target per step. `make test` is what CI runs.
+VERSION      ?= 0.1.0
+PROVIDER     := pulumi-resource-seldon-autoscaling
+BIN          := bin
+TOOLS_BIN    := $(shell hack/tools.sh bindir)
+GO_PACKAGES  := ./provider/... ./sdk/... ./examples/...
+E2E_TIMEOUT  ?= 40m
+
+.PHONY: all build schema sdk-go readme generate check-generated lint unit test e2e tools bench demo demo-down cluster-up cluster-down clean
+
+all: build
+
+build: ## the provider plugin
+	go build -ldflags "-X main.Version=$(VERSION)" -o $(BIN)/$(PROVIDER) ./provider/cmd/$(PROVIDER)
+
+schema: ## schema.json from the Go types
+	go run ./provider/cmd/gen-sdk schema schema.json $(VERSION)
+
+sdk-go: schema ## the Go SDK from schema.json
+	go run ./provider/cmd/gen-sdk go schema.json sdk/go
+
+readme: schema ## the README's inputs table from the schema's descriptions
+	go run ./provider/cmd/gen-sdk readme schema.json README.md
+
+generate: schema sdk-go readme
+
+check-generated: generate ## fails when schema.json or the SDKs are stale
+	@if [ -n "$$(git status --porcelain -- schema.json sdk README.md)" ]; then \
+	  git status --porcelain -- schema.json sdk README.md; git --no-pager diff --stat -- schema.json sdk README.md; \
+	  echo "schema.json or sdk/ is stale: run 'make generate' and commit the result" >&2; exit 1; fi
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l provider tests examples hack 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./...
+
+unit: ## fast tests: pure packages and the component with a mocked engine
+	go test -count=1 $(GO_PACKAGES)
+
+tools: ## build or reuse the pinned test-bed tools (cached under ~/.cache)
+	hack/tools.sh all
+
+e2e: tools ## end-to-end tests against a local control plane
+	go test -count=1 -timeout $(E2E_TIMEOUT) -v ./tests/e2e/...
+
+test: check-generated lint unit e2e ## everything CI checks
+
+bench: ## benchmarks of the planning path (Resolve) and Construct
+	go test -run '^$$' -bench . -benchmem ./provider/...
+
+cluster-up: tools ## a local control plane with Seldon's CRDs; kubeconfig in .state/cluster/kubeconfig
+	go run ./tests/e2e/cmd/testbed up
+
+cluster-down:
+	go run ./tests/e2e/cmd/testbed down
+
+demo: tools ## local control plane + `pulumi up` of the Go example, then show what it made
+	go run ./tests/e2e/cmd/testbed demo
+
+demo-down: ## destroy the demo stack and stop the control plane
+	go run ./tests/e2e/cmd/testbed demo-down
+
+clean:
+	rm -rf $(BIN) .state

@@ -1,0 +1,362 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"gopkg.in/yaml.v3"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/examples/go/autoscaledmodel"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/tests/e2e/localcluster"
+)
+
+const (
+	ns           = "seldon-mesh"
+	adapterNS    = "seldon-monitoring"
+	adapterName  = "hpa-metrics-prometheus-adapter"
+	modelName    = "irisa0"
+	serverName   = "irisa0-server"
+	modelHPA     = "irisa0-model-hpa"
+	serverHPA    = "irisa0-server-hpa"
+	helmRelease  = "hpa-metrics"
+	checksumNote = "checksum/config"
+)
+
+// TestGoExampleLifecycle runs examples/go through its whole life against the local control plane:
+// a refused preview, up, a no-op up, the HPA owning replicas, in-place updates, a config change
+// that restarts the adapter once, and destroy.
+func TestGoExampleLifecycle(t *testing.T) {
+	b := requireBed(t)
+	ctx := context.Background()
+	base := map[string]string{"adapterChartPath": b.chartPath, "adapterSkipAwait": "true"}
+
+	t.Run("bad input is refused at preview and nothing is created", func(t *testing.T) {
+		st := b.goStack(t, "bad", autoscaledmodel.Program, merge(base, map[string]string{"minReplicas": "5"}))
+		_, err := st.Preview(ctx)
+		if err == nil {
+			t.Fatal("preview accepted minReplicas 5 > maxReplicas 3")
+		}
+		if !strings.Contains(err.Error(), "autoscaling.maxReplicas") {
+			t.Errorf("error does not name the field:\n%v", err)
+		}
+		b.assertGone(t)
+	})
+
+	st := b.goStack(t, "go", autoscaledmodel.Program, base)
+	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
+
+	t.Run("up creates the guide's objects", func(t *testing.T) {
+		res, err := st.Up(ctx)
+		if err != nil {
+			t.Fatalf("up: %v", err)
+		}
+		if res.Outputs["customMetricsPath"].Value != "/apis/custom.metrics.k8s.io/v1beta1/namespaces/seldon-mesh/models.mlops.seldon.io/irisa0/infer_rps" {
+			t.Errorf("customMetricsPath output %v", res.Outputs["customMetricsPath"].Value)
+		}
+		b.assertDeployed(t, "3")
+	})
+
+	t.Run("the HPA controller can scale both targets", func(t *testing.T) {
+		for _, name := range []string{modelHPA, serverHPA} {
+			eventually(t, 90*time.Second, name+" AbleToScale", func() (bool, string) {
+				h, err := b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, name, metav1.GetOptions{})
+				if err != nil {
+					return false, err.Error()
+				}
+				for _, c := range h.Status.Conditions {
+					if c.Type == autoscalingv2.AbleToScale {
+						return c.Status == "True", fmt.Sprintf("%s: %s", c.Reason, c.Message)
+					}
+				}
+				return false, "no AbleToScale condition yet"
+			})
+		}
+	})
+
+	t.Run("a second up changes nothing", func(t *testing.T) {
+		assertNoChanges(t, st)
+	})
+
+	t.Run("replicas set by the autoscaler survive up and refresh", func(t *testing.T) {
+		kubectl(t, b, "scale", "-n", ns, "models.mlops.seldon.io/"+modelName, "--replicas=3")
+		kubectl(t, b, "scale", "-n", ns, "servers.mlops.seldon.io/"+serverName, "--replicas=3")
+		if _, err := st.Up(ctx); err != nil {
+			t.Fatalf("up after scaling: %v", err)
+		}
+		if _, err := st.Refresh(ctx); err != nil {
+			t.Fatalf("refresh after scaling: %v", err)
+		}
+		if _, err := st.Up(ctx); err != nil {
+			t.Fatalf("up after refresh: %v", err)
+		}
+		for _, gvr := range []struct{ res, name string }{{"model", modelName}, {"server", serverName}} {
+			obj := b.seldonObject(t, gvr.res, gvr.name)
+			if r, _, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas"); r != 3 {
+				t.Errorf("%s spec.replicas = %d after up and refresh, want 3 (the autoscaler's value)", gvr.name, r)
+			}
+		}
+	})
+
+	t.Run("changing the target updates both HPAs in place without restarting the adapter", func(t *testing.T) {
+		uids := b.hpaUIDs(t)
+		before := b.adapterTemplate(t)
+		b.setConfig(t, st, map[string]string{"targetRps": "5"})
+		if _, err := st.Up(ctx); err != nil {
+			t.Fatalf("up: %v", err)
+		}
+		if got := b.hpaUIDs(t); !reflect.DeepEqual(got, uids) {
+			t.Errorf("HPAs were replaced: %v -> %v", uids, got)
+		}
+		for _, name := range []string{modelHPA, serverHPA} {
+			if v := b.hpaTarget(t, name); v != "5" {
+				t.Errorf("%s target %s, want 5", name, v)
+			}
+		}
+		if after := b.adapterTemplate(t); after != before {
+			t.Errorf("adapter restarted on a target change: %+v -> %+v", before, after)
+		}
+	})
+
+	t.Run("changing the rate window restarts the adapter once", func(t *testing.T) {
+		before := b.adapterTemplate(t)
+		b.setConfig(t, st, map[string]string{"rateWindow": "2m"})
+		if _, err := st.Up(ctx); err != nil {
+			t.Fatalf("up: %v", err)
+		}
+		after := b.adapterTemplate(t)
+		if after.checksum == before.checksum {
+			t.Error("the pod template's config checksum did not change, so the adapter keeps its old rules")
+		}
+		if after.generation != before.generation+1 {
+			t.Errorf("deployment generation %d -> %d, want exactly one rollout", before.generation, after.generation)
+		}
+		if !strings.Contains(b.adapterRules(t), "[2m]") {
+			t.Error("ConfigMap does not hold the 2m window")
+		}
+		assertNoChanges(t, st)
+	})
+
+	t.Run("destroy leaves nothing behind", func(t *testing.T) {
+		if _, err := st.Destroy(ctx, optdestroy.ProgressStreams()); err != nil {
+			t.Fatalf("destroy: %v", err)
+		}
+		b.assertGone(t)
+	})
+}
+
+// TestYAMLExample runs examples/yaml through the YAML language host: same objects, same policy.
+func TestYAMLExample(t *testing.T) {
+	b := requireBed(t)
+	ctx := context.Background()
+	st := b.yamlStack(t, map[string]string{"adapterChartPath": b.chartPath, "adapterSkipAwait": "true"})
+	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
+	if _, err := st.Up(ctx, optup.ProgressStreams()); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	b.assertDeployed(t, "3")
+	assertNoChanges(t, st)
+	if _, err := st.Destroy(ctx); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	b.assertGone(t)
+}
+
+// assertDeployed checks what the guide asks for, object by object, in the API server.
+func (b *testbed) assertDeployed(t *testing.T, target string) {
+	t.Helper()
+	ctx := context.Background()
+
+	secrets, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease + ",status=deployed"})
+	if err != nil || len(secrets.Items) != 1 {
+		t.Errorf("Helm release %s not deployed (%d deployed revisions, %v)", helmRelease, len(secrets.Items), err)
+	}
+	rules := b.adapterRules(t)
+	var cfg struct {
+		Rules []struct {
+			SeriesQuery string `yaml:"seriesQuery"`
+			Name        struct {
+				Matches string `yaml:"matches"`
+				As      string `yaml:"as"`
+			} `yaml:"name"`
+			Resources struct {
+				Overrides map[string]map[string]string `yaml:"overrides"`
+			} `yaml:"resources"`
+			MetricsQuery string `yaml:"metricsQuery"`
+		} `yaml:"rules"`
+	}
+	if err := yaml.Unmarshal([]byte(rules), &cfg); err != nil {
+		t.Fatalf("adapter config.yaml: %v\n%s", err, rules)
+	}
+	if len(cfg.Rules) != 1 || cfg.Rules[0].Name.As != "infer_rps" || !strings.Contains(cfg.Rules[0].SeriesQuery, "seldon_model_infer_total") ||
+		cfg.Rules[0].Resources.Overrides["model"]["group"] != "mlops.seldon.io" || !strings.Contains(cfg.Rules[0].MetricsQuery, "rate (") {
+		t.Errorf("adapter ConfigMap does not hold exactly the Seldon rule:\n%s", rules)
+	}
+
+	model := b.seldonObject(t, "model", modelName)
+	spec, _, _ := unstructured.NestedMap(model.Object, "spec")
+	if _, ok := spec["replicas"]; !ok {
+		t.Error("Model has no spec.replicas")
+	}
+	for _, k := range []string{"minReplicas", "maxReplicas"} {
+		if _, ok := spec[k]; ok {
+			t.Errorf("Model carries spec.%s", k)
+		}
+	}
+	if spec["server"] != serverName || spec["storageUri"] != "gs://seldon-models/testing/iris1" {
+		t.Errorf("Model spec %v", spec)
+	}
+	server := b.seldonObject(t, "server", serverName)
+	if c, _, _ := unstructured.NestedString(server.Object, "spec", "serverConfig"); c != "mlserver" {
+		t.Errorf("Server serverConfig %q", c)
+	}
+
+	mh, err := b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, modelHPA, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, err := b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, serverHPA, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mh.Spec.ScaleTargetRef.Kind != "Model" || mh.Spec.ScaleTargetRef.Name != modelName ||
+		sh.Spec.ScaleTargetRef.Kind != "Server" || sh.Spec.ScaleTargetRef.Name != serverName {
+		t.Errorf("scale targets %+v and %+v", mh.Spec.ScaleTargetRef, sh.Spec.ScaleTargetRef)
+	}
+	ms, ss := mh.Spec.DeepCopy(), sh.Spec.DeepCopy()
+	ms.ScaleTargetRef, ss.ScaleTargetRef = autoscalingv2.CrossVersionObjectReference{}, autoscalingv2.CrossVersionObjectReference{}
+	if !reflect.DeepEqual(ms, ss) {
+		t.Errorf("the two HPAs differ beyond their scale target:\n%+v\n%+v", ms, ss)
+	}
+	m := mh.Spec.Metrics[0]
+	if m.Type != autoscalingv2.ObjectMetricSourceType || m.Object.Metric.Name != "infer_rps" || m.Object.DescribedObject.Kind != "Model" ||
+		m.Object.Target.Type != autoscalingv2.AverageValueMetricType || m.Object.Target.AverageValue.String() != target {
+		t.Errorf("metric %+v", m.Object)
+	}
+	if *mh.Spec.MinReplicas != 1 || mh.Spec.MaxReplicas != 3 {
+		t.Errorf("min/max %d/%d", *mh.Spec.MinReplicas, mh.Spec.MaxReplicas)
+	}
+	up := mh.Spec.Behavior.ScaleUp
+	if len(up.Policies) != 1 || up.Policies[0].Type != autoscalingv2.PodsScalingPolicy || up.Policies[0].Value != 5 || up.Policies[0].PeriodSeconds != 90 {
+		t.Errorf("scale-up policies %+v", up.Policies)
+	}
+}
+
+// assertGone checks that none of the component's objects exist.
+func (b *testbed) assertGone(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	for _, check := range []struct {
+		what string
+		err  error
+	}{
+		{"Model", getErr(b.dyn.Resource(localcluster.ModelResource).Namespace(ns).Get(ctx, modelName, metav1.GetOptions{}))},
+		{"Server", getErr(b.dyn.Resource(localcluster.ServerResource).Namespace(ns).Get(ctx, serverName, metav1.GetOptions{}))},
+		{"Model HPA", getErr(b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, modelHPA, metav1.GetOptions{}))},
+		{"Server HPA", getErr(b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, serverHPA, metav1.GetOptions{}))},
+		{"adapter ConfigMap", getErr(b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterName, metav1.GetOptions{}))},
+		{"adapter Deployment", getErr(b.kube.AppsV1().Deployments(adapterNS).Get(ctx, adapterName, metav1.GetOptions{}))},
+	} {
+		if !apierrors.IsNotFound(check.err) {
+			t.Errorf("%s still exists (or lookup failed: %v)", check.what, check.err)
+		}
+	}
+	if s, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease}); err == nil && len(s.Items) > 0 {
+		t.Errorf("%d Helm release records left", len(s.Items))
+	}
+}
+
+func getErr[T any](_ T, err error) error { return err }
+
+func (b *testbed) seldonObject(t *testing.T, kind, name string) *unstructured.Unstructured {
+	t.Helper()
+	gvr := localcluster.ModelResource
+	if kind == "server" {
+		gvr = localcluster.ServerResource
+	}
+	obj, err := b.dyn.Resource(gvr).Namespace(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("%s %s: %v", kind, name, err)
+	}
+	return obj
+}
+
+func (b *testbed) adapterRules(t *testing.T) string {
+	t.Helper()
+	cm, err := b.kube.CoreV1().ConfigMaps(adapterNS).Get(context.Background(), adapterName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("adapter ConfigMap: %v", err)
+	}
+	return cm.Data["config.yaml"]
+}
+
+type template struct {
+	generation int64
+	checksum   string
+}
+
+func (b *testbed) adapterTemplate(t *testing.T) template {
+	t.Helper()
+	d, err := b.kube.AppsV1().Deployments(adapterNS).Get(context.Background(), adapterName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("adapter Deployment: %v", err)
+	}
+	return template{generation: d.Generation, checksum: d.Spec.Template.Annotations[checksumNote]}
+}
+
+func (b *testbed) hpaUIDs(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, name := range []string{modelHPA, serverHPA} {
+		h, err := b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = string(h.UID)
+	}
+	return out
+}
+
+func (b *testbed) hpaTarget(t *testing.T, name string) string {
+	t.Helper()
+	h, err := b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.Spec.Metrics[0].Object.Target.AverageValue.String()
+}
+
+// assertNoChanges runs an up and requires it to change nothing.
+func assertNoChanges(t *testing.T, st auto.Stack) {
+	t.Helper()
+	res, err := st.Up(context.Background())
+	if err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	for op, n := range *res.Summary.ResourceChanges {
+		if op != "same" && n > 0 {
+			t.Errorf("a repeated up did %d %q operations: %v", n, op, *res.Summary.ResourceChanges)
+		}
+	}
+}
+
+func merge(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,153 @@
+package localcluster
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/dynamic"
+)
+
+var (
+	// CRDResource is apiextensions.k8s.io/v1 CustomResourceDefinitions.
+	CRDResource = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+	// ModelResource and ServerResource are Seldon's kinds.
+	ModelResource  = schema.GroupVersionResource{Group: "mlops.seldon.io", Version: "v1alpha1", Resource: "models"}
+	ServerResource = schema.GroupVersionResource{Group: "mlops.seldon.io", Version: "v1alpha1", Resource: "servers"}
+)
+
+// ApplyManifests creates (or replaces) every object in the YAML files, and waits for CRDs among
+// them to be established.
+func ApplyManifests(ctx context.Context, dyn dynamic.Interface, files ...string) error {
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
+		for {
+			var obj unstructured.Unstructured
+			if err := dec.Decode(&obj.Object); errors.Is(err, io.EOF) {
+				break
+			} else if err != nil {
+				return fmt.Errorf("%s: %w", f, err)
+			}
+			if len(obj.Object) == 0 {
+				continue
+			}
+			if obj.GetKind() != "CustomResourceDefinition" {
+				return fmt.Errorf("%s: only CRDs are applied here, found %s", f, obj.GetKind())
+			}
+			if err := createOrReplace(ctx, dyn.Resource(CRDResource), &obj); err != nil {
+				return fmt.Errorf("%s: %w", f, err)
+			}
+			if err := waitEstablished(ctx, dyn, obj.GetName()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// SeldonCRDs lists the Model and Server CRD files of a Seldon release's crds directory.
+func SeldonCRDs(dir string) []string {
+	return []string{filepath.Join(dir, "mlops.seldon.io_models.yaml"), filepath.Join(dir, "mlops.seldon.io_servers.yaml")}
+}
+
+func createOrReplace(ctx context.Context, r dynamic.ResourceInterface, obj *unstructured.Unstructured) error {
+	_, err := r.Create(ctx, obj, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		cur, gerr := r.Get(ctx, obj.GetName(), metav1.GetOptions{})
+		if gerr != nil {
+			return gerr
+		}
+		obj.SetResourceVersion(cur.GetResourceVersion())
+		_, err = r.Update(ctx, obj, metav1.UpdateOptions{})
+	}
+	return err
+}
+
+func waitEstablished(ctx context.Context, dyn dynamic.Interface, name string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		crd, err := dyn.Resource(CRDResource).Get(ctx, name, metav1.GetOptions{})
+		if err == nil {
+			conds, _, _ := unstructured.NestedSlice(crd.Object, "status", "conditions")
+			for _, c := range conds {
+				m, _ := c.(map[string]any)
+				if m["type"] == "Established" && m["status"] == "True" {
+					return nil
+				}
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("CRD %s not established within 30s", name)
+}
+
+// RunSeldonStatusStandIn stands in for the Seldon operator's status updates until ctx ends: it
+// copies spec.replicas to status.replicas and sets status.selector the way Seldon does (a Server
+// selects its pods by seldon-server-name; a Model gets server=<server>, which matches no pod), so
+// the HPA controller can read /scale. It is not Seldon: it schedules nothing and loads no model.
+func RunSeldonStatusStandIn(ctx context.Context, dyn dynamic.Interface, logf func(string, ...any)) {
+	for {
+		for _, gvr := range []schema.GroupVersionResource{ModelResource, ServerResource} {
+			if err := syncStatus(ctx, dyn, gvr); err != nil && ctx.Err() == nil && logf != nil {
+				logf("seldon status stand-in: %s: %v", gvr.Resource, err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func syncStatus(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVersionResource) error {
+	list, err := dyn.Resource(gvr).Namespace(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil // CRDs not installed yet
+		}
+		return err
+	}
+	for i := range list.Items {
+		obj := &list.Items[i]
+		replicas, found, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas")
+		if !found {
+			replicas = 1
+		}
+		var selector string
+		if gvr == ModelResource {
+			server, _, _ := unstructured.NestedString(obj.Object, "spec", "server")
+			selector = "server=" + server
+		} else {
+			selector = "seldon-server-name=" + obj.GetName()
+		}
+		curReplicas, _, _ := unstructured.NestedInt64(obj.Object, "status", "replicas")
+		curSelector, _, _ := unstructured.NestedString(obj.Object, "status", "selector")
+		if curReplicas == replicas && curSelector == selector {
+			continue
+		}
+		_ = unstructured.SetNestedField(obj.Object, replicas, "status", "replicas")
+		_ = unstructured.SetNestedField(obj.Object, selector, "status", "selector")
+		if gvr == ModelResource {
+			_ = unstructured.SetNestedField(obj.Object, replicas, "status", "availableReplicas")
+		}
+		if _, err := dyn.Resource(gvr).Namespace(obj.GetNamespace()).UpdateStatus(ctx, obj, metav1.UpdateOptions{}); err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("%s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
+		}
+	}
+	return nil
+}

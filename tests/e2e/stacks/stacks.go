@@ -1,0 +1,72 @@
+// Package stacks runs Pulumi programs with the Automation API against the local toolchain: a
+// file backend, the freshly built provider and the locally built Kubernetes plugin, so nothing
+// is ever downloaded. The e2e tests and the demo share it.
+package stacks
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+)
+
+// Env locates the tools and the cluster a stack runs against.
+type Env struct {
+	Tools       string // holds pulumi, pulumi-language-yaml, pulumi-resource-kubernetes
+	ProviderDir string // holds pulumi-resource-seldon-autoscaling
+	Kubeconfig  string
+}
+
+// DefaultTools is where hack/tools.sh caches the pinned tools, unless SELDON_AUTOSCALING_TOOLS says otherwise.
+func DefaultTools() string {
+	if d := os.Getenv("SELDON_AUTOSCALING_TOOLS"); d != "" {
+		return d
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache", "pulumi-seldon-autoscaling", "bin")
+}
+
+// BuildProvider builds the plugin from the repository at root into dir.
+func BuildProvider(root, dir string) error {
+	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "pulumi-resource-seldon-autoscaling"), "./provider/cmd/pulumi-resource-seldon-autoscaling")
+	cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("building the provider: %w", err)
+	}
+	return nil
+}
+
+// Options configure a workspace whose state, PULUMI_HOME and backend live under dir.
+func (e Env) Options(dir string, project workspace.Project) ([]auto.LocalWorkspaceOption, error) {
+	state := filepath.Join(dir, "state")
+	if err := os.MkdirAll(state, 0o755); err != nil {
+		return nil, err
+	}
+	project.Backend = &workspace.ProjectBackend{URL: "file://" + state}
+	project.Plugins = &workspace.Plugins{Providers: []workspace.PluginOptions{
+		{Name: "seldon-autoscaling", Path: e.ProviderDir},
+		{Name: "kubernetes", Path: e.Tools},
+	}}
+	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(e.Tools)})
+	if err != nil {
+		return nil, fmt.Errorf("pulumi CLI in %s: %w", e.Tools, err)
+	}
+	return []auto.LocalWorkspaceOption{
+		auto.Project(project),
+		auto.PulumiHome(filepath.Join(dir, "home")),
+		auto.Pulumi(cmd),
+		auto.SecretsProvider("passphrase"),
+		auto.EnvVars(map[string]string{
+			"KUBECONFIG":               e.Kubeconfig,
+			"PULUMI_CONFIG_PASSPHRASE": "local",
+			"PULUMI_SKIP_UPDATE_CHECK": "1",
+			// Fail at once instead of trying a download when a plugin is missing.
+			"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+			// The YAML language host is found next to the CLI or on PATH.
+			"PATH": e.Tools + string(os.PathListSeparator) + os.Getenv("PATH"),
+		}),
+	}, nil
+}

@@ -1,0 +1,226 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/tests/e2e/localcluster"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/tests/e2e/stacks"
+)
+
+// testbed is the package's shared control plane and toolchain, started once in TestMain.
+type testbed struct {
+	root        string // repository root
+	tools       string // the pinned tools' directory (hack/tools.sh bindir)
+	providerDir string // holds the freshly built pulumi-resource-seldon-autoscaling
+	chartPath   string
+	cluster     *localcluster.Cluster
+	dyn         dynamic.Interface
+	kube        kubernetes.Interface
+	tmp         string
+}
+
+var (
+	bed        *testbed
+	skipReason string
+)
+
+func TestMain(m *testing.M) {
+	code, err := run(m)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func run(m *testing.M) (int, error) {
+	b, missing, err := setup()
+	if b != nil && b.cluster != nil {
+		defer b.cluster.Stop() //nolint:errcheck // best effort on the way out
+	}
+	if err != nil {
+		return 1, err
+	}
+	if missing != "" {
+		if os.Getenv("CI") == "true" {
+			return 1, fmt.Errorf("%s; CI must build the tools first (make tools)", missing)
+		}
+		skipReason = missing + " (run `make tools`)"
+	}
+	bed = b
+	code := m.Run()
+	if b != nil && b.tmp != "" && code == 0 {
+		_ = os.RemoveAll(b.tmp)
+	} else if b != nil {
+		fmt.Fprintf(os.Stderr, "e2e: state and logs kept in %s\n", b.tmp)
+	}
+	return code, nil
+}
+
+func setup() (*testbed, string, error) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		return nil, "", err
+	}
+	b := &testbed{root: root}
+	b.tools = stacks.DefaultTools()
+	for _, tool := range []string{"pulumi", "pulumi-resource-kubernetes", "pulumi-language-yaml", "kube-apiserver", "kube-controller-manager"} {
+		if _, err := os.Stat(filepath.Join(b.tools, tool)); err != nil {
+			return nil, fmt.Sprintf("%s not found in %s", tool, b.tools), nil
+		}
+	}
+	if _, err := exec.LookPath("etcd"); err != nil {
+		return nil, "etcd not on PATH", nil
+	}
+	shared := filepath.Join(root, "..", "shared", "fixtures")
+	b.chartPath = filepath.Join(shared, "charts", "prometheus-adapter-5.3.0")
+	crds := filepath.Join(shared, "seldon-core-v2.10.2", "crds")
+	for _, f := range append(localcluster.SeldonCRDs(crds), filepath.Join(b.chartPath, "Chart.yaml")) {
+		if _, err := os.Stat(f); err != nil {
+			// Fixtures are part of the checkout's surroundings: their absence is an error, not a skip.
+			return nil, "", fmt.Errorf("fixture missing: %s (the tests expect ../shared beside the repository)", f)
+		}
+	}
+
+	if b.tmp, err = os.MkdirTemp("", "seldon-autoscaling-e2e-"); err != nil {
+		return nil, "", err
+	}
+	b.providerDir = filepath.Join(b.tmp, "provider")
+	if err := stacks.BuildProvider(root, b.providerDir); err != nil {
+		return nil, "", err
+	}
+
+	ctx := context.Background()
+	b.cluster, err = localcluster.Start(ctx, localcluster.Options{
+		Dir: filepath.Join(b.tmp, "cluster"), BinDir: b.tools, Log: os.Stderr, TiedToParent: true,
+	})
+	if err != nil {
+		return b, "", err
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", b.cluster.Kubeconfig)
+	if err != nil {
+		return b, "", err
+	}
+	if b.dyn, err = dynamic.NewForConfig(cfg); err != nil {
+		return b, "", err
+	}
+	if b.kube, err = kubernetes.NewForConfig(cfg); err != nil {
+		return b, "", err
+	}
+	if err := localcluster.ApplyManifests(ctx, b.dyn, localcluster.SeldonCRDs(crds)...); err != nil {
+		return b, "", fmt.Errorf("installing Seldon CRDs: %w", err)
+	}
+	if _, err := b.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "seldon-mesh"}}, metav1.CreateOptions{}); err != nil {
+		return b, "", err
+	}
+	go localcluster.RunSeldonStatusStandIn(ctx, b.dyn, func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) })
+	return b, "", nil
+}
+
+func requireBed(t *testing.T) *testbed {
+	t.Helper()
+	if skipReason != "" {
+		t.Skip(skipReason)
+	}
+	return bed
+}
+
+// stackOptions gives a test its own workspace directory, backend and PULUMI_HOME.
+func (b *testbed) stackOptions(t *testing.T, project workspace.Project) []auto.LocalWorkspaceOption {
+	t.Helper()
+	env := stacks.Env{Tools: b.tools, ProviderDir: b.providerDir, Kubeconfig: b.cluster.Kubeconfig}
+	opts, err := env.Options(t.TempDir(), project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return opts
+}
+
+// goStack is an inline Automation API stack running program.
+func (b *testbed) goStack(t *testing.T, name string, program pulumi.RunFunc, config map[string]string) auto.Stack {
+	t.Helper()
+	ctx := context.Background()
+	project := workspace.Project{Name: tokens.PackageName("seldon-autoscaling-e2e-" + name), Runtime: workspace.NewProjectRuntimeInfo("go", nil)}
+	st, err := auto.UpsertStackInlineSource(ctx, "e2e", project.Name.String(), program, b.stackOptions(t, project)...)
+	if err != nil {
+		t.Fatalf("creating stack: %v", err)
+	}
+	b.setConfig(t, st, config)
+	return st
+}
+
+// yamlStack is the YAML example, run by the YAML language host from a copy of examples/yaml.
+func (b *testbed) yamlStack(t *testing.T, config map[string]string) auto.Stack {
+	t.Helper()
+	dir := t.TempDir()
+	src, err := os.ReadFile(filepath.Join(b.root, "examples", "yaml", "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	project, err := workspace.LoadProject(filepath.Join(dir, "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := append(b.stackOptions(t, *project), auto.WorkDir(dir))
+	st, err := auto.UpsertStackLocalSource(context.Background(), "e2e", dir, opts...)
+	if err != nil {
+		t.Fatalf("creating YAML stack: %v", err)
+	}
+	b.setConfig(t, st, config)
+	return st
+}
+
+func (b *testbed) setConfig(t *testing.T, st auto.Stack, config map[string]string) {
+	t.Helper()
+	for k, v := range config {
+		if err := st.SetConfig(context.Background(), k, auto.ConfigValue{Value: v}); err != nil {
+			t.Fatalf("config %s: %v", k, err)
+		}
+	}
+}
+
+// eventually polls cond until it holds or the timeout passes.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, detail := cond()
+		if ok {
+			return
+		}
+		last = detail
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Fatalf("%s: not within %s (last: %s)", what, timeout, last)
+}
+
+func kubectl(t *testing.T, b *testbed, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("kubectl", append([]string{"--kubeconfig", b.cluster.Kubeconfig}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
