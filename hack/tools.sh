@@ -52,7 +52,6 @@ build_pulumi() {
 build_kubernetes_plugin() {
   local v=$K8S_PROVIDER_VERSION
   have pulumi-resource-kubernetes "$v" && return 0
-  on_path pulumi-resource-kubernetes "$v" pulumi-resource-kubernetes -version && return 0
   local w="$src/pulumi-kubernetes-$v"; wrapper "$w"; cd "$w"
   local mod=github.com/pulumi/pulumi-kubernetes/provider/v4
   go mod download -json "$mod@$K8S_PROVIDER_MODULE_VERSION" >dl.json

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"gopkg.in/yaml.v3"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -345,7 +346,8 @@ func assertNoChanges(t *testing.T, st auto.Stack) {
 	}
 	for op, n := range *res.Summary.ResourceChanges {
 		if op != "same" && n > 0 {
-			t.Errorf("a repeated up did %d %q operations: %v", n, op, *res.Summary.ResourceChanges)
+			diff, _ := st.Preview(context.Background(), optpreview.Diff())
+			t.Errorf("a repeated up did %d %q operations: %v\n%s", n, op, *res.Summary.ResourceChanges, diff.StdOut)
 		}
 	}
 }

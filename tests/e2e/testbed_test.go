@@ -34,6 +34,7 @@ type testbed struct {
 	dyn         dynamic.Interface
 	kube        kubernetes.Interface
 	tmp         string
+	stopStandIn context.CancelFunc
 }
 
 var (
@@ -52,9 +53,14 @@ func TestMain(m *testing.M) {
 
 func run(m *testing.M) (int, error) {
 	b, missing, err := setup()
-	if b != nil && b.cluster != nil {
-		defer b.cluster.Stop() //nolint:errcheck // best effort on the way out
-	}
+	defer func() {
+		if b != nil && b.stopStandIn != nil {
+			b.stopStandIn()
+		}
+		if b != nil && b.cluster != nil {
+			_ = b.cluster.Stop()
+		}
+	}()
 	if err != nil {
 		return 1, err
 	}
@@ -130,7 +136,9 @@ func setup() (*testbed, string, error) {
 	if _, err := b.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "seldon-mesh"}}, metav1.CreateOptions{}); err != nil {
 		return b, "", err
 	}
-	go localcluster.RunSeldonStatusStandIn(ctx, b.dyn, func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) })
+	standInCtx, cancel := context.WithCancel(ctx)
+	b.stopStandIn = cancel
+	go localcluster.RunSeldonStatusStandIn(standInCtx, b.dyn, func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) })
 	return b, "", nil
 }
 

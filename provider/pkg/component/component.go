@@ -209,13 +209,18 @@ func declareAdapter(ctx *pulumi.Context, name string, a Adapter, opts ...pulumi.
 // declareSeldonObject declares a Model or Server. The HPA owns spec.replicas once it exists, so
 // later updates leave it out of the applied patch instead of resetting or conflicting with it.
 func declareSeldonObject(ctx *pulumi.Context, name string, o Object, opts ...pulumi.ResourceOption) (*apiextensions.CustomResource, error) {
+	meta := &metav1.ObjectMetaArgs{Name: pulumi.String(o.Name), Namespace: pulumi.String(o.Namespace)}
+	// Empty maps would read back as absent and show a diff on every update.
+	if len(o.Labels) > 0 {
+		meta.Labels = pulumi.ToStringMap(o.Labels)
+	}
+	if len(o.Annotations) > 0 {
+		meta.Annotations = pulumi.ToStringMap(o.Annotations)
+	}
 	return apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String(SeldonAPIVersion),
 		Kind:       pulumi.String(o.Kind),
-		Metadata: &metav1.ObjectMetaArgs{
-			Name: pulumi.String(o.Name), Namespace: pulumi.String(o.Namespace),
-			Labels: pulumi.ToStringMap(o.Labels), Annotations: pulumi.ToStringMap(o.Annotations),
-		},
+		Metadata:   meta,
 		OtherFields: kubernetes.UntypedArgs{"spec": o.Spec},
 	}, append(opts, pulumi.IgnoreChanges([]string{"spec.replicas"}))...)
 }

@@ -122,6 +122,18 @@ func syncStatus(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVers
 		}
 		return err
 	}
+	// A Server's status must say how many Models it holds (the CRD requires loadedModels).
+	loaded := map[string]int64{}
+	if gvr == ServerResource {
+		models, err := dyn.Resource(ModelResource).Namespace(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return err
+		}
+		for _, m := range models.Items {
+			server, _, _ := unstructured.NestedString(m.Object, "spec", "server")
+			loaded[m.GetNamespace()+"/"+server]++
+		}
+	}
 	for i := range list.Items {
 		obj := &list.Items[i]
 		replicas, found, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas")
@@ -137,8 +149,13 @@ func syncStatus(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVers
 		}
 		curReplicas, _, _ := unstructured.NestedInt64(obj.Object, "status", "replicas")
 		curSelector, _, _ := unstructured.NestedString(obj.Object, "status", "selector")
-		if curReplicas == replicas && curSelector == selector {
+		curLoaded, _, _ := unstructured.NestedInt64(obj.Object, "status", "loadedModels")
+		wantLoaded := loaded[obj.GetNamespace()+"/"+obj.GetName()]
+		if curReplicas == replicas && curSelector == selector && (gvr == ModelResource || curLoaded == wantLoaded) {
 			continue
+		}
+		if gvr == ServerResource {
+			_ = unstructured.SetNestedField(obj.Object, wantLoaded, "status", "loadedModels")
 		}
 		_ = unstructured.SetNestedField(obj.Object, replicas, "status", "replicas")
 		_ = unstructured.SetNestedField(obj.Object, selector, "status", "selector")
