@@ -29,9 +29,11 @@ check-generated: generate ## fails when schema.json or the SDKs are stale
 	  git status --porcelain -- schema.json sdk README.md; git --no-pager diff --stat -- schema.json sdk README.md; \
 	  echo "schema.json or sdk/ is stale: run 'make generate' and commit the result" >&2; exit 1; fi
 
-lint: ## gofmt and go vet
-	@out=$$(gofmt -l provider tests examples hack 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+lint: ## gofmt, go vet and golangci-lint (pinned, built into the tools cache)
+	@out=$$(gofmt -l provider tests examples 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	hack/tools.sh golangci-lint
+	$(TOOLS_BIN)/golangci-lint run ./...
 
 unit: ## fast tests: pure packages and the component with a mocked engine
 	go test -count=1 $(GO_PACKAGES)

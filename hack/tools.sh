@@ -3,7 +3,7 @@
 # $HOME/.cache/pulumi-seldon-autoscaling, keyed by version, each from its own wrapper module so
 # none of their dependencies leak into the project's go.mod.
 #
-#   hack/tools.sh [pulumi|kubernetes-plugin|pulumi-yaml|kube|prometheus-adapter|etcd|prometheus|all]
+#   hack/tools.sh [pulumi|kubernetes-plugin|pulumi-yaml|kube|prometheus-adapter|golangci-lint|etcd|prometheus|all]
 #   hack/tools.sh bindir      # prints the directory holding the binaries
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -137,6 +137,15 @@ build_prometheus_adapter() {
   stamp prometheus-adapter "$v"
 }
 
+build_golangci_lint() {
+  local v=v$GOLANGCI_LINT_VERSION
+  have golangci-lint "$v" && return 0
+  on_path golangci-lint "$GOLANGCI_LINT_VERSION" golangci-lint version && return 0
+  log "building golangci-lint $v"
+  GOBIN="$bin" go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$v"
+  stamp golangci-lint "$v"
+}
+
 apt_install() { # apt_install BINARY PACKAGE...
   command -v "$1" >/dev/null && return 0
   [ "$(id -u)" = 0 ] || { log "need $1: apt-get install $*"; return 1; }
@@ -152,11 +161,12 @@ case "${1:-all}" in
   pulumi-yaml) build_pulumi_yaml ;;
   kube) build_kube ;;
   prometheus-adapter) build_prometheus_adapter ;;
+  golangci-lint) build_golangci_lint ;;
   etcd) apt_install etcd etcd-server ;;
   prometheus) apt_install prometheus prometheus ;;
   all)
     apt_install etcd etcd-server
-    (build_pulumi); (build_kubernetes_plugin); (build_pulumi_yaml); (build_kube)
+    (build_pulumi); (build_kubernetes_plugin); (build_pulumi_yaml); (build_kube); (build_golangci_lint)
     ;;
-  *) echo "usage: $0 [pulumi|kubernetes-plugin|pulumi-yaml|kube|prometheus-adapter|etcd|prometheus|all|bindir]" >&2; exit 2 ;;
+  *) echo "usage: $0 [pulumi|kubernetes-plugin|pulumi-yaml|kube|prometheus-adapter|golangci-lint|etcd|prometheus|all|bindir]" >&2; exit 2 ;;
 esac

@@ -223,12 +223,11 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() (b
 	t.Fatalf("%s: not within %s (last: %s)", what, timeout, last)
 }
 
-func kubectl(t *testing.T, b *testbed, args ...string) string {
+func kubectl(t *testing.T, b *testbed, args ...string) {
 	t.Helper()
 	cmd := exec.Command("kubectl", append([]string{"--kubeconfig", b.cluster.Kubeconfig}, args...)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	return string(out)
 }

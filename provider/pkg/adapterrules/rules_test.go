@@ -137,7 +137,7 @@ func TestHashFollowsConfig(t *testing.T) {
 		}
 		return s
 	}
-	if h(time.Minute) != h(time.Minute) {
+	if first, second := h(time.Minute), h(time.Minute); first != second {
 		t.Error("hash is not stable")
 	}
 	if h(time.Minute) == h(2*time.Minute) {

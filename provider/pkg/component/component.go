@@ -218,9 +218,9 @@ func declareSeldonObject(ctx *pulumi.Context, name string, o Object, opts ...pul
 		meta.Annotations = pulumi.ToStringMap(o.Annotations)
 	}
 	return apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
-		ApiVersion: pulumi.String(SeldonAPIVersion),
-		Kind:       pulumi.String(o.Kind),
-		Metadata:   meta,
+		ApiVersion:  pulumi.String(SeldonAPIVersion),
+		Kind:        pulumi.String(o.Kind),
+		Metadata:    meta,
 		OtherFields: kubernetes.UntypedArgs{"spec": o.Spec},
 	}, append(opts, pulumi.IgnoreChanges([]string{"spec.replicas"}))...)
 }

@@ -1,6 +1,7 @@
 package component
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -168,8 +169,9 @@ func Resolve(args Args) (*Desired, error) {
 	in.Timing.RateWindow = parseDuration(&errs, policy.FieldRateWindow, ad.RateWindow)
 
 	pol, derived, err := policy.Plan(in)
-	if pe, ok := err.(policy.Errors); ok {
-		errs = append(errs, pe...)
+	var planErrs policy.Errors
+	if errors.As(err, &planErrs) {
+		errs = append(errs, planErrs...)
 	} else if err != nil {
 		return nil, err
 	}

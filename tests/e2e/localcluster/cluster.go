@@ -63,7 +63,7 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 	}
 	logf := func(format string, args ...any) {
 		if o.Log != nil {
-			fmt.Fprintf(o.Log, "[localcluster] "+format+"\n", args...)
+			_, _ = fmt.Fprintf(o.Log, "[localcluster] "+format+"\n", args...)
 		}
 	}
 	for _, dir := range []string{"pki", "etcd", "logs", "pids"} {
@@ -218,7 +218,7 @@ func (c *Cluster) spawn(name, bin string, args ...string) error {
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
+	defer logFile.Close() //nolint:errcheck // the child holds its own descriptor
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Its own process group, so it outlives `make cluster-up` and is not hit by a terminal's ^C.
@@ -309,7 +309,7 @@ func waitHTTP(ctx context.Context, client *http.Client, url string, timeout time
 		resp, err := client.Do(req)
 		if err == nil {
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
@@ -319,7 +319,7 @@ func waitHTTP(ctx context.Context, client *http.Client, url string, timeout time
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%w (last: %v)", ctx.Err(), last)
+			return fmt.Errorf("%w (last: %w)", ctx.Err(), last)
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
@@ -330,7 +330,7 @@ func freePorts(n int) ([]int, error) {
 	var ls []net.Listener
 	defer func() {
 		for _, l := range ls {
-			l.Close()
+			_ = l.Close()
 		}
 	}()
 	for i := 0; i < n; i++ {
