@@ -56,6 +56,11 @@ func (r *recorder) custom() []registered {
 // mocked: children are recorded, not created.
 func construct(t *testing.T, inputs map[string]any) (*recorder, p.ConstructResponse, error) {
 	t.Helper()
+	return constructPM(t, presource.NewPropertyMapFromMap(inputs), false)
+}
+
+func constructPM(t *testing.T, inputs presource.PropertyMap, dryRun bool) (*recorder, p.ConstructResponse, error) {
+	t.Helper()
 	rec := &recorder{}
 	prov, err := Provider()
 	if err != nil {
@@ -76,7 +81,8 @@ func construct(t *testing.T, inputs map[string]any) (*recorder, p.ConstructRespo
 	}
 	resp, err := s.Construct(p.ConstructRequest{
 		Urn:    presource.URN("urn:pulumi:test::test::" + Token + "::irisa0"),
-		Inputs: presource.FromResourcePropertyMap(presource.NewPropertyMapFromMap(inputs)),
+		Inputs: presource.FromResourcePropertyMap(inputs),
+		DryRun: dryRun,
 	})
 	return rec, resp, err
 }
@@ -325,6 +331,26 @@ func TestGuardsCreateNothing(t *testing.T) {
 				t.Errorf("%d resources registered despite the refusal", len(regs))
 			}
 		})
+	}
+}
+
+// TestUnknownInputsWaitForTheUpdate: an input that is an unknown output during preview is not
+// mistaken for an empty one; the preview registers the component alone and no child.
+func TestUnknownInputsWaitForTheUpdate(t *testing.T) {
+	in := presource.NewPropertyMapFromMap(guideInputs())
+	in["model"].ObjectValue()["namespace"] = presource.MakeComputed(presource.NewStringProperty(""))
+	rec, _, err := constructPM(t, in, true)
+	if err != nil {
+		t.Fatalf("preview with an unknown namespace failed: %v", err)
+	}
+	if _, _, err := constructPM(t, in, false); err == nil || !strings.Contains(err.Error(), "model.namespace") {
+		t.Errorf("an update with an unknown input must fail naming it, got %v", err)
+	}
+	if regs := rec.custom(); len(regs) > 0 {
+		t.Errorf("%d children registered from unknown inputs", len(regs))
+	}
+	if got := unknownPaths("", property.New(presource.FromResourcePropertyMap(in))); len(got) != 1 || got[0] != "model.namespace" {
+		t.Errorf("unknown paths %v", got)
 	}
 }
 

@@ -15,7 +15,7 @@ const (
 // Provider builds the plugin's provider: the one component, and the language settings the SDKs
 // are generated with.
 func Provider() (p.Provider, error) {
-	return infer.NewProviderBuilder().
+	prov, err := infer.NewProviderBuilder().
 		WithDisplayName("Seldon Autoscaling").
 		WithDescription("Autoscale Seldon Core 2 Models and Servers on inference RPS with HPA and prometheus-adapter, in one guarded resource.").
 		WithKeywords("seldon", "kubernetes", "autoscaling", "hpa", "prometheus-adapter", "category/cloud", "kind/component").
@@ -47,4 +47,9 @@ func Provider() (p.Provider, error) {
 		}).
 		WithComponents(infer.ComponentF(NewSeldonAutoscaledModel)).
 		Build()
+	if err != nil {
+		return p.Provider{}, err
+	}
+	prov.Construct = deferUnknownInputs(prov.Construct)
+	return prov, nil
 }

@@ -1,0 +1,72 @@
+package component
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	comProvider "github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
+)
+
+// deferUnknownInputs wraps Construct so inputs that are not known yet (outputs of resources a
+// preview has not created) do not reach the guards as empty values, which would be refused with
+// a misleading error. In a preview the component is registered alone, with a warning naming
+// those inputs; the guards run in the update, when every value is known.
+func deferUnknownInputs(construct func(context.Context, p.ConstructRequest) (p.ConstructResponse, error)) func(context.Context, p.ConstructRequest) (p.ConstructResponse, error) {
+	return func(ctx context.Context, req p.ConstructRequest) (p.ConstructResponse, error) {
+		unknown := unknownPaths("", property.New(req.Inputs))
+		if len(unknown) == 0 {
+			return construct(ctx, req)
+		}
+		if !req.DryRun {
+			return p.ConstructResponse{}, fmt.Errorf("inputs %s are still unknown during the update; "+
+				"SeldonAutoscaledModel checks every input before it creates anything, so they must be known", strings.Join(unknown, ", "))
+		}
+		return p.ProgramConstruct(ctx, req, func(pctx *pulumi.Context, typ, name string, _ comProvider.ConstructInputs, opts pulumi.ResourceOption) (*comProvider.ConstructResult, error) {
+			comp := &SeldonAutoscaledModel{}
+			if err := pctx.RegisterComponentResource(typ, name, comp, opts); err != nil {
+				return nil, err
+			}
+			_ = pctx.Log.Warn(fmt.Sprintf("inputs %s are not known until the resources they come from exist: "+
+				"the guards and the child resources are evaluated during the update", strings.Join(unknown, ", ")), &pulumi.LogArgs{Resource: comp})
+			if err := pctx.RegisterResourceOutputs(comp, pulumi.Map{}); err != nil {
+				return nil, err
+			}
+			return &comProvider.ConstructResult{URN: comp.URN(), State: pulumi.Map{}}, nil
+		})
+	}
+}
+
+// unknownPaths lists the input paths whose values are computed, as users write them.
+func unknownPaths(path string, v property.Value) []string {
+	switch {
+	case v.IsComputed():
+		return []string{path}
+	case v.IsMap():
+		var out []string
+		for k, e := range v.AsMap().All {
+			out = append(out, unknownPaths(join(path, k), e)...)
+		}
+		sort.Strings(out)
+		return out
+	case v.IsArray():
+		var out []string
+		for i, e := range v.AsArray().All {
+			out = append(out, unknownPaths(fmt.Sprintf("%s[%d]", path, i), e)...)
+		}
+		return out
+	default:
+		return nil
+	}
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
