@@ -63,3 +63,7 @@ demo-down: ## destroy the demo stack and stop the control plane
 
 clean:
 	rm -rf $(BIN) .state
+
+.PHONY: bench-policy
+bench-policy: ## simulate every load scenario under the default, guide and planned policies; regenerate docs/policy-benchmark.md
+	go run ./provider/cmd/seldon-autoscaling bench --out docs/policy-benchmark.md

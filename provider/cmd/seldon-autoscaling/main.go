@@ -1,0 +1,77 @@
+// Command seldon-autoscaling plans an HPA policy for a Seldon Core 2 Model and its Server from
+// load figures, simulates policies against load traces, and benchmarks them:
+//
+//	seldon-autoscaling plan     [planner flags]                      print a policy and why
+//	seldon-autoscaling simulate --scenario NAME | --trace FILE [...]  run one policy, print a summary
+//	seldon-autoscaling bench    [--out FILE]                          compare policies on every scenario
+//
+// Everything it computes comes from provider/pkg/hpasim; this file only parses and prints.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+const usage = `usage: seldon-autoscaling <command> [flags]
+
+commands:
+  plan       derive a policy (target, min/max, scale-up and scale-down behavior) from load figures
+  simulate   run a policy over a load trace or a named scenario; print a summary, optionally an SVG
+  bench      run every scenario under the default, guide and planned policies; write a report
+
+Run 'seldon-autoscaling <command> -h' for a command's flags.
+`
+
+// run is main without the process: it returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	commands := map[string]func([]string, io.Writer, io.Writer) error{
+		"plan":     runPlan,
+		"simulate": runSimulate,
+		"bench":    runBench,
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+			fmt.Fprint(stdout, usage)
+			return 0
+		}
+		fmt.Fprintf(stderr, "seldon-autoscaling: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch err := cmd(args[1:], stdout, stderr); {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case err != nil:
+		fmt.Fprintf(stderr, "seldon-autoscaling %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+// newFlagSet reports flag errors itself and returns them, so run decides the exit code.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("seldon-autoscaling "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses and refuses stray arguments, which would otherwise be ignored silently.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return nil
+}

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/hpasim"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+)
+
+// runCmd runs the command in-process and returns its exit code and output.
+func runCmd(args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestUsage(t *testing.T) {
+	if code, _, stderr := runCmd(); code != 2 || !strings.Contains(stderr, "commands:") {
+		t.Errorf("no command: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr := runCmd("deploy"); code != 2 || !strings.Contains(stderr, `unknown command "deploy"`) {
+		t.Errorf("unknown command: exit %d, %q", code, stderr)
+	}
+	if code, stdout, _ := runCmd("help"); code != 0 || !strings.Contains(stdout, "simulate") {
+		t.Errorf("help: exit %d, %q", code, stdout)
+	}
+	if code, _, _ := runCmd("plan", "-h"); code != 0 {
+		t.Errorf("plan -h: exit %d", code)
+	}
+	if code, _, stderr := runCmd("plan", "stray"); code != 1 || !strings.Contains(stderr, "unexpected arguments") {
+		t.Errorf("stray argument: exit %d, %q", code, stderr)
+	}
+}
+
+func TestPlanCommandGuideExample(t *testing.T) {
+	code, stdout, stderr := runCmd("plan", "--saturation-rps", "3.75", "--safety-margin", "0.2", "--peak-rps", "9",
+		"--min-load-rps", "1", "--server-ready-seconds", "90", "--headroom-pods", "5", "--ramp-rps-per-second", "0.2", "--spike-seconds", "60")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"minReplicas: 1\nmaxReplicas: 3\n", `averageValue: "3"`,
+		"  scaleUp:\n    stabilizationWindowSeconds: 60\n    selectPolicy: Max\n    policies:\n    - type: Pods\n      value: 5\n      periodSeconds: 90\n",
+		"autoscaling.scaleUp.policies = Pods 5 per 90s", "Warnings:", "accept this plan unchanged",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+func TestPlanCommandRefusesBadInput(t *testing.T) {
+	code, _, stderr := runCmd("plan", "--safety-margin", "1.5", "--headroom-pods", "0")
+	if code != 1 || !strings.Contains(stderr, policy.FieldSafetyMargin) || !strings.Contains(stderr, policy.FieldHeadroom) {
+		t.Errorf("exit %d, %q", code, stderr)
+	}
+}
+
+func TestSimulateWritesSummaryPlotAndTimeline(t *testing.T) {
+	dir := t.TempDir()
+	svgPath, csvPath := filepath.Join(dir, "run.svg"), filepath.Join(dir, "run.csv")
+	code, stdout, stderr := runCmd("simulate", "--scenario", "sustained-step", "--policy", "guide", "--svg", svgPath, "--timeline", csvPath)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want, err := hpasim.RunBenchmark(hpasim.DefaultBenchmarkSetup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := want.Summary(hpasim.MainVariant, "sustained-step", hpasim.PolicyGuide)
+	for _, line := range []string{
+		"sustained-step under policy guide",
+		"SLA breach (load > capacity)            " + strconv.Itoa(s.SLABreachSeconds) + " s",
+		"replica-seconds (ready Server pods)     " + strconv.Itoa(s.ReplicaSeconds),
+	} {
+		if !strings.Contains(stdout, line) {
+			t.Errorf("output lacks %q (the benchmark's figure):\n%s", line, stdout)
+		}
+	}
+
+	svg, err := os.ReadFile(svgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	elements := countSVGElements(t, svg)
+	if elements["polyline"] != 7 {
+		t.Errorf("%d polylines, want 7 series", elements["polyline"])
+	}
+	// One ScheduleFailed episode, shaded in both panels, plus the background and the legend swatch.
+	if elements["rect"] < 2+2+1 {
+		t.Errorf("%d rects: ScheduleFailed spans missing", elements["rect"])
+	}
+
+	tl, err := os.ReadFile(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(tl)), "\n")
+	if len(lines) != 1+1500 || !strings.HasPrefix(lines[0], "second,load_rps") || !strings.HasPrefix(lines[301], "300,6,") {
+		t.Errorf("timeline: %d lines, header %q, line 301 %q", len(lines), lines[0], lines[301])
+	}
+}
+
+// countSVGElements parses the SVG as XML, failing on malformed output, and counts elements.
+func countSVGElements(t *testing.T, svg []byte) map[string]int {
+	t.Helper()
+	counts := map[string]int{}
+	dec := xml.NewDecoder(bytes.NewReader(svg))
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return counts
+		}
+		if err != nil {
+			t.Fatalf("the SVG is not well-formed XML: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			counts[se.Name.Local]++
+		}
+	}
+}
+
+func TestSimulateTraceFileAndOverrides(t *testing.T) {
+	trace := filepath.Join(t.TempDir(), "trace.csv")
+	if err := os.WriteFile(trace, []byte("seconds,rps\n0,6\n100,6\n101,12\n600,12\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCmd("simulate", "--trace", trace, "--policy", "default",
+		"--scale-up-policies", "Pods:1:60", "--scale-up-window", "0", "--model-scale-up-lag", "105", "--max-starting-pods", "1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "under policy default (overridden), Model HPA lagging 105 s") {
+		t.Errorf("output: %s", stdout)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"simulate"}, "exactly one of --scenario and --trace"},
+		{[]string{"simulate", "--scenario", "guide-ramp", "--trace", trace}, "exactly one of --scenario and --trace"},
+		{[]string{"simulate", "--trace", filepath.Join(t.TempDir(), "missing.csv")}, "opening the load trace"},
+		{[]string{"simulate", "--scenario", "guide-ramp", "--policy", "aggressive"}, `unknown policy "aggressive"`},
+		{[]string{"simulate", "--scenario", "guide-ramp", "--scale-up-policies", "Pods:5"}, "--scale-up-policies"},
+		{[]string{"simulate", "--scenario", "guide-ramp", "--scale-down-select", "Sometimes"}, `selectPolicy "Sometimes"`},
+		{[]string{"simulate", "--scenario", "guide-ramp", "--rate-window", "30"}, "fewer than two"},
+	} {
+		if code, _, stderr := runCmd(tc.args...); code != 1 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, %q; want %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}
+
+func TestParseScalingPolicies(t *testing.T) {
+	got, err := parseScalingPolicies("Pods:4:15, Percent:100:15")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []policy.ScalingPolicy{{Type: "Pods", Value: 4, PeriodSeconds: 15}, {Type: "Percent", Value: 100, PeriodSeconds: 15}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v", got)
+	}
+	for _, bad := range []string{"Pods", "Pods:x:15", "Pods:4:y"} {
+		if _, err := parseScalingPolicies(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestPlotScales(t *testing.T) {
+	for _, tc := range []struct {
+		max  float64
+		step float64
+	}{{40, 10}, {13, 5}, {7.5, 2}, {0.9, 0.2}} {
+		if got := niceStep(tc.max, 5); got != tc.step {
+			t.Errorf("niceStep(%v) = %v, want %v", tc.max, got, tc.step)
+		}
+	}
+	for _, tc := range []struct{ seconds, tick int }{{120, 15}, {900, 120}, {1500, 300}, {7200, 900}} {
+		if got := timeTick(tc.seconds); got != tc.tick {
+			t.Errorf("timeTick(%d) = %d, want %d", tc.seconds, got, tc.tick)
+		}
+	}
+	if err := writeSVG(io.Discard, "empty", nil); err == nil {
+		t.Error("empty timeline plotted")
+	}
+}
+
+// TestBenchmarkReportIsCurrent keeps docs/policy-benchmark.md what the code produces: the report
+// is regenerated, never edited.
+func TestBenchmarkReportIsCurrent(t *testing.T) {
+	b, err := hpasim.RunBenchmark(hpasim.DefaultBenchmarkSetup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := renderBenchmark(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "policy-benchmark.md"))
+	if err != nil {
+		t.Fatalf("%v: run `make bench-policy`", err)
+	}
+	if string(got) != want {
+		t.Fatal("docs/policy-benchmark.md is stale: run `make bench-policy` and commit the result")
+	}
+	for _, section := range []string{"## Setup", "## Results", "### guide-ramp", "## Target on guide-ramp", "## Sensitivity", "## Diagnostics"} {
+		if !strings.Contains(want, section) {
+			t.Errorf("report lacks %q", section)
+		}
+	}
+}
+
+func TestBenchWritesFile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "report.md")
+	code, stdout, stderr := runCmd("bench", "--out", out)
+	if code != 0 || !strings.Contains(stdout, out) {
+		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
+	}
+	if b, err := os.ReadFile(out); err != nil || !bytes.HasPrefix(b, []byte("# Policy benchmark")) {
+		t.Errorf("report %q, %v", b[:min(len(b), 40)], err)
+	}
+}

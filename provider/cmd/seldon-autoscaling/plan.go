@@ -1,0 +1,82 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/hpasim"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+)
+
+// addPlanFlags registers the planner's inputs, defaulting to the benchmark's example model.
+func addPlanFlags(fs *flag.FlagSet, in *hpasim.PlanInput) {
+	def := hpasim.DefaultBenchmarkSetup().Plan
+	fs.Float64Var(&in.SaturationRPS, "saturation-rps", def.SaturationRPS, "RPS one replica serves before breaching its SLA (from an open-loop load test)")
+	fs.Float64Var(&in.SafetyMargin, "safety-margin", def.SafetyMargin, "fraction kept below saturation, in (0, 1)")
+	fs.Float64Var(&in.PeakRPS, "peak-rps", def.PeakRPS, "highest load to serve, margins included")
+	fs.Float64Var(&in.MinLoadRPS, "min-load-rps", def.MinLoadRPS, "load in the quietest period")
+	fs.IntVar(&in.ServerReadySeconds, "server-ready-seconds", def.ServerReadySeconds, "seconds from asking for a Server pod to it serving the model")
+	fs.IntVar(&in.ScaleUpHeadroomPods, "headroom-pods", def.ScaleUpHeadroomPods, "Server pods the cluster can start at once")
+	fs.Float64Var(&in.RampRPSPerSecond, "ramp-rps-per-second", def.RampRPSPerSecond, "steepest sustained load rise to follow (0: unknown)")
+	fs.IntVar(&in.SpikeSeconds, "spike-seconds", def.SpikeSeconds, "spikes shorter than this are absorbed within the margin")
+}
+
+func runPlan(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("plan", stderr)
+	var in hpasim.PlanInput
+	addPlanFlags(fs, &in)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	p, err := hpasim.PlanPolicy(in)
+	if err != nil {
+		return err
+	}
+	// The component runs the same guards on whatever it is given; say whether this plan passes.
+	_, _, guardErr := policy.Plan(p.Input())
+	fmt.Fprint(stdout, formatPlan(p, guardErr))
+	return nil
+}
+
+// formatPlan prints the plan as the HPA fields it sets, then why.
+func formatPlan(p hpasim.Plan, guardErr error) string {
+	var b strings.Builder
+	b.WriteString("# Both HPAs (Model and Server) get the same spec:\n")
+	fmt.Fprintf(&b, "minReplicas: %d\nmaxReplicas: %d\n", p.MinReplicas, p.MaxReplicas)
+	fmt.Fprintf(&b, "metrics:\n- type: Object\n  object:\n    target:\n      type: AverageValue\n      averageValue: %q\n", p.Target.String())
+	b.WriteString("behavior:\n")
+	writeRulesYAML(&b, "scaleUp", p.ScaleUp)
+	writeRulesYAML(&b, "scaleDown", p.ScaleDown)
+	b.WriteString("\nWhy:\n")
+	for _, r := range p.Reasons {
+		fmt.Fprintf(&b, "  - %s\n", r)
+	}
+	if len(p.Warnings) > 0 {
+		b.WriteString("\nWarnings:\n")
+		for _, w := range p.Warnings {
+			fmt.Fprintf(&b, "  - %s\n", w)
+		}
+	}
+	if guardErr != nil {
+		fmt.Fprintf(&b, "\nThe component's guards refuse this plan: %v\n", guardErr)
+	} else {
+		b.WriteString("\nThe component's guards (policy.Plan) accept this plan unchanged.\n")
+	}
+	return b.String()
+}
+
+func writeRulesYAML(b *strings.Builder, name string, r policy.Rules) {
+	fmt.Fprintf(b, "  %s:\n", name)
+	if r.StabilizationWindowSeconds != nil {
+		fmt.Fprintf(b, "    stabilizationWindowSeconds: %d\n", *r.StabilizationWindowSeconds)
+	}
+	if r.SelectPolicy != "" {
+		fmt.Fprintf(b, "    selectPolicy: %s\n", r.SelectPolicy)
+	}
+	b.WriteString("    policies:\n")
+	for _, p := range r.Policies {
+		fmt.Fprintf(b, "    - type: %s\n      value: %d\n      periodSeconds: %d\n", p.Type, p.Value, p.PeriodSeconds)
+	}
+}

@@ -1,0 +1,231 @@
+package hpasim
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+)
+
+// BenchmarkSetup is everything a policy benchmark holds fixed.
+type BenchmarkSetup struct {
+	Plan                   PlanInput
+	SyncPeriodSeconds      int
+	ModelHPAOffsetSeconds  int
+	ServerHPAOffsetSeconds int
+	Metric                 MetricPipeline
+}
+
+// DefaultBenchmarkSetup is the guide's example model: 3 RPS per replica (saturation 3.75 with a
+// 20% margin), Server pods ready in 90 s, 5 at a time; load between 3 and 36 RPS; ramps up to the
+// guide ramp's 0.25 RPS/s; spikes up to the short-spike scenario's 45 s. The Server HPA's timer
+// runs 5 s behind the Model HPA's, as when both are applied in one manifest.
+func DefaultBenchmarkSetup() BenchmarkSetup {
+	return BenchmarkSetup{
+		Plan: PlanInput{
+			SaturationRPS: 3.75, SafetyMargin: 0.2, PeakRPS: scenarioPeakRPS, MinLoadRPS: dailyWaveLowRPS,
+			ServerReadySeconds: guideScaleUpPeriodSeconds, ScaleUpHeadroomPods: guideScaleUpPods,
+			RampRPSPerSecond: 0.25, SpikeSeconds: 45,
+		},
+		SyncPeriodSeconds:      DefaultSyncPeriodSeconds,
+		ModelHPAOffsetSeconds:  0,
+		ServerHPAOffsetSeconds: 5,
+		Metric:                 MetricPipeline{ScrapeIntervalSeconds: DefaultScrapeIntervalSeconds, RateWindowSeconds: DefaultRateWindowSeconds},
+	}
+}
+
+// Config is the simulation config for one policy under this setup.
+func (s BenchmarkSetup) Config(spec HPASpec) Config {
+	return Config{
+		HPA: spec, SaturationRPS: s.Plan.SaturationRPS, ServerReadySeconds: s.Plan.ServerReadySeconds,
+		SyncPeriodSeconds: s.SyncPeriodSeconds, ModelHPAOffsetSeconds: s.ModelHPAOffsetSeconds,
+		ServerHPAOffsetSeconds: s.ServerHPAOffsetSeconds, Metric: s.Metric,
+	}
+}
+
+// Variant changes a benchmark run to test how much a result depends on one assumption
+// (sensitivity) or what a change outside the planner's reach would do (diagnostic).
+type Variant struct {
+	Name        string
+	Description string
+	Apply       func(Config) Config
+}
+
+// MainVariant is the benchmark as set up.
+const MainVariant = ""
+
+// SensitivityVariants question the model's assumptions; they apply to every policy.
+func (s BenchmarkSetup) SensitivityVariants() []Variant {
+	return []Variant{
+		{"served-only metric", "the counter counts only requests the serving replicas complete, so a saturated Model reports at most its capacity",
+			func(c Config) Config { c.Metric.ServedOnly = true; return c }},
+		{fmt.Sprintf("cluster starts %d pods at a time", s.Plan.ScaleUpHeadroomPods),
+			fmt.Sprintf("at most scaleUpHeadroomPods (%d) Server pods start at once; more wait Pending for a free slot", s.Plan.ScaleUpHeadroomPods),
+			func(c Config) Config { c.MaxStartingServerPods = s.Plan.ScaleUpHeadroomPods; return c }},
+		{"server HPA syncs first", fmt.Sprintf("the HPA timers swapped: the Server HPA syncs %d s before the Model HPA", s.ServerHPAOffsetSeconds-s.ModelHPAOffsetSeconds),
+			func(c Config) Config {
+				c.ModelHPAOffsetSeconds, c.ServerHPAOffsetSeconds = c.ServerHPAOffsetSeconds, c.ModelHPAOffsetSeconds
+				return c
+			}},
+	}
+}
+
+// DiagnosticVariants are changes a policy.Input cannot express today, tried to see what would
+// remove the ScheduleFailed time that shared HPAs leave.
+func (s BenchmarkSetup) DiagnosticVariants() []Variant {
+	lag := s.Plan.ServerReadySeconds + s.SyncPeriodSeconds
+	return []Variant{
+		{"scale-up tolerance 0", "behavior.scaleUp.tolerance: 0 on both HPAs (GA in Kubernetes 1.37), so the Server HPA never settles inside the band below what the Model asks for",
+			func(c Config) Config {
+				c.HPA = WithScaleUpTolerance(c.HPA, 0)
+				if c.ServerHPA != nil {
+					server := WithScaleUpTolerance(*c.ServerHPA, 0)
+					c.ServerHPA = &server
+				}
+				return c
+			}},
+		{fmt.Sprintf("model HPA lags %d s", lag),
+			fmt.Sprintf("the Model HPA's scale-up window is serverReadySeconds + one sync period (%d s) longer than the Server HPA's, so the Model asks only for replicas whose Server pods have had time to start", lag),
+			func(c Config) Config {
+				server := c.HPA
+				if c.ServerHPA != nil {
+					server = *c.ServerHPA
+				}
+				c.ServerHPA = &server
+				c.HPA = WithModelScaleUpLag(c.HPA, lag)
+				return c
+			}},
+	}
+}
+
+// BenchmarkRun is one scenario under one policy and variant.
+type BenchmarkRun struct {
+	Variant  string
+	Scenario string
+	Policy   string
+	Summary  Summary
+}
+
+// Benchmark is every scenario under every named policy, as set up and under each variant.
+type Benchmark struct {
+	Setup       BenchmarkSetup
+	Plan        Plan
+	Policies    []string
+	Specs       map[string]HPASpec
+	Scenarios   []Scenario
+	Sensitivity []Variant
+	Diagnostics []Variant
+	Runs        []BenchmarkRun
+}
+
+// DiagnosticPolicies are the policies the diagnostic variants are tried on.
+func DiagnosticPolicies() []string { return []string{PolicyDefault, PolicyPlanned} }
+
+// RunBenchmark plans the policy, passes it through the component's guards (policy.Plan) and
+// simulates what those guards let through, next to the other named policies with the same bounds.
+func RunBenchmark(setup BenchmarkSetup) (Benchmark, error) {
+	plan, err := PlanPolicy(setup.Plan)
+	if err != nil {
+		return Benchmark{}, fmt.Errorf("benchmark: %w", err)
+	}
+	effective, _, err := policy.Plan(plan.Input())
+	if err != nil {
+		return Benchmark{}, fmt.Errorf("benchmark: the component's guards refuse the planned policy: %w", err)
+	}
+	b := Benchmark{Setup: setup, Plan: plan, Policies: NamedPolicies(), Specs: map[string]HPASpec{}, Scenarios: Scenarios(),
+		Sensitivity: setup.SensitivityVariants(), Diagnostics: setup.DiagnosticVariants()}
+	for _, name := range b.Policies {
+		spec, err := NamedPolicy(name, plan.Bounds(), plan)
+		if err != nil {
+			return Benchmark{}, fmt.Errorf("benchmark: %w", err)
+		}
+		if name == PolicyPlanned {
+			spec = SpecFromPolicy(effective)
+		}
+		b.Specs[name] = spec
+	}
+	run := func(v Variant, policies []string) error {
+		for _, sc := range b.Scenarios {
+			for _, name := range policies {
+				cfg := setup.Config(b.Specs[name])
+				if v.Apply != nil {
+					cfg = v.Apply(cfg)
+				}
+				res, err := Run(cfg, sc.Trace)
+				if err != nil {
+					return fmt.Errorf("benchmark: scenario %s, policy %s, variant %q: %w", sc.Name, name, v.Name, err)
+				}
+				b.Runs = append(b.Runs, BenchmarkRun{Variant: v.Name, Scenario: sc.Name, Policy: name, Summary: res.Summary})
+			}
+		}
+		return nil
+	}
+	if err := run(Variant{Name: MainVariant}, b.Policies); err != nil {
+		return Benchmark{}, err
+	}
+	for _, v := range b.Sensitivity {
+		if err := run(v, b.Policies); err != nil {
+			return Benchmark{}, err
+		}
+	}
+	for _, v := range b.Diagnostics {
+		if err := run(v, DiagnosticPolicies()); err != nil {
+			return Benchmark{}, err
+		}
+	}
+	return b, nil
+}
+
+// Summary finds one run's summary.
+func (b Benchmark) Summary(variant, scenario, policyName string) (Summary, bool) {
+	for _, r := range b.Runs {
+		if r.Variant == variant && r.Scenario == scenario && r.Policy == policyName {
+			return r.Summary, true
+		}
+	}
+	return Summary{}, false
+}
+
+// TargetCheck is the bar for a policy against a baseline on one scenario.
+type TargetCheck struct {
+	BreachRatio        float64 // SLA-breach seconds against the baseline's; want ≤ 0.5
+	ReplicaSecondRatio float64 // replica-seconds against the baseline's; want ≤ 1.10
+	ScheduleFailedOver int     // ScheduleFailed seconds beyond serverReadySeconds per episode; want 0
+}
+
+// Targets for TargetCheck.
+const (
+	TargetBreachRatio        = 0.5
+	TargetReplicaSecondRatio = 1.10
+)
+
+// BreachMet, CostMet and ScheduleMet say which parts of the bar are met.
+func (c TargetCheck) BreachMet() bool   { return c.BreachRatio <= TargetBreachRatio }
+func (c TargetCheck) CostMet() bool     { return c.ReplicaSecondRatio <= TargetReplicaSecondRatio }
+func (c TargetCheck) ScheduleMet() bool { return c.ScheduleFailedOver == 0 }
+
+// RunKey names one run of a scenario.
+type RunKey struct{ Variant, Policy string }
+
+// CheckTarget compares a candidate run with a baseline run on a scenario.
+func (b Benchmark) CheckTarget(scenario string, candidate, baseline RunKey) (TargetCheck, error) {
+	base, ok1 := b.Summary(baseline.Variant, scenario, baseline.Policy)
+	cand, ok2 := b.Summary(candidate.Variant, scenario, candidate.Policy)
+	if !ok1 || !ok2 {
+		return TargetCheck{}, fmt.Errorf("scenario %q was not run as %+v and %+v", scenario, candidate, baseline)
+	}
+	ratio := func(a, b int) float64 {
+		if b == 0 {
+			if a == 0 {
+				return 0
+			}
+			return math.Inf(1)
+		}
+		return float64(a) / float64(b)
+	}
+	return TargetCheck{
+		BreachRatio:        ratio(cand.SLABreachSeconds, base.SLABreachSeconds),
+		ReplicaSecondRatio: ratio(cand.ReplicaSeconds, base.ReplicaSeconds),
+		ScheduleFailedOver: cand.ScheduleFailedExcessSeconds,
+	}, nil
+}

@@ -1,0 +1,21 @@
+// Package hpasim simulates a Seldon Core 2 Model and its Server scaled by two HPAs on the same
+// RPS metric, one second at a time, and plans a policy from load figures.
+//
+// The parts, each modelled from its documented behaviour:
+//
+//   - Controller is the Kubernetes HPA controller (autoscaling/v2) for one Object metric with an
+//     AverageValue target, as kube-controller-manager 1.37 runs it: the replica calculator with its
+//     tolerance band, the stabilization windows over the recommendation history, the Pods and
+//     Percent policies over the history of scale events, selectPolicy, min/max clamping, and the
+//     older path the controller still takes when an HPA has no behavior field at all.
+//   - metricSeries is the metric pipeline: Prometheus scrapes Seldon's seldon_model_infer_total
+//     counter every scrape interval and prometheus-adapter answers the HPA with rate() over a window.
+//   - seldon is the scheduler and the Server's pods: a Server pod is ready serverReadySeconds after
+//     the Server HPA asks for it; the Model's replicas move only when all of them fit on ready Server
+//     replicas (no partial scheduling), otherwise the Model is ScheduleFailed and keeps serving on
+//     its old replicas.
+//
+// Run ties them together over a load trace and reports a per-second timeline and a Summary.
+// PlanPolicy turns load figures into a policy following the guide, with the reason for each value.
+// Nothing here imports Pulumi: the component and the seldon-autoscaling command both call it.
+package hpasim

@@ -1,0 +1,191 @@
+package hpasim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+)
+
+// Config is one simulated Model and Server pair and the two HPAs scaling them.
+type Config struct {
+	// HPA is the spec both HPAs share, as the guide asks (and the component does).
+	HPA HPASpec
+	// ServerHPA, when set, gives the Server HPA a spec of its own, to try departures from the
+	// guide's advice of keeping both in sync.
+	ServerHPA *HPASpec
+	// SaturationRPS is what one serving replica can serve; load above serving × saturation breaches
+	// the SLA.
+	SaturationRPS float64
+	// ServerReadySeconds is how long a new Server pod takes, from the Server HPA asking for it to
+	// holding a loaded Model replica.
+	ServerReadySeconds int
+	// MaxStartingServerPods is how many Server pods the cluster can start at once (the room the
+	// policy package calls scaleUpHeadroomPods); more stay Pending until one is ready. 0 means no
+	// limit: every pod is ready ServerReadySeconds after it is asked for.
+	MaxStartingServerPods int
+	// SyncPeriodSeconds is the controller's sync period; 0 means 15.
+	SyncPeriodSeconds int
+	// Each HPA syncs on its own timer, started when it was created: at offset, offset+sync, ...
+	ModelHPAOffsetSeconds  int
+	ServerHPAOffsetSeconds int
+	Metric                 MetricPipeline
+	// InitialReplicas is where both start, all ready; 0 means where the HPA would settle for the
+	// trace's first load: ⌈load / target⌉ within [min, max].
+	InitialReplicas int
+}
+
+func (c Config) withDefaults() Config {
+	if c.SyncPeriodSeconds == 0 {
+		c.SyncPeriodSeconds = DefaultSyncPeriodSeconds
+	}
+	c.Metric = c.Metric.withDefaults()
+	return c
+}
+
+func (c Config) validate() error {
+	errs := []error{c.HPA.Validate(), c.Metric.validate()}
+	if c.ServerHPA != nil {
+		if err := c.ServerHPA.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("server HPA: %w", err))
+		}
+	}
+	if math.IsNaN(c.SaturationRPS) || c.SaturationRPS <= 0 {
+		errs = append(errs, fmt.Errorf("saturation %v RPS is not above 0", c.SaturationRPS))
+	}
+	if c.ServerReadySeconds < 0 {
+		errs = append(errs, fmt.Errorf("server ready time %ds is negative", c.ServerReadySeconds))
+	}
+	if c.SyncPeriodSeconds < 1 {
+		errs = append(errs, fmt.Errorf("sync period %ds is below 1s", c.SyncPeriodSeconds))
+	}
+	if c.ModelHPAOffsetSeconds < 0 || c.ServerHPAOffsetSeconds < 0 {
+		errs = append(errs, fmt.Errorf("HPA timer offsets (%ds, %ds) must not be negative", c.ModelHPAOffsetSeconds, c.ServerHPAOffsetSeconds))
+	}
+	if c.MaxStartingServerPods < 0 {
+		errs = append(errs, fmt.Errorf("max starting server pods %d is negative", c.MaxStartingServerPods))
+	}
+	if c.InitialReplicas < 0 {
+		errs = append(errs, fmt.Errorf("initial replicas %d is negative", c.InitialReplicas))
+	}
+	return errors.Join(errs...)
+}
+
+// Sample is the state during one second, after that second's syncs and scheduling.
+type Sample struct {
+	Second         int
+	Load           float64 // offered RPS
+	Capacity       float64 // serving replicas × saturation RPS
+	Metric         float64 // the last RPS value an HPA read (a failed read keeps the previous one)
+	ModelServing   int     // Model replicas loaded and serving
+	ModelDesired   int     // Model spec.replicas
+	ServerReady    int
+	ServerDesired  int // Server spec.replicas
+	ScheduleFailed bool
+}
+
+// Breach is whether the load exceeds what the serving replicas can do this second.
+func (s Sample) Breach() bool { return s.Load > s.Capacity+1e-9 }
+
+// Result is one run: its timeline and summary.
+type Result struct {
+	Timeline []Sample
+	Summary  Summary
+}
+
+// Run simulates the trace second by second. Each second: Prometheus scrapes if due, each HPA
+// syncs if its timer fires (reading the metric and its target's /scale), Seldon's scheduler reacts,
+// then the second's load is served by the replicas then serving.
+func Run(cfg Config, trace Trace) (Result, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return Result{}, fmt.Errorf("invalid simulation config: %w", err)
+	}
+	if err := trace.Validate(); err != nil {
+		return Result{}, fmt.Errorf("invalid load trace: %w", err)
+	}
+	modelHPA, err := NewController(cfg.HPA)
+	if err != nil {
+		return Result{}, fmt.Errorf("model HPA: %w", err)
+	}
+	serverSpec := cfg.HPA
+	if cfg.ServerHPA != nil {
+		serverSpec = *cfg.ServerHPA
+	}
+	serverHPA, err := NewController(serverSpec)
+	if err != nil {
+		return Result{}, fmt.Errorf("server HPA: %w", err)
+	}
+	load := trace.Sample()
+
+	initial := cfg.InitialReplicas
+	if initial == 0 {
+		initial = int(math.Ceil(load[0]/cfg.HPA.Target.Float() - 1e-9))
+	}
+	initial = min(max(initial, cfg.HPA.MinReplicas, serverSpec.MinReplicas), cfg.HPA.MaxReplicas, serverSpec.MaxReplicas)
+	cluster := newSeldon(initial, cfg.ServerReadySeconds, cfg.MaxStartingServerPods)
+
+	// The system has been at the first second's load for a while: pre-fill the scrapes a rate
+	// window needs, so the HPAs have a metric from the first sync.
+	metric := &metricSeries{pipeline: cfg.Metric}
+	counted := func(load, capacity float64) float64 {
+		if cfg.Metric.ServedOnly {
+			return min(load, capacity)
+		}
+		return load
+	}
+	perSecond := counted(load[0], float64(initial)*cfg.SaturationRPS)
+	for t := -cfg.Metric.RateWindowSeconds - cfg.Metric.ScrapeIntervalSeconds; t < 0; t++ {
+		if metric.isScrapeTime(t) {
+			metric.scrape(t, float64(t)*perSecond)
+		}
+	}
+
+	syncs := func(t, offset int) bool { return t >= offset && (t-offset)%cfg.SyncPeriodSeconds == 0 }
+	var (
+		counter  float64
+		lastSeen = perSecond // what the HPAs read before the run, at the first second's load
+		timeline = make([]Sample, len(load))
+	)
+	for t := range load {
+		cluster.startPending(t)
+		if metric.isScrapeTime(t) {
+			metric.scrape(t, counter)
+		}
+		rps, ok := metric.rate(t)
+		usage := milliQuantityFromRPS(rps)
+		if ok && (syncs(t, cfg.ModelHPAOffsetSeconds) || syncs(t, cfg.ServerHPAOffsetSeconds)) {
+			lastSeen = rps
+		}
+		// status.replicas differs between the two targets, and the tolerance band is judged per
+		// status replica: Seldon reports the Model's loaded replicas, while a Server's count is its
+		// workload's pods (StatefulSet or Deployment), which exist, not yet ready, as soon as they
+		// are asked for.
+		if syncs(t, cfg.ModelHPAOffsetSeconds) {
+			d := modelHPA.Reconcile(Observation{Now: t, SpecReplicas: cluster.modelSpec, StatusReplicas: cluster.modelServing, Usage: usage, MetricMissing: !ok})
+			cluster.setModelReplicas(d.Desired)
+		}
+		if syncs(t, cfg.ServerHPAOffsetSeconds) {
+			d := serverHPA.Reconcile(Observation{Now: t, SpecReplicas: cluster.serverSpec(), StatusReplicas: cluster.serverSpec(), Usage: usage, MetricMissing: !ok})
+			cluster.setServerReplicas(t, d.Desired)
+		}
+		cluster.schedule(t)
+
+		capacity := float64(cluster.modelServing) * cfg.SaturationRPS
+		counter += counted(load[t], capacity)
+		timeline[t] = Sample{
+			Second: t, Load: load[t], Capacity: capacity, Metric: lastSeen,
+			ModelServing: cluster.modelServing, ModelDesired: cluster.modelSpec,
+			ServerReady: cluster.serverReady(t), ServerDesired: cluster.serverSpec(),
+			ScheduleFailed: cluster.scheduleFailed,
+		}
+	}
+	return Result{Timeline: timeline, Summary: summarize(timeline, cfg.ServerReadySeconds, trace.LastChange())}, nil
+}
+
+// milliQuantityFromRPS is the adapter's conversion of a PromQL result to a custom-metrics value:
+// milli-units, truncated.
+func milliQuantityFromRPS(rps float64) policy.MilliQuantity {
+	return policy.MilliQuantity(int64(rps * 1000))
+}
