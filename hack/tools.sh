@@ -166,7 +166,8 @@ case "${1:-all}" in
   prometheus) apt_install prometheus prometheus ;;
   all)
     apt_install etcd etcd-server
-    (build_pulumi); (build_kubernetes_plugin); (build_pulumi_yaml); (build_kube); (build_golangci_lint)
+    apt_install prometheus prometheus
+    (build_pulumi); (build_kubernetes_plugin); (build_pulumi_yaml); (build_kube); (build_prometheus_adapter); (build_golangci_lint)
     ;;
   *) echo "usage: $0 [pulumi|kubernetes-plugin|pulumi-yaml|kube|prometheus-adapter|golangci-lint|etcd|prometheus|all|bindir]" >&2; exit 2 ;;
 esac

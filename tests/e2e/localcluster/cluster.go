@@ -208,6 +208,23 @@ func StopDir(dir string) error {
 // stand-in), recorded and stopped with it.
 func (c *Cluster) Spawn(name, bin string, args ...string) error { return c.spawn(name, bin, args...) }
 
+// Kill stops one process started with Spawn, by the PID it recorded.
+func (c *Cluster) Kill(name string) error {
+	path := filepath.Join(c.Dir, "pids", name+".pid")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	if err != nil {
+		return err
+	}
+	if err := stopPID(pid); err != nil {
+		return err
+	}
+	return os.Remove(path)
+}
+
 // LogPath is where the named process writes its output.
 func (c *Cluster) LogPath(name string) string { return c.logPath(name) }
 

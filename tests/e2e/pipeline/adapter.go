@@ -1,0 +1,145 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+)
+
+// APIServiceName is the custom metrics APIService prometheus-adapter's chart registers.
+const APIServiceName = "v1beta1.custom.metrics.k8s.io"
+
+var apiServices = schema.GroupVersionResource{Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices"}
+
+// AdapterSource says where the component put the adapter's config in the cluster.
+type AdapterSource struct {
+	Namespace  string
+	ConfigMap  string
+	Deployment string
+}
+
+// Adapter is prometheus-adapter running as a local process.
+type Adapter struct {
+	Port           int
+	RelistInterval string
+	Config         string
+}
+
+// StartAdapter runs prometheus-adapter with exactly the rules and relist interval the component
+// put into the cluster (read back from its ConfigMap and Deployment), pointed at the local
+// Prometheus, and routes the custom metrics APIService to it.
+//
+// The local cluster has no kube-proxy and no nodes, so the chart's Deployment never runs and its
+// Service routes nowhere. The aggregator refuses Endpoints at 127.0.0.1, but it follows a Service
+// of type ExternalName to localhost: the APIService is pointed at such a Service, which reaches
+// this process. That shim is the only thing here that differs from a real cluster.
+func StartAdapter(ctx context.Context, sp Spawner, kube kubernetes.Interface, dyn dynamic.Interface,
+	bin, dir, kubeconfig string, src AdapterSource, prom *Prometheus) (*Adapter, error) {
+	cm, err := kube.CoreV1().ConfigMaps(src.Namespace).Get(ctx, src.ConfigMap, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("reading the adapter ConfigMap: %w", err)
+	}
+	dep, err := kube.AppsV1().Deployments(src.Namespace).Get(ctx, src.Deployment, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("reading the adapter Deployment: %w", err)
+	}
+	a := &Adapter{Config: cm.Data["config.yaml"]}
+	for _, c := range dep.Spec.Template.Spec.Containers {
+		for _, arg := range c.Args {
+			if v, ok := strings.CutPrefix(arg, "--metrics-relist-interval="); ok {
+				a.RelistInterval = v
+			}
+		}
+	}
+	if a.Config == "" || a.RelistInterval == "" {
+		return nil, fmt.Errorf("the adapter's config (%d bytes) or relist interval (%q) is missing", len(a.Config), a.RelistInterval)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "certs"), 0o755); err != nil {
+		return nil, err
+	}
+	cfgPath := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfgPath, []byte(a.Config), 0o644); err != nil {
+		return nil, err
+	}
+	if a.Port, err = freePort(); err != nil {
+		return nil, err
+	}
+	if err := sp.Spawn("prometheus-adapter", bin,
+		fmt.Sprintf("--secure-port=%d", a.Port), "--bind-address=127.0.0.1", "--cert-dir="+filepath.Join(dir, "certs"),
+		"--prometheus-url="+prom.URL, "--metrics-relist-interval="+a.RelistInterval, "--config="+cfgPath,
+		"--lister-kubeconfig="+kubeconfig, "--authentication-kubeconfig="+kubeconfig, "--authorization-kubeconfig="+kubeconfig,
+		"--v=2",
+	); err != nil {
+		return nil, err
+	}
+	if err := routeAPIService(ctx, kube, dyn, src.Namespace, a.Port); err != nil {
+		return nil, err
+	}
+	if err := waitAvailable(ctx, dyn, 90*time.Second); err != nil {
+		return nil, fmt.Errorf("%w (adapter log: %s)", err, sp.LogPath("prometheus-adapter"))
+	}
+	return a, nil
+}
+
+const shimService = "local-prometheus-adapter"
+
+func routeAPIService(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interface, ns string, port int) error {
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: shimService, Namespace: ns, Labels: map[string]string{"app.kubernetes.io/managed-by": "e2e-harness"}},
+		Spec: corev1.ServiceSpec{
+			Type: corev1.ServiceTypeExternalName, ExternalName: "localhost",
+			Ports: []corev1.ServicePort{{Name: "https", Port: int32(port)}}, //nolint:gosec // a port number
+		},
+	}
+	if _, err := kube.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{}); apierrors.IsAlreadyExists(err) {
+		cur, gerr := kube.CoreV1().Services(ns).Get(ctx, shimService, metav1.GetOptions{})
+		if gerr != nil {
+			return gerr
+		}
+		svc.ResourceVersion = cur.ResourceVersion
+		if _, err := kube.CoreV1().Services(ns).Update(ctx, svc, metav1.UpdateOptions{}); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	patch := fmt.Sprintf(`{"spec":{"service":{"name":%q,"namespace":%q,"port":%d},"insecureSkipTLSVerify":true}}`, shimService, ns, port)
+	if _, err := dyn.Resource(apiServices).Patch(ctx, APIServiceName, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+		return fmt.Errorf("routing %s to the local adapter: %w", APIServiceName, err)
+	}
+	return nil
+}
+
+func waitAvailable(ctx context.Context, dyn dynamic.Interface, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	last := ""
+	for time.Now().Before(deadline) {
+		obj, err := dyn.Resource(apiServices).Get(ctx, APIServiceName, metav1.GetOptions{})
+		if err == nil {
+			conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
+			for _, c := range conds {
+				m, _ := c.(map[string]any)
+				if m["type"] == "Available" {
+					if m["status"] == "True" {
+						return nil
+					}
+					last = fmt.Sprintf("%v: %v", m["reason"], m["message"])
+				}
+			}
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	return fmt.Errorf("APIService %s not Available within %s (last: %s)", APIServiceName, timeout, last)
+}
