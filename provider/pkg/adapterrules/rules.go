@@ -120,10 +120,13 @@ func RateQuery(window time.Duration) string {
 		PromDuration(window) + "]\n  )\n)\n"
 }
 
-// PromDuration formats d the way Prometheus writes durations (1m, 90s, 1h30m).
+// PromDuration formats d the way Prometheus writes durations (1m, 90s, 1h30m), to the millisecond.
 func PromDuration(d time.Duration) string {
 	if d <= 0 {
 		return "0s"
+	}
+	if d < time.Millisecond {
+		return "0s" // below Prometheus' resolution
 	}
 	var b strings.Builder
 	for _, u := range []struct {

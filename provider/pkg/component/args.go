@@ -7,10 +7,10 @@ import (
 // Args are the inputs of SeldonAutoscaledModel. They are plain values, not Outputs: every guard
 // runs on them during preview, before anything is created, so they must be known then.
 type Args struct {
-	Model       ModelSpec       `pulumi:"model"`
-	Server      *ServerSpec     `pulumi:"server,optional"`
-	Autoscaling AutoscalingSpec `pulumi:"autoscaling"`
-	Adapter     *AdapterSpec    `pulumi:"adapter,optional"`
+	Model       ModelSpec       `pulumi:"model" json:"model"`
+	Server      *ServerSpec     `pulumi:"server,optional" json:"server"`
+	Autoscaling AutoscalingSpec `pulumi:"autoscaling" json:"autoscaling"`
+	Adapter     *AdapterSpec    `pulumi:"adapter,optional" json:"adapter"`
 }
 
 func (a *Args) Annotate(an infer.Annotator) {
@@ -25,14 +25,14 @@ func (a *Args) Annotate(an infer.Annotator) {
 
 // ModelSpec describes the Seldon Model.
 type ModelSpec struct {
-	Name         string            `pulumi:"name"`
-	Namespace    *string           `pulumi:"namespace,optional"`
-	StorageURI   string            `pulumi:"storageUri"`
-	Requirements []string          `pulumi:"requirements,optional"`
-	Memory       *string           `pulumi:"memory,optional"`
-	Labels       map[string]string `pulumi:"labels,optional"`
-	Annotations  map[string]string `pulumi:"annotations,optional"`
-	ExtraSpec    map[string]any    `pulumi:"extraSpec,optional"`
+	Name         string            `pulumi:"name" json:"name"`
+	Namespace    *string           `pulumi:"namespace,optional" json:"namespace"`
+	StorageURI   string            `pulumi:"storageUri" json:"storageUri"`
+	Requirements []string          `pulumi:"requirements,optional" json:"requirements"`
+	Memory       *string           `pulumi:"memory,optional" json:"memory"`
+	Labels       map[string]string `pulumi:"labels,optional" json:"labels"`
+	Annotations  map[string]string `pulumi:"annotations,optional" json:"annotations"`
+	ExtraSpec    map[string]any    `pulumi:"extraSpec,optional" json:"extraSpec"`
 }
 
 func (m *ModelSpec) Annotate(an infer.Annotator) {
@@ -53,11 +53,11 @@ func (m *ModelSpec) Annotate(an infer.Annotator) {
 
 // ServerSpec selects or creates the Server.
 type ServerSpec struct {
-	Name         *string           `pulumi:"name,optional"`
-	Dedicated    *bool             `pulumi:"dedicated,optional"`
-	ServerConfig *string           `pulumi:"serverConfig,optional"`
-	Labels       map[string]string `pulumi:"labels,optional"`
-	Annotations  map[string]string `pulumi:"annotations,optional"`
+	Name         *string           `pulumi:"name,optional" json:"name"`
+	Dedicated    *bool             `pulumi:"dedicated,optional" json:"dedicated"`
+	ServerConfig *string           `pulumi:"serverConfig,optional" json:"serverConfig"`
+	Labels       map[string]string `pulumi:"labels,optional" json:"labels"`
+	Annotations  map[string]string `pulumi:"annotations,optional" json:"annotations"`
 }
 
 func (s *ServerSpec) Annotate(an infer.Annotator) {
@@ -74,18 +74,18 @@ func (s *ServerSpec) Annotate(an infer.Annotator) {
 
 // AutoscalingSpec is the one definition both HPAs are built from.
 type AutoscalingSpec struct {
-	MinReplicas         *int              `pulumi:"minReplicas,optional"`
-	MaxReplicas         *int              `pulumi:"maxReplicas,optional"`
-	TargetRpsPerReplica *float64          `pulumi:"targetRpsPerReplica,optional"`
-	TargetType          *string           `pulumi:"targetType,optional"`
-	MetricName          *string           `pulumi:"metricName,optional"`
-	MetricSelector      map[string]string `pulumi:"metricSelector,optional"`
-	Sizing              *SizingSpec       `pulumi:"sizing,optional"`
-	ServerReadySeconds  *int              `pulumi:"serverReadySeconds,optional"`
-	ScaleUpHeadroomPods *int              `pulumi:"scaleUpHeadroomPods,optional"`
-	AllowPercentScaleUp *bool             `pulumi:"allowPercentScaleUp,optional"`
-	ScaleUp             *ScalingRules     `pulumi:"scaleUp,optional"`
-	ScaleDown           *ScalingRules     `pulumi:"scaleDown,optional"`
+	MinReplicas         *int              `pulumi:"minReplicas,optional" json:"minReplicas"`
+	MaxReplicas         *int              `pulumi:"maxReplicas,optional" json:"maxReplicas"`
+	TargetRpsPerReplica *float64          `pulumi:"targetRpsPerReplica,optional" json:"targetRpsPerReplica"`
+	TargetType          *string           `pulumi:"targetType,optional" json:"targetType"`
+	MetricName          *string           `pulumi:"metricName,optional" json:"metricName"`
+	MetricSelector      map[string]string `pulumi:"metricSelector,optional" json:"metricSelector"`
+	Sizing              *SizingSpec       `pulumi:"sizing,optional" json:"sizing"`
+	ServerReadySeconds  *int              `pulumi:"serverReadySeconds,optional" json:"serverReadySeconds"`
+	ScaleUpHeadroomPods *int              `pulumi:"scaleUpHeadroomPods,optional" json:"scaleUpHeadroomPods"`
+	AllowPercentScaleUp *bool             `pulumi:"allowPercentScaleUp,optional" json:"allowPercentScaleUp"`
+	ScaleUp             *ScalingRules     `pulumi:"scaleUp,optional" json:"scaleUp"`
+	ScaleDown           *ScalingRules     `pulumi:"scaleDown,optional" json:"scaleDown"`
 }
 
 func (a *AutoscalingSpec) Annotate(an infer.Annotator) {
@@ -117,9 +117,9 @@ func (a *AutoscalingSpec) Annotate(an infer.Annotator) {
 
 // SizingSpec holds the figures the Seldon guide sizes a policy from.
 type SizingSpec struct {
-	PeakRps       *float64 `pulumi:"peakRps,optional"`
-	SaturationRps *float64 `pulumi:"saturationRps,optional"`
-	SafetyMargin  *float64 `pulumi:"safetyMargin,optional"`
+	PeakRps       *float64 `pulumi:"peakRps,optional" json:"peakRps"`
+	SaturationRps *float64 `pulumi:"saturationRps,optional" json:"saturationRps"`
+	SafetyMargin  *float64 `pulumi:"safetyMargin,optional" json:"safetyMargin"`
 }
 
 func (s *SizingSpec) Annotate(an infer.Annotator) {
@@ -134,9 +134,9 @@ func (s *SizingSpec) Annotate(an infer.Annotator) {
 
 // ScalingRules mirrors autoscaling/v2 HPAScalingRules.
 type ScalingRules struct {
-	StabilizationWindowSeconds *int            `pulumi:"stabilizationWindowSeconds,optional"`
-	SelectPolicy               *string         `pulumi:"selectPolicy,optional"`
-	Policies                   []ScalingPolicy `pulumi:"policies,optional"`
+	StabilizationWindowSeconds *int            `pulumi:"stabilizationWindowSeconds,optional" json:"stabilizationWindowSeconds"`
+	SelectPolicy               *string         `pulumi:"selectPolicy,optional" json:"selectPolicy"`
+	Policies                   []ScalingPolicy `pulumi:"policies,optional" json:"policies"`
 }
 
 func (s *ScalingRules) Annotate(an infer.Annotator) {
@@ -151,9 +151,9 @@ func (s *ScalingRules) Annotate(an infer.Annotator) {
 
 // ScalingPolicy mirrors autoscaling/v2 HPAScalingPolicy.
 type ScalingPolicy struct {
-	Type          string `pulumi:"type"`
-	Value         int    `pulumi:"value"`
-	PeriodSeconds int    `pulumi:"periodSeconds"`
+	Type          string `pulumi:"type" json:"type"`
+	Value         int    `pulumi:"value" json:"value"`
+	PeriodSeconds int    `pulumi:"periodSeconds" json:"periodSeconds"`
 }
 
 func (s *ScalingPolicy) Annotate(an infer.Annotator) {
@@ -166,20 +166,20 @@ func (s *ScalingPolicy) Annotate(an infer.Annotator) {
 
 // AdapterSpec says how prometheus-adapter is provided and what it is told.
 type AdapterSpec struct {
-	Mode                     *string         `pulumi:"mode,optional"`
-	ReleaseName              *string         `pulumi:"releaseName,optional"`
-	Namespace                *string         `pulumi:"namespace,optional"`
-	CreateNamespace          *bool           `pulumi:"createNamespace,optional"`
-	Chart                    *ChartSpec      `pulumi:"chart,optional"`
-	Values                   map[string]any  `pulumi:"values,optional"`
-	SkipAwait                *bool           `pulumi:"skipAwait,optional"`
-	Prometheus               *PrometheusSpec `pulumi:"prometheus,optional"`
-	MetricsRelistInterval    *string         `pulumi:"metricsRelistInterval,optional"`
-	PrometheusScrapeInterval *string         `pulumi:"prometheusScrapeInterval,optional"`
-	RateWindow               *string         `pulumi:"rateWindow,optional"`
-	Rule                     *RuleSpec       `pulumi:"rule,optional"`
-	ConfigMapName            *string         `pulumi:"configMapName,optional"`
-	DeploymentName           *string         `pulumi:"deploymentName,optional"`
+	Mode                     *string         `pulumi:"mode,optional" json:"mode"`
+	ReleaseName              *string         `pulumi:"releaseName,optional" json:"releaseName"`
+	Namespace                *string         `pulumi:"namespace,optional" json:"namespace"`
+	CreateNamespace          *bool           `pulumi:"createNamespace,optional" json:"createNamespace"`
+	Chart                    *ChartSpec      `pulumi:"chart,optional" json:"chart"`
+	Values                   map[string]any  `pulumi:"values,optional" json:"values"`
+	SkipAwait                *bool           `pulumi:"skipAwait,optional" json:"skipAwait"`
+	Prometheus               *PrometheusSpec `pulumi:"prometheus,optional" json:"prometheus"`
+	MetricsRelistInterval    *string         `pulumi:"metricsRelistInterval,optional" json:"metricsRelistInterval"`
+	PrometheusScrapeInterval *string         `pulumi:"prometheusScrapeInterval,optional" json:"prometheusScrapeInterval"`
+	RateWindow               *string         `pulumi:"rateWindow,optional" json:"rateWindow"`
+	Rule                     *RuleSpec       `pulumi:"rule,optional" json:"rule"`
+	ConfigMapName            *string         `pulumi:"configMapName,optional" json:"configMapName"`
+	DeploymentName           *string         `pulumi:"deploymentName,optional" json:"deploymentName"`
 }
 
 func (a *AdapterSpec) Annotate(an infer.Annotator) {
@@ -214,10 +214,10 @@ func (a *AdapterSpec) Annotate(an infer.Annotator) {
 
 // ChartSpec picks the prometheus-adapter chart.
 type ChartSpec struct {
-	Repo    *string `pulumi:"repo,optional"`
-	Name    *string `pulumi:"name,optional"`
-	Version *string `pulumi:"version,optional"`
-	Path    *string `pulumi:"path,optional"`
+	Repo    *string `pulumi:"repo,optional" json:"repo"`
+	Name    *string `pulumi:"name,optional" json:"name"`
+	Version *string `pulumi:"version,optional" json:"version"`
+	Path    *string `pulumi:"path,optional" json:"path"`
 }
 
 func (c *ChartSpec) Annotate(an infer.Annotator) {
@@ -231,9 +231,9 @@ func (c *ChartSpec) Annotate(an infer.Annotator) {
 
 // PrometheusSpec locates Prometheus.
 type PrometheusSpec struct {
-	URL  *string `pulumi:"url,optional"`
-	Port *int    `pulumi:"port,optional"`
-	Path *string `pulumi:"path,optional"`
+	URL  *string `pulumi:"url,optional" json:"url"`
+	Port *int    `pulumi:"port,optional" json:"port"`
+	Path *string `pulumi:"path,optional" json:"path"`
 }
 
 func (p *PrometheusSpec) Annotate(an infer.Annotator) {
@@ -246,11 +246,11 @@ func (p *PrometheusSpec) Annotate(an infer.Annotator) {
 
 // RuleSpec customises the Seldon discovery rule.
 type RuleSpec struct {
-	SeriesQuery   *string        `pulumi:"seriesQuery,optional"`
-	SeriesFilters []SeriesFilter `pulumi:"seriesFilters,optional"`
-	NameMatches   *string        `pulumi:"nameMatches,optional"`
-	NameAs        *string        `pulumi:"nameAs,optional"`
-	MetricsQuery  *string        `pulumi:"metricsQuery,optional"`
+	SeriesQuery   *string        `pulumi:"seriesQuery,optional" json:"seriesQuery"`
+	SeriesFilters []SeriesFilter `pulumi:"seriesFilters,optional" json:"seriesFilters"`
+	NameMatches   *string        `pulumi:"nameMatches,optional" json:"nameMatches"`
+	NameAs        *string        `pulumi:"nameAs,optional" json:"nameAs"`
+	MetricsQuery  *string        `pulumi:"metricsQuery,optional" json:"metricsQuery"`
 }
 
 func (r *RuleSpec) Annotate(an infer.Annotator) {
@@ -268,8 +268,8 @@ func (r *RuleSpec) Annotate(an infer.Annotator) {
 
 // SeriesFilter keeps or drops discovered series by name.
 type SeriesFilter struct {
-	Is    *string `pulumi:"is,optional"`
-	IsNot *string `pulumi:"isNot,optional"`
+	Is    *string `pulumi:"is,optional" json:"is"`
+	IsNot *string `pulumi:"isNot,optional" json:"isNot"`
 }
 
 func (s *SeriesFilter) Annotate(an infer.Annotator) {

@@ -1,6 +1,10 @@
 package component
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +14,8 @@ import (
 	"github.com/pulumi/pulumi-go-provider/integration"
 	presource "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/badinputs"
 )
 
 const (
@@ -87,15 +93,14 @@ func constructPM(t *testing.T, inputs presource.PropertyMap, dryRun bool) (*reco
 	return rec, resp, err
 }
 
-// guideInputs is the guide's worked example: irisa0 on mlserver, target 3 RPS, 1 to 3 replicas.
+// guideInputs is the guide's worked example (the catalogue's base): irisa0 on mlserver, target
+// 3 RPS, 1 to 3 replicas. Each call returns a fresh copy.
 func guideInputs() map[string]any {
-	return map[string]any{
-		"model": map[string]any{
-			"name": "irisa0", "storageUri": "gs://seldon-models/testing/iris1",
-			"requirements": []any{"sklearn"}, "memory": "3M",
-		},
-		"autoscaling": map[string]any{"minReplicas": 1, "maxReplicas": 3, "targetRpsPerReplica": 3},
+	c, err := badinputs.Load(catalogue)
+	if err != nil {
+		panic(err)
 	}
+	return c.BaseInputs()
 }
 
 func TestGuideExampleResourceGraph(t *testing.T) {
@@ -263,74 +268,63 @@ func TestNoneModeDeclaresNoAdapter(t *testing.T) {
 	}
 }
 
-// TestGuardsCreateNothing: a refused input fails Construct with the field's name, and no child
-// resource is registered.
+const catalogue = "testdata/bad-inputs.json"
+
+func loadBadInputs(t *testing.T) *badinputs.Catalogue {
+	t.Helper()
+	c, err := badinputs.Load(catalogue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestGuardsCreateNothing: every input of the catalogue fails Construct with an error naming its
+// field, and no child resource is registered. docs/bad-inputs.md lists the catalogue with the
+// errors users see; UPDATE_DOCS=1 regenerates it.
 func TestGuardsCreateNothing(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		mut   func(in map[string]any)
-		field string
-	}{
-		{"target type", func(in map[string]any) { autoscaling(in)["targetType"] = "Utilization" }, "autoscaling.targetType"},
-		{"min above max", func(in map[string]any) { autoscaling(in)["minReplicas"] = 5 }, "autoscaling.maxReplicas"},
-		{"no sizing", func(in map[string]any) { delete(autoscaling(in), "targetRpsPerReplica") }, "autoscaling.targetRpsPerReplica"},
-		{"Model min/max via extraSpec", func(in map[string]any) { model(in)["extraSpec"] = map[string]any{"minReplicas": 1} }, "model.extraSpec.minReplicas"},
-		{"upper-case name", func(in map[string]any) { model(in)["name"] = "IrisA0" }, "model.name"},
-		{"long name", func(in map[string]any) { model(in)["name"] = strings.Repeat("a", 64) }, "model.name"},
-		{"empty storageUri", func(in map[string]any) { model(in)["storageUri"] = " " }, "model.storageUri"},
-		{"bad memory", func(in map[string]any) { model(in)["memory"] = "lots" }, "model.memory"},
-		{"relist below scrape", func(in map[string]any) {
-			in["adapter"] = map[string]any{"metricsRelistInterval": "15s", "prometheusScrapeInterval": "30s"}
-		}, "adapter.metricsRelistInterval"},
-		{"short rate window", func(in map[string]any) { in["adapter"] = map[string]any{"rateWindow": "30s"} }, "adapter.rateWindow"},
-		{"malformed duration", func(in map[string]any) { in["adapter"] = map[string]any{"rateWindow": "a minute"} }, "adapter.rateWindow"},
-		{"fast scale-up", func(in map[string]any) {
-			autoscaling(in)["scaleUp"] = map[string]any{"policies": []any{map[string]any{"type": "Pods", "value": 4, "periodSeconds": 15}}}
-		}, "autoscaling.scaleUp.policies[0].periodSeconds"},
-		{"percent scale-up", func(in map[string]any) {
-			autoscaling(in)["scaleUp"] = map[string]any{"policies": []any{map[string]any{"type": "Percent", "value": 100, "periodSeconds": 90}}}
-		}, "autoscaling.scaleUp.policies[0].type"},
-		{"dedicated without serverConfig", func(in map[string]any) { in["server"] = map[string]any{"dedicated": true} }, "server.serverConfig"},
-		{"serverConfig on existing", func(in map[string]any) { in["server"] = map[string]any{"serverConfig": "mlserver"} }, "server.serverConfig"},
-		{"unknown adapter mode", func(in map[string]any) { in["adapter"] = map[string]any{"mode": "helm"} }, "adapter.mode"},
-		{"chart in none mode", func(in map[string]any) {
-			in["adapter"] = map[string]any{"mode": "none", "chart": map[string]any{"version": "5.3.0"}}
-		}, "adapter.chart"},
-		{"path and repo", func(in map[string]any) {
-			in["adapter"] = map[string]any{"chart": map[string]any{"path": "./chart", "repo": "https://x"}}
-		}, "adapter.chart.path"},
-		{"managed helm value", func(in map[string]any) {
-			in["adapter"] = map[string]any{"values": map[string]any{"rules": map[string]any{}}}
-		}, "adapter.values.rules"},
-		{"metric name the rule does not expose", func(in map[string]any) { autoscaling(in)["metricName"] = "rps" }, "autoscaling.metricName"},
-		{"rule that misses the series", func(in map[string]any) {
-			in["adapter"] = map[string]any{"rule": map[string]any{"nameMatches": "^seldon_pipeline_(.*)$"}}
-		}, "adapter.rule.nameMatches"},
-		{"filter that drops the series", func(in map[string]any) {
-			in["adapter"] = map[string]any{"rule": map[string]any{"seriesFilters": []any{map[string]any{"isNot": "infer"}}}}
-		}, "adapter.rule.seriesFilters[0]"},
-		{"query without placeholders", func(in map[string]any) {
-			in["adapter"] = map[string]any{"rule": map[string]any{"metricsQuery": "sum(rate(x[1m]))"}}
-		}, "adapter.rule.metricsQuery"},
-		{"selector key", func(in map[string]any) { autoscaling(in)["metricSelector"] = map[string]any{"method-type": "rest"} }, "autoscaling.metricSelector.method-type"},
-		{"prometheus url", func(in map[string]any) {
-			in["adapter"] = map[string]any{"prometheus": map[string]any{"url": "seldon-monitoring-prometheus:9090"}}
-		}, "adapter.prometheus.url"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			in := guideInputs()
-			tc.mut(in)
-			rec, _, err := construct(t, in)
+	cat := loadBadInputs(t)
+	cases := cat.Cases
+	if len(cases) < 30 {
+		t.Fatalf("the catalogue has %d cases, want at least 30", len(cases))
+	}
+	var doc strings.Builder
+	doc.WriteString("# Refused inputs\n\n<!-- Generated by `UPDATE_DOCS=1 go test ./provider/pkg/component/ -run TestGuardsCreateNothing` " +
+		"from provider/pkg/component/testdata/bad-inputs.json. Do not edit. -->\n\n" +
+		"Each row is an input SeldonAutoscaledModel refuses at preview, before anything is created: the unit tests check " +
+		"that no child resource is registered, and the end-to-end suite replays every row against a real API server and " +
+		"checks that no object appears. The inputs are the guide's example (`irisa0`, target 3 RPS, 1 to 3 replicas) " +
+		"with the change shown.\n\n| # | bad input | change | error |\n|---|---|---|---|\n")
+	for i, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			rec, _, err := construct(t, cat.Inputs(tc))
 			if err == nil {
-				t.Fatalf("accepted; want an error naming %s", tc.field)
+				t.Fatalf("accepted; want an error naming %s", tc.Field)
 			}
-			if !strings.Contains(err.Error(), tc.field+":") {
-				t.Errorf("error does not name %s:\n%v", tc.field, err)
+			if !strings.Contains(err.Error(), tc.Field+":") {
+				t.Errorf("error does not name %s:\n%v", tc.Field, err)
 			}
 			if regs := rec.custom(); len(regs) > 0 {
 				t.Errorf("%d resources registered despite the refusal", len(regs))
 			}
+			patch, _ := json.Marshal(tc.Patch)
+			msg := err.Error()
+			if i := strings.Index(msg, "invalid SeldonAutoscaledModel input"); i >= 0 {
+				msg = msg[i:]
+			}
+			msg = strings.ReplaceAll(strings.ReplaceAll(msg, "\n", " "), "|", `\|`)
+			fmt.Fprintf(&doc, "| %d | %s | `%s` | %s |\n", i+1, tc.Name, strings.ReplaceAll(string(patch), "|", `\|`), msg)
 		})
+	}
+	path := filepath.Join("..", "..", "..", "docs", "bad-inputs.md")
+	if os.Getenv("UPDATE_DOCS") == "1" {
+		if err := os.WriteFile(path, []byte(doc.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if cur, err := os.ReadFile(path); err != nil || string(cur) != doc.String() {
+		t.Errorf("%s is stale: run UPDATE_DOCS=1 go test ./provider/pkg/component/ -run TestGuardsCreateNothing", path)
 	}
 }
 
