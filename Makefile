@@ -3,10 +3,10 @@ VERSION      ?= 0.1.0
 PROVIDER     := pulumi-resource-seldon-autoscaling
 BIN          := bin
 TOOLS_BIN    := $(shell hack/tools.sh bindir)
-GO_PACKAGES  := ./provider/... ./sdk/... ./examples/...
+GO_PACKAGES  := ./provider/... ./internal/... ./sdk/... ./examples/...
 E2E_TIMEOUT  ?= 40m
 
-.PHONY: all build schema sdk-go readme generate check-generated lint unit test e2e tools bench demo demo-down cluster-up cluster-down clean
+.PHONY: fuzz bench-pipeline all build schema sdk-go readme generate check-generated lint unit test e2e tools bench demo demo-down cluster-up cluster-down clean
 
 all: build
 
@@ -48,6 +48,14 @@ test: check-generated lint unit e2e ## everything CI checks
 
 bench: ## benchmarks of the planning path (Resolve) and Construct
 	go test -run '^$$' -bench . -benchmem ./provider/...
+
+bench-pipeline: tools ## reaction time of the real metrics pipeline to a load step; writes docs/pipeline-benchmark.md
+	SELDON_BENCH_PIPELINE=1 go test -count=1 -timeout 30m -v -run TestPipelineReaction ./tests/e2e/
+
+FUZZTIME ?= 30s
+fuzz: ## each fuzz target for FUZZTIME; crashers land in testdata/fuzz and stay as regression cases
+	go test -run '^$$' -fuzz FuzzResolve -fuzztime $(FUZZTIME) ./provider/pkg/component/
+	go test -run '^$$' -fuzz FuzzRender -fuzztime $(FUZZTIME) ./provider/pkg/adapterrules/
 
 cluster-up: tools ## a local control plane with Seldon's CRDs; kubeconfig in .state/cluster/kubeconfig
 	go run ./tests/e2e/cmd/testbed up
