@@ -60,12 +60,12 @@ func (r *recorder) custom() []registered {
 
 // construct runs the component through pulumi-go-provider's in-process server, with the engine
 // mocked: children are recorded, not created.
-func construct(t *testing.T, inputs map[string]any) (*recorder, p.ConstructResponse, error) {
+func construct(t testing.TB, inputs map[string]any) (*recorder, p.ConstructResponse, error) {
 	t.Helper()
 	return constructPM(t, presource.NewPropertyMapFromMap(inputs), false)
 }
 
-func constructPM(t *testing.T, inputs presource.PropertyMap, dryRun bool) (*recorder, p.ConstructResponse, error) {
+func constructPM(t testing.TB, inputs presource.PropertyMap, dryRun bool) (*recorder, p.ConstructResponse, error) {
 	t.Helper()
 	rec := &recorder{}
 	prov, err := Provider()

@@ -1,0 +1,34 @@
+package component
+
+import (
+	"testing"
+
+	presource "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// BenchmarkResolve is the planning path every preview runs: defaults, guards, rule rendering.
+func BenchmarkResolve(b *testing.B) {
+	peak, sat := 100.0, 10.0
+	args := Args{
+		Model:       ModelSpec{Name: "irisa0", StorageURI: "gs://seldon-models/testing/iris1", Requirements: []string{"sklearn"}},
+		Autoscaling: AutoscalingSpec{Sizing: &SizingSpec{PeakRps: &peak, SaturationRps: &sat}},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Resolve(args); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkConstruct is one whole Construct through pulumi-go-provider's in-process server with
+// the engine mocked: what the component adds to a preview, per model.
+func BenchmarkConstruct(b *testing.B) {
+	inputs := presource.NewPropertyMapFromMap(guideInputs())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := constructPM(b, inputs, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
