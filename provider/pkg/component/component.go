@@ -108,20 +108,22 @@ func NewSeldonAutoscaledModel(ctx *pulumi.Context, name string, args Args, opts 
 	if err != nil {
 		return nil, err
 	}
-	var modelDeps []pulumi.Resource
+	// Seldon objects wait for the adapter: if its install fails (say another custom metrics
+	// provider owns the APIService), nothing else is created.
+	modelDeps := adapter
 	if d.Server != nil {
-		server, err := declareSeldonObject(ctx, name+"-server", *d.Server, parent)
+		server, err := declareSeldonObject(ctx, name+"-server", *d.Server, parent, pulumi.DependsOn(adapter))
 		if err != nil {
 			return nil, err
 		}
-		modelDeps = append(modelDeps, server)
+		modelDeps = append(append([]pulumi.Resource{}, adapter...), server)
 	}
 	model, err := declareSeldonObject(ctx, name+"-model", d.Model, parent, pulumi.DependsOn(modelDeps))
 	if err != nil {
 		return nil, err
 	}
 	// The HPAs come after everything they read: the scale targets and the metric's adapter.
-	hpaDeps := pulumi.DependsOn(append(append([]pulumi.Resource{model}, modelDeps...), adapter...))
+	hpaDeps := pulumi.DependsOn(append([]pulumi.Resource{model}, modelDeps...))
 	if _, err := declareHPA(ctx, name+"-model-hpa", d, d.ModelHPAName, "Model", d.Model.Name, parent, hpaDeps); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,50 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/examples/go/autoscaledmodel"
+)
+
+// TestForeignCustomMetricsProvider: a cluster has one custom metrics provider. When another one
+// already owns v1beta1.custom.metrics.k8s.io, install mode fails and creates nothing of ours.
+func TestForeignCustomMetricsProvider(t *testing.T) {
+	b := requireBed(t)
+	ctx := context.Background()
+	apiServices := b.dyn.Resource(schema.GroupVersionResource{Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices"})
+	foreign := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
+		"metadata": map[string]any{"name": "v1beta1.custom.metrics.k8s.io", "labels": map[string]any{"app": "another-metrics-provider"}},
+		"spec": map[string]any{
+			"group": "custom.metrics.k8s.io", "version": "v1beta1", "insecureSkipTLSVerify": true,
+			"groupPriorityMinimum": int64(100), "versionPriority": int64(100),
+			"service": map[string]any{"name": "another-metrics-provider", "namespace": "kube-system"},
+		},
+	}}
+	if _, err := apiServices.Create(ctx, foreign, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = apiServices.Delete(ctx, "v1beta1.custom.metrics.k8s.io", metav1.DeleteOptions{}) })
+
+	st := b.goStack(t, "conflict", autoscaledmodel.Program, map[string]string{"adapterChartPath": b.chartPath, "adapterSkipAwait": "true"})
+	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
+	_, err := st.Up(ctx)
+	if err == nil {
+		t.Fatal("up installed a second custom metrics provider over another one")
+	}
+	t.Logf("refused as expected: %.400s", err.Error())
+	if !strings.Contains(err.Error(), "v1beta1.custom.metrics.k8s.io") {
+		t.Errorf("the error does not name the contested APIService:\n%v", err)
+	}
+	b.assertGone(t)
+	got, err := apiServices.Get(ctx, "v1beta1.custom.metrics.k8s.io", metav1.GetOptions{})
+	if err != nil || got.GetLabels()["app"] != "another-metrics-provider" {
+		t.Errorf("the other provider's APIService was changed or removed (%v)", err)
+	}
+}
