@@ -231,3 +231,6 @@ func kubectl(t *testing.T, b *testbed, args ...string) {
 		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 }
+
+// autoConfigSecret is a stack config value stored encrypted.
+func autoConfigSecret(v string) auto.ConfigValue { return auto.ConfigValue{Value: v, Secret: true} }

@@ -2,6 +2,7 @@ package component
 
 import (
 	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // Args are the inputs of SeldonAutoscaledModel. They are plain values, not Outputs: every guard
@@ -231,9 +232,12 @@ func (c *ChartSpec) Annotate(an infer.Annotator) {
 
 // PrometheusSpec locates Prometheus.
 type PrometheusSpec struct {
-	URL  *string `pulumi:"url,optional" json:"url"`
-	Port *int    `pulumi:"port,optional" json:"port"`
-	Path *string `pulumi:"path,optional" json:"path"`
+	URL         *string `pulumi:"url,optional" json:"url"`
+	Port        *int    `pulumi:"port,optional" json:"port"`
+	Path        *string `pulumi:"path,optional" json:"path"`
+	// An Input, unlike every other field: it may be a Pulumi secret, and the guards need only
+	// know that it is set.
+	BearerToken pulumi.StringInput `pulumi:"bearerToken,optional" json:"-" provider:"secret"`
 }
 
 func (p *PrometheusSpec) Annotate(an infer.Annotator) {
@@ -242,6 +246,9 @@ func (p *PrometheusSpec) Annotate(an infer.Annotator) {
 		"namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.")
 	an.Describe(&p.Port, "Prometheus port. Default: 9090.")
 	an.Describe(&p.Path, "Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.")
+	an.Describe(&p.BearerToken, "Bearer token the adapter sends to Prometheus (install mode). It is kept in a "+
+		"Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears "+
+		"in no Helm value, output or plain-text state.")
 }
 
 // RuleSpec customises the Seldon discovery rule.

@@ -104,7 +104,11 @@ func NewSeldonAutoscaledModel(ctx *pulumi.Context, name string, args Args, opts 
 	}
 	parent := pulumi.Parent(comp)
 
-	adapter, err := declareAdapter(ctx, name, d.Adapter, parent)
+	var token pulumi.StringInput
+	if args.Adapter != nil && args.Adapter.Prometheus != nil {
+		token = args.Adapter.Prometheus.BearerToken
+	}
+	adapter, err := declareAdapter(ctx, name, d.Adapter, token, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -152,9 +156,21 @@ func NewSeldonAutoscaledModel(ctx *pulumi.Context, name string, args Args, opts 
 }
 
 // declareAdapter returns the resources the HPAs must wait for (none in mode none).
-func declareAdapter(ctx *pulumi.Context, name string, a Adapter, opts ...pulumi.ResourceOption) ([]pulumi.Resource, error) {
+func declareAdapter(ctx *pulumi.Context, name string, a Adapter, token pulumi.StringInput, opts ...pulumi.ResourceOption) ([]pulumi.Resource, error) {
 	switch a.Mode {
 	case ModeInstall:
+		var deps []pulumi.Resource
+		if a.TokenSecret != "" {
+			// The token lives only in this Secret (a Pulumi secret in state); Helm sees its name.
+			secret, err := corev1.NewSecret(ctx, name+"-prometheus-auth", &corev1.SecretArgs{
+				Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(a.TokenSecret), Namespace: pulumi.String(a.Namespace)},
+				StringData: pulumi.StringMap{"token": pulumi.ToSecret(token).(pulumi.StringOutput)},
+			}, opts...)
+			if err != nil {
+				return nil, err
+			}
+			deps = append(deps, secret)
+		}
 		args := &helmv3.ReleaseArgs{
 			Name:            pulumi.String(a.ReleaseName),
 			Namespace:       pulumi.String(a.Namespace),
@@ -167,7 +183,7 @@ func declareAdapter(ctx *pulumi.Context, name string, a Adapter, opts ...pulumi.
 			args.RepositoryOpts = &helmv3.RepositoryOptsArgs{Repo: pulumi.String(a.ChartRepo)}
 			args.Version = pulumi.String(a.ChartVersion)
 		}
-		rel, err := helmv3.NewRelease(ctx, name+"-adapter", args, opts...)
+		rel, err := helmv3.NewRelease(ctx, name+"-adapter", args, append(opts, pulumi.DependsOn(deps))...)
 		if err != nil {
 			return nil, err
 		}

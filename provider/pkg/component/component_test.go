@@ -328,6 +328,45 @@ func TestGuardsCreateNothing(t *testing.T) {
 	}
 }
 
+// TestBearerTokenStaysSecret: the token reaches the adapter only through a Secret the engine
+// keeps secret; no Helm value carries it.
+func TestBearerTokenStaysSecret(t *testing.T) {
+	in := presource.NewPropertyMapFromMap(guideInputs())
+	in["adapter"] = presource.NewObjectProperty(presource.PropertyMap{
+		"prometheus": presource.NewObjectProperty(presource.PropertyMap{
+			"bearerToken": presource.MakeSecret(presource.NewStringProperty("s3cr3t-token")),
+		}),
+	})
+	rec, _, err := constructPM(t, in, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := rec.byType("kubernetes:core/v1:Secret")
+	if len(secrets) != 1 {
+		t.Fatalf("%d Secrets registered, want 1", len(secrets))
+	}
+	if v := secrets[0].Inputs["stringData"]; !v.ContainsSecrets() {
+		t.Errorf("the token is not marked secret: %v", v)
+	}
+	rel := rec.byType("kubernetes:helm.sh/v3:Release")[0]
+	values := fmt.Sprint(rel.Inputs.Mappable())
+	if strings.Contains(values, "s3cr3t-token") {
+		t.Error("the token leaked into the Helm release's inputs")
+	}
+	if !strings.Contains(values, "--prometheus-token-file="+TokenPath) {
+		t.Errorf("the adapter is not told where the token is: %s", values)
+	}
+}
+
+func TestSecretsOnlyWhereAccepted(t *testing.T) {
+	in := presource.NewPropertyMapFromMap(guideInputs())
+	in["model"].ObjectValue()["storageUri"] = presource.MakeSecret(presource.NewStringProperty("gs://private"))
+	_, _, err := constructPM(t, in, false)
+	if err == nil || !strings.Contains(err.Error(), "model.storageUri") {
+		t.Errorf("a secret storageUri must be refused naming it, got %v", err)
+	}
+}
+
 // TestUnknownInputsWaitForTheUpdate: an input that is an unknown output during preview is not
 // mistaken for an empty one; the preview registers the component alone and no child.
 func TestUnknownInputsWaitForTheUpdate(t *testing.T) {

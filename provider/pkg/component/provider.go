@@ -43,6 +43,14 @@ func Provider() (p.Provider, error) {
 			},
 			"java": map[string]any{
 				"basePackage": "com.seldonautoscaling",
+				// Sources and version.txt only: hack/gen-sdk-java adds a Maven pom.xml (Gradle
+				// cannot be installed where this project builds and tests).
+				"buildFiles": "none",
+				"dependencies": map[string]any{
+					"com.pulumi:pulumi":               "1.36.1",
+					"com.google.code.gson:gson":       "2.10",
+					"com.google.code.findbugs:jsr305": "3.0.2",
+				},
 			},
 		}).
 		WithComponents(infer.ComponentF(NewSeldonAutoscaledModel)).

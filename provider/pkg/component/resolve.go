@@ -77,7 +77,13 @@ type Adapter struct {
 	Rule            adapterrules.Rule
 	ConfigYAML      string
 	ConfigHash      string
+	// TokenSecret, when set, holds adapter.prometheus.bearerToken, mounted at TokenPath; the
+	// token itself never enters Values.
+	TokenSecret string
 }
+
+// TokenPath is where the adapter reads the Prometheus bearer token.
+const TokenPath = "/var/run/prometheus-auth/token"
 
 var (
 	modelManagedSpec   = []string{"replicas", "minReplicas", "maxReplicas", "server", "storageUri", "requirements", "memory"}
@@ -281,6 +287,14 @@ func resolveAdapter(errs *policy.Errors, ad AdapterSpec, timing policy.Timing, m
 		out.ConfigMapName, out.DeploymentName = fullName, fullName
 		resolveChart(errs, &out, ad.Chart)
 		out.Values = installValues(errs, ad, out.Rule, timing)
+		if ad.Prometheus != nil && ad.Prometheus.BearerToken != nil {
+			if out.CreateNamespace {
+				errs.Add("adapter.createNamespace", "the token's Secret must be created before Helm would create the namespace",
+					"create the adapter namespace first (it usually exists: Prometheus lives there) and remove createNamespace")
+			}
+			out.TokenSecret = truncate(out.ReleaseName+"-prometheus-auth", 63)
+			mountToken(out.Values, out.TokenSecret)
+		}
 	case ModeAdopt:
 		refuse(ad.Chart != nil, "adapter.chart", "remove it: adopt mode configures an adapter installed by someone else")
 		refuse(len(ad.Values) > 0, "adapter.values", "remove it: adopt mode does not run Helm")
@@ -358,6 +372,18 @@ func installValues(errs *policy.Errors, ad AdapterSpec, rule adapterrules.Rule, 
 	values["prometheus"] = map[string]any{"url": url, "port": port, "path": deref(prom.Path, "")}
 	values["metricsRelistInterval"] = adapterrules.PromDuration(timing.RelistInterval)
 	return values
+}
+
+// mountToken adds the token Secret's volume and the adapter flag that reads it, after any extra
+// volumes and arguments the user gave.
+func mountToken(values map[string]any, secret string) {
+	appendTo := func(key string, v any) {
+		list, _ := values[key].([]any)
+		values[key] = append(append([]any{}, list...), v)
+	}
+	appendTo("extraVolumes", map[string]any{"name": "prometheus-auth", "secret": map[string]any{"secretName": secret}})
+	appendTo("extraVolumeMounts", map[string]any{"name": "prometheus-auth", "mountPath": "/var/run/prometheus-auth", "readOnly": true})
+	appendTo("extraArguments", "--prometheus-token-file="+TokenPath)
 }
 
 // chartFullName mirrors the chart's fullname helper, which names the ConfigMap and Deployment.

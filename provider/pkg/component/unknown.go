@@ -18,6 +18,10 @@ import (
 // those inputs; the guards run in the update, when every value is known.
 func deferUnknownInputs(construct func(context.Context, p.ConstructRequest) (p.ConstructResponse, error)) func(context.Context, p.ConstructRequest) (p.ConstructResponse, error) {
 	return func(ctx context.Context, req p.ConstructRequest) (p.ConstructResponse, error) {
+		if secret := misplacedSecrets("", property.New(req.Inputs)); len(secret) > 0 {
+			return p.ConstructResponse{}, fmt.Errorf("inputs %s are Pulumi secrets, but only %s takes a secret: the other "+
+				"inputs end up in plain Kubernetes objects and outputs; pass them as plain values", strings.Join(secret, ", "), secretInput)
+		}
 		unknown := unknownPaths("", property.New(req.Inputs))
 		if len(unknown) == 0 {
 			return construct(ctx, req)
@@ -39,6 +43,32 @@ func deferUnknownInputs(construct func(context.Context, p.ConstructRequest) (p.C
 			return &comProvider.ConstructResult{URN: comp.URN(), State: pulumi.Map{}}, nil
 		})
 	}
+}
+
+// secretInput is the one input that may be a Pulumi secret.
+const secretInput = "adapter.prometheus.bearerToken"
+
+// misplacedSecrets lists the secret input paths other than secretInput.
+func misplacedSecrets(path string, v property.Value) []string {
+	if path == secretInput {
+		return nil
+	}
+	if v.Secret() {
+		return []string{path}
+	}
+	var out []string
+	switch {
+	case v.IsMap():
+		for k, e := range v.AsMap().All {
+			out = append(out, misplacedSecrets(join(path, k), e)...)
+		}
+		sort.Strings(out)
+	case v.IsArray():
+		for i, e := range v.AsArray().All {
+			out = append(out, misplacedSecrets(fmt.Sprintf("%s[%d]", path, i), e)...)
+		}
+	}
+	return out
 }
 
 // unknownPaths lists the input paths whose values are computed, as users write them.

@@ -945,6 +945,8 @@ func (o ModelSpecOutput) StorageUri() pulumi.StringOutput {
 }
 
 type PrometheusSpec struct {
+	// Bearer token the adapter sends to Prometheus (install mode). It is kept in a Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears in no Helm value, output or plain-text state.
+	BearerToken *string `pulumi:"bearerToken"`
 	// Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
 	Path *string `pulumi:"path"`
 	// Prometheus port. Default: 9090.
@@ -965,6 +967,8 @@ type PrometheusSpecInput interface {
 }
 
 type PrometheusSpecArgs struct {
+	// Bearer token the adapter sends to Prometheus (install mode). It is kept in a Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears in no Helm value, output or plain-text state.
+	BearerToken pulumi.StringPtrInput `pulumi:"bearerToken"`
 	// Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
 	Path pulumi.StringPtrInput `pulumi:"path"`
 	// Prometheus port. Default: 9090.
@@ -1050,6 +1054,11 @@ func (o PrometheusSpecOutput) ToPrometheusSpecPtrOutputWithContext(ctx context.C
 	}).(PrometheusSpecPtrOutput)
 }
 
+// Bearer token the adapter sends to Prometheus (install mode). It is kept in a Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears in no Helm value, output or plain-text state.
+func (o PrometheusSpecOutput) BearerToken() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v PrometheusSpec) *string { return v.BearerToken }).(pulumi.StringPtrOutput)
+}
+
 // Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
 func (o PrometheusSpecOutput) Path() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v PrometheusSpec) *string { return v.Path }).(pulumi.StringPtrOutput)
@@ -1087,6 +1096,16 @@ func (o PrometheusSpecPtrOutput) Elem() PrometheusSpecOutput {
 		var ret PrometheusSpec
 		return ret
 	}).(PrometheusSpecOutput)
+}
+
+// Bearer token the adapter sends to Prometheus (install mode). It is kept in a Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears in no Helm value, output or plain-text state.
+func (o PrometheusSpecPtrOutput) BearerToken() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *PrometheusSpec) *string {
+		if v == nil {
+			return nil
+		}
+		return v.BearerToken
+	}).(pulumi.StringPtrOutput)
 }
 
 // Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
