@@ -22,12 +22,34 @@ sdk-go: schema ## the Go SDK from schema.json
 readme: schema ## the README's inputs table from the schema's descriptions
 	go run ./provider/cmd/gen-sdk readme schema.json README.md
 
-generate: schema sdk-go readme
+.PHONY: sdks sdk-nodejs sdk-python sdk-java sdk-dotnet apidoc
 
-check-generated: generate ## fails when schema.json or the SDKs are stale
-	@if [ -n "$$(git status --porcelain -- schema.json sdk README.md)" ]; then \
-	  git status --porcelain -- schema.json sdk README.md; git --no-pager diff --stat -- schema.json sdk README.md; \
-	  echo "schema.json or sdk/ is stale: run 'make generate' and commit the result" >&2; exit 1; fi
+sdk-nodejs: schema ## the TypeScript SDK from schema.json
+	go run ./provider/cmd/gen-sdk nodejs schema.json sdk/nodejs
+
+sdk-python: schema ## the Python SDK from schema.json
+	go run ./provider/cmd/gen-sdk python schema.json sdk/python
+
+# Java and .NET codegen pin other Pulumi versions: each is built from its own wrapper module.
+sdk-java: schema ## the Java SDK (with a Maven pom.xml) from schema.json
+	cd hack/gen-sdk-java && GOFLAGS=-mod=readonly go run . ../../schema.json ../../sdk/java
+
+sdk-dotnet: schema ## the C# SDK from schema.json (generated only: no .NET SDK here)
+	cd hack/gen-sdk-dotnet && GOFLAGS=-mod=readonly go run . ../../schema.json ../../sdk/dotnet
+
+sdks: sdk-go sdk-nodejs sdk-python sdk-java sdk-dotnet ## every SDK from schema.json
+
+apidoc: schema ## docs/api.md from the schema's descriptions
+	go run ./provider/cmd/gen-sdk apidoc schema.json docs/api.md
+
+GENERATED := schema.json sdk README.md docs/api.md
+
+generate: schema sdks readme apidoc
+
+check-generated: generate ## fails when schema.json, the SDKs, the README table or docs/api.md are stale
+	@if [ -n "$$(git status --porcelain -- $(GENERATED))" ]; then \
+	  git status --porcelain -- $(GENERATED); git --no-pager diff --stat -- $(GENERATED); \
+	  echo "generated files are stale: run 'make generate' and commit the result" >&2; exit 1; fi
 
 lint: ## gofmt, go vet and golangci-lint (pinned, built into the tools cache)
 	@out=$$(gofmt -l provider tests examples 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

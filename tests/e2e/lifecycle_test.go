@@ -65,7 +65,7 @@ func TestGoExampleLifecycle(t *testing.T) {
 		if res.Outputs["customMetricsPath"].Value != "/apis/custom.metrics.k8s.io/v1beta1/namespaces/seldon-mesh/models.mlops.seldon.io/irisa0/infer_rps" {
 			t.Errorf("customMetricsPath output %v", res.Outputs["customMetricsPath"].Value)
 		}
-		b.assertDeployed(t, "3")
+		b.assertDeployed(t)
 	})
 
 	t.Run("the HPA controller can scale both targets", func(t *testing.T) {
@@ -165,7 +165,7 @@ func TestYAMLExample(t *testing.T) {
 	if _, err := st.Up(ctx, optup.ProgressStreams()); err != nil {
 		t.Fatalf("up: %v", err)
 	}
-	b.assertDeployed(t, "3")
+	b.assertDeployed(t)
 	assertNoChanges(t, st)
 	if _, err := st.Destroy(ctx); err != nil {
 		t.Fatalf("destroy: %v", err)
@@ -174,7 +174,8 @@ func TestYAMLExample(t *testing.T) {
 }
 
 // assertDeployed checks what the guide asks for, object by object, in the API server.
-func (b *testbed) assertDeployed(t *testing.T, target string) {
+func (b *testbed) assertDeployed(t *testing.T) {
+	const target = "3" // the examples' targetRpsPerReplica
 	t.Helper()
 	ctx := context.Background()
 

@@ -4,7 +4,14 @@
 //
 //	gen-sdk schema OUT.json VERSION
 //	gen-sdk go SCHEMA.json OUTDIR
+//	gen-sdk nodejs SCHEMA.json OUTDIR
+//	gen-sdk python SCHEMA.json OUTDIR
 //	gen-sdk readme SCHEMA.json README.md
+//	gen-sdk apidoc SCHEMA.json OUT.md
+//
+// The Java and .NET generators live in other repositories that pin other versions of the Pulumi
+// codegen; they are built from their own wrapper modules under hack/ (hack/gen-sdk-java,
+// hack/gen-sdk-dotnet), so none of their dependencies reach this module.
 package main
 
 import (
@@ -35,15 +42,21 @@ func main() {
 
 func run(args []string) error {
 	if len(args) != 3 {
-		return fmt.Errorf("usage: gen-sdk schema OUT.json VERSION | gen-sdk go SCHEMA.json OUTDIR")
+		return fmt.Errorf("usage: gen-sdk schema OUT.json VERSION | gen-sdk go|nodejs|python SCHEMA.json OUTDIR | gen-sdk readme|apidoc SCHEMA.json OUT.md")
 	}
 	switch args[0] {
 	case "schema":
 		return writeSchema(args[1], args[2])
 	case "go":
 		return writeGo(args[1], args[2])
+	case "nodejs":
+		return writeNodejs(args[1], args[2])
+	case "python":
+		return writePython(args[1], args[2])
 	case "readme":
 		return writeReadme(args[1], args[2])
+	case "apidoc":
+		return writeAPIDoc(args[1], args[2])
 	default:
 		return fmt.Errorf("unknown target %q", args[0])
 	}
@@ -129,4 +142,13 @@ func (noPackages) LoadPackage(pkg string, _ *semver.Version) (*schema.Package, e
 
 func (n noPackages) LoadPackageV2(_ context.Context, d *schema.PackageDescriptor) (*schema.Package, error) {
 	return n.LoadPackage(d.Name, d.Version)
+}
+
+func (n noPackages) LoadPackageReference(pkg string, v *semver.Version) (schema.PackageReference, error) {
+	_, err := n.LoadPackage(pkg, v)
+	return nil, err
+}
+
+func (n noPackages) LoadPackageReferenceV2(_ context.Context, d *schema.PackageDescriptor) (schema.PackageReference, error) {
+	return n.LoadPackageReference(d.Name, d.Version)
 }

@@ -232,9 +232,9 @@ func (c *ChartSpec) Annotate(an infer.Annotator) {
 
 // PrometheusSpec locates Prometheus.
 type PrometheusSpec struct {
-	URL         *string `pulumi:"url,optional" json:"url"`
-	Port        *int    `pulumi:"port,optional" json:"port"`
-	Path        *string `pulumi:"path,optional" json:"path"`
+	URL  *string `pulumi:"url,optional" json:"url"`
+	Port *int    `pulumi:"port,optional" json:"port"`
+	Path *string `pulumi:"path,optional" json:"path"`
 	// An Input, unlike every other field: it may be a Pulumi secret, and the guards need only
 	// know that it is set.
 	BearerToken pulumi.StringInput `pulumi:"bearerToken,optional" json:"-" provider:"secret"`

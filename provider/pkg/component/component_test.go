@@ -401,9 +401,6 @@ func TestResolveDerivesFromSizing(t *testing.T) {
 	}
 }
 
-func model(in map[string]any) map[string]any       { return in["model"].(map[string]any) }
-func autoscaling(in map[string]any) map[string]any { return in["autoscaling"].(map[string]any) }
-
 // get walks a dotted path; a `\.` in the path is a literal dot in a key.
 func get(t *testing.T, m map[string]any, path string) any {
 	t.Helper()

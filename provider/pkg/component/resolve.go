@@ -292,7 +292,7 @@ func resolveAdapter(errs *policy.Errors, ad AdapterSpec, timing policy.Timing, m
 				errs.Add("adapter.createNamespace", "the token's Secret must be created before Helm would create the namespace",
 					"create the adapter namespace first (it usually exists: Prometheus lives there) and remove createNamespace")
 			}
-			out.TokenSecret = truncate(out.ReleaseName+"-prometheus-auth", 63)
+			out.TokenSecret = truncateLabel(out.ReleaseName + "-prometheus-auth")
 			mountToken(out.Values, out.TokenSecret)
 		}
 	case ModeAdopt:
@@ -389,12 +389,12 @@ func mountToken(values map[string]any, secret string) {
 // chartFullName mirrors the chart's fullname helper, which names the ConfigMap and Deployment.
 func chartFullName(release string, values map[string]any) string {
 	if o, ok := values["fullnameOverride"].(string); ok && o != "" {
-		return truncate(o, 63)
+		return truncateLabel(o)
 	}
 	if strings.Contains(release, DefaultChartName) {
-		return truncate(release, 63)
+		return truncateLabel(release)
 	}
-	return strings.TrimSuffix(truncate(release+"-"+DefaultChartName, 63), "-")
+	return strings.TrimSuffix(truncateLabel(release+"-"+DefaultChartName), "-")
 }
 
 func parseDuration(errs *policy.Errors, field string, v *string) time.Duration {
@@ -468,9 +468,10 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+// truncateLabel cuts s to the 63 characters of a DNS-1123 label, as the chart's helpers do.
+func truncateLabel(s string) string {
+	if len(s) > 63 {
+		return s[:63]
 	}
 	return s
 }
