@@ -21,6 +21,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/adapterrules"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/hpasim"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 	sa "github.com/seldon-autoscaling/pulumi-seldon-autoscaling/sdk/go/seldonautoscaling"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/tests/e2e/localcluster"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/tests/e2e/pipeline"
@@ -209,6 +211,7 @@ func TestMetricsPipeline(t *testing.T) {
 		step := time.Now()
 		first, steady := b.waitReplicas(t, "irisa0", "irisa0-server", 4, bound+30*time.Second)
 		t.Logf("step to 4x: first replica change after %s, both at 4 after %s (bound %s)", first.Sub(step).Round(time.Second), steady.Sub(step).Round(time.Second), bound)
+		compareWithSimulator(t, fast, first.Sub(step), steady.Sub(step))
 		if steady.Sub(step) > bound+hpaSyncPeriod {
 			t.Errorf("reached 4 replicas after %s, beyond the pipeline bound %s (+ one sync period)", steady.Sub(step), bound)
 		}
@@ -386,4 +389,59 @@ func machine() string {
 		}
 	}
 	return fmt.Sprintf("%d cores (%s)", runtime.NumCPU(), cpu)
+}
+
+// compareWithSimulator runs provider/pkg/hpasim with the pipeline's settings over the same 1x to
+// 4x step, for every phase of the scrape and HPA timers (unknown in the real run), and requires
+// the real controller's timings to fall within the simulated range, give or take one sync period.
+func compareWithSimulator(t *testing.T, tm pipelineTiming, realFirst, realSteady time.Duration) {
+	t.Helper()
+	in := policy.Input{
+		MinReplicas: ptr(1), MaxReplicas: ptr(6), TargetRPS: ptr(pipelineTarget), ServerReadySeconds: ptr(tm.ServerReady),
+		ScaleUpHeadroomPods: ptr(5), ScaleUp: &policy.Rules{StabilizationWindowSeconds: tm.ScaleUpWindow},
+		ScaleDown: &policy.Rules{StabilizationWindowSeconds: tm.ScaleDownWindow},
+		Timing:    policy.Timing{ScrapeInterval: tm.Scrape, RelistInterval: tm.Relist, RateWindow: tm.RateWindow},
+	}
+	pol, _, err := policy.Plan(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const stepAt = 120
+	// A trace is linear between points: the step is two points one second apart.
+	trace := hpasim.Trace{{Seconds: 0, RPS: pipelineTarget}, {Seconds: stepAt - 1, RPS: pipelineTarget},
+		{Seconds: stepAt, RPS: 4 * pipelineTarget}, {Seconds: stepAt + 180, RPS: 4 * pipelineTarget}}
+	sync, scrape := int(hpaSyncPeriod.Seconds()), int(tm.Scrape.Seconds())
+	minFirst, maxFirst, minSteady, maxSteady := 1<<30, -1, 1<<30, -1
+	for scrapeOffset := 0; scrapeOffset < scrape; scrapeOffset++ {
+		for hpaOffset := 0; hpaOffset < sync*sync; hpaOffset++ {
+			res, err := hpasim.Run(hpasim.Config{
+				HPA: hpasim.SpecFromPolicy(pol), SaturationRPS: 100, ServerReadySeconds: tm.ServerReady,
+				SyncPeriodSeconds: sync, ModelHPAOffsetSeconds: hpaOffset % sync, ServerHPAOffsetSeconds: hpaOffset / sync,
+				Metric:          hpasim.MetricPipeline{ScrapeIntervalSeconds: scrape, ScrapeOffsetSeconds: scrapeOffset, RateWindowSeconds: int(tm.RateWindow.Seconds())},
+				InitialReplicas: 1,
+			}, trace)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first, steady := -1, -1
+			for _, s := range res.Timeline[stepAt:] {
+				if first < 0 && (s.ModelDesired != 1 || s.ServerDesired != 1) {
+					first = s.Second - stepAt
+				}
+				if steady < 0 && s.ModelDesired == 4 && s.ServerDesired == 4 {
+					steady = s.Second - stepAt
+				}
+			}
+			minFirst, maxFirst = min(minFirst, first), max(maxFirst, first)
+			minSteady, maxSteady = min(minSteady, steady), max(maxSteady, steady)
+		}
+	}
+	t.Logf("simulator over all timer phases: first change %d..%d s, both at 4 after %d..%d s; real: %s and %s",
+		minFirst, maxFirst, minSteady, maxSteady, realFirst.Round(time.Second), realSteady.Round(time.Second))
+	within := func(real time.Duration, lo, hi int) bool {
+		return real >= time.Duration(lo-sync)*time.Second && real <= time.Duration(hi+sync)*time.Second
+	}
+	if minFirst < 0 || minSteady < 0 || !within(realFirst, minFirst, maxFirst) || !within(realSteady, minSteady, maxSteady) {
+		t.Errorf("the real HPA controller and the simulator disagree by more than one sync period")
+	}
 }
