@@ -43,6 +43,7 @@ type Cluster struct {
 	Server     string
 	pki        *pki
 	tied       bool
+	apiServer  []string // binary and flags, to restart it
 }
 
 // Controllers the tests need; 1.37 names end in -controller.
@@ -103,7 +104,7 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 	logf("etcd ready on %s", etcdURL)
 
 	p := c.pki
-	if err := c.spawn("kube-apiserver", filepath.Join(o.BinDir, "kube-apiserver"),
+	c.apiServer = []string{filepath.Join(o.BinDir, "kube-apiserver"),
 		"--etcd-servers="+etcdURL,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(apiPort),
 		// Loopback addresses are refused by the endpoint reconciler; nothing routes to services here.
@@ -117,7 +118,8 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 		"--requestheader-username-headers=X-Remote-User", "--requestheader-group-headers=X-Remote-Group",
 		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
 		"--proxy-client-cert-file="+p.ProxyClientCert, "--proxy-client-key-file="+p.ProxyClientKey,
-	); err != nil {
+	}
+	if err := c.spawn("kube-apiserver", c.apiServer[0], c.apiServer[1:]...); err != nil {
 		return c, err
 	}
 	if err := c.writeKubeconfig(); err != nil {
@@ -207,6 +209,23 @@ func StopDir(dir string) error {
 // Spawn starts a further process that belongs to the cluster's lifetime (e.g. an adapter or a
 // stand-in), recorded and stopped with it.
 func (c *Cluster) Spawn(name, bin string, args ...string) error { return c.spawn(name, bin, args...) }
+
+// RestartAPIServer stops kube-apiserver, keeps it down for the given time, and starts it again
+// with the same flags, waiting until it is ready: a fault to recover from, not a reconfiguration.
+func (c *Cluster) RestartAPIServer(ctx context.Context, down time.Duration) error {
+	if err := c.Kill("kube-apiserver"); err != nil {
+		return fmt.Errorf("stopping kube-apiserver: %w", err)
+	}
+	time.Sleep(down)
+	if err := c.spawn("kube-apiserver", c.apiServer[0], c.apiServer[1:]...); err != nil {
+		return err
+	}
+	client, err := c.adminHTTPClient()
+	if err != nil {
+		return err
+	}
+	return waitHTTP(ctx, client, c.Server+"/readyz", 90*time.Second)
+}
 
 // Kill stops one process started with Spawn, by the PID it recorded.
 func (c *Cluster) Kill(name string) error {

@@ -1,0 +1,52 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/examples/go/autoscaledmodel"
+)
+
+// TestAPIServerRestartDuringUp stops the API server while an up is creating the adapter, starts
+// it again, and requires the next up to converge with nothing duplicated or orphaned.
+func TestAPIServerRestartDuringUp(t *testing.T) {
+	b := requireBed(t)
+	ctx := context.Background()
+	st := b.goStack(t, "restart", autoscaledmodel.Program, map[string]string{"adapterChartPath": b.chartPath, "adapterSkipAwait": "true"})
+	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
+
+	done := make(chan error, 1)
+	go func() { _, err := st.Up(ctx); done <- err }()
+	// Wait until Helm has started writing the release, then take the API server away.
+	eventually(t, 60*time.Second, "the Helm release to start", func() (bool, string) {
+		s, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease})
+		return err == nil && len(s.Items) > 0, "no release record yet"
+	})
+	if err := b.cluster.RestartAPIServer(ctx, 3*time.Second); err != nil {
+		t.Fatalf("restarting the API server: %v", err)
+	}
+	firstErr := <-done
+	t.Logf("the interrupted up ended with: %v", firstErr != nil)
+
+	// Give the controller manager a moment to reconnect, then converge.
+	eventually(t, 60*time.Second, "the API server to answer", func() (bool, string) {
+		_, err := b.kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+		return err == nil, ""
+	})
+	if _, err := st.Up(ctx); err != nil {
+		t.Fatalf("the up after the restart did not converge: %v", err)
+	}
+	b.assertDeployed(t)
+	assertNoChanges(t, st)
+	releases, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease + ",status=deployed"})
+	if err != nil || len(releases.Items) != 1 {
+		t.Errorf("want exactly one deployed release revision, got %d (%v)", len(releases.Items), err)
+	}
+	if _, err := st.Destroy(ctx); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	b.assertGone(t)
+}
