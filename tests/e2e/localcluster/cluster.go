@@ -105,19 +105,19 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 
 	p := c.pki
 	c.apiServer = []string{filepath.Join(o.BinDir, "kube-apiserver"),
-		"--etcd-servers="+etcdURL,
-		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(apiPort),
+		"--etcd-servers=" + etcdURL,
+		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=" + strconv.Itoa(apiPort),
 		// Loopback addresses are refused by the endpoint reconciler; nothing routes to services here.
 		"--endpoint-reconciler-type=none", "--service-cluster-ip-range=10.0.0.0/24",
-		"--tls-cert-file="+p.ServingCert, "--tls-private-key-file="+p.ServingKey, "--client-ca-file="+p.CA,
-		"--service-account-key-file="+p.SAPub, "--service-account-signing-key-file="+p.SAKey,
+		"--tls-cert-file=" + p.ServingCert, "--tls-private-key-file=" + p.ServingKey, "--client-ca-file=" + p.CA,
+		"--service-account-key-file=" + p.SAPub, "--service-account-signing-key-file=" + p.SAKey,
 		"--service-account-issuer=https://kubernetes.default.svc",
 		"--authorization-mode=RBAC",
 		// The aggregation layer, so prometheus-adapter can serve custom.metrics.k8s.io.
-		"--requestheader-client-ca-file="+p.FrontProxyCA, "--requestheader-allowed-names=front-proxy-client",
+		"--requestheader-client-ca-file=" + p.FrontProxyCA, "--requestheader-allowed-names=front-proxy-client",
 		"--requestheader-username-headers=X-Remote-User", "--requestheader-group-headers=X-Remote-Group",
 		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
-		"--proxy-client-cert-file="+p.ProxyClientCert, "--proxy-client-key-file="+p.ProxyClientKey,
+		"--proxy-client-cert-file=" + p.ProxyClientCert, "--proxy-client-key-file=" + p.ProxyClientKey,
 	}
 	if err := c.spawn("kube-apiserver", c.apiServer[0], c.apiServer[1:]...); err != nil {
 		return c, err
