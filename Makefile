@@ -68,8 +68,13 @@ e2e: tools ## end-to-end tests against a local control plane
 
 test: check-generated lint unit e2e ## everything CI checks
 
-bench: ## benchmarks of the planning path (Resolve) and Construct
+bench: tools ## micro-benchmarks (Resolve, Construct), then the component against a hand-written program; writes docs/benchmarks.md
 	go test -run '^$$' -bench . -benchmem ./provider/...
+	go run ./bench/cmd/sidebyside -n 1,10,50 -reps 5 -out docs/benchmarks.md
+
+.PHONY: bench-smoke
+bench-smoke: tools ## the side-by-side benchmark at N=1, one pair, report in .state/: checks the benchmark code still works
+	go run ./bench/cmd/sidebyside -n 1 -reps 1 -smoke -out .state/bench-smoke.md
 
 bench-pipeline: tools ## reaction time of the real metrics pipeline to a load step; writes docs/pipeline-benchmark.md
 	SELDON_BENCH_PIPELINE=1 go test -count=1 -timeout 30m -v -run TestPipelineReaction ./tests/e2e/

@@ -1,0 +1,99 @@
+// Command sidebyside benchmarks SeldonAutoscaledModel against the same objects declared by hand
+// (bench/handwritten) on a local control plane, and writes the report (docs/benchmarks.md).
+//
+//	go run ./bench/cmd/sidebyside -n 1,10,50 -reps 5 -out docs/benchmarks.md   # make bench
+//	go run ./bench/cmd/sidebyside -n 1 -reps 1 -smoke                          # make bench-smoke
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/bench/sidebyside"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintf(os.Stderr, "sidebyside: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	ns := flag.String("n", "1,10,50", "model counts, comma-separated")
+	reps := flag.Int("reps", 5, "pairs (component, hand-written) per model count")
+	out := flag.String("out", "docs/benchmarks.md", "report path; empty: standard output only")
+	smoke := flag.Bool("smoke", false, "quick check that the benchmark works: no warm-up, 3 start-up launches, no profiling")
+	profile := flag.Bool("profile", true, "profile the component where a target is missed")
+	profileAt := flag.Int("profile-at", 0, "profile at this N (preview and no-op up) whatever the results")
+	launches := flag.Int("startup", 20, "launches per plugin binary for the start-up figures")
+	flag.Parse()
+
+	var counts []int
+	for _, f := range strings.Split(*ns, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-n: %q is not a model count", f)
+		}
+		counts = append(counts, n)
+	}
+	sort.Ints(counts)
+	if *reps < 1 {
+		return fmt.Errorf("-reps must be at least 1")
+	}
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		return fmt.Errorf("run from the repository root: %w", err)
+	}
+	command := "make bench"
+	cfg := sidebyside.Config{
+		Root: root, Ns: counts, Reps: *reps, Warmup: true, StartupLaunches: *launches, Profile: *profile, ProfileAt: *profileAt, Log: os.Stderr,
+	}
+	if *smoke {
+		command = "make bench-smoke"
+		cfg.Warmup, cfg.StartupLaunches, cfg.Profile = false, 3, false
+	}
+	if strings.Join(os.Args[1:], " ") != "" && !*smoke && (*ns != "1,10,50" || *reps != 5) {
+		command = "go run ./bench/cmd/sidebyside " + strings.Join(os.Args[1:], " ")
+	}
+	cfg.Command = command
+
+	// ^C and SIGTERM cancel the run; Bench stops the control plane and its plugins on the way out.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := sidebyside.Bench(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	report := res.Markdown()
+	if *out == "" {
+		fmt.Print(report)
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(*out, []byte(report), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "sidebyside: wrote %s\n", *out)
+	for _, t := range res.Targets() {
+		status := "met"
+		if !t.Met {
+			status = "MISSED"
+		}
+		fmt.Fprintf(os.Stderr, "  %-45s N=%-3d %.2f (limit %.2f) %s\n", t.What, t.N, t.Value, t.Limit, status)
+	}
+	return nil
+}

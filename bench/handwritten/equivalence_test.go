@@ -1,0 +1,72 @@
+package handwritten_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/bench/sidebyside"
+)
+
+// TestHandwrittenMatchesComponent runs both programs for three models (the first installs the
+// adapter, the others use it) through their whole lifecycle against a local control plane, and
+// checks that after `up` the API server holds the same objects — names, kinds, labels,
+// annotations and specs of the Models, Servers and HPAs, the adapter's config.yaml, the Helm
+// values and rendered manifest — and that the stacks hold the same custom resources with the same
+// inputs, dependencies, providers and ignoreChanges. Namespaces differ by design and are
+// compared as placeholders.
+func TestHandwrittenMatchesComponent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a control plane")
+	}
+	ctx := context.Background()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bed, err := sidebyside.Start(ctx, sidebyside.Options{Root: root, Log: os.Stderr})
+	if errors.Is(err, sidebyside.ErrToolsMissing) && os.Getenv("CI") != "true" {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := bed.Stop(); err != nil {
+			t.Errorf("stopping the test bed: %v", err)
+		}
+	})
+	const n = 3
+	var runs []*sidebyside.Run
+	for _, p := range []sidebyside.Program{sidebyside.ComponentProgram, sidebyside.HandwrittenProgram} {
+		if err := bed.EnsureNamespace(ctx, p.Namespace); err != nil {
+			t.Fatal(err)
+		}
+		run, err := bed.RunLifecycle(ctx, p, n, "equivalence", sidebyside.RunOptions{Snapshot: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, run)
+	}
+	comp, hand := runs[0], runs[1]
+	for kind, want := range map[string]int{"Model": n, "Server": n, "HorizontalPodAutoscaler": 2 * n} {
+		if got := comp.Objects.Count(kind); got != want {
+			t.Errorf("component left %d %s objects, want %d", got, kind, want)
+		}
+	}
+	if !strings.Contains(comp.Objects.AdapterConfig, "infer_rps") {
+		t.Errorf("adapter config.yaml lacks the Seldon rule:\n%s", comp.Objects.AdapterConfig)
+	}
+	for _, d := range comp.Objects.Diff(hand.Objects) {
+		t.Errorf("API server: %s", d)
+	}
+	if got := len(comp.State); got != 1+4*n {
+		t.Errorf("component state has %d custom resources, want %d", got, 1+4*n)
+	}
+	for _, d := range sidebyside.DiffState(comp.State, hand.State) {
+		t.Errorf("state: %s", d)
+	}
+}

@@ -1,0 +1,265 @@
+// Package handwritten is the benchmark's baseline: the objects SeldonAutoscaledModel declares for
+// N models, written out by hand with pulumi-kubernetes, next to the same N models declared with the
+// component through its Go SDK.
+//
+// The hand-written program declares exactly what the component declares — one prometheus-adapter
+// Helm release with the component's values, and per model a dedicated Server, the Model and the two
+// HPAs, with the same names, specs, dependencies and options (ignoreChanges on spec.replicas) — so
+// the two cost the same Kubernetes work and differ only in how they are declared. The equivalence
+// test and every benchmark run check that against the API server and the stack state.
+package handwritten
+
+import (
+	"fmt"
+	"math"
+
+	apiextensions "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	autoscalingv2 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/autoscaling/v2"
+	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	sa "github.com/seldon-autoscaling/pulumi-seldon-autoscaling/sdk/go/seldonautoscaling"
+)
+
+// TargetKey is the stack config key both programs read the per-replica RPS target from (default
+// DefaultTarget); the benchmark changes it to update every HPA.
+const (
+	TargetKey     = "targetRps"
+	DefaultTarget = 3.0
+)
+
+// The policy and model every benchmark model shares (the guide's irisa0 on a dedicated mlserver).
+const (
+	seldonAPIVersion = "mlops.seldon.io/v1alpha1"
+	storageURI       = "gs://seldon-models/testing/iris1"
+	memory           = "3M"
+	serverConfig     = "mlserver"
+	minReplicas      = 1
+	maxReplicas      = 3
+	serverReady      = 90
+	headroomPods     = 5
+	releaseName      = "hpa-metrics"
+)
+
+// Params says how many models to declare and where.
+type Params struct {
+	N                int    // models, at least 1
+	Namespace        string // of the Models, Servers and HPAs; must exist
+	AdapterNamespace string // of the prometheus-adapter release; created by Helm
+	ChartPath        string // a local prometheus-adapter 5.3.0 chart
+}
+
+// ModelName is the name of model i (also the Pulumi name of its component).
+func ModelName(i int) string { return fmt.Sprintf("model-%03d", i) }
+
+// Resources is how many resources a program registers for n models, besides the stack and the
+// default providers: the release and four objects per model, plus one component per model in the
+// component program.
+func Resources(n int, component bool) int {
+	if component {
+		return 1 + 5*n
+	}
+	return 1 + 4*n
+}
+
+func target(ctx *pulumi.Context) float64 {
+	if v, err := config.New(ctx, "").TryFloat64(TargetKey); err == nil {
+		return v
+	}
+	return DefaultTarget
+}
+
+// ComponentProgram declares p.N SeldonAutoscaledModels: the first installs the adapter (local
+// chart, skipAwait: no pods run in the test bed), the others use it (adapter mode none).
+func ComponentProgram(p Params) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		tgt := target(ctx)
+		for i := 0; i < p.N; i++ {
+			name := ModelName(i)
+			adapter := &sa.AdapterSpecArgs{Mode: pulumi.StringPtr("none")}
+			if i == 0 {
+				adapter = &sa.AdapterSpecArgs{
+					Mode:            pulumi.StringPtr("install"),
+					Namespace:       pulumi.StringPtr(p.AdapterNamespace),
+					CreateNamespace: pulumi.BoolPtr(true),
+					Chart:           &sa.ChartSpecArgs{Path: pulumi.StringPtr(p.ChartPath)},
+					SkipAwait:       pulumi.BoolPtr(true),
+				}
+			}
+			_, err := sa.NewSeldonAutoscaledModel(ctx, name, &sa.SeldonAutoscaledModelArgs{
+				Model: &sa.ModelSpecArgs{
+					Name:         pulumi.String(name),
+					Namespace:    pulumi.StringPtr(p.Namespace),
+					StorageUri:   pulumi.String(storageURI),
+					Requirements: pulumi.StringArray{pulumi.String("sklearn")},
+					Memory:       pulumi.StringPtr(memory),
+				},
+				Server: &sa.ServerSpecArgs{Dedicated: pulumi.BoolPtr(true), ServerConfig: pulumi.StringPtr(serverConfig)},
+				Autoscaling: &sa.AutoscalingSpecArgs{
+					MinReplicas:         pulumi.IntPtr(minReplicas),
+					MaxReplicas:         pulumi.IntPtr(maxReplicas),
+					TargetRpsPerReplica: pulumi.Float64Ptr(tgt),
+					ServerReadySeconds:  pulumi.IntPtr(serverReady),
+					ScaleUpHeadroomPods: pulumi.IntPtr(headroomPods),
+				},
+				Adapter: adapter,
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// Program declares by hand what ComponentProgram(p) declares. Resource names are the component's
+// child names, so the two stacks can be compared resource by resource.
+func Program(p Params) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		// The Kubernetes quantity the HPAs hold, e.g. "3" or "2500m".
+		averageValue := resource.NewMilliQuantity(int64(math.Round(target(ctx)*1000)), resource.DecimalSI).String()
+		var release pulumi.Resource
+		for i := 0; i < p.N; i++ {
+			name := ModelName(i)
+			if i == 0 {
+				rel, err := helmv3.NewRelease(ctx, name+"-adapter", &helmv3.ReleaseArgs{
+					Name:            pulumi.String(releaseName),
+					Namespace:       pulumi.String(p.AdapterNamespace),
+					CreateNamespace: pulumi.Bool(true),
+					Chart:           pulumi.String(p.ChartPath),
+					Values:          adapterValues(),
+					SkipAwait:       pulumi.Bool(true),
+				})
+				if err != nil {
+					return err
+				}
+				release = rel
+			}
+			// The HPA owns spec.replicas after the first up. The Seldon objects of the model that
+			// installs the adapter wait for it, so a failed install creates nothing else.
+			ignoreReplicas := pulumi.IgnoreChanges([]string{"spec.replicas"})
+			var adapter []pulumi.Resource
+			if i == 0 {
+				adapter = []pulumi.Resource{release}
+			}
+			server, err := apiextensions.NewCustomResource(ctx, name+"-server", &apiextensions.CustomResourceArgs{
+				ApiVersion: pulumi.String(seldonAPIVersion),
+				Kind:       pulumi.String("Server"),
+				Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(name + "-server"), Namespace: pulumi.String(p.Namespace)},
+				OtherFields: map[string]any{"spec": map[string]any{
+					"serverConfig": serverConfig,
+					"replicas":     minReplicas,
+				}},
+			}, ignoreReplicas, pulumi.DependsOn(adapter))
+			if err != nil {
+				return err
+			}
+			model, err := apiextensions.NewCustomResource(ctx, name+"-model", &apiextensions.CustomResourceArgs{
+				ApiVersion: pulumi.String(seldonAPIVersion),
+				Kind:       pulumi.String("Model"),
+				Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: pulumi.String(p.Namespace)},
+				OtherFields: map[string]any{"spec": map[string]any{
+					"storageUri":   storageURI,
+					"replicas":     minReplicas,
+					"server":       name + "-server",
+					"requirements": []string{"sklearn"},
+					"memory":       memory,
+				}},
+			}, ignoreReplicas, pulumi.DependsOn(append([]pulumi.Resource{server}, adapter...)))
+			if err != nil {
+				return err
+			}
+			// The HPAs wait for their scale targets and, where this model installs it, the adapter.
+			deps := append([]pulumi.Resource{model, server}, adapter...)
+			for _, target := range []struct{ kind, name, hpa string }{
+				{"Model", name, name + "-model-hpa"},
+				{"Server", name + "-server", name + "-server-hpa"},
+			} {
+				_, err := autoscalingv2.NewHorizontalPodAutoscaler(ctx, target.hpa, &autoscalingv2.HorizontalPodAutoscalerArgs{
+					Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(target.hpa), Namespace: pulumi.String(p.Namespace)},
+					Spec:     hpaSpec(target.kind, target.name, name, averageValue),
+				}, pulumi.DependsOn(deps))
+				if err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+}
+
+// hpaSpec scales kind/name on the Model's infer_rps: Pods 5 per 90 s up after a 60 s window,
+// Kubernetes' default scale-down.
+func hpaSpec(kind, name, model, averageValue string) *autoscalingv2.HorizontalPodAutoscalerSpecArgs {
+	return &autoscalingv2.HorizontalPodAutoscalerSpecArgs{
+		ScaleTargetRef: &autoscalingv2.CrossVersionObjectReferenceArgs{
+			ApiVersion: pulumi.String(seldonAPIVersion), Kind: pulumi.String(kind), Name: pulumi.String(name),
+		},
+		MinReplicas: pulumi.Int(minReplicas),
+		MaxReplicas: pulumi.Int(maxReplicas),
+		Metrics: autoscalingv2.MetricSpecArray{&autoscalingv2.MetricSpecArgs{
+			Type: pulumi.String("Object"),
+			Object: &autoscalingv2.ObjectMetricSourceArgs{
+				DescribedObject: &autoscalingv2.CrossVersionObjectReferenceArgs{
+					ApiVersion: pulumi.String(seldonAPIVersion), Kind: pulumi.String("Model"), Name: pulumi.String(model),
+				},
+				Metric: &autoscalingv2.MetricIdentifierArgs{Name: pulumi.String("infer_rps")},
+				Target: &autoscalingv2.MetricTargetArgs{Type: pulumi.String("AverageValue"), AverageValue: pulumi.String(averageValue)},
+			},
+		}},
+		Behavior: &autoscalingv2.HorizontalPodAutoscalerBehaviorArgs{
+			ScaleUp: &autoscalingv2.HPAScalingRulesArgs{
+				StabilizationWindowSeconds: pulumi.Int(60),
+				SelectPolicy:               pulumi.String("Max"),
+				Policies: autoscalingv2.HPAScalingPolicyArray{&autoscalingv2.HPAScalingPolicyArgs{
+					Type: pulumi.String("Pods"), Value: pulumi.Int(headroomPods), PeriodSeconds: pulumi.Int(serverReady),
+				}},
+			},
+			ScaleDown: &autoscalingv2.HPAScalingRulesArgs{
+				StabilizationWindowSeconds: pulumi.Int(300),
+				SelectPolicy:               pulumi.String("Max"),
+				Policies: autoscalingv2.HPAScalingPolicyArray{&autoscalingv2.HPAScalingPolicyArgs{
+					Type: pulumi.String("Percent"), Value: pulumi.Int(100), PeriodSeconds: pulumi.Int(15),
+				}},
+			},
+		},
+	}
+}
+
+// metricsQuery is the guide's rate over a 1 minute window, summed per requested resource.
+const metricsQuery = `sum by (<<.GroupBy>>) (
+  rate (
+    <<.Series>>{<<.LabelMatchers>>}[1m]
+  )
+)
+`
+
+// adapterValues are the Helm values of prometheus-adapter: Seldon's counter served as infer_rps,
+// associated with the Model, the Server, the pod and the namespace; the chart's default rules off.
+func adapterValues() pulumi.Map {
+	return pulumi.Map{
+		"rules": pulumi.Map{
+			"default": pulumi.Bool(false),
+			"custom": pulumi.Array{pulumi.Map{
+				"seriesQuery": pulumi.String(`{__name__="seldon_model_infer_total",namespace!=""}`),
+				"resources": pulumi.Map{"overrides": pulumi.Map{
+					"model":     pulumi.Map{"group": pulumi.String("mlops.seldon.io"), "resource": pulumi.String("model")},
+					"server":    pulumi.Map{"group": pulumi.String("mlops.seldon.io"), "resource": pulumi.String("server")},
+					"pod":       pulumi.Map{"resource": pulumi.String("pod")},
+					"namespace": pulumi.Map{"resource": pulumi.String("namespace")},
+				}},
+				"name":         pulumi.Map{"matches": pulumi.String("seldon_model_infer_total"), "as": pulumi.String("infer_rps")},
+				"metricsQuery": pulumi.String(metricsQuery),
+			}},
+		},
+		"prometheus": pulumi.Map{
+			"url":  pulumi.String("http://seldon-monitoring-prometheus"),
+			"port": pulumi.Int(9090),
+			"path": pulumi.String(""),
+		},
+		"metricsRelistInterval": pulumi.String("1m"),
+	}
+}

@@ -1,0 +1,469 @@
+package sidebyside
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is one benchmark session.
+type Config struct {
+	Root            string    // repository root
+	Ns              []int     // model counts, ascending
+	Reps            int       // pairs per N
+	Warmup          bool      // one discarded pair at the smallest N first
+	StartupLaunches int       // launches per binary for the start-up figures
+	Profile         bool      // profile the component where a target is missed
+	ProfileAt       int       // if > 0: profile at this N the target steps, whatever the results
+	Command         string    // how the benchmark was invoked, for the report
+	Log             io.Writer // progress
+}
+
+// Result is everything the report is made from.
+type Result struct {
+	Config     Config
+	Machine    Machine
+	Started    time.Time
+	Finished   time.Time
+	LoadBefore string
+	LoadAfter  string
+	// Machine-wide busy CPU during the benchmark and the part this benchmark used (core-seconds).
+	BusyCPU, OwnCPU float64
+	Startup         map[string][]Startup
+	Pairs           [][2]*Run // component, hand-written
+	Profiles        []Profile
+}
+
+// Startup figure keys.
+const (
+	StartProvider         = "seldon-autoscaling provider"
+	StartProviderLauncher = "seldon-autoscaling provider via the benchmark's launcher"
+	StartKubernetes       = "kubernetes provider (for comparison)"
+)
+
+// Bench runs the whole session: start-up figures, then for each N Reps alternating pairs
+// (component, then hand-written), each checked for identical objects and state, then profiles
+// where a target is missed. The control plane and every plugin are stopped before it returns.
+func Bench(ctx context.Context, cfg Config) (res *Result, err error) {
+	logf := func(format string, a ...any) { fmt.Fprintf(cfg.Log, "bench: "+format+"\n", a...) }
+	res = &Result{Config: cfg, Machine: describeMachine(cfg.Root), Started: time.Now(), LoadBefore: loadavg(), Startup: map[string][]Startup{}}
+	stat0, use0 := busyCPU(), takeUsage(nil)
+	bed, err := Start(ctx, Options{Root: cfg.Root, Log: cfg.Log})
+	if err != nil {
+		return nil, err
+	}
+	cp0 := takeUsage(bed).controlPlane
+	defer func() {
+		// Before Stop: once reaped, the control plane's CPU would be counted again as children's.
+		use1 := takeUsage(bed)
+		res.Finished, res.LoadAfter = time.Now(), loadavg()
+		res.BusyCPU = busyCPU() - stat0
+		res.OwnCPU = use1.self - use0.self + use1.children - use0.children + use1.controlPlane - cp0
+		if stopErr := bed.Stop(); stopErr != nil {
+			err = errors.Join(err, stopErr)
+		}
+	}()
+	for _, p := range []Program{ComponentProgram, HandwrittenProgram} {
+		if err := bed.EnsureNamespace(ctx, p.Namespace); err != nil {
+			return res, err
+		}
+	}
+
+	if cfg.StartupLaunches > 0 {
+		logf("start-up: %d launches of each plugin", cfg.StartupLaunches)
+		for _, s := range []struct{ key, bin string }{
+			{StartProvider, bed.Provider}, {StartProviderLauncher, bed.ProviderLauncher}, {StartKubernetes, bed.Kubernetes},
+		} {
+			if res.Startup[s.key], err = MeasureStartup(s.bin, cfg.StartupLaunches); err != nil {
+				return res, err
+			}
+		}
+	}
+
+	if cfg.Warmup && len(cfg.Ns) > 0 {
+		logf("warm-up pair at N=%d (discarded)", cfg.Ns[0])
+		for _, p := range []Program{ComponentProgram, HandwrittenProgram} {
+			if _, err := bed.RunLifecycle(ctx, p, cfg.Ns[0], "warmup", RunOptions{}); err != nil {
+				return res, err
+			}
+		}
+	}
+
+	for _, n := range cfg.Ns {
+		for r := 1; r <= cfg.Reps; r++ {
+			label := fmt.Sprintf("n%d-r%d", n, r)
+			var pair [2]*Run
+			for i, p := range []Program{ComponentProgram, HandwrittenProgram} {
+				start := time.Now()
+				run, err := bed.RunLifecycle(ctx, p, n, label, RunOptions{Snapshot: true})
+				if err != nil {
+					return res, err
+				}
+				logf("N=%d rep %d %-11s %6.1fs  (%s)", n, r, p.Name, time.Since(start).Seconds(), stepSummary(run))
+				pair[i] = run
+			}
+			if diffs := append(pair[0].Objects.Diff(pair[1].Objects), DiffState(pair[0].State, pair[1].State)...); len(diffs) > 0 {
+				return res, fmt.Errorf("pair %d at N=%d: the hand-written program is not equivalent to the component:\n%s", r, n, strings.Join(diffs, "\n"))
+			}
+			res.Pairs = append(res.Pairs, pair)
+		}
+	}
+
+	if cfg.ProfileAt > 0 {
+		if err := res.profile(ctx, bed, cfg.ProfileAt, TargetSteps); err != nil {
+			return res, err
+		}
+	} else if cfg.Profile {
+		if n, steps := profileWhere(res); n > 0 {
+			logf("profiling the component and the hand-written program at N=%d", n)
+			if err := res.profile(ctx, bed, n, steps); err != nil {
+				return res, err
+			}
+		}
+	}
+	return res, nil
+}
+
+func stepSummary(run *Run) string {
+	var parts []string
+	for _, s := range Steps {
+		parts = append(parts, fmt.Sprintf("%.1f", run.Steps[s].Wall.Seconds()))
+	}
+	return strings.Join(parts, " / ")
+}
+
+// Target says whether the component met one of the issue's targets.
+type Target struct {
+	What  string
+	Step  Step
+	N     int
+	Value float64
+	Limit float64
+	Met   bool
+}
+
+// TargetSteps are the steps with a ratio target.
+var TargetSteps = []Step{StepPreview, StepNoop}
+
+// RatioLimit is the target component/hand-written ratio for TargetSteps at N >= 10.
+const RatioLimit = 1.10
+
+// Targets evaluates the ratio targets (N >= 10) and the growth target (exponent <= 1 per step).
+func (r *Result) Targets() []Target {
+	var out []Target
+	for _, n := range r.Config.Ns {
+		if n < 10 {
+			continue
+		}
+		for _, s := range TargetSteps {
+			ratio := median(r.ratios(n, s))
+			out = append(out, Target{What: "ratio " + string(s), Step: s, N: n, Value: ratio, Limit: RatioLimit, Met: ratio <= RatioLimit})
+		}
+	}
+	if lo, hi := r.Config.Ns[0], r.Config.Ns[len(r.Config.Ns)-1]; hi > lo {
+		for _, s := range Steps {
+			e := r.exponent(0, s, lo, hi)
+			out = append(out, Target{What: "growth exponent " + string(s), Step: s, N: hi, Value: e, Limit: 1, Met: e <= 1})
+		}
+	}
+	return out
+}
+
+// profileWhere is the largest N at which a target was missed (0 if none) and the steps whose
+// targets were missed.
+func profileWhere(r *Result) (int, []Step) {
+	n, missed := 0, map[Step]bool{}
+	for _, t := range r.Targets() {
+		if !t.Met {
+			n = max(n, t.N)
+			missed[t.Step] = true
+		}
+	}
+	var steps []Step
+	for _, s := range Steps {
+		if missed[s] {
+			steps = append(steps, s)
+		}
+	}
+	return n, steps
+}
+
+// Profile is the CPU profile summary of one process kind in one program's step.
+type Profile struct {
+	Program string
+	Step    Step
+	Process string
+	Top     string // `go tool pprof -top` output
+	Wall    time.Duration
+	// For the engine: CPU sampled, and the part under SnapshotManager.saveSnapshot (writing the
+	// stack's checkpoint after each step).
+	Sampled, Checkpoint time.Duration
+}
+
+// profile runs one profiled lifecycle of each program at n: the engine (the CLI's --profiling)
+// and, for the component, the provider (bench/cmd/profprovider) and this process, which runs the
+// inline program. These runs are not timed for the results.
+func (r *Result) profile(ctx context.Context, bed *Bed, n int, steps []Step) error {
+	if err := bed.UseProfiledProvider(true); err != nil {
+		return err
+	}
+	defer func() { _ = bed.UseProfiledProvider(false) }()
+	for _, p := range []Program{ComponentProgram, HandwrittenProgram} {
+		dir, err := os.MkdirTemp(bed.Tmp, "profile-"+p.Name+"-")
+		if err != nil {
+			return err
+		}
+		self, err := os.Create(filepath.Join(dir, "self.pprof"))
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(self); err != nil {
+			return err
+		}
+		run, err := bed.RunLifecycle(ctx, p, n, fmt.Sprintf("profile-n%d", n), RunOptions{ProfileDir: dir})
+		pprof.StopCPUProfile()
+		_ = self.Close()
+		if err != nil {
+			return err
+		}
+		for _, s := range steps {
+			files, _ := filepath.Glob(filepath.Join(dir, "cli-"+stepTag(s)+".*.cpu"))
+			if top, err := pprofTop(files); err == nil {
+				r.Profiles = append(r.Profiles, Profile{Program: p.Name, Step: s, Process: "engine (pulumi CLI)", Top: top, Wall: run.Steps[s].Wall,
+					Sampled: totalSamples(top), Checkpoint: cumOf(top, "SnapshotManager).saveSnapshot")})
+			} else {
+				r.Profiles = append(r.Profiles, Profile{Program: p.Name, Step: s, Process: "engine (pulumi CLI)", Top: "no profile: " + err.Error()})
+			}
+			if p.Component {
+				files, _ := filepath.Glob(filepath.Join(dir, stepTag(s), "cpu-*.pprof"))
+				if top, err := pprofTop(files); err == nil {
+					r.Profiles = append(r.Profiles, Profile{Program: p.Name, Step: s, Process: "seldon-autoscaling provider", Top: top, Wall: run.Steps[s].Wall})
+				}
+			}
+		}
+		if top, err := pprofTop([]string{self.Name()}); err == nil {
+			r.Profiles = append(r.Profiles, Profile{Program: p.Name, Step: "whole lifecycle", Process: "benchmark process (inline program, stand-in, client-go)", Top: top})
+		}
+	}
+	return nil
+}
+
+// totalSamples reads "Total samples = 5.88s" from pprof's header.
+func totalSamples(top string) time.Duration {
+	_, rest, ok := strings.Cut(top, "Total samples = ")
+	if !ok {
+		return 0
+	}
+	d, _ := time.ParseDuration(strings.Fields(rest)[0])
+	return d
+}
+
+// cumOf is the cumulative time of the first row whose function name contains fn.
+func cumOf(top, fn string) time.Duration {
+	for _, l := range strings.Split(top, "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 6 && strings.Contains(f[5], fn) {
+			d, _ := time.ParseDuration(f[3])
+			return d
+		}
+	}
+	return 0
+}
+
+// stepTag is a file-name-safe tag for a step.
+func stepTag(s Step) string {
+	return strings.NewReplacer(" ", "-", "(", "", ")", "").Replace(string(s))
+}
+
+// pprofTop is the flat top 12 of the merged profiles, then the top 15 Pulumi functions by
+// cumulative time (which say what the time was spent for).
+func pprofTop(files []string) (string, error) {
+	if len(files) == 0 {
+		return "", errors.New("no profile files")
+	}
+	var parts []string
+	for _, flags := range [][]string{{"-top", "-nodecount=12"}, {"-top", "-cum", "-nodecount=15", "-show=github.com/pulumi"}} {
+		args := append(append([]string{"tool", "pprof"}, flags...), files...)
+		out, err := exec.Command("go", args...).CombinedOutput()
+		if err != nil {
+			return "", fmt.Errorf("go tool pprof: %w: %s", err, out)
+		}
+		// Keep the summary lines and the table; drop the file and build-ID noise.
+		var keep []string
+		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if strings.HasPrefix(l, "File:") || strings.HasPrefix(l, "Build ID:") || strings.HasPrefix(l, "Type:") ||
+				strings.HasPrefix(l, "Time:") || strings.HasPrefix(l, "Active filters:") || strings.HasPrefix(l, "   show=") {
+				continue
+			}
+			keep = append(keep, l)
+		}
+		parts = append(parts, strings.Join(keep, "\n"))
+	}
+	return strings.Join(parts, "\n\n-- Pulumi functions by cumulative time --\n"), nil
+}
+
+// ratios are the per-pair component/hand-written wall-time ratios of step s at n.
+func (r *Result) ratios(n int, s Step) []float64 {
+	var out []float64
+	for _, p := range r.Pairs {
+		if p[0].N == n {
+			out = append(out, p[0].Steps[s].Wall.Seconds()/p[1].Steps[s].Wall.Seconds())
+		}
+	}
+	return out
+}
+
+// values collects f over the runs of side i (0 component, 1 hand-written) at n.
+func (r *Result) values(i, n int, f func(*Run) float64) []float64 {
+	var out []float64
+	for _, p := range r.Pairs {
+		if p[i].N == n {
+			out = append(out, f(p[i]))
+		}
+	}
+	return out
+}
+
+func (r *Result) wall(i, n int, s Step) float64 {
+	return median(r.values(i, n, func(run *Run) float64 { return run.Steps[s].Wall.Seconds() }))
+}
+
+// exponent is log(t_hi/t_lo)/log(hi/lo) of median wall times.
+func (r *Result) exponent(i int, s Step, lo, hi int) float64 {
+	return logRatio(r.wall(i, hi, s), r.wall(i, lo, s), float64(hi), float64(lo))
+}
+
+// logRatio is log(a/b)/log(x/y).
+func logRatio(a, b, x, y float64) float64 {
+	if a <= 0 || b <= 0 {
+		return 0
+	}
+	return math.Log(a/b) / math.Log(x/y)
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func minMax(v []float64) (float64, float64) {
+	if len(v) == 0 {
+		return 0, 0
+	}
+	lo, hi := v[0], v[0]
+	for _, x := range v {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return lo, hi
+}
+
+// percentile is the nearest-rank percentile.
+func percentile(v []float64, p float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	i := int(p/100*float64(len(s))+0.5) - 1
+	return s[max(0, min(len(s)-1, i))]
+}
+
+// Machine describes where the benchmark ran.
+type Machine struct {
+	Cores       int
+	CPU         string
+	MemoryGiB   float64
+	Kernel      string
+	Go          string
+	Pulumi      string
+	KubePlugin  string
+	Parallelism string
+}
+
+func describeMachine(root string) Machine {
+	m := Machine{Cores: runtime.NumCPU(), Go: runtime.Version(), Parallelism: "the CLI's default (`--parallel` 8)"}
+	if raw, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(raw), "\n") {
+			if strings.HasPrefix(l, "model name") {
+				m.CPU = strings.TrimSpace(l[strings.Index(l, ":")+1:])
+				break
+			}
+		}
+	}
+	if raw, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, l := range strings.Split(string(raw), "\n") {
+			if f := strings.Fields(l); len(f) >= 2 && f[0] == "MemTotal:" {
+				kb, _ := strconv.ParseFloat(f[1], 64)
+				m.MemoryGiB = kb / (1 << 20)
+			}
+		}
+	}
+	if raw, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(raw))
+	}
+	if raw, err := os.ReadFile(filepath.Join(root, "hack", "versions.env")); err == nil {
+		for _, l := range strings.Split(string(raw), "\n") {
+			if v, ok := strings.CutPrefix(l, "PULUMI_VERSION="); ok {
+				m.Pulumi = v
+			}
+			if v, ok := strings.CutPrefix(l, "K8S_PROVIDER_VERSION="); ok {
+				m.KubePlugin = v
+			}
+		}
+	}
+	return m
+}
+
+func loadavg() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(raw))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// busyCPU is the machine's non-idle CPU time so far, in core-seconds (from /proc/stat).
+func busyCPU() float64 {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 9 || f[0] != "cpu" {
+			continue
+		}
+		total := 0.0
+		for i, v := range f[1:9] {
+			if i == 3 || i == 4 { // idle, iowait
+				continue
+			}
+			x, _ := strconv.ParseFloat(v, 64)
+			total += x
+		}
+		return total / 100
+	}
+	return 0
+}
