@@ -27,7 +27,7 @@ type Config struct {
 	Profile         bool      // profile the component where a target is missed
 	ProfileAt       int       // if > 0: profile at this N the target steps, whatever the results
 	Command         string    // how the benchmark was invoked, for the report
-	Log             io.Writer // progress
+	Log             io.Writer `json:"-"` // progress
 }
 
 // Result is everything the report is made from.

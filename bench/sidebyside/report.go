@@ -91,7 +91,7 @@ func (r *Result) Markdown() string {
 		if !t.Met {
 			met = "**no**"
 		}
-		w("| %s | %d | %.2f | ≤ %.2f | %s |\n", t.What, t.N, t.Value, t.Limit, met)
+		w("| %s | %d | %.3f | ≤ %.2f | %s |\n", t.What, t.N, t.Value, t.Limit, met)
 	}
 	if len(targets) == 0 {
 		w("| (no N ≥ 10 and only one N in this run: nothing to evaluate) | | | | |\n")

@@ -88,8 +88,8 @@ type Run struct {
 	N       int
 	Label   string
 	Steps   map[Step]Measure
-	Objects *Objects       // the API server after create (when snapshots were asked for)
-	State   map[string]any // the stack state after create (likewise)
+	Objects *Objects       `json:"-"` // the API server after create (when snapshots were asked for)
+	State   map[string]any `json:"-"` // the stack state after create (likewise)
 	// Size of the exported state after create: the engine rewrites it after every step.
 	StateBytes int
 	Load1      float64 // 1-minute load average when the run started

@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -34,6 +35,8 @@ func run() error {
 	smoke := flag.Bool("smoke", false, "quick check that the benchmark works: no warm-up, 3 start-up launches, no profiling")
 	profile := flag.Bool("profile", true, "profile the component where a target is missed")
 	profileAt := flag.Int("profile-at", 0, "profile at this N (preview and no-op up) whatever the results")
+	raw := flag.String("raw", ".state/benchmarks.json", "where the measurements are saved (JSON); empty: not saved")
+	render := flag.String("render", "", "only write the report again from measurements saved by -raw")
 	launches := flag.Int("startup", 20, "launches per plugin binary for the start-up figures")
 	flag.Parse()
 
@@ -62,6 +65,9 @@ func run() error {
 	}
 	if *smoke {
 		command = "make bench-smoke"
+		if *raw == ".state/benchmarks.json" {
+			*raw = ".state/bench-smoke.json"
+		}
 		cfg.Warmup, cfg.StartupLaunches, cfg.Profile = false, 3, false
 	}
 	if strings.Join(os.Args[1:], " ") != "" && !*smoke && (*ns != "1,10,50" || *reps != 5) {
@@ -69,12 +75,34 @@ func run() error {
 	}
 	cfg.Command = command
 
-	// ^C and SIGTERM cancel the run; Bench stops the control plane and its plugins on the way out.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	res, err := sidebyside.Bench(ctx, cfg)
-	if err != nil {
-		return err
+	var res *sidebyside.Result
+	if *render != "" {
+		data, err := os.ReadFile(*render)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(data, &res); err != nil {
+			return fmt.Errorf("%s: %w", *render, err)
+		}
+	} else {
+		// ^C and SIGTERM cancel the run; Bench stops the control plane and its plugins on the way out.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if res, err = sidebyside.Bench(ctx, cfg); err != nil {
+			return err
+		}
+		if *raw != "" {
+			data, err := json.MarshalIndent(res, "", " ")
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(filepath.Dir(*raw), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(*raw, data, 0o644); err != nil {
+				return err
+			}
+		}
 	}
 	report := res.Markdown()
 	if *out == "" {
