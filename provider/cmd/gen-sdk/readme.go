@@ -21,6 +21,7 @@ var inputSections = []struct{ token, path string }{
 	{"SizingSpec", "autoscaling.sizing"}, {"ScalingRules", "autoscaling.scaleUp"},
 	{"ScalingPolicy", "autoscaling.scaleUp.policies[]"}, {"AdapterSpec", "adapter"},
 	{"ChartSpec", "adapter.chart"}, {"PrometheusSpec", "adapter.prometheus"},
+	{"BasicAuthSpec", "adapter.prometheus.basicAuth"}, {"PrometheusTLSSpec", "adapter.prometheus.tls"},
 	{"RuleSpec", "adapter.rule"}, {"SeriesFilter", "adapter.rule.seriesFilters[]"},
 }
 

@@ -238,6 +238,8 @@ type PrometheusSpec struct {
 	// An Input, unlike every other field: it may be a Pulumi secret, and the guards need only
 	// know that it is set.
 	BearerToken pulumi.StringInput `pulumi:"bearerToken,optional" json:"-" provider:"secret"`
+	BasicAuth   *BasicAuthSpec     `pulumi:"basicAuth,optional" json:"-"`
+	TLS         *PrometheusTLSSpec `pulumi:"tls,optional" json:"-"`
 }
 
 func (p *PrometheusSpec) Annotate(an infer.Annotator) {
@@ -249,6 +251,40 @@ func (p *PrometheusSpec) Annotate(an infer.Annotator) {
 	an.Describe(&p.BearerToken, "Bearer token the adapter sends to Prometheus (install mode). It is kept in a "+
 		"Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears "+
 		"in no Helm value, output or plain-text state.")
+	an.Describe(&p.BasicAuth, "HTTP basic-auth credentials for Prometheus (install mode), e.g. when it sits behind an "+
+		"authenticating proxy. Kept in the same Kubernetes Secret as the token.")
+	an.Describe(&p.TLS, "TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, "+
+		"a client certificate and key. Kept in the same Kubernetes Secret as the token.")
+}
+
+// BasicAuthSpec holds HTTP basic-auth credentials. Inputs, so either may be a Pulumi secret.
+type BasicAuthSpec struct {
+	Username pulumi.StringInput `pulumi:"username" json:"-"`
+	Password pulumi.StringInput `pulumi:"password" json:"-" provider:"secret"`
+}
+
+func (b *BasicAuthSpec) Annotate(an infer.Annotator) {
+	an.SetToken("index", "BasicAuthSpec")
+	an.Describe(&b.Username, "User name the adapter sends to Prometheus. May be a Pulumi secret.")
+	an.Describe(&b.Password, "Password the adapter sends to Prometheus; pass it as a Pulumi secret (`pulumi config "+
+		"set --secret`). It reaches the adapter only through a mounted Kubernetes Secret.")
+}
+
+// PrometheusTLSSpec holds the PEM material for https:// Prometheus. Inputs, so any may be a
+// Pulumi secret.
+type PrometheusTLSSpec struct {
+	CACertificate     pulumi.StringInput `pulumi:"caCertificate,optional" json:"-"`
+	ClientCertificate pulumi.StringInput `pulumi:"clientCertificate,optional" json:"-"`
+	ClientKey         pulumi.StringInput `pulumi:"clientKey,optional" json:"-" provider:"secret"`
+}
+
+func (t *PrometheusTLSSpec) Annotate(an infer.Annotator) {
+	an.SetToken("index", "PrometheusTLSSpec")
+	an.Describe(&t.CACertificate, "PEM bundle of the CA that signed Prometheus' serving certificate. Default: the "+
+		"adapter image's system roots.")
+	an.Describe(&t.ClientCertificate, "PEM client certificate for mutual TLS; requires clientKey.")
+	an.Describe(&t.ClientKey, "PEM private key of clientCertificate; pass it as a Pulumi secret. It reaches the adapter "+
+		"only through a mounted Kubernetes Secret and is checked against the certificate before anything is created.")
 }
 
 // RuleSpec customises the Seldon discovery rule.

@@ -3,6 +3,8 @@
 package component
 
 import (
+	"errors"
+
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	apiextensions "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
@@ -15,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumix"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/promauth"
 )
 
 // Token is the component's type token; set explicitly because infer would otherwise derive the
@@ -104,11 +107,7 @@ func NewSeldonAutoscaledModel(ctx *pulumi.Context, name string, args Args, opts 
 	}
 	parent := pulumi.Parent(comp)
 
-	var token pulumi.StringInput
-	if args.Adapter != nil && args.Adapter.Prometheus != nil {
-		token = args.Adapter.Prometheus.BearerToken
-	}
-	adapter, err := declareAdapter(ctx, name, d.Adapter, token, parent)
+	adapter, err := declareAdapter(ctx, name, d.Adapter, credentialsOf(args.Adapter), parent)
 	if err != nil {
 		return nil, err
 	}
@@ -156,27 +155,30 @@ func NewSeldonAutoscaledModel(ctx *pulumi.Context, name string, args Args, opts 
 }
 
 // declareAdapter returns the resources the HPAs must wait for (none in mode none).
-func declareAdapter(ctx *pulumi.Context, name string, a Adapter, token pulumi.StringInput, opts ...pulumi.ResourceOption) ([]pulumi.Resource, error) {
+func declareAdapter(ctx *pulumi.Context, name string, a Adapter, creds promCredentials, opts ...pulumi.ResourceOption) ([]pulumi.Resource, error) {
 	switch a.Mode {
 	case ModeInstall:
 		var deps []pulumi.Resource
-		if a.TokenSecret != "" {
-			// The token lives only in this Secret (a Pulumi secret in state); Helm sees its name.
-			secret, err := corev1.NewSecret(ctx, name+"-prometheus-auth", &corev1.SecretArgs{
-				Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(a.TokenSecret), Namespace: pulumi.String(a.Namespace)},
-				StringData: pulumi.StringMap{"token": pulumi.ToSecret(token).(pulumi.StringOutput)},
-			}, opts...)
+		values := pulumi.ToMap(a.ValuesWithAuth("")).ToMapOutput()
+		if a.Auth.Any() {
+			secret, err := declareAuthSecret(ctx, name, a, creds, opts...)
 			if err != nil {
 				return nil, err
 			}
 			deps = append(deps, secret)
+			values = secret.Metadata.Name().ApplyT(func(n *string) (map[string]any, error) {
+				if n == nil || *n == "" {
+					return nil, errors.New("the Prometheus auth Secret has no name: the Kubernetes provider did not auto-name it")
+				}
+				return a.ValuesWithAuth(*n), nil
+			}).(pulumi.MapOutput)
 		}
 		args := &helmv3.ReleaseArgs{
 			Name:            pulumi.String(a.ReleaseName),
 			Namespace:       pulumi.String(a.Namespace),
 			CreateNamespace: pulumi.Bool(a.CreateNamespace),
 			Chart:           pulumi.String(a.Chart),
-			Values:          pulumi.ToMap(a.Values),
+			Values:          values,
 			SkipAwait:       pulumi.Bool(a.SkipAwait),
 		}
 		if a.ChartRepo != "" {
@@ -222,6 +224,58 @@ func declareAdapter(ctx *pulumi.Context, name string, a Adapter, token pulumi.St
 	default:
 		return nil, nil
 	}
+}
+
+// promCredentials are the credential inputs, each nil when unset. They stay Pulumi Inputs: they
+// may be secrets, and secrets must not pass through plain values.
+type promCredentials struct {
+	token, username, password, caCertificate, clientCertificate, clientKey pulumi.StringInput
+}
+
+func credentialsOf(ad *AdapterSpec) promCredentials {
+	var c promCredentials
+	if ad == nil || ad.Prometheus == nil {
+		return c
+	}
+	c.token = ad.Prometheus.BearerToken
+	if b := ad.Prometheus.BasicAuth; b != nil {
+		c.username, c.password = b.Username, b.Password
+	}
+	if t := ad.Prometheus.TLS; t != nil {
+		c.caCertificate, c.clientCertificate, c.clientKey = t.CACertificate, t.ClientCertificate, t.ClientKey
+	}
+	return c
+}
+
+// declareAuthSecret stores the Prometheus credentials in the one Secret the adapter mounts. It
+// is auto-named: credentials change → a new Secret (pulumi-kubernetes replaces Secrets on data
+// changes) → a new name in the pod template → the adapter restarts and reads them.
+func declareAuthSecret(ctx *pulumi.Context, name string, a Adapter, c promCredentials, opts ...pulumi.ResourceOption) (*corev1.Secret, error) {
+	data := pulumi.StringMap{}
+	if a.Auth.Token {
+		data[AuthTokenKey] = pulumi.ToSecret(c.token.ToStringOutput()).(pulumi.StringOutput)
+	}
+	if a.Auth.Kubeconfig {
+		str := func(in pulumi.StringInput) pulumi.StringOutput {
+			if in == nil {
+				return pulumi.String("").ToStringOutput()
+			}
+			return in.ToStringOutput()
+		}
+		// Checked and rendered once the values are known: a bad PEM fails here, before the
+		// Secret, and therefore before the adapter and everything after it.
+		kubeconfig := pulumi.All(str(c.username), str(c.password), str(c.caCertificate), str(c.clientCertificate), str(c.clientKey)).
+			ApplyT(func(v []any) (string, error) {
+				return promauth.Kubeconfig(promauth.Credentials{Server: a.PrometheusServer,
+					Username: v[0].(string), Password: v[1].(string), CACertificate: v[2].(string),
+					ClientCertificate: v[3].(string), ClientKey: v[4].(string)})
+			}).(pulumi.StringOutput)
+		data[AuthKubeconfigKey] = pulumi.ToSecret(kubeconfig).(pulumi.StringOutput)
+	}
+	return corev1.NewSecret(ctx, name+"-prometheus-auth", &corev1.SecretArgs{
+		Metadata:   &metav1.ObjectMetaArgs{Namespace: pulumi.String(a.Namespace)},
+		StringData: data,
+	}, opts...)
 }
 
 // declareSeldonObject declares a Model or Server. The HPA owns spec.replicas once it exists, so

@@ -79,7 +79,7 @@ func constructPM(t testing.TB, inputs presource.PropertyMap, dryRun bool) (*reco
 				rec.mu.Lock()
 				rec.regs = append(rec.regs, registered{Type: string(args.TypeToken), Name: args.Name, Inputs: presource.ToResourcePropertyMap(args.Inputs)})
 				rec.mu.Unlock()
-				return args.Name + "-id", args.Inputs, nil
+				return args.Name + "-id", autoname(args), nil
 			},
 		}))
 	if err != nil {
@@ -91,6 +91,20 @@ func constructPM(t testing.TB, inputs presource.PropertyMap, dryRun bool) (*reco
 		DryRun: dryRun,
 	})
 	return rec, resp, err
+}
+
+// autoname gives an object without metadata.name a name with a random-looking suffix, as the
+// Kubernetes provider does.
+func autoname(args integration.MockResourceArgs) property.Map {
+	if !strings.HasPrefix(string(args.TypeToken), "kubernetes:") {
+		return args.Inputs
+	}
+	meta := args.Inputs.Get("metadata")
+	if !meta.IsMap() || meta.AsMap().Get("name").IsString() {
+		return args.Inputs
+	}
+	named := meta.AsMap().Set("name", property.New(args.Name+"-5f3a9c1e"))
+	return args.Inputs.Set("metadata", property.New(named))
 }
 
 // guideInputs is the guide's worked example (the catalogue's base): irisa0 on mlserver, target
@@ -355,6 +369,127 @@ func TestBearerTokenStaysSecret(t *testing.T) {
 	}
 	if !strings.Contains(values, "--prometheus-token-file="+TokenPath) {
 		t.Errorf("the adapter is not told where the token is: %s", values)
+	}
+}
+
+// withCredentials is the guide's example with every Prometheus credential, each a secret.
+func withCredentials(t *testing.T, clientKeyFile string) presource.PropertyMap {
+	t.Helper()
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("testdata", "promtls", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	secret := func(v string) presource.PropertyValue { return presource.MakeSecret(presource.NewStringProperty(v)) }
+	in := presource.NewPropertyMapFromMap(guideInputs())
+	in["adapter"] = presource.NewObjectProperty(presource.PropertyMap{
+		"prometheus": presource.NewObjectProperty(presource.PropertyMap{
+			"url":         presource.NewStringProperty("https://prometheus.monitoring.svc"),
+			"basicAuth": presource.NewObjectProperty(presource.PropertyMap{
+				"username": presource.NewStringProperty("adapter"), "password": secret("s3cr3t-password"),
+			}),
+			"tls": presource.NewObjectProperty(presource.PropertyMap{
+				"caCertificate":     presource.NewStringProperty(read("ca.crt")),
+				"clientCertificate": presource.NewStringProperty(read("adapter.crt")),
+				"clientKey":         secret(read(clientKeyFile)),
+			}),
+		}),
+	})
+	return in
+}
+
+// TestPrometheusCredentialsStaySecret: basic auth and mutual-TLS material reach the adapter only
+// through the auth Secret (as a kubeconfig for --prometheus-auth-config); the Release's values
+// carry the Secret's generated name and the flags, never a credential.
+func TestPrometheusCredentialsStaySecret(t *testing.T) {
+	rec, _, err := constructPM(t, withCredentials(t, "adapter.key"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := rec.byType("kubernetes:core/v1:Secret")
+	if len(secrets) != 1 {
+		t.Fatalf("%d Secrets registered, want 1", len(secrets))
+	}
+	data := secrets[0].Inputs["stringData"]
+	if !data.ContainsSecrets() {
+		t.Errorf("the credentials are not marked secret")
+	}
+	plain := fmt.Sprint(data.Mappable())
+	for _, want := range []string{AuthKubeconfigKey, "s3cr3t-password", "server: https://prometheus.monitoring.svc:9090", "client-key-data"} {
+		if !strings.Contains(plain, want) {
+			t.Errorf("the auth Secret lacks %q", want)
+		}
+	}
+	if _, named := secrets[0].Inputs["metadata"].ObjectValue()["name"]; named {
+		t.Error("the auth Secret has a fixed name: new credentials would not restart the adapter")
+	}
+	values := fmt.Sprint(rec.byType("kubernetes:helm.sh/v3:Release")[0].Inputs.Mappable())
+	for _, leak := range []string{"s3cr3t-password", "PRIVATE KEY"} {
+		if strings.Contains(values, leak) {
+			t.Errorf("%q leaked into the Helm release's inputs", leak)
+		}
+	}
+	if strings.Contains(values, "--prometheus-token-file") {
+		t.Error("no token was given, yet the adapter is told to read one")
+	}
+	for _, want := range []string{"--prometheus-auth-config=" + AuthConfigPath,
+		"secretName:" + secrets[0].Name + "-5f3a9c1e"} {
+		if !strings.Contains(values, want) {
+			t.Errorf("the Release's values lack %q: %s", want, values)
+		}
+	}
+}
+
+// TestPrometheusCredentialGuards: credentials that cannot work are refused with the field named
+// and nothing registered; a key that does not match its certificate is refused without quoting it.
+func TestPrometheusCredentialGuards(t *testing.T) {
+	del := func(path ...string) func(presource.PropertyMap) {
+		return func(in presource.PropertyMap) {
+			m := in
+			for _, k := range path[:len(path)-1] {
+				m = m[presource.PropertyKey(k)].ObjectValue()
+			}
+			delete(m, presource.PropertyKey(path[len(path)-1]))
+		}
+	}
+	cases := []struct {
+		name   string
+		key    string
+		change func(presource.PropertyMap)
+		field  string
+	}{
+		{"tls over http", "adapter.key", func(in presource.PropertyMap) {
+			in["adapter"].ObjectValue()["prometheus"].ObjectValue()["url"] = presource.NewStringProperty("http://prometheus")
+		}, "adapter.prometheus.tls"},
+		{"password missing", "adapter.key", del("adapter", "prometheus", "basicAuth", "password"), "adapter.prometheus.basicAuth.password"},
+		{"client key missing", "adapter.key", del("adapter", "prometheus", "tls", "clientKey"), "adapter.prometheus.tls.clientKey"},
+		{"key of another certificate", "prometheus.key", func(presource.PropertyMap) {}, "adapter.prometheus.tls.clientKey"},
+		{"token and basic auth", "adapter.key", func(in presource.PropertyMap) {
+			in["adapter"].ObjectValue()["prometheus"].ObjectValue()["bearerToken"] = presource.MakeSecret(presource.NewStringProperty("s3cr3t-token"))
+		}, "adapter.prometheus.basicAuth"},
+		{"with createNamespace", "adapter.key", func(in presource.PropertyMap) {
+			in["adapter"].ObjectValue()["createNamespace"] = presource.NewBoolProperty(true)
+		}, "adapter.createNamespace"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := withCredentials(t, tc.key)
+			tc.change(in)
+			rec, _, err := constructPM(t, in, false)
+			if err == nil || !strings.Contains(err.Error(), tc.field) {
+				t.Fatalf("want an error naming %s, got %v", tc.field, err)
+			}
+			if strings.Contains(err.Error(), "PRIVATE KEY") || strings.Contains(err.Error(), "s3cr3t") {
+				t.Errorf("the error quotes a credential: %v", err)
+			}
+			for _, r := range rec.regs {
+				if r.Type == "kubernetes:helm.sh/v3:Release" || r.Type == "kubernetes:core/v1:Secret" || strings.Contains(r.Type, "HorizontalPodAutoscaler") {
+					t.Errorf("%s %s was registered", r.Type, r.Name)
+				}
+			}
+		})
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/adapterrules"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/promauth"
 )
 
 // Defaults for everything that is not policy (policy defaults live in package policy).
@@ -77,13 +78,31 @@ type Adapter struct {
 	Rule            adapterrules.Rule
 	ConfigYAML      string
 	ConfigHash      string
-	// TokenSecret, when set, holds adapter.prometheus.bearerToken, mounted at TokenPath; the
-	// token itself never enters Values.
-	TokenSecret string
+	// Auth says which Prometheus credentials the adapter reads from the mounted auth Secret.
+	// The credentials themselves never enter Values: Construct puts them into the Secret and
+	// only the Secret's name into Values (see ValuesWithAuth).
+	Auth AdapterAuth
+	// PrometheusServer is the URL the adapter queries (url, port and path), for the auth kubeconfig.
+	PrometheusServer string
 }
 
-// TokenPath is where the adapter reads the Prometheus bearer token.
-const TokenPath = "/var/run/prometheus-auth/token"
+// AdapterAuth lists the credentials set in adapter.prometheus.
+type AdapterAuth struct {
+	Token      bool // bearerToken, read with --prometheus-token-file
+	Kubeconfig bool // basicAuth and/or tls, read with --prometheus-auth-config
+}
+
+// Any reports whether the adapter needs the auth Secret.
+func (a AdapterAuth) Any() bool { return a.Token || a.Kubeconfig }
+
+// Where the auth Secret is mounted in the adapter pod, and its keys.
+const (
+	AuthMountPath     = "/var/run/prometheus-auth"
+	AuthTokenKey      = "token"
+	AuthKubeconfigKey = "auth.kubeconfig"
+	TokenPath         = AuthMountPath + "/" + AuthTokenKey
+	AuthConfigPath    = AuthMountPath + "/" + AuthKubeconfigKey
+)
 
 var (
 	modelManagedSpec   = []string{"replicas", "minReplicas", "maxReplicas", "server", "storageUri", "requirements", "memory"}
@@ -287,13 +306,10 @@ func resolveAdapter(errs *policy.Errors, ad AdapterSpec, timing policy.Timing, m
 		out.ConfigMapName, out.DeploymentName = fullName, fullName
 		resolveChart(errs, &out, ad.Chart)
 		out.Values = installValues(errs, ad, out.Rule, timing)
-		if ad.Prometheus != nil && ad.Prometheus.BearerToken != nil {
-			if out.CreateNamespace {
-				errs.Add("adapter.createNamespace", "the token's Secret must be created before Helm would create the namespace",
-					"create the adapter namespace first (it usually exists: Prometheus lives there) and remove createNamespace")
-			}
-			out.TokenSecret = truncateLabel(out.ReleaseName + "-prometheus-auth")
-			mountToken(out.Values, out.TokenSecret)
+		out.Auth, out.PrometheusServer = resolveAuth(errs, ad)
+		if out.Auth.Any() && out.CreateNamespace {
+			errs.Add("adapter.createNamespace", "the Prometheus credentials' Secret must be created before Helm would create the namespace",
+				"create the adapter namespace first (it usually exists: Prometheus lives there) and remove createNamespace")
 		}
 	case ModeAdopt:
 		refuse(ad.Chart != nil, "adapter.chart", "remove it: adopt mode configures an adapter installed by someone else")
@@ -374,16 +390,86 @@ func installValues(errs *policy.Errors, ad AdapterSpec, rule adapterrules.Rule, 
 	return values
 }
 
-// mountToken adds the token Secret's volume and the adapter flag that reads it, after any extra
-// volumes and arguments the user gave.
-func mountToken(values map[string]any, secret string) {
+// resolveAuth says which credentials are set and checks what can be checked before their values
+// are known (they may be secrets or outputs of other resources): pairs that must come together,
+// and TLS material only for an https:// Prometheus. Their contents are checked in Construct.
+func resolveAuth(errs *policy.Errors, ad AdapterSpec) (AdapterAuth, string) {
+	prom := PrometheusSpec{}
+	if ad.Prometheus != nil {
+		prom = *ad.Prometheus
+	}
+	url := deref(prom.URL, DefaultPrometheusURL)
+	server := fmt.Sprintf("%s:%d%s", url, deref(prom.Port, DefaultPrometheusPort), deref(prom.Path, ""))
+	auth := AdapterAuth{Token: prom.BearerToken != nil}
+	if b := prom.BasicAuth; b != nil {
+		auth.Kubeconfig = true
+		if b.Username == nil {
+			errs.Add(promauth.FieldUsername, "is missing", "set the user name Prometheus expects, or remove basicAuth")
+		}
+		if b.Password == nil {
+			errs.Add(promauth.FieldPassword, "is missing", "set the password as a Pulumi secret, or remove basicAuth")
+		}
+	}
+	if auth.Token && prom.BasicAuth != nil {
+		// The adapter would send one Authorization header: the token's, silently dropping basic auth.
+		errs.Add("adapter.prometheus.basicAuth", "is set together with bearerToken, but the adapter sends only one Authorization header",
+			"keep the one your Prometheus (or its proxy) checks")
+	}
+	if t := prom.TLS; t != nil {
+		auth.Kubeconfig = true
+		if t.CACertificate == nil && t.ClientCertificate == nil && t.ClientKey == nil {
+			errs.Add("adapter.prometheus.tls", "is empty", "set caCertificate and/or clientCertificate with clientKey, or remove tls")
+		}
+		if (t.ClientCertificate == nil) != (t.ClientKey == nil) {
+			field := promauth.FieldClientKey
+			if t.ClientCertificate == nil {
+				field = promauth.FieldClientCertificate
+			}
+			errs.Add(field, "is missing", "a client certificate needs its key and a key its certificate: set both, or neither")
+		}
+		if !strings.HasPrefix(url, "https://") {
+			errs.Addf("adapter.prometheus.tls", "use an https:// adapter.prometheus.url, or remove tls", "is set but the Prometheus URL %q is not https", url)
+		}
+	}
+	if auth.Kubeconfig {
+		// The adapter uses --prometheus-auth-config only without --prometheus-ca-file; a
+		// user-given flag of either kind would silently win over ours or lose to it.
+		extra, _ := ad.Values["extraArguments"].([]any)
+		for _, a := range extra {
+			if s, ok := a.(string); ok && (strings.HasPrefix(s, "--prometheus-ca-file") || strings.HasPrefix(s, "--prometheus-auth-config") ||
+				strings.HasPrefix(s, "--prometheus-client-tls-")) {
+				errs.Addf("adapter.values.extraArguments", "remove it and use adapter.prometheus.basicAuth / tls", "%q conflicts with the credentials this component mounts", s)
+			}
+		}
+	}
+	return auth, server
+}
+
+// ValuesWithAuth returns the Helm values with the auth Secret mounted and the adapter flags that
+// read it, after any extra volumes and arguments the user gave. The Secret's name is known only
+// in Construct: it is auto-named, so new credentials get a new Secret and a changed pod template,
+// which restarts the adapter (it reads credentials only at start).
+func (a Adapter) ValuesWithAuth(secretName string) map[string]any {
+	values := make(map[string]any, len(a.Values)+3)
+	for k, v := range a.Values {
+		values[k] = v
+	}
+	if !a.Auth.Any() {
+		return values
+	}
 	appendTo := func(key string, v any) {
 		list, _ := values[key].([]any)
 		values[key] = append(append([]any{}, list...), v)
 	}
-	appendTo("extraVolumes", map[string]any{"name": "prometheus-auth", "secret": map[string]any{"secretName": secret}})
-	appendTo("extraVolumeMounts", map[string]any{"name": "prometheus-auth", "mountPath": "/var/run/prometheus-auth", "readOnly": true})
-	appendTo("extraArguments", "--prometheus-token-file="+TokenPath)
+	appendTo("extraVolumes", map[string]any{"name": "prometheus-auth", "secret": map[string]any{"secretName": secretName}})
+	appendTo("extraVolumeMounts", map[string]any{"name": "prometheus-auth", "mountPath": AuthMountPath, "readOnly": true})
+	if a.Auth.Token {
+		appendTo("extraArguments", "--prometheus-token-file="+TokenPath)
+	}
+	if a.Auth.Kubeconfig {
+		appendTo("extraArguments", "--prometheus-auth-config="+AuthConfigPath)
+	}
+	return values
 }
 
 // chartFullName mirrors the chart's fullname helper, which names the ConfigMap and Deployment.

@@ -19,8 +19,9 @@ import (
 func deferUnknownInputs(construct func(context.Context, p.ConstructRequest) (p.ConstructResponse, error)) func(context.Context, p.ConstructRequest) (p.ConstructResponse, error) {
 	return func(ctx context.Context, req p.ConstructRequest) (p.ConstructResponse, error) {
 		if secret := misplacedSecrets("", property.New(req.Inputs)); len(secret) > 0 {
-			return p.ConstructResponse{}, fmt.Errorf("inputs %s are Pulumi secrets, but only %s takes a secret: the other "+
-				"inputs end up in plain Kubernetes objects and outputs; pass them as plain values", strings.Join(secret, ", "), secretInput)
+			return p.ConstructResponse{}, fmt.Errorf("inputs %s are Pulumi secrets, but only the Prometheus credentials (%s) take "+
+				"secrets: the other inputs end up in plain Kubernetes objects and outputs; pass them as plain values",
+				strings.Join(secret, ", "), strings.Join(credentialInputs, ", "))
 		}
 		unknown := unknownPaths("", property.New(req.Inputs))
 		if len(unknown) == 0 {
@@ -45,12 +46,26 @@ func deferUnknownInputs(construct func(context.Context, p.ConstructRequest) (p.C
 	}
 }
 
-// secretInput is the one input that may be a Pulumi secret.
-const secretInput = "adapter.prometheus.bearerToken"
+// credentialInputs may be Pulumi secrets, and may be unknown during a preview: they only ever
+// reach the auth Secret, and the guards need only know whether they are set.
+var credentialInputs = []string{
+	"adapter.prometheus.bearerToken",
+	"adapter.prometheus.basicAuth.username", "adapter.prometheus.basicAuth.password",
+	"adapter.prometheus.tls.caCertificate", "adapter.prometheus.tls.clientCertificate", "adapter.prometheus.tls.clientKey",
+}
 
-// misplacedSecrets lists the secret input paths other than secretInput.
+func isCredential(path string) bool {
+	for _, c := range credentialInputs {
+		if path == c {
+			return true
+		}
+	}
+	return false
+}
+
+// misplacedSecrets lists the secret input paths other than the credentials.
 func misplacedSecrets(path string, v property.Value) []string {
-	if path == secretInput {
+	if isCredential(path) {
 		return nil
 	}
 	if v.Secret() {
@@ -74,6 +89,8 @@ func misplacedSecrets(path string, v property.Value) []string {
 // unknownPaths lists the input paths whose values are computed, as users write them.
 func unknownPaths(path string, v property.Value) []string {
 	switch {
+	case isCredential(path):
+		return nil
 	case v.IsComputed():
 		return []string{path}
 	case v.IsMap():

@@ -13,6 +13,12 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
 
     public sealed class PrometheusSpecArgs : global::Pulumi.ResourceArgs
     {
+        /// <summary>
+        /// HTTP basic-auth credentials for Prometheus (install mode), e.g. when it sits behind an authenticating proxy. Kept in the same Kubernetes Secret as the token.
+        /// </summary>
+        [Input("basicAuth")]
+        public Input<Inputs.BasicAuthSpecArgs>? BasicAuth { get; set; }
+
         [Input("bearerToken")]
         private Input<string>? _bearerToken;
 
@@ -40,6 +46,12 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         /// </summary>
         [Input("port")]
         public Input<int>? Port { get; set; }
+
+        /// <summary>
+        /// TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
+        /// </summary>
+        [Input("tls")]
+        public Input<Inputs.PrometheusTLSSpecArgs>? Tls { get; set; }
 
         /// <summary>
         /// Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.

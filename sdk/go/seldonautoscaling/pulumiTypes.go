@@ -548,6 +548,162 @@ func (o AutoscalingSpecOutput) TargetType() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *string { return v.TargetType }).(pulumi.StringPtrOutput)
 }
 
+type BasicAuthSpec struct {
+	// Password the adapter sends to Prometheus; pass it as a Pulumi secret (`pulumi config set --secret`). It reaches the adapter only through a mounted Kubernetes Secret.
+	Password string `pulumi:"password"`
+	// User name the adapter sends to Prometheus. May be a Pulumi secret.
+	Username string `pulumi:"username"`
+}
+
+// BasicAuthSpecInput is an input type that accepts BasicAuthSpecArgs and BasicAuthSpecOutput values.
+// You can construct a concrete instance of `BasicAuthSpecInput` via:
+//
+//	BasicAuthSpecArgs{...}
+type BasicAuthSpecInput interface {
+	pulumi.Input
+
+	ToBasicAuthSpecOutput() BasicAuthSpecOutput
+	ToBasicAuthSpecOutputWithContext(context.Context) BasicAuthSpecOutput
+}
+
+type BasicAuthSpecArgs struct {
+	// Password the adapter sends to Prometheus; pass it as a Pulumi secret (`pulumi config set --secret`). It reaches the adapter only through a mounted Kubernetes Secret.
+	Password pulumi.StringInput `pulumi:"password"`
+	// User name the adapter sends to Prometheus. May be a Pulumi secret.
+	Username pulumi.StringInput `pulumi:"username"`
+}
+
+func (BasicAuthSpecArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*BasicAuthSpec)(nil)).Elem()
+}
+
+func (i BasicAuthSpecArgs) ToBasicAuthSpecOutput() BasicAuthSpecOutput {
+	return i.ToBasicAuthSpecOutputWithContext(context.Background())
+}
+
+func (i BasicAuthSpecArgs) ToBasicAuthSpecOutputWithContext(ctx context.Context) BasicAuthSpecOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BasicAuthSpecOutput)
+}
+
+func (i BasicAuthSpecArgs) ToBasicAuthSpecPtrOutput() BasicAuthSpecPtrOutput {
+	return i.ToBasicAuthSpecPtrOutputWithContext(context.Background())
+}
+
+func (i BasicAuthSpecArgs) ToBasicAuthSpecPtrOutputWithContext(ctx context.Context) BasicAuthSpecPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BasicAuthSpecOutput).ToBasicAuthSpecPtrOutputWithContext(ctx)
+}
+
+// BasicAuthSpecPtrInput is an input type that accepts BasicAuthSpecArgs, BasicAuthSpecPtr and BasicAuthSpecPtrOutput values.
+// You can construct a concrete instance of `BasicAuthSpecPtrInput` via:
+//
+//	        BasicAuthSpecArgs{...}
+//
+//	or:
+//
+//	        nil
+type BasicAuthSpecPtrInput interface {
+	pulumi.Input
+
+	ToBasicAuthSpecPtrOutput() BasicAuthSpecPtrOutput
+	ToBasicAuthSpecPtrOutputWithContext(context.Context) BasicAuthSpecPtrOutput
+}
+
+type basicAuthSpecPtrType BasicAuthSpecArgs
+
+func BasicAuthSpecPtr(v *BasicAuthSpecArgs) BasicAuthSpecPtrInput {
+	return (*basicAuthSpecPtrType)(v)
+}
+
+func (*basicAuthSpecPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**BasicAuthSpec)(nil)).Elem()
+}
+
+func (i *basicAuthSpecPtrType) ToBasicAuthSpecPtrOutput() BasicAuthSpecPtrOutput {
+	return i.ToBasicAuthSpecPtrOutputWithContext(context.Background())
+}
+
+func (i *basicAuthSpecPtrType) ToBasicAuthSpecPtrOutputWithContext(ctx context.Context) BasicAuthSpecPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BasicAuthSpecPtrOutput)
+}
+
+type BasicAuthSpecOutput struct{ *pulumi.OutputState }
+
+func (BasicAuthSpecOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*BasicAuthSpec)(nil)).Elem()
+}
+
+func (o BasicAuthSpecOutput) ToBasicAuthSpecOutput() BasicAuthSpecOutput {
+	return o
+}
+
+func (o BasicAuthSpecOutput) ToBasicAuthSpecOutputWithContext(ctx context.Context) BasicAuthSpecOutput {
+	return o
+}
+
+func (o BasicAuthSpecOutput) ToBasicAuthSpecPtrOutput() BasicAuthSpecPtrOutput {
+	return o.ToBasicAuthSpecPtrOutputWithContext(context.Background())
+}
+
+func (o BasicAuthSpecOutput) ToBasicAuthSpecPtrOutputWithContext(ctx context.Context) BasicAuthSpecPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v BasicAuthSpec) *BasicAuthSpec {
+		return &v
+	}).(BasicAuthSpecPtrOutput)
+}
+
+// Password the adapter sends to Prometheus; pass it as a Pulumi secret (`pulumi config set --secret`). It reaches the adapter only through a mounted Kubernetes Secret.
+func (o BasicAuthSpecOutput) Password() pulumi.StringOutput {
+	return o.ApplyT(func(v BasicAuthSpec) string { return v.Password }).(pulumi.StringOutput)
+}
+
+// User name the adapter sends to Prometheus. May be a Pulumi secret.
+func (o BasicAuthSpecOutput) Username() pulumi.StringOutput {
+	return o.ApplyT(func(v BasicAuthSpec) string { return v.Username }).(pulumi.StringOutput)
+}
+
+type BasicAuthSpecPtrOutput struct{ *pulumi.OutputState }
+
+func (BasicAuthSpecPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**BasicAuthSpec)(nil)).Elem()
+}
+
+func (o BasicAuthSpecPtrOutput) ToBasicAuthSpecPtrOutput() BasicAuthSpecPtrOutput {
+	return o
+}
+
+func (o BasicAuthSpecPtrOutput) ToBasicAuthSpecPtrOutputWithContext(ctx context.Context) BasicAuthSpecPtrOutput {
+	return o
+}
+
+func (o BasicAuthSpecPtrOutput) Elem() BasicAuthSpecOutput {
+	return o.ApplyT(func(v *BasicAuthSpec) BasicAuthSpec {
+		if v != nil {
+			return *v
+		}
+		var ret BasicAuthSpec
+		return ret
+	}).(BasicAuthSpecOutput)
+}
+
+// Password the adapter sends to Prometheus; pass it as a Pulumi secret (`pulumi config set --secret`). It reaches the adapter only through a mounted Kubernetes Secret.
+func (o BasicAuthSpecPtrOutput) Password() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BasicAuthSpec) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Password
+	}).(pulumi.StringPtrOutput)
+}
+
+// User name the adapter sends to Prometheus. May be a Pulumi secret.
+func (o BasicAuthSpecPtrOutput) Username() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BasicAuthSpec) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Username
+	}).(pulumi.StringPtrOutput)
+}
+
 type ChartSpec struct {
 	// Chart name in the repository. Default: `prometheus-adapter`.
 	Name *string `pulumi:"name"`
@@ -945,12 +1101,16 @@ func (o ModelSpecOutput) StorageUri() pulumi.StringOutput {
 }
 
 type PrometheusSpec struct {
+	// HTTP basic-auth credentials for Prometheus (install mode), e.g. when it sits behind an authenticating proxy. Kept in the same Kubernetes Secret as the token.
+	BasicAuth *BasicAuthSpec `pulumi:"basicAuth"`
 	// Bearer token the adapter sends to Prometheus (install mode). It is kept in a Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears in no Helm value, output or plain-text state.
 	BearerToken *string `pulumi:"bearerToken"`
 	// Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
 	Path *string `pulumi:"path"`
 	// Prometheus port. Default: 9090.
 	Port *int `pulumi:"port"`
+	// TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
+	Tls *PrometheusTLSSpec `pulumi:"tls"`
 	// Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
 	Url *string `pulumi:"url"`
 }
@@ -967,12 +1127,16 @@ type PrometheusSpecInput interface {
 }
 
 type PrometheusSpecArgs struct {
+	// HTTP basic-auth credentials for Prometheus (install mode), e.g. when it sits behind an authenticating proxy. Kept in the same Kubernetes Secret as the token.
+	BasicAuth BasicAuthSpecPtrInput `pulumi:"basicAuth"`
 	// Bearer token the adapter sends to Prometheus (install mode). It is kept in a Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears in no Helm value, output or plain-text state.
 	BearerToken pulumi.StringPtrInput `pulumi:"bearerToken"`
 	// Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
 	Path pulumi.StringPtrInput `pulumi:"path"`
 	// Prometheus port. Default: 9090.
 	Port pulumi.IntPtrInput `pulumi:"port"`
+	// TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
+	Tls PrometheusTLSSpecPtrInput `pulumi:"tls"`
 	// Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
 	Url pulumi.StringPtrInput `pulumi:"url"`
 }
@@ -1054,6 +1218,11 @@ func (o PrometheusSpecOutput) ToPrometheusSpecPtrOutputWithContext(ctx context.C
 	}).(PrometheusSpecPtrOutput)
 }
 
+// HTTP basic-auth credentials for Prometheus (install mode), e.g. when it sits behind an authenticating proxy. Kept in the same Kubernetes Secret as the token.
+func (o PrometheusSpecOutput) BasicAuth() BasicAuthSpecPtrOutput {
+	return o.ApplyT(func(v PrometheusSpec) *BasicAuthSpec { return v.BasicAuth }).(BasicAuthSpecPtrOutput)
+}
+
 // Bearer token the adapter sends to Prometheus (install mode). It is kept in a Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears in no Helm value, output or plain-text state.
 func (o PrometheusSpecOutput) BearerToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v PrometheusSpec) *string { return v.BearerToken }).(pulumi.StringPtrOutput)
@@ -1067,6 +1236,11 @@ func (o PrometheusSpecOutput) Path() pulumi.StringPtrOutput {
 // Prometheus port. Default: 9090.
 func (o PrometheusSpecOutput) Port() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v PrometheusSpec) *int { return v.Port }).(pulumi.IntPtrOutput)
+}
+
+// TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
+func (o PrometheusSpecOutput) Tls() PrometheusTLSSpecPtrOutput {
+	return o.ApplyT(func(v PrometheusSpec) *PrometheusTLSSpec { return v.Tls }).(PrometheusTLSSpecPtrOutput)
 }
 
 // Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
@@ -1096,6 +1270,16 @@ func (o PrometheusSpecPtrOutput) Elem() PrometheusSpecOutput {
 		var ret PrometheusSpec
 		return ret
 	}).(PrometheusSpecOutput)
+}
+
+// HTTP basic-auth credentials for Prometheus (install mode), e.g. when it sits behind an authenticating proxy. Kept in the same Kubernetes Secret as the token.
+func (o PrometheusSpecPtrOutput) BasicAuth() BasicAuthSpecPtrOutput {
+	return o.ApplyT(func(v *PrometheusSpec) *BasicAuthSpec {
+		if v == nil {
+			return nil
+		}
+		return v.BasicAuth
+	}).(BasicAuthSpecPtrOutput)
 }
 
 // Bearer token the adapter sends to Prometheus (install mode). It is kept in a Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears in no Helm value, output or plain-text state.
@@ -1128,6 +1312,16 @@ func (o PrometheusSpecPtrOutput) Port() pulumi.IntPtrOutput {
 	}).(pulumi.IntPtrOutput)
 }
 
+// TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
+func (o PrometheusSpecPtrOutput) Tls() PrometheusTLSSpecPtrOutput {
+	return o.ApplyT(func(v *PrometheusSpec) *PrometheusTLSSpec {
+		if v == nil {
+			return nil
+		}
+		return v.Tls
+	}).(PrometheusTLSSpecPtrOutput)
+}
+
 // Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
 func (o PrometheusSpecPtrOutput) Url() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *PrometheusSpec) *string {
@@ -1135,6 +1329,181 @@ func (o PrometheusSpecPtrOutput) Url() pulumi.StringPtrOutput {
 			return nil
 		}
 		return v.Url
+	}).(pulumi.StringPtrOutput)
+}
+
+type PrometheusTLSSpec struct {
+	// PEM bundle of the CA that signed Prometheus' serving certificate. Default: the adapter image's system roots.
+	CaCertificate *string `pulumi:"caCertificate"`
+	// PEM client certificate for mutual TLS; requires clientKey.
+	ClientCertificate *string `pulumi:"clientCertificate"`
+	// PEM private key of clientCertificate; pass it as a Pulumi secret. It reaches the adapter only through a mounted Kubernetes Secret and is checked against the certificate before anything is created.
+	ClientKey *string `pulumi:"clientKey"`
+}
+
+// PrometheusTLSSpecInput is an input type that accepts PrometheusTLSSpecArgs and PrometheusTLSSpecOutput values.
+// You can construct a concrete instance of `PrometheusTLSSpecInput` via:
+//
+//	PrometheusTLSSpecArgs{...}
+type PrometheusTLSSpecInput interface {
+	pulumi.Input
+
+	ToPrometheusTLSSpecOutput() PrometheusTLSSpecOutput
+	ToPrometheusTLSSpecOutputWithContext(context.Context) PrometheusTLSSpecOutput
+}
+
+type PrometheusTLSSpecArgs struct {
+	// PEM bundle of the CA that signed Prometheus' serving certificate. Default: the adapter image's system roots.
+	CaCertificate pulumi.StringPtrInput `pulumi:"caCertificate"`
+	// PEM client certificate for mutual TLS; requires clientKey.
+	ClientCertificate pulumi.StringPtrInput `pulumi:"clientCertificate"`
+	// PEM private key of clientCertificate; pass it as a Pulumi secret. It reaches the adapter only through a mounted Kubernetes Secret and is checked against the certificate before anything is created.
+	ClientKey pulumi.StringPtrInput `pulumi:"clientKey"`
+}
+
+func (PrometheusTLSSpecArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*PrometheusTLSSpec)(nil)).Elem()
+}
+
+func (i PrometheusTLSSpecArgs) ToPrometheusTLSSpecOutput() PrometheusTLSSpecOutput {
+	return i.ToPrometheusTLSSpecOutputWithContext(context.Background())
+}
+
+func (i PrometheusTLSSpecArgs) ToPrometheusTLSSpecOutputWithContext(ctx context.Context) PrometheusTLSSpecOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PrometheusTLSSpecOutput)
+}
+
+func (i PrometheusTLSSpecArgs) ToPrometheusTLSSpecPtrOutput() PrometheusTLSSpecPtrOutput {
+	return i.ToPrometheusTLSSpecPtrOutputWithContext(context.Background())
+}
+
+func (i PrometheusTLSSpecArgs) ToPrometheusTLSSpecPtrOutputWithContext(ctx context.Context) PrometheusTLSSpecPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PrometheusTLSSpecOutput).ToPrometheusTLSSpecPtrOutputWithContext(ctx)
+}
+
+// PrometheusTLSSpecPtrInput is an input type that accepts PrometheusTLSSpecArgs, PrometheusTLSSpecPtr and PrometheusTLSSpecPtrOutput values.
+// You can construct a concrete instance of `PrometheusTLSSpecPtrInput` via:
+//
+//	        PrometheusTLSSpecArgs{...}
+//
+//	or:
+//
+//	        nil
+type PrometheusTLSSpecPtrInput interface {
+	pulumi.Input
+
+	ToPrometheusTLSSpecPtrOutput() PrometheusTLSSpecPtrOutput
+	ToPrometheusTLSSpecPtrOutputWithContext(context.Context) PrometheusTLSSpecPtrOutput
+}
+
+type prometheusTLSSpecPtrType PrometheusTLSSpecArgs
+
+func PrometheusTLSSpecPtr(v *PrometheusTLSSpecArgs) PrometheusTLSSpecPtrInput {
+	return (*prometheusTLSSpecPtrType)(v)
+}
+
+func (*prometheusTLSSpecPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**PrometheusTLSSpec)(nil)).Elem()
+}
+
+func (i *prometheusTLSSpecPtrType) ToPrometheusTLSSpecPtrOutput() PrometheusTLSSpecPtrOutput {
+	return i.ToPrometheusTLSSpecPtrOutputWithContext(context.Background())
+}
+
+func (i *prometheusTLSSpecPtrType) ToPrometheusTLSSpecPtrOutputWithContext(ctx context.Context) PrometheusTLSSpecPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PrometheusTLSSpecPtrOutput)
+}
+
+type PrometheusTLSSpecOutput struct{ *pulumi.OutputState }
+
+func (PrometheusTLSSpecOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*PrometheusTLSSpec)(nil)).Elem()
+}
+
+func (o PrometheusTLSSpecOutput) ToPrometheusTLSSpecOutput() PrometheusTLSSpecOutput {
+	return o
+}
+
+func (o PrometheusTLSSpecOutput) ToPrometheusTLSSpecOutputWithContext(ctx context.Context) PrometheusTLSSpecOutput {
+	return o
+}
+
+func (o PrometheusTLSSpecOutput) ToPrometheusTLSSpecPtrOutput() PrometheusTLSSpecPtrOutput {
+	return o.ToPrometheusTLSSpecPtrOutputWithContext(context.Background())
+}
+
+func (o PrometheusTLSSpecOutput) ToPrometheusTLSSpecPtrOutputWithContext(ctx context.Context) PrometheusTLSSpecPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v PrometheusTLSSpec) *PrometheusTLSSpec {
+		return &v
+	}).(PrometheusTLSSpecPtrOutput)
+}
+
+// PEM bundle of the CA that signed Prometheus' serving certificate. Default: the adapter image's system roots.
+func (o PrometheusTLSSpecOutput) CaCertificate() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v PrometheusTLSSpec) *string { return v.CaCertificate }).(pulumi.StringPtrOutput)
+}
+
+// PEM client certificate for mutual TLS; requires clientKey.
+func (o PrometheusTLSSpecOutput) ClientCertificate() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v PrometheusTLSSpec) *string { return v.ClientCertificate }).(pulumi.StringPtrOutput)
+}
+
+// PEM private key of clientCertificate; pass it as a Pulumi secret. It reaches the adapter only through a mounted Kubernetes Secret and is checked against the certificate before anything is created.
+func (o PrometheusTLSSpecOutput) ClientKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v PrometheusTLSSpec) *string { return v.ClientKey }).(pulumi.StringPtrOutput)
+}
+
+type PrometheusTLSSpecPtrOutput struct{ *pulumi.OutputState }
+
+func (PrometheusTLSSpecPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**PrometheusTLSSpec)(nil)).Elem()
+}
+
+func (o PrometheusTLSSpecPtrOutput) ToPrometheusTLSSpecPtrOutput() PrometheusTLSSpecPtrOutput {
+	return o
+}
+
+func (o PrometheusTLSSpecPtrOutput) ToPrometheusTLSSpecPtrOutputWithContext(ctx context.Context) PrometheusTLSSpecPtrOutput {
+	return o
+}
+
+func (o PrometheusTLSSpecPtrOutput) Elem() PrometheusTLSSpecOutput {
+	return o.ApplyT(func(v *PrometheusTLSSpec) PrometheusTLSSpec {
+		if v != nil {
+			return *v
+		}
+		var ret PrometheusTLSSpec
+		return ret
+	}).(PrometheusTLSSpecOutput)
+}
+
+// PEM bundle of the CA that signed Prometheus' serving certificate. Default: the adapter image's system roots.
+func (o PrometheusTLSSpecPtrOutput) CaCertificate() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *PrometheusTLSSpec) *string {
+		if v == nil {
+			return nil
+		}
+		return v.CaCertificate
+	}).(pulumi.StringPtrOutput)
+}
+
+// PEM client certificate for mutual TLS; requires clientKey.
+func (o PrometheusTLSSpecPtrOutput) ClientCertificate() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *PrometheusTLSSpec) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ClientCertificate
+	}).(pulumi.StringPtrOutput)
+}
+
+// PEM private key of clientCertificate; pass it as a Pulumi secret. It reaches the adapter only through a mounted Kubernetes Secret and is checked against the certificate before anything is created.
+func (o PrometheusTLSSpecPtrOutput) ClientKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *PrometheusTLSSpec) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ClientKey
 	}).(pulumi.StringPtrOutput)
 }
 
@@ -2139,11 +2508,15 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AdapterSpecInput)(nil)).Elem(), AdapterSpecArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AdapterSpecPtrInput)(nil)).Elem(), AdapterSpecArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AutoscalingSpecInput)(nil)).Elem(), AutoscalingSpecArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BasicAuthSpecInput)(nil)).Elem(), BasicAuthSpecArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BasicAuthSpecPtrInput)(nil)).Elem(), BasicAuthSpecArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ChartSpecInput)(nil)).Elem(), ChartSpecArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ChartSpecPtrInput)(nil)).Elem(), ChartSpecArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ModelSpecInput)(nil)).Elem(), ModelSpecArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PrometheusSpecInput)(nil)).Elem(), PrometheusSpecArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PrometheusSpecPtrInput)(nil)).Elem(), PrometheusSpecArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PrometheusTLSSpecInput)(nil)).Elem(), PrometheusTLSSpecArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PrometheusTLSSpecPtrInput)(nil)).Elem(), PrometheusTLSSpecArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RuleSpecInput)(nil)).Elem(), RuleSpecArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RuleSpecPtrInput)(nil)).Elem(), RuleSpecArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ScalingPolicyInput)(nil)).Elem(), ScalingPolicyArgs{})
@@ -2159,12 +2532,16 @@ func init() {
 	pulumi.RegisterOutputType(AdapterSpecOutput{})
 	pulumi.RegisterOutputType(AdapterSpecPtrOutput{})
 	pulumi.RegisterOutputType(AutoscalingSpecOutput{})
+	pulumi.RegisterOutputType(BasicAuthSpecOutput{})
+	pulumi.RegisterOutputType(BasicAuthSpecPtrOutput{})
 	pulumi.RegisterOutputType(ChartSpecOutput{})
 	pulumi.RegisterOutputType(ChartSpecPtrOutput{})
 	pulumi.RegisterOutputType(EffectivePolicyOutput{})
 	pulumi.RegisterOutputType(ModelSpecOutput{})
 	pulumi.RegisterOutputType(PrometheusSpecOutput{})
 	pulumi.RegisterOutputType(PrometheusSpecPtrOutput{})
+	pulumi.RegisterOutputType(PrometheusTLSSpecOutput{})
+	pulumi.RegisterOutputType(PrometheusTLSSpecPtrOutput{})
 	pulumi.RegisterOutputType(RuleSpecOutput{})
 	pulumi.RegisterOutputType(RuleSpecPtrOutput{})
 	pulumi.RegisterOutputType(ScalingPolicyOutput{})

@@ -115,6 +115,17 @@ export interface AutoscalingSpecArgs {
     targetType?: pulumi.Input<string | undefined>;
 }
 
+export interface BasicAuthSpecArgs {
+    /**
+     * Password the adapter sends to Prometheus; pass it as a Pulumi secret (`pulumi config set --secret`). It reaches the adapter only through a mounted Kubernetes Secret.
+     */
+    password: pulumi.Input<string>;
+    /**
+     * User name the adapter sends to Prometheus. May be a Pulumi secret.
+     */
+    username: pulumi.Input<string>;
+}
+
 export interface ChartSpecArgs {
     /**
      * Chart name in the repository. Default: `prometheus-adapter`.
@@ -171,6 +182,10 @@ export interface ModelSpecArgs {
 
 export interface PrometheusSpecArgs {
     /**
+     * HTTP basic-auth credentials for Prometheus (install mode), e.g. when it sits behind an authenticating proxy. Kept in the same Kubernetes Secret as the token.
+     */
+    basicAuth?: pulumi.Input<inputs.BasicAuthSpecArgs | undefined>;
+    /**
      * Bearer token the adapter sends to Prometheus (install mode). It is kept in a Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears in no Helm value, output or plain-text state.
      */
     bearerToken?: pulumi.Input<string | undefined>;
@@ -183,9 +198,28 @@ export interface PrometheusSpecArgs {
      */
     port?: pulumi.Input<number | undefined>;
     /**
+     * TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
+     */
+    tls?: pulumi.Input<inputs.PrometheusTLSSpecArgs | undefined>;
+    /**
      * Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
      */
     url?: pulumi.Input<string | undefined>;
+}
+
+export interface PrometheusTLSSpecArgs {
+    /**
+     * PEM bundle of the CA that signed Prometheus' serving certificate. Default: the adapter image's system roots.
+     */
+    caCertificate?: pulumi.Input<string | undefined>;
+    /**
+     * PEM client certificate for mutual TLS; requires clientKey.
+     */
+    clientCertificate?: pulumi.Input<string | undefined>;
+    /**
+     * PEM private key of clientCertificate; pass it as a Pulumi secret. It reaches the adapter only through a mounted Kubernetes Secret and is checked against the certificate before anything is created.
+     */
+    clientKey?: pulumi.Input<string | undefined>;
 }
 
 export interface RuleSpecArgs {

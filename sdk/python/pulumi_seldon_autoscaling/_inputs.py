@@ -19,12 +19,16 @@ __all__ = [
     'AdapterSpecArgsDict',
     'AutoscalingSpecArgs',
     'AutoscalingSpecArgsDict',
+    'BasicAuthSpecArgs',
+    'BasicAuthSpecArgsDict',
     'ChartSpecArgs',
     'ChartSpecArgsDict',
     'ModelSpecArgs',
     'ModelSpecArgsDict',
     'PrometheusSpecArgs',
     'PrometheusSpecArgsDict',
+    'PrometheusTLSSpecArgs',
+    'PrometheusTLSSpecArgsDict',
     'RuleSpecArgs',
     'RuleSpecArgsDict',
     'ScalingPolicyArgs',
@@ -577,6 +581,53 @@ class AutoscalingSpecArgs:
         pulumi.set(self, "target_type", value)
 
 
+class BasicAuthSpecArgsDict(TypedDict):
+    password: pulumi.Input[_builtins.str]
+    """
+    Password the adapter sends to Prometheus; pass it as a Pulumi secret (`pulumi config set --secret`). It reaches the adapter only through a mounted Kubernetes Secret.
+    """
+    username: pulumi.Input[_builtins.str]
+    """
+    User name the adapter sends to Prometheus. May be a Pulumi secret.
+    """
+
+@pulumi.input_type
+class BasicAuthSpecArgs:
+    def __init__(__self__, *,
+                 password: pulumi.Input[_builtins.str],
+                 username: pulumi.Input[_builtins.str]):
+        """
+        :param pulumi.Input[_builtins.str] password: Password the adapter sends to Prometheus; pass it as a Pulumi secret (`pulumi config set --secret`). It reaches the adapter only through a mounted Kubernetes Secret.
+        :param pulumi.Input[_builtins.str] username: User name the adapter sends to Prometheus. May be a Pulumi secret.
+        """
+        pulumi.set(__self__, "password", password)
+        pulumi.set(__self__, "username", username)
+
+    @_builtins.property
+    @pulumi.getter
+    def password(self) -> pulumi.Input[_builtins.str]:
+        """
+        Password the adapter sends to Prometheus; pass it as a Pulumi secret (`pulumi config set --secret`). It reaches the adapter only through a mounted Kubernetes Secret.
+        """
+        return pulumi.get(self, "password")
+
+    @password.setter
+    def password(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "password", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def username(self) -> pulumi.Input[_builtins.str]:
+        """
+        User name the adapter sends to Prometheus. May be a Pulumi secret.
+        """
+        return pulumi.get(self, "username")
+
+    @username.setter
+    def username(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "username", value)
+
+
 class ChartSpecArgsDict(TypedDict):
     name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -834,6 +885,10 @@ class ModelSpecArgs:
 
 
 class PrometheusSpecArgsDict(TypedDict):
+    basic_auth: NotRequired[pulumi.Input[Optional['BasicAuthSpecArgsDict']]]
+    """
+    HTTP basic-auth credentials for Prometheus (install mode), e.g. when it sits behind an authenticating proxy. Kept in the same Kubernetes Secret as the token.
+    """
     bearer_token: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     Bearer token the adapter sends to Prometheus (install mode). It is kept in a Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears in no Helm value, output or plain-text state.
@@ -846,6 +901,10 @@ class PrometheusSpecArgsDict(TypedDict):
     """
     Prometheus port. Default: 9090.
     """
+    tls: NotRequired[pulumi.Input[Optional['PrometheusTLSSpecArgsDict']]]
+    """
+    TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
+    """
     url: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
@@ -854,24 +913,44 @@ class PrometheusSpecArgsDict(TypedDict):
 @pulumi.input_type
 class PrometheusSpecArgs:
     def __init__(__self__, *,
+                 basic_auth: pulumi.Input[Optional['BasicAuthSpecArgs']] = None,
                  bearer_token: pulumi.Input[Optional[_builtins.str]] = None,
                  path: pulumi.Input[Optional[_builtins.str]] = None,
                  port: pulumi.Input[Optional[_builtins.int]] = None,
+                 tls: pulumi.Input[Optional['PrometheusTLSSpecArgs']] = None,
                  url: pulumi.Input[Optional[_builtins.str]] = None):
         """
+        :param pulumi.Input['BasicAuthSpecArgs'] basic_auth: HTTP basic-auth credentials for Prometheus (install mode), e.g. when it sits behind an authenticating proxy. Kept in the same Kubernetes Secret as the token.
         :param pulumi.Input[_builtins.str] bearer_token: Bearer token the adapter sends to Prometheus (install mode). It is kept in a Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears in no Helm value, output or plain-text state.
         :param pulumi.Input[_builtins.str] path: Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
         :param pulumi.Input[_builtins.int] port: Prometheus port. Default: 9090.
+        :param pulumi.Input['PrometheusTLSSpecArgs'] tls: TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
         :param pulumi.Input[_builtins.str] url: Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
         """
+        if basic_auth is not None:
+            pulumi.set(__self__, "basic_auth", basic_auth)
         if bearer_token is not None:
             pulumi.set(__self__, "bearer_token", bearer_token)
         if path is not None:
             pulumi.set(__self__, "path", path)
         if port is not None:
             pulumi.set(__self__, "port", port)
+        if tls is not None:
+            pulumi.set(__self__, "tls", tls)
         if url is not None:
             pulumi.set(__self__, "url", url)
+
+    @_builtins.property
+    @pulumi.getter(name="basicAuth")
+    def basic_auth(self) -> pulumi.Input[Optional['BasicAuthSpecArgs']]:
+        """
+        HTTP basic-auth credentials for Prometheus (install mode), e.g. when it sits behind an authenticating proxy. Kept in the same Kubernetes Secret as the token.
+        """
+        return pulumi.get(self, "basic_auth")
+
+    @basic_auth.setter
+    def basic_auth(self, value: pulumi.Input[Optional['BasicAuthSpecArgs']]):
+        pulumi.set(self, "basic_auth", value)
 
     @_builtins.property
     @pulumi.getter(name="bearerToken")
@@ -911,6 +990,18 @@ class PrometheusSpecArgs:
 
     @_builtins.property
     @pulumi.getter
+    def tls(self) -> pulumi.Input[Optional['PrometheusTLSSpecArgs']]:
+        """
+        TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
+        """
+        return pulumi.get(self, "tls")
+
+    @tls.setter
+    def tls(self, value: pulumi.Input[Optional['PrometheusTLSSpecArgs']]):
+        pulumi.set(self, "tls", value)
+
+    @_builtins.property
+    @pulumi.getter
     def url(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
         Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
@@ -920,6 +1011,75 @@ class PrometheusSpecArgs:
     @url.setter
     def url(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "url", value)
+
+
+class PrometheusTLSSpecArgsDict(TypedDict):
+    ca_certificate: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    PEM bundle of the CA that signed Prometheus' serving certificate. Default: the adapter image's system roots.
+    """
+    client_certificate: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    PEM client certificate for mutual TLS; requires clientKey.
+    """
+    client_key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    PEM private key of clientCertificate; pass it as a Pulumi secret. It reaches the adapter only through a mounted Kubernetes Secret and is checked against the certificate before anything is created.
+    """
+
+@pulumi.input_type
+class PrometheusTLSSpecArgs:
+    def __init__(__self__, *,
+                 ca_certificate: pulumi.Input[Optional[_builtins.str]] = None,
+                 client_certificate: pulumi.Input[Optional[_builtins.str]] = None,
+                 client_key: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        :param pulumi.Input[_builtins.str] ca_certificate: PEM bundle of the CA that signed Prometheus' serving certificate. Default: the adapter image's system roots.
+        :param pulumi.Input[_builtins.str] client_certificate: PEM client certificate for mutual TLS; requires clientKey.
+        :param pulumi.Input[_builtins.str] client_key: PEM private key of clientCertificate; pass it as a Pulumi secret. It reaches the adapter only through a mounted Kubernetes Secret and is checked against the certificate before anything is created.
+        """
+        if ca_certificate is not None:
+            pulumi.set(__self__, "ca_certificate", ca_certificate)
+        if client_certificate is not None:
+            pulumi.set(__self__, "client_certificate", client_certificate)
+        if client_key is not None:
+            pulumi.set(__self__, "client_key", client_key)
+
+    @_builtins.property
+    @pulumi.getter(name="caCertificate")
+    def ca_certificate(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        PEM bundle of the CA that signed Prometheus' serving certificate. Default: the adapter image's system roots.
+        """
+        return pulumi.get(self, "ca_certificate")
+
+    @ca_certificate.setter
+    def ca_certificate(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "ca_certificate", value)
+
+    @_builtins.property
+    @pulumi.getter(name="clientCertificate")
+    def client_certificate(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        PEM client certificate for mutual TLS; requires clientKey.
+        """
+        return pulumi.get(self, "client_certificate")
+
+    @client_certificate.setter
+    def client_certificate(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "client_certificate", value)
+
+    @_builtins.property
+    @pulumi.getter(name="clientKey")
+    def client_key(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        PEM private key of clientCertificate; pass it as a Pulumi secret. It reaches the adapter only through a mounted Kubernetes Secret and is checked against the certificate before anything is created.
+        """
+        return pulumi.get(self, "client_key")
+
+    @client_key.setter
+    def client_key(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "client_key", value)
 
 
 class RuleSpecArgsDict(TypedDict):

@@ -5,6 +5,8 @@ package com.seldonautoscaling.seldonautoscaling.inputs;
 
 import com.pulumi.core.Output;
 import com.pulumi.core.annotations.Import;
+import com.seldonautoscaling.seldonautoscaling.inputs.BasicAuthSpecArgs;
+import com.seldonautoscaling.seldonautoscaling.inputs.PrometheusTLSSpecArgs;
 import java.lang.Integer;
 import java.lang.String;
 import java.util.Objects;
@@ -15,6 +17,21 @@ import javax.annotation.Nullable;
 public final class PrometheusSpecArgs extends com.pulumi.resources.ResourceArgs {
 
     public static final PrometheusSpecArgs Empty = new PrometheusSpecArgs();
+
+    /**
+     * HTTP basic-auth credentials for Prometheus (install mode), e.g. when it sits behind an authenticating proxy. Kept in the same Kubernetes Secret as the token.
+     * 
+     */
+    @Import(name="basicAuth")
+    private @Nullable Output<BasicAuthSpecArgs> basicAuth;
+
+    /**
+     * @return HTTP basic-auth credentials for Prometheus (install mode), e.g. when it sits behind an authenticating proxy. Kept in the same Kubernetes Secret as the token.
+     * 
+     */
+    public Optional<Output<BasicAuthSpecArgs>> basicAuth() {
+        return Optional.ofNullable(this.basicAuth);
+    }
 
     /**
      * Bearer token the adapter sends to Prometheus (install mode). It is kept in a Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears in no Helm value, output or plain-text state.
@@ -62,6 +79,21 @@ public final class PrometheusSpecArgs extends com.pulumi.resources.ResourceArgs 
     }
 
     /**
+     * TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
+     * 
+     */
+    @Import(name="tls")
+    private @Nullable Output<PrometheusTLSSpecArgs> tls;
+
+    /**
+     * @return TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
+     * 
+     */
+    public Optional<Output<PrometheusTLSSpecArgs>> tls() {
+        return Optional.ofNullable(this.tls);
+    }
+
+    /**
      * Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
      * 
      */
@@ -79,9 +111,11 @@ public final class PrometheusSpecArgs extends com.pulumi.resources.ResourceArgs 
     private PrometheusSpecArgs() {}
 
     private PrometheusSpecArgs(PrometheusSpecArgs $) {
+        this.basicAuth = $.basicAuth;
         this.bearerToken = $.bearerToken;
         this.path = $.path;
         this.port = $.port;
+        this.tls = $.tls;
         this.url = $.url;
     }
 
@@ -101,6 +135,27 @@ public final class PrometheusSpecArgs extends com.pulumi.resources.ResourceArgs 
 
         public Builder(PrometheusSpecArgs defaults) {
             $ = new PrometheusSpecArgs(Objects.requireNonNull(defaults));
+        }
+
+        /**
+         * @param basicAuth HTTP basic-auth credentials for Prometheus (install mode), e.g. when it sits behind an authenticating proxy. Kept in the same Kubernetes Secret as the token.
+         * 
+         * @return builder
+         * 
+         */
+        public Builder basicAuth(@Nullable Output<BasicAuthSpecArgs> basicAuth) {
+            $.basicAuth = basicAuth;
+            return this;
+        }
+
+        /**
+         * @param basicAuth HTTP basic-auth credentials for Prometheus (install mode), e.g. when it sits behind an authenticating proxy. Kept in the same Kubernetes Secret as the token.
+         * 
+         * @return builder
+         * 
+         */
+        public Builder basicAuth(BasicAuthSpecArgs basicAuth) {
+            return basicAuth(Output.of(basicAuth));
         }
 
         /**
@@ -164,6 +219,27 @@ public final class PrometheusSpecArgs extends com.pulumi.resources.ResourceArgs 
          */
         public Builder port(Integer port) {
             return port(Output.of(port));
+        }
+
+        /**
+         * @param tls TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
+         * 
+         * @return builder
+         * 
+         */
+        public Builder tls(@Nullable Output<PrometheusTLSSpecArgs> tls) {
+            $.tls = tls;
+            return this;
+        }
+
+        /**
+         * @param tls TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
+         * 
+         * @return builder
+         * 
+         */
+        public Builder tls(PrometheusTLSSpecArgs tls) {
+            return tls(Output.of(tls));
         }
 
         /**
