@@ -386,7 +386,7 @@ func withCredentials(t *testing.T, clientKeyFile string) presource.PropertyMap {
 	in := presource.NewPropertyMapFromMap(guideInputs())
 	in["adapter"] = presource.NewObjectProperty(presource.PropertyMap{
 		"prometheus": presource.NewObjectProperty(presource.PropertyMap{
-			"url":         presource.NewStringProperty("https://prometheus.monitoring.svc"),
+			"url": presource.NewStringProperty("https://prometheus.monitoring.svc"),
 			"basicAuth": presource.NewObjectProperty(presource.PropertyMap{
 				"username": presource.NewStringProperty("adapter"), "password": secret("s3cr3t-password"),
 			}),
