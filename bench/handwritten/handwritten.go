@@ -2,19 +2,22 @@
 // N models, written out by hand with pulumi-kubernetes, next to the same N models declared with the
 // component through its Go SDK.
 //
-// The hand-written program declares exactly what the component declares — one prometheus-adapter
-// Helm release with the component's values, and per model a dedicated Server, the Model and the two
+// The hand-written program declares exactly what the component declares — the adapter namespace,
+// the rules ConfigMap and one prometheus-adapter Helm release with the component's values, and per model a dedicated Server, the Model and the two
 // HPAs, with the same names, specs, dependencies and options (ignoreChanges on spec.replicas) — so
 // the two cost the same Kubernetes work and differ only in how they are declared. The equivalence
 // test and every benchmark run check that against the API server and the stack state.
 package handwritten
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 
 	apiextensions "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	autoscalingv2 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/autoscaling/v2"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -42,6 +45,7 @@ const (
 	serverReady      = 90
 	headroomPods     = 5
 	releaseName      = "hpa-metrics"
+	rulesConfigMap   = releaseName + "-seldon-rules"
 )
 
 // Params says how many models to declare and where.
@@ -56,13 +60,13 @@ type Params struct {
 func ModelName(i int) string { return fmt.Sprintf("model-%03d", i) }
 
 // Resources is how many resources a program registers for n models, besides the stack and the
-// default providers: the release and four objects per model, plus one component per model in the
-// component program.
+// default providers: the adapter namespace, rules ConfigMap and release, four objects per model,
+// plus one component per model in the component program.
 func Resources(n int, component bool) int {
 	if component {
-		return 1 + 5*n
+		return 3 + 5*n
 	}
-	return 1 + 4*n
+	return 3 + 4*n
 }
 
 func target(ctx *pulumi.Context) float64 {
@@ -121,29 +125,47 @@ func Program(p Params) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
 		// The Kubernetes quantity the HPAs hold, e.g. "3" or "2500m".
 		averageValue := resource.NewMilliQuantity(int64(math.Round(target(ctx)*1000)), resource.DecimalSI).String()
-		var release pulumi.Resource
+		var release []pulumi.Resource
 		for i := 0; i < p.N; i++ {
 			name := ModelName(i)
 			if i == 0 {
-				rel, err := helmv3.NewRelease(ctx, name+"-adapter", &helmv3.ReleaseArgs{
-					Name:            pulumi.String(releaseName),
-					Namespace:       pulumi.String(p.AdapterNamespace),
-					CreateNamespace: pulumi.Bool(true),
-					Chart:           pulumi.String(p.ChartPath),
-					Values:          adapterValues(),
-					SkipAwait:       pulumi.Bool(true),
-				})
+				// The adapter namespace (kept on destroy, as Helm would keep it), the rules
+				// ConfigMap the chart mounts (forced over out-of-band edits), then the release,
+				// restarted through a pod annotation when the rules change.
+				ns, err := corev1.NewNamespace(ctx, name+"-adapter-namespace", &corev1.NamespaceArgs{
+					Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(p.AdapterNamespace)},
+				}, pulumi.RetainOnDelete(true))
 				if err != nil {
 					return err
 				}
-				release = rel
+				cm, err := corev1.NewConfigMap(ctx, name+"-adapter-rules", &corev1.ConfigMapArgs{
+					Metadata: &metav1.ObjectMetaArgs{
+						Name: pulumi.String(rulesConfigMap), Namespace: pulumi.String(p.AdapterNamespace),
+						Annotations: pulumi.StringMap{"pulumi.com/patchForce": pulumi.String("true")},
+					},
+					Data: pulumi.StringMap{"config.yaml": pulumi.String(rulesYAML)},
+				}, pulumi.DependsOn([]pulumi.Resource{ns}))
+				if err != nil {
+					return err
+				}
+				rel, err := helmv3.NewRelease(ctx, name+"-adapter", &helmv3.ReleaseArgs{
+					Name:      pulumi.String(releaseName),
+					Namespace: pulumi.String(p.AdapterNamespace),
+					Chart:     pulumi.String(p.ChartPath),
+					Values:    adapterValues(),
+					SkipAwait: pulumi.Bool(true),
+				}, pulumi.DependsOn([]pulumi.Resource{ns, cm}))
+				if err != nil {
+					return err
+				}
+				release = []pulumi.Resource{rel, cm}
 			}
 			// The HPA owns spec.replicas after the first up. The Seldon objects of the model that
 			// installs the adapter wait for it, so a failed install creates nothing else.
 			ignoreReplicas := pulumi.IgnoreChanges([]string{"spec.replicas"})
 			var adapter []pulumi.Resource
 			if i == 0 {
-				adapter = []pulumi.Resource{release}
+				adapter = release
 			}
 			server, err := apiextensions.NewCustomResource(ctx, name+"-server", &apiextensions.CustomResourceArgs{
 				ApiVersion: pulumi.String(seldonAPIVersion),
@@ -237,24 +259,13 @@ const metricsQuery = `sum by (<<.GroupBy>>) (
 )
 `
 
-// adapterValues are the Helm values of prometheus-adapter: Seldon's counter served as infer_rps,
-// associated with the Model, the Server, the pod and the namespace; the chart's default rules off.
+// adapterValues are the Helm values of prometheus-adapter: the rules from rulesConfigMap instead of
+// the chart's, and their hash on the pod template so a rules change restarts the adapter.
 func adapterValues() pulumi.Map {
+	sum := sha256.Sum256([]byte(rulesYAML))
 	return pulumi.Map{
-		"rules": pulumi.Map{
-			"default": pulumi.Bool(false),
-			"custom": pulumi.Array{pulumi.Map{
-				"seriesQuery": pulumi.String(`{__name__="seldon_model_infer_total",namespace!=""}`),
-				"resources": pulumi.Map{"overrides": pulumi.Map{
-					"model":     pulumi.Map{"group": pulumi.String("mlops.seldon.io"), "resource": pulumi.String("model")},
-					"server":    pulumi.Map{"group": pulumi.String("mlops.seldon.io"), "resource": pulumi.String("server")},
-					"pod":       pulumi.Map{"resource": pulumi.String("pod")},
-					"namespace": pulumi.Map{"resource": pulumi.String("namespace")},
-				}},
-				"name":         pulumi.Map{"matches": pulumi.String("seldon_model_infer_total"), "as": pulumi.String("infer_rps")},
-				"metricsQuery": pulumi.String(metricsQuery),
-			}},
-		},
+		"rules":          pulumi.Map{"existing": pulumi.String(rulesConfigMap)},
+		"podAnnotations": pulumi.Map{"seldon-autoscaling.pulumi.com/config-hash": pulumi.String(hex.EncodeToString(sum[:]))},
 		"prometheus": pulumi.Map{
 			"url":  pulumi.String("http://seldon-monitoring-prometheus"),
 			"port": pulumi.Int(9090),
@@ -263,3 +274,30 @@ func adapterValues() pulumi.Map {
 		"metricsRelistInterval": pulumi.String("1m"),
 	}
 }
+
+// rulesYAML is the adapter's config.yaml: Seldon's counter served as infer_rps, associated with
+// the Model, the Server, the pod and the namespace, as a rate over a 1 minute window.
+const rulesYAML = `rules:
+  - seriesQuery: '{__name__="seldon_model_infer_total",namespace!=""}'
+    resources:
+      overrides:
+        model:
+          group: mlops.seldon.io
+          resource: model
+        namespace:
+          resource: namespace
+        pod:
+          resource: pod
+        server:
+          group: mlops.seldon.io
+          resource: server
+    name:
+      matches: seldon_model_infer_total
+      as: infer_rps
+    metricsQuery: |
+      sum by (<<.GroupBy>>) (
+        rate (
+          <<.Series>>{<<.LabelMatchers>>}[1m]
+        )
+      )
+`

@@ -15,6 +15,11 @@ export type SeldonAutoscaledModel = import("./seldonAutoscaledModel").SeldonAuto
 export const SeldonAutoscaledModel: typeof import("./seldonAutoscaledModel").SeldonAutoscaledModel = null as any;
 utilities.lazyLoad(exports, ["SeldonAutoscaledModel"], () => require("./seldonAutoscaledModel"));
 
+export { SeldonMetricsAdapterArgs } from "./seldonMetricsAdapter";
+export type SeldonMetricsAdapter = import("./seldonMetricsAdapter").SeldonMetricsAdapter;
+export const SeldonMetricsAdapter: typeof import("./seldonMetricsAdapter").SeldonMetricsAdapter = null as any;
+utilities.lazyLoad(exports, ["SeldonMetricsAdapter"], () => require("./seldonMetricsAdapter"));
+
 
 // Export sub-modules:
 import * as types from "./types";
@@ -29,6 +34,8 @@ const _module = {
         switch (type) {
             case "seldon-autoscaling:index:SeldonAutoscaledModel":
                 return new SeldonAutoscaledModel(name, <any>undefined, { urn })
+            case "seldon-autoscaling:index:SeldonMetricsAdapter":
+                return new SeldonMetricsAdapter(name, <any>undefined, { urn })
             default:
                 throw new Error(`unknown resource type ${type}`);
         }

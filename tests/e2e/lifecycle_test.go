@@ -25,13 +25,14 @@ import (
 const (
 	ns           = "seldon-mesh"
 	adapterNS    = "seldon-monitoring"
-	adapterName  = "hpa-metrics-prometheus-adapter"
+	adapterName  = "hpa-metrics-prometheus-adapter" // the chart's Deployment
+	adapterRules = "hpa-metrics-seldon-rules"       // the component's rules ConfigMap
 	modelName    = "irisa0"
 	serverName   = "irisa0-server"
 	modelHPA     = "irisa0-model-hpa"
 	serverHPA    = "irisa0-server-hpa"
 	helmRelease  = "hpa-metrics"
-	checksumNote = "checksum/config"
+	checksumNote = "seldon-autoscaling.pulumi.com/config-hash"
 )
 
 // TestGoExampleLifecycle runs examples/go through its whole life against the local control plane:
@@ -148,6 +149,30 @@ func TestGoExampleLifecycle(t *testing.T) {
 		assertNoChanges(t, st)
 	})
 
+	t.Run("an out-of-band edit of the rules is repaired by up --refresh", func(t *testing.T) {
+		want := b.adapterRules(t)
+		before := b.adapterTemplate(t)
+		// What `kubectl edit` does: an update by another field manager.
+		cm, err := b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterRules, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cm.Data["config.yaml"] = "rules: []\n"
+		if _, err := b.kube.CoreV1().ConfigMaps(adapterNS).Update(ctx, cm, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Up(ctx, optup.Refresh()); err != nil {
+			t.Fatalf("up --refresh: %v", err)
+		}
+		if got := b.adapterRules(t); got != want {
+			t.Errorf("the rules were not restored:\n%s", got)
+		}
+		if after := b.adapterTemplate(t); after != before {
+			t.Errorf("restoring the rules the adapter already runs restarted it: %+v -> %+v", before, after)
+		}
+		assertNoChanges(t, st)
+	})
+
 	t.Run("destroy leaves nothing behind", func(t *testing.T) {
 		if _, err := st.Destroy(ctx, optdestroy.ProgressStreams()); err != nil {
 			t.Fatalf("destroy: %v", err)
@@ -205,6 +230,18 @@ func (b *testbed) assertDeployed(t *testing.T) {
 		t.Errorf("adapter ConfigMap does not hold exactly the Seldon rule:\n%s", rules)
 	}
 
+	dep, err := b.kube.AppsV1().Deployments(adapterNS).Get(ctx, adapterName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mounted := false
+	for _, v := range dep.Spec.Template.Spec.Volumes {
+		mounted = mounted || (v.ConfigMap != nil && v.ConfigMap.Name == adapterRules)
+	}
+	if !mounted || dep.Spec.Template.Annotations[checksumNote] == "" {
+		t.Errorf("the adapter does not mount %s or lacks its config hash (%v)", adapterRules, dep.Spec.Template.Annotations)
+	}
+
 	model := b.seldonObject(t, "model", modelName)
 	spec, _, _ := unstructured.NestedMap(model.Object, "spec")
 	if _, ok := spec["replicas"]; !ok {
@@ -254,6 +291,27 @@ func (b *testbed) assertDeployed(t *testing.T) {
 	}
 }
 
+// assertModelGone checks that none of the objects the Model's side of the component declares
+// exist: the Model, the Server, the HPAs and a deployed adapter release.
+func (b *testbed) assertModelGone(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	for _, check := range []struct {
+		what string
+		err  error
+	}{
+		{"Model", getErr(b.dyn.Resource(localcluster.ModelResource).Namespace(ns).Get(ctx, modelName, metav1.GetOptions{}))},
+		{"Server", getErr(b.dyn.Resource(localcluster.ServerResource).Namespace(ns).Get(ctx, serverName, metav1.GetOptions{}))},
+		{"Model HPA", getErr(b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, modelHPA, metav1.GetOptions{}))},
+		{"Server HPA", getErr(b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, serverHPA, metav1.GetOptions{}))},
+		{"adapter Deployment", getErr(b.kube.AppsV1().Deployments(adapterNS).Get(ctx, adapterName, metav1.GetOptions{}))},
+	} {
+		if !apierrors.IsNotFound(check.err) {
+			t.Errorf("%s exists (or lookup failed: %v)", check.what, check.err)
+		}
+	}
+}
+
 // assertGone checks that none of the component's objects exist.
 func (b *testbed) assertGone(t *testing.T) {
 	t.Helper()
@@ -266,7 +324,7 @@ func (b *testbed) assertGone(t *testing.T) {
 		{"Server", getErr(b.dyn.Resource(localcluster.ServerResource).Namespace(ns).Get(ctx, serverName, metav1.GetOptions{}))},
 		{"Model HPA", getErr(b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, modelHPA, metav1.GetOptions{}))},
 		{"Server HPA", getErr(b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, serverHPA, metav1.GetOptions{}))},
-		{"adapter ConfigMap", getErr(b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterName, metav1.GetOptions{}))},
+		{"adapter rules ConfigMap", getErr(b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterRules, metav1.GetOptions{}))},
 		{"adapter Deployment", getErr(b.kube.AppsV1().Deployments(adapterNS).Get(ctx, adapterName, metav1.GetOptions{}))},
 	} {
 		if !apierrors.IsNotFound(check.err) {
@@ -295,7 +353,7 @@ func (b *testbed) seldonObject(t *testing.T, kind, name string) *unstructured.Un
 
 func (b *testbed) adapterRules(t *testing.T) string {
 	t.Helper()
-	cm, err := b.kube.CoreV1().ConfigMaps(adapterNS).Get(context.Background(), adapterName, metav1.GetOptions{})
+	cm, err := b.kube.CoreV1().ConfigMaps(adapterNS).Get(context.Background(), adapterRules, metav1.GetOptions{})
 	if err != nil {
 		t.Fatalf("adapter ConfigMap: %v", err)
 	}

@@ -166,7 +166,7 @@ func (b *testbed) startPipeline(t *testing.T, tm pipelineTiming, second bool, ra
 		}
 	}
 	adapter, err := pipeline.StartAdapter(ctx, b.cluster, b.kube, b.dyn, adapterBin, filepath.Join(dir, "adapter"), b.cluster.Kubeconfig,
-		pipeline.AdapterSource{Namespace: adapterNS, ConfigMap: adapterName, Deployment: adapterName}, prom)
+		pipeline.AdapterSource{Namespace: adapterNS, ConfigMap: adapterRules, Deployment: adapterName}, prom)
 	if err != nil {
 		t.Fatal(err)
 	}

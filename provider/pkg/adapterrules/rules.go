@@ -141,13 +141,19 @@ func PromDuration(d time.Duration) string {
 	return b.String()
 }
 
-// YAML is config.yaml as the adapter reads it.
+// YAML is config.yaml as the adapter reads it, indented by two spaces like the guide's ConfigMap
+// (it is what users see in the ConfigMap and the adapterConfig output).
 func (c Config) YAML() (string, error) {
-	out, err := yaml.Marshal(c)
-	if err != nil {
+	var b strings.Builder
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(c); err != nil {
 		return "", fmt.Errorf("rendering prometheus-adapter rules: %w", err)
 	}
-	return string(out), nil
+	if err := enc.Close(); err != nil {
+		return "", fmt.Errorf("rendering prometheus-adapter rules: %w", err)
+	}
+	return b.String(), nil
 }
 
 // Hash is a short, stable digest of the rendered config; a pod-template annotation holding it

@@ -185,14 +185,22 @@ type AdapterSpec struct {
 
 func (a *AdapterSpec) Annotate(an infer.Annotator) {
 	an.SetToken("index", "AdapterSpec")
-	an.Describe(&a.Mode, "`install`: install prometheus-adapter with Helm and put the Seldon rule in its values "+
-		"(Helm owns the ConfigMap and restarts the pods when it changes). `adopt`: an adapter someone else installed; "+
-		"its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. "+
-		"`none`: another resource (e.g. another SeldonAutoscaledModel) already provides the adapter. Default: install.")
+	a.describe(an)
+}
+
+// describe is shared with MetricsAdapterArgs, whose inputs are these fields.
+func (a *AdapterSpec) describe(an infer.Annotator) {
+	an.Describe(&a.Mode, "`install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of "+
+		"the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and "+
+		"the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap "+
+		"is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another "+
+		"resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model "+
+		"leaves it serving the others. Default: install.")
 	an.Describe(&a.ReleaseName, "Helm release name; the adapter's ConfigMap and Deployment are named after it "+
 		"(`<release>-prometheus-adapter`). Default: `hpa-metrics`.")
 	an.Describe(&a.Namespace, "Namespace of the adapter, usually Prometheus' own. Default: `seldon-monitoring`.")
-	an.Describe(&a.CreateNamespace, "Create the adapter namespace if it does not exist (install mode). Default: false.")
+	an.Describe(&a.CreateNamespace, "Create the adapter namespace (install mode). Like Helm's own option it is kept on "+
+		"destroy, as others may have put things in it. Default: false.")
 	an.Describe(&a.Chart, "Which prometheus-adapter chart to install. Default: prometheus-community "+
 		"`prometheus-adapter` 5.3.0.")
 	an.Describe(&a.Values, "Extra Helm values (e.g. `image`, `resources`, `replicas`). The keys this component "+
@@ -209,7 +217,8 @@ func (a *AdapterSpec) Annotate(an infer.Annotator) {
 	an.Describe(&a.RateWindow, "The rate() window of the RPS query, e.g. `1m`. At least twice the scrape interval. "+
 		"Longer windows smooth spikes but react later. Default: `1m`.")
 	an.Describe(&a.Rule, "Customisations of the Seldon discovery rule. Default: the guide's rule.")
-	an.Describe(&a.ConfigMapName, "Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`.")
+	an.Describe(&a.ConfigMapName, "Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. "+
+		"(Install mode names its own: `<releaseName>-seldon-rules`.)")
 	an.Describe(&a.DeploymentName, "Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.")
 }
 

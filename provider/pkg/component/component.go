@@ -159,9 +159,36 @@ func declareAdapter(ctx *pulumi.Context, name string, a Adapter, creds promCrede
 	switch a.Mode {
 	case ModeInstall:
 		var deps []pulumi.Resource
+		if a.CreateNamespace {
+			// Declared here, not left to Helm: the rules ConfigMap and the auth Secret live in it
+			// and must exist before the release.
+			// Kept on destroy, as Helm keeps a namespace it created: deleting a namespace deletes
+			// everything others have put in it since.
+			ns, err := corev1.NewNamespace(ctx, name+"-adapter-namespace", &corev1.NamespaceArgs{
+				Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(a.Namespace)},
+			}, append(append([]pulumi.ResourceOption{}, opts...), pulumi.RetainOnDelete(true))...)
+			if err != nil {
+				return nil, err
+			}
+			deps = append(deps, ns)
+		}
+		inNamespace := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn(append([]pulumi.Resource{}, deps...)))
+		// The rules are the stack's own ConfigMap, forced over any out-of-band edit, so that
+		// `pulumi up --refresh` repairs drift (Helm would not see it).
+		cm, err := corev1.NewConfigMap(ctx, name+"-adapter-rules", &corev1.ConfigMapArgs{
+			Metadata: &metav1.ObjectMetaArgs{
+				Name: pulumi.String(a.ConfigMapName), Namespace: pulumi.String(a.Namespace),
+				Annotations: pulumi.StringMap{"pulumi.com/patchForce": pulumi.String("true")},
+			},
+			Data: pulumi.StringMap{"config.yaml": pulumi.String(a.ConfigYAML)},
+		}, inNamespace...)
+		if err != nil {
+			return nil, err
+		}
+		deps = append(deps, cm)
 		values := pulumi.ToMap(a.ValuesWithAuth("")).ToMapOutput()
 		if a.Auth.Any() {
-			secret, err := declareAuthSecret(ctx, name, a, creds, opts...)
+			secret, err := declareAuthSecret(ctx, name, a, creds, inNamespace...)
 			if err != nil {
 				return nil, err
 			}
@@ -174,12 +201,11 @@ func declareAdapter(ctx *pulumi.Context, name string, a Adapter, creds promCrede
 			}).(pulumi.MapOutput)
 		}
 		args := &helmv3.ReleaseArgs{
-			Name:            pulumi.String(a.ReleaseName),
-			Namespace:       pulumi.String(a.Namespace),
-			CreateNamespace: pulumi.Bool(a.CreateNamespace),
-			Chart:           pulumi.String(a.Chart),
-			Values:          values,
-			SkipAwait:       pulumi.Bool(a.SkipAwait),
+			Name:      pulumi.String(a.ReleaseName),
+			Namespace: pulumi.String(a.Namespace),
+			Chart:     pulumi.String(a.Chart),
+			Values:    values,
+			SkipAwait: pulumi.Bool(a.SkipAwait),
 		}
 		if a.ChartRepo != "" {
 			args.RepositoryOpts = &helmv3.RepositoryOptsArgs{Repo: pulumi.String(a.ChartRepo)}
@@ -189,7 +215,7 @@ func declareAdapter(ctx *pulumi.Context, name string, a Adapter, creds promCrede
 		if err != nil {
 			return nil, err
 		}
-		return []pulumi.Resource{rel}, nil
+		return []pulumi.Resource{rel, cm}, nil
 	case ModeAdopt:
 		// The adopted ConfigMap is owned by whoever installed it: force our rules over theirs, as
 		// the guide's `kubectl replace` does.

@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi-go-provider/integration"
 	presource "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
+	"gopkg.in/yaml.v3"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/badinputs"
 )
@@ -51,7 +52,7 @@ func (r *recorder) custom() []registered {
 	defer r.mu.Unlock()
 	var out []registered
 	for _, reg := range r.regs {
-		if reg.Type != Token {
+		if reg.Type != Token && reg.Type != AdapterToken {
 			out = append(out, reg)
 		}
 	}
@@ -66,6 +67,12 @@ func construct(t testing.TB, inputs map[string]any) (*recorder, p.ConstructRespo
 }
 
 func constructPM(t testing.TB, inputs presource.PropertyMap, dryRun bool) (*recorder, p.ConstructResponse, error) {
+	t.Helper()
+	return constructAs(t, Token, "irisa0", inputs, dryRun)
+}
+
+// constructAs constructs the component of type token.
+func constructAs(t testing.TB, token, name string, inputs presource.PropertyMap, dryRun bool) (*recorder, p.ConstructResponse, error) {
 	t.Helper()
 	rec := &recorder{}
 	prov, err := Provider()
@@ -86,7 +93,7 @@ func constructPM(t testing.TB, inputs presource.PropertyMap, dryRun bool) (*reco
 		t.Fatal(err)
 	}
 	resp, err := s.Construct(p.ConstructRequest{
-		Urn:    presource.URN("urn:pulumi:test::test::" + Token + "::irisa0"),
+		Urn:    presource.URN("urn:pulumi:test::test::" + token + "::" + name),
 		Inputs: presource.FromResourcePropertyMap(inputs),
 		DryRun: dryRun,
 	})
@@ -128,6 +135,7 @@ func TestGuideExampleResourceGraph(t *testing.T) {
 	}
 	want := map[string]int{
 		"kubernetes:helm.sh/v3:Release": 1,
+		"kubernetes:core/v1:ConfigMap":  1, // the rules, owned by the stack so drift is repaired
 		modelType:                       1, // the Server exists already
 		"kubernetes:autoscaling/v2:HorizontalPodAutoscaler": 2,
 	}
@@ -165,17 +173,36 @@ func TestGuideExampleResourceGraph(t *testing.T) {
 	assertPath(t, rel, "chart", "prometheus-adapter")
 	assertPath(t, rel, "version", "5.3.0")
 	assertPath(t, rel, "repositoryOpts.repo", DefaultChartRepo)
-	assertPath(t, rel, "values.rules.default", false)
+	assertPath(t, rel, "values.rules.existing", "hpa-metrics-seldon-rules")
 	assertPath(t, rel, "values.prometheus.url", "http://seldon-monitoring-prometheus")
 	assertPath(t, rel, "values.prometheus.port", float64(9090))
 	assertPath(t, rel, "values.metricsRelistInterval", "1m")
-	custom := get(t, rel, "values.rules.custom").([]any)
-	if len(custom) != 1 {
-		t.Fatalf("want exactly the Seldon rule, got %d rules", len(custom))
+
+	// The rules ConfigMap the chart mounts: exactly the Seldon rule, forced over edits; its hash
+	// in the pod template restarts the adapter when (and only when) it changes.
+	cm := rec.byType("kubernetes:core/v1:ConfigMap")[0].Inputs.Mappable()
+	assertPath(t, cm, "metadata.name", "hpa-metrics-seldon-rules")
+	assertPath(t, cm, "metadata.namespace", "seldon-monitoring")
+	assertPath(t, cm, "metadata.annotations.pulumi\\.com/patchForce", "true")
+	var rules struct {
+		Rules []struct {
+			SeriesQuery string              `yaml:"seriesQuery"`
+			Name        struct{ As string } `yaml:"name"`
+			Resources   struct {
+				Overrides map[string]struct{ Group, Resource string } `yaml:"overrides"`
+			} `yaml:"resources"`
+		} `yaml:"rules"`
 	}
-	rule := custom[0].(map[string]any)
-	assertPath(t, rule, "name.as", "infer_rps")
-	assertPath(t, rule, "resources.overrides.model.group", "mlops.seldon.io")
+	if err := yaml.Unmarshal([]byte(get(t, cm, "data.config\\.yaml").(string)), &rules); err != nil {
+		t.Fatal(err)
+	}
+	if len(rules.Rules) != 1 || rules.Rules[0].Name.As != "infer_rps" || rules.Rules[0].Resources.Overrides["model"].Group != "mlops.seldon.io" {
+		t.Errorf("want exactly the Seldon rule, got %+v", rules.Rules)
+	}
+	hash := get(t, rel, "values.podAnnotations").(map[string]any)[ConfigHashAnnotation]
+	if h, _ := hash.(string); len(h) < 16 {
+		t.Errorf("the pod template carries no config hash: %v", hash)
+	}
 
 	// Both HPAs: one definition, differing only in what they scale.
 	hpas := rec.byType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
@@ -220,7 +247,7 @@ func TestGuideExampleResourceGraph(t *testing.T) {
 	assertPath(t, state, "promql", "sum by (model) (\n  rate (\n    seldon_model_infer_total{model=\"irisa0\", namespace=\"seldon-mesh\"}[1m]\n  )\n)\n")
 	assertPath(t, state, "policy.targetAverageValue", "3")
 	assertPath(t, state, "policy.maxReplicas", float64(3))
-	assertPath(t, state, "adapterConfigMap", "hpa-metrics-prometheus-adapter")
+	assertPath(t, state, "adapterConfigMap", "hpa-metrics-seldon-rules")
 	assertPath(t, state, "serverHpaName", "irisa0-server-hpa")
 	if d := get(t, state, "derivations").([]any); len(d) == 0 {
 		t.Error("no derivations reported")
@@ -469,9 +496,6 @@ func TestPrometheusCredentialGuards(t *testing.T) {
 		{"token and basic auth", "adapter.key", func(in presource.PropertyMap) {
 			in["adapter"].ObjectValue()["prometheus"].ObjectValue()["bearerToken"] = presource.MakeSecret(presource.NewStringProperty("s3cr3t-token"))
 		}, "adapter.prometheus.basicAuth"},
-		{"with createNamespace", "adapter.key", func(in presource.PropertyMap) {
-			in["adapter"].ObjectValue()["createNamespace"] = presource.NewBoolProperty(true)
-		}, "adapter.createNamespace"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -53,7 +53,7 @@ func Provider() (p.Provider, error) {
 				},
 			},
 		}).
-		WithComponents(infer.ComponentF(NewSeldonAutoscaledModel)).
+		WithComponents(infer.ComponentF(NewSeldonAutoscaledModel), infer.ComponentF(NewSeldonMetricsAdapter)).
 		Build()
 	if err != nil {
 		return p.Provider{}, err

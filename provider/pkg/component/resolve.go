@@ -281,7 +281,7 @@ func resolveAdapter(errs *policy.Errors, ad AdapterSpec, timing policy.Timing, m
 		errs.Add("adapter.rule.nameMatches", err.Error(), "fix the regular expression")
 	} else if !ok {
 		errs.Addf("adapter.rule.nameMatches", "make it match seldon_model_infer_total", "%q does not match seldon_model_infer_total, so no metric would be exposed", out.Rule.Name.Matches)
-	} else if name != metric {
+	} else if metric != "" && name != metric {
 		errs.Addf("autoscaling.metricName", fmt.Sprintf("set autoscaling.metricName to %q, or change adapter.rule.nameAs", name),
 			"the HPAs would read %q but the adapter rule exposes seldon_model_infer_total as %q", metric, name)
 	}
@@ -300,17 +300,13 @@ func resolveAdapter(errs *policy.Errors, ad AdapterSpec, timing policy.Timing, m
 	fullName := chartFullName(out.ReleaseName, ad.Values)
 	switch out.Mode {
 	case ModeInstall:
-		refuse(ad.ConfigMapName != nil, "adapter.configMapName", "remove it: in install mode Helm names the ConfigMap "+fullName)
+		out.ConfigMapName, out.DeploymentName = truncateLabel(out.ReleaseName+"-seldon-rules"), fullName
+		refuse(ad.ConfigMapName != nil, "adapter.configMapName", "remove it: in install mode this component names the rules ConfigMap "+out.ConfigMapName)
 		refuse(ad.DeploymentName != nil, "adapter.deploymentName", "remove it: in install mode Helm names the Deployment "+fullName)
 		out.CreateNamespace = ad.CreateNamespace != nil && *ad.CreateNamespace
-		out.ConfigMapName, out.DeploymentName = fullName, fullName
 		resolveChart(errs, &out, ad.Chart)
-		out.Values = installValues(errs, ad, out.Rule, timing)
+		out.Values = installValues(errs, ad, out.ConfigMapName, out.ConfigHash, timing)
 		out.Auth, out.PrometheusServer = resolveAuth(errs, ad)
-		if out.Auth.Any() && out.CreateNamespace {
-			errs.Add("adapter.createNamespace", "the Prometheus credentials' Secret must be created before Helm would create the namespace",
-				"create the adapter namespace first (it usually exists: Prometheus lives there) and remove createNamespace")
-		}
 	case ModeAdopt:
 		refuse(ad.Chart != nil, "adapter.chart", "remove it: adopt mode configures an adapter installed by someone else")
 		refuse(len(ad.Values) > 0, "adapter.values", "remove it: adopt mode does not run Helm")
@@ -356,7 +352,12 @@ func resolveChart(errs *policy.Errors, out *Adapter, c *ChartSpec) {
 
 // installValues merges the user's extra values with the keys the component owns: the Seldon rule
 // as the only custom rule, Prometheus' location and the relist interval.
-func installValues(errs *policy.Errors, ad AdapterSpec, rule adapterrules.Rule, timing policy.Timing) map[string]any {
+// installValues are the chart's values. The rules ConfigMap is the component's own (rules.existing),
+// not the chart's: Helm compares a release with its own record, never with the live objects, so
+// an out-of-band edit of a Helm-owned ConfigMap could never be repaired; a ConfigMap of the stack's
+// is, by `pulumi up --refresh`. The chart's checksum/config no longer sees the rules, so the config
+// hash goes into podAnnotations: the adapter restarts exactly when the rules change.
+func installValues(errs *policy.Errors, ad AdapterSpec, configMap, configHash string, timing policy.Timing) map[string]any {
 	values := map[string]any{}
 	for k, v := range ad.Values {
 		if contains(adapterManagedKeys, k) {
@@ -365,11 +366,15 @@ func installValues(errs *policy.Errors, ad AdapterSpec, rule adapterrules.Rule, 
 		}
 		values[k] = v
 	}
-	ruleValues, err := rule.Values()
-	if err != nil {
-		errs.Add("adapter.rule", err.Error(), "")
+	values["rules"] = map[string]any{"existing": configMap}
+	podAnnotations := map[string]any{}
+	if user, ok := ad.Values["podAnnotations"].(map[string]any); ok {
+		for k, v := range user {
+			podAnnotations[k] = v
+		}
 	}
-	values["rules"] = map[string]any{"default": false, "custom": []any{ruleValues}}
+	podAnnotations[ConfigHashAnnotation] = configHash
+	values["podAnnotations"] = podAnnotations
 	prom := PrometheusSpec{}
 	if ad.Prometheus != nil {
 		prom = *ad.Prometheus

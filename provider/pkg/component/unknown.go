@@ -54,9 +54,11 @@ var credentialInputs = []string{
 	"adapter.prometheus.tls.caCertificate", "adapter.prometheus.tls.clientCertificate", "adapter.prometheus.tls.clientKey",
 }
 
+// isCredential also accepts the paths without `adapter.`: SeldonMetricsAdapter takes the adapter
+// block's fields at its top level.
 func isCredential(path string) bool {
 	for _, c := range credentialInputs {
-		if path == c {
+		if path == c || path == strings.TrimPrefix(c, "adapter.") {
 			return true
 		}
 	}

@@ -20,13 +20,13 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         public Input<Inputs.ChartSpecArgs>? Chart { get; set; }
 
         /// <summary>
-        /// Adopt mode: the adapter's ConfigMap. Default: `&lt;releaseName&gt;-prometheus-adapter`.
+        /// Adopt mode: the adapter's ConfigMap. Default: `&lt;releaseName&gt;-prometheus-adapter`. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.)
         /// </summary>
         [Input("configMapName")]
         public Input<string>? ConfigMapName { get; set; }
 
         /// <summary>
-        /// Create the adapter namespace if it does not exist (install mode). Default: false.
+        /// Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
         /// </summary>
         [Input("createNamespace")]
         public Input<bool>? CreateNamespace { get; set; }
@@ -44,7 +44,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         public Input<string>? MetricsRelistInterval { get; set; }
 
         /// <summary>
-        /// `install`: install prometheus-adapter with Helm and put the Seldon rule in its values (Helm owns the ConfigMap and restarts the pods when it changes). `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource (e.g. another SeldonAutoscaledModel) already provides the adapter. Default: install.
+        /// `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
         /// </summary>
         [Input("mode")]
         public Input<string>? Mode { get; set; }

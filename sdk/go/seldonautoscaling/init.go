@@ -23,6 +23,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "seldon-autoscaling:index:SeldonAutoscaledModel":
 		r = &SeldonAutoscaledModel{}
+	case "seldon-autoscaling:index:SeldonMetricsAdapter":
+		r = &SeldonMetricsAdapter{}
 	default:
 		return nil, fmt.Errorf("unknown resource type: %s", typ)
 	}

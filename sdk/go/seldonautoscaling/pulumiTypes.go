@@ -16,15 +16,15 @@ var _ = internal.GetEnvOrDefault
 type AdapterSpec struct {
 	// Which prometheus-adapter chart to install. Default: prometheus-community `prometheus-adapter` 5.3.0.
 	Chart *ChartSpec `pulumi:"chart"`
-	// Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`.
+	// Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
 	ConfigMapName *string `pulumi:"configMapName"`
-	// Create the adapter namespace if it does not exist (install mode). Default: false.
+	// Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
 	CreateNamespace *bool `pulumi:"createNamespace"`
 	// Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
 	DeploymentName *string `pulumi:"deploymentName"`
 	// How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
 	MetricsRelistInterval *string `pulumi:"metricsRelistInterval"`
-	// `install`: install prometheus-adapter with Helm and put the Seldon rule in its values (Helm owns the ConfigMap and restarts the pods when it changes). `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource (e.g. another SeldonAutoscaledModel) already provides the adapter. Default: install.
+	// `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
 	Mode *string `pulumi:"mode"`
 	// Namespace of the adapter, usually Prometheus' own. Default: `seldon-monitoring`.
 	Namespace *string `pulumi:"namespace"`
@@ -58,15 +58,15 @@ type AdapterSpecInput interface {
 type AdapterSpecArgs struct {
 	// Which prometheus-adapter chart to install. Default: prometheus-community `prometheus-adapter` 5.3.0.
 	Chart ChartSpecPtrInput `pulumi:"chart"`
-	// Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`.
+	// Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
 	ConfigMapName pulumi.StringPtrInput `pulumi:"configMapName"`
-	// Create the adapter namespace if it does not exist (install mode). Default: false.
+	// Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
 	CreateNamespace pulumi.BoolPtrInput `pulumi:"createNamespace"`
 	// Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
 	DeploymentName pulumi.StringPtrInput `pulumi:"deploymentName"`
 	// How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
 	MetricsRelistInterval pulumi.StringPtrInput `pulumi:"metricsRelistInterval"`
-	// `install`: install prometheus-adapter with Helm and put the Seldon rule in its values (Helm owns the ConfigMap and restarts the pods when it changes). `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource (e.g. another SeldonAutoscaledModel) already provides the adapter. Default: install.
+	// `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
 	Mode pulumi.StringPtrInput `pulumi:"mode"`
 	// Namespace of the adapter, usually Prometheus' own. Default: `seldon-monitoring`.
 	Namespace pulumi.StringPtrInput `pulumi:"namespace"`
@@ -168,12 +168,12 @@ func (o AdapterSpecOutput) Chart() ChartSpecPtrOutput {
 	return o.ApplyT(func(v AdapterSpec) *ChartSpec { return v.Chart }).(ChartSpecPtrOutput)
 }
 
-// Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`.
+// Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
 func (o AdapterSpecOutput) ConfigMapName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v AdapterSpec) *string { return v.ConfigMapName }).(pulumi.StringPtrOutput)
 }
 
-// Create the adapter namespace if it does not exist (install mode). Default: false.
+// Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
 func (o AdapterSpecOutput) CreateNamespace() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v AdapterSpec) *bool { return v.CreateNamespace }).(pulumi.BoolPtrOutput)
 }
@@ -188,7 +188,7 @@ func (o AdapterSpecOutput) MetricsRelistInterval() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v AdapterSpec) *string { return v.MetricsRelistInterval }).(pulumi.StringPtrOutput)
 }
 
-// `install`: install prometheus-adapter with Helm and put the Seldon rule in its values (Helm owns the ConfigMap and restarts the pods when it changes). `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource (e.g. another SeldonAutoscaledModel) already provides the adapter. Default: install.
+// `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
 func (o AdapterSpecOutput) Mode() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v AdapterSpec) *string { return v.Mode }).(pulumi.StringPtrOutput)
 }
@@ -267,7 +267,7 @@ func (o AdapterSpecPtrOutput) Chart() ChartSpecPtrOutput {
 	}).(ChartSpecPtrOutput)
 }
 
-// Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`.
+// Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
 func (o AdapterSpecPtrOutput) ConfigMapName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AdapterSpec) *string {
 		if v == nil {
@@ -277,7 +277,7 @@ func (o AdapterSpecPtrOutput) ConfigMapName() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Create the adapter namespace if it does not exist (install mode). Default: false.
+// Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
 func (o AdapterSpecPtrOutput) CreateNamespace() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *AdapterSpec) *bool {
 		if v == nil {
@@ -307,7 +307,7 @@ func (o AdapterSpecPtrOutput) MetricsRelistInterval() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// `install`: install prometheus-adapter with Helm and put the Seldon rule in its values (Helm owns the ConfigMap and restarts the pods when it changes). `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource (e.g. another SeldonAutoscaledModel) already provides the adapter. Default: install.
+// `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
 func (o AdapterSpecPtrOutput) Mode() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AdapterSpec) *string {
 		if v == nil {

@@ -11,11 +11,11 @@ export interface AdapterSpecArgs {
      */
     chart?: pulumi.Input<inputs.ChartSpecArgs | undefined>;
     /**
-     * Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`.
+     * Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
      */
     configMapName?: pulumi.Input<string | undefined>;
     /**
-     * Create the adapter namespace if it does not exist (install mode). Default: false.
+     * Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
      */
     createNamespace?: pulumi.Input<boolean | undefined>;
     /**
@@ -27,7 +27,7 @@ export interface AdapterSpecArgs {
      */
     metricsRelistInterval?: pulumi.Input<string | undefined>;
     /**
-     * `install`: install prometheus-adapter with Helm and put the Seldon rule in its values (Helm owns the ConfigMap and restarts the pods when it changes). `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource (e.g. another SeldonAutoscaledModel) already provides the adapter. Default: install.
+     * `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
      */
     mode?: pulumi.Input<string | undefined>;
     /**

@@ -8,6 +8,7 @@ import typing
 # Export this package's modules as members:
 from .provider import *
 from .seldon_autoscaled_model import *
+from .seldon_metrics_adapter import *
 from ._inputs import *
 from . import outputs
 _utilities.register(
@@ -18,7 +19,8 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_seldon_autoscaling",
   "classes": {
-   "seldon-autoscaling:index:SeldonAutoscaledModel": "SeldonAutoscaledModel"
+   "seldon-autoscaling:index:SeldonAutoscaledModel": "SeldonAutoscaledModel",
+   "seldon-autoscaling:index:SeldonMetricsAdapter": "SeldonMetricsAdapter"
   }
  }
 ]

@@ -50,11 +50,11 @@ class AdapterSpecArgsDict(TypedDict):
     """
     config_map_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`.
+    Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
     """
     create_namespace: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
-    Create the adapter namespace if it does not exist (install mode). Default: false.
+    Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
     """
     deployment_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -66,7 +66,7 @@ class AdapterSpecArgsDict(TypedDict):
     """
     mode: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    `install`: install prometheus-adapter with Helm and put the Seldon rule in its values (Helm owns the ConfigMap and restarts the pods when it changes). `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource (e.g. another SeldonAutoscaledModel) already provides the adapter. Default: install.
+    `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
     """
     namespace: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -120,11 +120,11 @@ class AdapterSpecArgs:
                  values: pulumi.Input[Optional[Mapping[str, Any]]] = None):
         """
         :param pulumi.Input['ChartSpecArgs'] chart: Which prometheus-adapter chart to install. Default: prometheus-community `prometheus-adapter` 5.3.0.
-        :param pulumi.Input[_builtins.str] config_map_name: Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`.
-        :param pulumi.Input[_builtins.bool] create_namespace: Create the adapter namespace if it does not exist (install mode). Default: false.
+        :param pulumi.Input[_builtins.str] config_map_name: Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
+        :param pulumi.Input[_builtins.bool] create_namespace: Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
         :param pulumi.Input[_builtins.str] deployment_name: Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
         :param pulumi.Input[_builtins.str] metrics_relist_interval: How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
-        :param pulumi.Input[_builtins.str] mode: `install`: install prometheus-adapter with Helm and put the Seldon rule in its values (Helm owns the ConfigMap and restarts the pods when it changes). `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource (e.g. another SeldonAutoscaledModel) already provides the adapter. Default: install.
+        :param pulumi.Input[_builtins.str] mode: `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
         :param pulumi.Input[_builtins.str] namespace: Namespace of the adapter, usually Prometheus' own. Default: `seldon-monitoring`.
         :param pulumi.Input['PrometheusSpecArgs'] prometheus: Where the adapter finds Prometheus. Default: `http://seldon-monitoring-prometheus` port 9090 (the guide's in-namespace service).
         :param pulumi.Input[_builtins.str] prometheus_scrape_interval: The scrape interval your Prometheus uses for Seldon's metrics. Not applied anywhere; the guards check the relist interval and rate window against it. Default: `30s` (kube-prometheus-stack's default; the guide's 1m rate window needs scrapes at least every 30 s).
@@ -179,7 +179,7 @@ class AdapterSpecArgs:
     @pulumi.getter(name="configMapName")
     def config_map_name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`.
+        Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
         """
         return pulumi.get(self, "config_map_name")
 
@@ -191,7 +191,7 @@ class AdapterSpecArgs:
     @pulumi.getter(name="createNamespace")
     def create_namespace(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Create the adapter namespace if it does not exist (install mode). Default: false.
+        Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
         """
         return pulumi.get(self, "create_namespace")
 
@@ -227,7 +227,7 @@ class AdapterSpecArgs:
     @pulumi.getter
     def mode(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `install`: install prometheus-adapter with Helm and put the Seldon rule in its values (Helm owns the ConfigMap and restarts the pods when it changes). `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource (e.g. another SeldonAutoscaledModel) already provides the adapter. Default: install.
+        `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
         """
         return pulumi.get(self, "mode")
 

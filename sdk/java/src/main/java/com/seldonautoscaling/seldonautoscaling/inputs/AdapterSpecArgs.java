@@ -37,14 +37,14 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * Adopt mode: the adapter&#39;s ConfigMap. Default: `&lt;releaseName&gt;-prometheus-adapter`.
+     * Adopt mode: the adapter&#39;s ConfigMap. Default: `&lt;releaseName&gt;-prometheus-adapter`. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.)
      * 
      */
     @Import(name="configMapName")
     private @Nullable Output<String> configMapName;
 
     /**
-     * @return Adopt mode: the adapter&#39;s ConfigMap. Default: `&lt;releaseName&gt;-prometheus-adapter`.
+     * @return Adopt mode: the adapter&#39;s ConfigMap. Default: `&lt;releaseName&gt;-prometheus-adapter`. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.)
      * 
      */
     public Optional<Output<String>> configMapName() {
@@ -52,14 +52,14 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * Create the adapter namespace if it does not exist (install mode). Default: false.
+     * Create the adapter namespace (install mode). Like Helm&#39;s own option it is kept on destroy, as others may have put things in it. Default: false.
      * 
      */
     @Import(name="createNamespace")
     private @Nullable Output<Boolean> createNamespace;
 
     /**
-     * @return Create the adapter namespace if it does not exist (install mode). Default: false.
+     * @return Create the adapter namespace (install mode). Like Helm&#39;s own option it is kept on destroy, as others may have put things in it. Default: false.
      * 
      */
     public Optional<Output<Boolean>> createNamespace() {
@@ -97,14 +97,14 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * `install`: install prometheus-adapter with Helm and put the Seldon rule in its values (Helm owns the ConfigMap and restarts the pods when it changes). `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource (e.g. another SeldonAutoscaledModel) already provides the adapter. Default: install.
+     * `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack&#39;s that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi&#39;s back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
      * 
      */
     @Import(name="mode")
     private @Nullable Output<String> mode;
 
     /**
-     * @return `install`: install prometheus-adapter with Helm and put the Seldon rule in its values (Helm owns the ConfigMap and restarts the pods when it changes). `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource (e.g. another SeldonAutoscaledModel) already provides the adapter. Default: install.
+     * @return `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack&#39;s that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi&#39;s back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
      * 
      */
     public Optional<Output<String>> mode() {
@@ -290,7 +290,7 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param configMapName Adopt mode: the adapter&#39;s ConfigMap. Default: `&lt;releaseName&gt;-prometheus-adapter`.
+         * @param configMapName Adopt mode: the adapter&#39;s ConfigMap. Default: `&lt;releaseName&gt;-prometheus-adapter`. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.)
          * 
          * @return builder
          * 
@@ -301,7 +301,7 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param configMapName Adopt mode: the adapter&#39;s ConfigMap. Default: `&lt;releaseName&gt;-prometheus-adapter`.
+         * @param configMapName Adopt mode: the adapter&#39;s ConfigMap. Default: `&lt;releaseName&gt;-prometheus-adapter`. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.)
          * 
          * @return builder
          * 
@@ -311,7 +311,7 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param createNamespace Create the adapter namespace if it does not exist (install mode). Default: false.
+         * @param createNamespace Create the adapter namespace (install mode). Like Helm&#39;s own option it is kept on destroy, as others may have put things in it. Default: false.
          * 
          * @return builder
          * 
@@ -322,7 +322,7 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param createNamespace Create the adapter namespace if it does not exist (install mode). Default: false.
+         * @param createNamespace Create the adapter namespace (install mode). Like Helm&#39;s own option it is kept on destroy, as others may have put things in it. Default: false.
          * 
          * @return builder
          * 
@@ -374,7 +374,7 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param mode `install`: install prometheus-adapter with Helm and put the Seldon rule in its values (Helm owns the ConfigMap and restarts the pods when it changes). `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource (e.g. another SeldonAutoscaledModel) already provides the adapter. Default: install.
+         * @param mode `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack&#39;s that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi&#39;s back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
          * 
          * @return builder
          * 
@@ -385,7 +385,7 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param mode `install`: install prometheus-adapter with Helm and put the Seldon rule in its values (Helm owns the ConfigMap and restarts the pods when it changes). `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource (e.g. another SeldonAutoscaledModel) already provides the adapter. Default: install.
+         * @param mode `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack&#39;s that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi&#39;s back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
          * 
          * @return builder
          * 

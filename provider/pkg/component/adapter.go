@@ -1,0 +1,113 @@
+package component
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/adapterrules"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+)
+
+// AdapterToken is the type token of SeldonMetricsAdapter.
+const AdapterToken = "seldon-autoscaling:index:SeldonMetricsAdapter"
+
+// MetricsAdapterArgs are SeldonMetricsAdapter's inputs: the `adapter` block of
+// SeldonAutoscaledModel, at the top level.
+type MetricsAdapterArgs AdapterSpec
+
+func (a *MetricsAdapterArgs) Annotate(an infer.Annotator) { (*AdapterSpec)(a).describe(an) }
+
+// SeldonMetricsAdapter is prometheus-adapter serving Seldon's infer_rps on its own, for several
+// SeldonAutoscaledModels (adapter mode `none`) to share: adding or removing a model never touches it.
+type SeldonMetricsAdapter struct {
+	pulumi.ResourceState
+
+	ReleaseName pulumi.StringOutput      `pulumi:"releaseName"`
+	Namespace   pulumi.StringOutput      `pulumi:"namespace"`
+	ConfigMap   pulumi.StringOutput      `pulumi:"configMap"`
+	Deployment  pulumi.StringOutput      `pulumi:"deployment"`
+	Config      pulumi.StringOutput      `pulumi:"config"`
+	MetricName  pulumi.StringOutput      `pulumi:"metricName"`
+	Derivations pulumi.StringArrayOutput `pulumi:"derivations"`
+}
+
+func (c *SeldonMetricsAdapter) Annotate(an infer.Annotator) {
+	an.SetToken("index", "SeldonMetricsAdapter")
+	an.Describe(c, "prometheus-adapter configured to serve Seldon's `seldon_model_infer_total` as a custom metric "+
+		"(`infer_rps`), declared once and shared by every SeldonAutoscaledModel that sets `adapter.mode: none`. "+
+		"Removing any of those models leaves it serving the others. Its inputs are SeldonAutoscaledModel's `adapter` "+
+		"block; mode is `install` or `adopt`.")
+	an.Describe(&c.ReleaseName, "The prometheus-adapter Helm release name.")
+	an.Describe(&c.Namespace, "The prometheus-adapter namespace.")
+	an.Describe(&c.ConfigMap, "The ConfigMap holding the adapter's rules.")
+	an.Describe(&c.Deployment, "The adapter's Deployment.")
+	an.Describe(&c.Config, "The adapter's rules (config.yaml) as rendered.")
+	an.Describe(&c.MetricName, "The custom metric the rule exposes: the models' autoscaling.metricName.")
+	an.Describe(&c.Derivations, "Each value chosen because it was not set, with the reason.")
+}
+
+// ResolveMetricsAdapter validates a stand-alone adapter with the same guards a model's adapter
+// block gets; errors name the inputs as this resource's users write them (no `adapter.` prefix).
+func ResolveMetricsAdapter(args MetricsAdapterArgs) (Adapter, string, []policy.Derivation, error) {
+	ad := AdapterSpec(args)
+	var errs policy.Errors
+	if deref(ad.Mode, ModeInstall) == ModeNone {
+		errs.Add("adapter.mode", "is none, so there would be nothing to declare", "use install, or adopt for an adapter installed by someone else")
+	}
+	t := policy.Timing{
+		ScrapeInterval: parseDuration(&errs, policy.FieldScrapeInterval, ad.PrometheusScrapeInterval),
+		RelistInterval: parseDuration(&errs, policy.FieldRelistInterval, ad.MetricsRelistInterval),
+		RateWindow:     parseDuration(&errs, policy.FieldRateWindow, ad.RateWindow),
+	}
+	timing, derived, err := policy.PlanTiming(t)
+	var planErrs policy.Errors
+	if errors.As(err, &planErrs) {
+		errs = append(errs, planErrs...)
+	} else if err != nil {
+		return Adapter{}, "", nil, err
+	}
+	a := resolveAdapter(&errs, ad, timing, "")
+	metric, _, _ := a.Rule.ExposedMetric(adapterrules.SeldonSeries)
+	if len(errs) > 0 {
+		lines := make([]string, len(errs))
+		for i, e := range errs {
+			e.Field = strings.TrimPrefix(e.Field, "adapter.")
+			lines[i] = e.Error()
+		}
+		return Adapter{}, "", nil, fmt.Errorf("invalid SeldonMetricsAdapter input (%d problems):\n  - %s", len(lines), strings.Join(lines, "\n  - "))
+	}
+	return a, metric, derived, nil
+}
+
+// NewSeldonMetricsAdapter declares the adapter exactly as SeldonAutoscaledModel does in the same
+// mode; nothing is registered when validation fails.
+func NewSeldonMetricsAdapter(ctx *pulumi.Context, name string, args MetricsAdapterArgs, opts ...pulumi.ResourceOption) (*SeldonMetricsAdapter, error) {
+	a, metric, derived, err := ResolveMetricsAdapter(args)
+	if err != nil {
+		return nil, err
+	}
+	comp := &SeldonMetricsAdapter{}
+	if err := ctx.RegisterComponentResource(AdapterToken, name, comp, opts...); err != nil {
+		return nil, err
+	}
+	spec := AdapterSpec(args)
+	if _, err := declareAdapter(ctx, name, a, credentialsOf(&spec), pulumi.Parent(comp)); err != nil {
+		return nil, err
+	}
+	comp.ReleaseName = pulumi.String(a.ReleaseName).ToStringOutput()
+	comp.Namespace = pulumi.String(a.Namespace).ToStringOutput()
+	comp.ConfigMap = pulumi.String(a.ConfigMapName).ToStringOutput()
+	comp.Deployment = pulumi.String(a.DeploymentName).ToStringOutput()
+	comp.Config = pulumi.String(a.ConfigYAML).ToStringOutput()
+	comp.MetricName = pulumi.String(metric).ToStringOutput()
+	out := make([]string, len(derived))
+	for i, d := range derived {
+		out[i] = d.String()
+	}
+	comp.Derivations = pulumi.ToStringArray(out).ToStringArrayOutput()
+	return comp, nil
+}

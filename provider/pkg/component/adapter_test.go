@@ -1,0 +1,77 @@
+package component
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	presource "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// adapterBlock is an install-mode adapter with a few non-default settings.
+func adapterBlock() map[string]any {
+	return map[string]any{
+		"namespace": "monitoring", "createNamespace": true, "skipAwait": true,
+		"chart":      map[string]any{"path": "/charts/prometheus-adapter"},
+		"rateWindow": "2m", "metricsRelistInterval": "1m",
+		"values": map[string]any{"replicas": 2},
+	}
+}
+
+// TestMetricsAdapterDeclaresWhatAModelWould: SeldonMetricsAdapter and a SeldonAutoscaledModel
+// with the same adapter block declare the same adapter objects, input for input.
+func TestMetricsAdapterDeclaresWhatAModelWould(t *testing.T) {
+	shared, _, err := constructAs(t, AdapterToken, "metrics", presource.NewPropertyMapFromMap(adapterBlock()), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := guideInputs()
+	in["adapter"] = adapterBlock()
+	inline, _, err := construct(t, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]int{}
+	for _, r := range shared.custom() {
+		types[r.Type]++
+	}
+	want := map[string]int{"kubernetes:helm.sh/v3:Release": 1, "kubernetes:core/v1:ConfigMap": 1, "kubernetes:core/v1:Namespace": 1}
+	if !reflect.DeepEqual(types, want) {
+		t.Errorf("SeldonMetricsAdapter declared %v, want %v", types, want)
+	}
+	for typ := range want {
+		a, b := shared.byType(typ)[0].Inputs.Mappable(), inline.byType(typ)[0].Inputs.Mappable()
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("%s differs:\n shared %v\n inline %v", typ, a, b)
+		}
+	}
+}
+
+func TestMetricsAdapterGuards(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(map[string]any)
+		field  string
+	}{
+		{"mode none", func(a map[string]any) { a["mode"] = "none" }, "mode:"},
+		{"rate window below two scrapes", func(a map[string]any) { a["rateWindow"] = "30s" }, "rateWindow:"},
+		{"relist below scrape", func(a map[string]any) { a["metricsRelistInterval"] = "10s" }, "metricsRelistInterval:"},
+		{"managed Helm value", func(a map[string]any) { a["values"] = map[string]any{"rules": map[string]any{}} }, "values.rules:"},
+		{"rule that hides the Seldon series", func(a map[string]any) {
+			a["rule"] = map[string]any{"nameMatches": "^nothing$"}
+		}, "rule.nameMatches:"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := adapterBlock()
+			tc.change(in)
+			rec, _, err := constructAs(t, AdapterToken, "metrics", presource.NewPropertyMapFromMap(in), false)
+			if err == nil || !strings.Contains(err.Error(), tc.field) || strings.Contains(err.Error(), "adapter."+tc.field) {
+				t.Fatalf("want an error naming %s (without the adapter. prefix), got %v", tc.field, err)
+			}
+			if n := len(rec.custom()); n > 0 {
+				t.Errorf("%d resources registered", n)
+			}
+		})
+	}
+}
