@@ -2,10 +2,20 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 	corev1 "k8s.io/api/core/v1"
@@ -13,7 +23,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	sa "github.com/seldon-autoscaling/pulumi-seldon-autoscaling/sdk/go/seldonautoscaling"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/tests/e2e/pipeline"
 )
+
+// authVolume is the pod volume the component mounts the Prometheus credentials from.
+const authVolume = "prometheus-auth"
 
 // TestPrometheusTokenStaysSecret: a bearer token given as a Pulumi secret reaches the adapter
 // through a Kubernetes Secret and appears in plain text nowhere in the stack's state or outputs.
@@ -21,9 +35,7 @@ func TestPrometheusTokenStaysSecret(t *testing.T) {
 	b := requireBed(t)
 	ctx := context.Background()
 	const token = "e2e-bearer-Zq8v2LmX"
-	if _, err := b.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: adapterNS}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
+	b.ensureNamespace(t, adapterNS)
 	program := func(ctx *pulumi.Context) error {
 		m, err := sa.NewSeldonAutoscaledModel(ctx, "irisa0", &sa.SeldonAutoscaledModelArgs{
 			Model:       &sa.ModelSpecArgs{Name: pulumi.String(modelName), StorageUri: pulumi.String("gs://seldon-models/testing/iris1")},
@@ -52,35 +64,237 @@ func TestPrometheusTokenStaysSecret(t *testing.T) {
 		t.Fatalf("up: %v", err)
 	}
 
-	secret, err := b.kube.CoreV1().Secrets(adapterNS).Get(ctx, helmRelease+"-prometheus-auth", metav1.GetOptions{})
-	if err != nil || string(secret.Data["token"]) != token {
-		t.Fatalf("the token Secret is missing or wrong (%v)", err)
+	secret, args := b.authSecret(t)
+	if string(secret.Data["token"]) != token {
+		t.Fatalf("the auth Secret %s does not hold the token", secret.Name)
 	}
+	if !strings.Contains(args, "--prometheus-token-file=/var/run/prometheus-auth/token") {
+		t.Errorf("the adapter is not told to read the token: %s", args)
+	}
+	assertNotInStack(t, st, res, token)
+
+	// A new token is a new Secret, and so a new pod template: the adapter restarts to read it.
+	before := b.adapterTemplate(t)
+	if err := st.SetConfig(ctx, "prometheusToken", autoConfigSecret(token+"-rotated")); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = st.Up(ctx); err != nil {
+		t.Fatalf("up with a rotated token: %v", err)
+	}
+	rotated, _ := b.authSecret(t)
+	if rotated.Name == secret.Name || string(rotated.Data["token"]) != token+"-rotated" {
+		t.Errorf("rotating the token left Secret %s (was %s) holding the old value", rotated.Name, secret.Name)
+	}
+	if after := b.adapterTemplate(t); after.generation != before.generation+1 {
+		t.Errorf("rotating the token rolled the adapter %d times, want once", after.generation-before.generation)
+	}
+	if _, err := b.kube.CoreV1().Secrets(adapterNS).Get(ctx, secret.Name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the old token's Secret %s outlived the rotation (%v)", secret.Name, err)
+	}
+	assertNotInStack(t, st, res, token+"-rotated")
+
+	if _, err := st.Destroy(ctx); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	b.assertNoAuthSecret(t)
+}
+
+// TestPrometheusCredentialsAuthenticate: basic auth and a client certificate, given as Pulumi
+// secrets, really get the adapter into a Prometheus that serves only mutual TLS with basic auth;
+// the custom metric flows through it, and the state holds neither credential in plain text.
+func TestPrometheusCredentialsAuthenticate(t *testing.T) {
+	b := requireBed(t)
+	ctx := context.Background()
+	adapterBin := filepath.Join(b.tools, "prometheus-adapter")
+	for _, need := range []string{adapterBin, "prometheus"} {
+		if _, err := exec.LookPath(need); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s not found: hack/tools.sh prometheus-adapter / prometheus must run first", need)
+			}
+			t.Skipf("%s not found", need)
+		}
+	}
+	pki := filepath.Join(b.root, "provider", "pkg", "component", "testdata", "promtls")
+	read := func(name string) string {
+		raw, err := os.ReadFile(filepath.Join(pki, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(raw)
+	}
+	const user, password = "adapter", "e2e-pass-7Hq2xVw9"
+	clientKey := read("adapter.key")
+
+	// Prometheus behind mutual TLS and basic auth, scraping the agent stand-in.
+	agent, err := pipeline.StartAgent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = agent.Stop() })
+	series := pipeline.Series{Model: modelName, Server: serverName, MethodType: "rest"}
+	agent.SetRate(series, 3)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM([]byte(read("ca.crt")))
+	clientCert, err := tls.X509KeyPair([]byte(read("adapter.crt")), []byte(clientKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trusted := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
+		RootCAs: pool, Certificates: []tls.Certificate{clientCert}, MinVersion: tls.VersionTLS12}}}
+	prom, err := pipeline.StartSecuredPrometheus(ctx, b.cluster, filepath.Join(t.TempDir(), "prometheus"), agent.Addr, ns, "mlserver-0", fast.Scrape,
+		pipeline.WebSecurity{CertFile: filepath.Join(pki, "prometheus.crt"), KeyFile: filepath.Join(pki, "prometheus.key"),
+			ClientCAFile: filepath.Join(pki, "ca.crt"), Username: user, Password: password, Client: trusted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.cluster.Kill("prometheus") })
+
+	// The test would prove nothing if Prometheus let anyone in.
+	anonymous := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	if resp, err := anonymous.Get(prom.URL + "api/v1/query?query=up"); err == nil {
+		_ = resp.Body.Close()
+		t.Fatalf("Prometheus answered a client without a certificate: %s", resp.Status)
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, prom.URL+"api/v1/query?query=up", nil)
+	req.SetBasicAuth(user, "wrong")
+	if resp, err := trusted.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("Prometheus did not refuse a wrong password (%v, %v)", resp, err)
+	}
+
+	port := prom.URL[strings.LastIndex(prom.URL, ":")+1 : len(prom.URL)-1]
+	program := func(ctx *pulumi.Context) error {
+		cfg := config.New(ctx, "")
+		m, err := sa.NewSeldonAutoscaledModel(ctx, "irisa0", &sa.SeldonAutoscaledModelArgs{
+			Model:       &sa.ModelSpecArgs{Name: pulumi.String(modelName), StorageUri: pulumi.String("gs://seldon-models/testing/iris1")},
+			Server:      &sa.ServerSpecArgs{Dedicated: pulumi.BoolPtr(true), ServerConfig: pulumi.StringPtr("mlserver")},
+			Autoscaling: &sa.AutoscalingSpecArgs{MaxReplicas: pulumi.IntPtr(3), TargetRpsPerReplica: pulumi.Float64Ptr(3)},
+			Adapter: &sa.AdapterSpecArgs{
+				Chart: &sa.ChartSpecArgs{Path: pulumi.StringPtr(b.chartPath)},
+				// The namespace is created by the component, before the Secret that lives in it.
+				SkipAwait: pulumi.BoolPtr(true), CreateNamespace: pulumi.BoolPtr(true),
+				RateWindow: pulumi.StringPtr(fast.RateWindow.String()), PrometheusScrapeInterval: pulumi.StringPtr(fast.Scrape.String()),
+				MetricsRelistInterval: pulumi.StringPtr(fast.Relist.String()),
+				Prometheus: &sa.PrometheusSpecArgs{
+					Url: pulumi.StringPtr("https://127.0.0.1"), Port: pulumi.IntPtr(cfg.RequireInt("prometheusPort")),
+					BasicAuth: &sa.BasicAuthSpecArgs{Username: pulumi.String(user), Password: cfg.RequireSecret("prometheusPassword")},
+					Tls: &sa.PrometheusTLSSpecArgs{
+						CaCertificate: pulumi.StringPtr(cfg.Require("prometheusCA")), ClientCertificate: pulumi.StringPtr(cfg.Require("clientCertificate")),
+						ClientKey: cfg.RequireSecret("clientKey").ToStringPtrOutput(),
+					},
+				},
+			},
+		})
+		if err != nil {
+			return err
+		}
+		ctx.Export("path", m.CustomMetricsPath)
+		ctx.Export("adapterConfig", m.AdapterConfig)
+		return nil
+	}
+	st := b.goStack(t, "credentials", program, map[string]string{"prometheusPort": port, "prometheusCA": read("ca.crt"), "clientCertificate": read("adapter.crt")})
+	for k, v := range map[string]string{"prometheusPassword": password, "clientKey": clientKey} {
+		if err := st.SetConfig(ctx, k, autoConfigSecret(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
+	res, err := st.Up(ctx)
+	if err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	secret, args := b.authSecret(t)
+	if !strings.Contains(args, "--prometheus-auth-config=/var/run/prometheus-auth/auth.kubeconfig") || strings.Contains(args, "--prometheus-token-file") {
+		t.Errorf("the adapter's auth flags: %s", args)
+	}
+	if !strings.Contains(string(secret.Data["auth.kubeconfig"]), "client-key-data") {
+		t.Errorf("the auth Secret %s holds no client key", secret.Name)
+	}
+
+	// The adapter, run with exactly what the Deployment mounts, reads the metric through the
+	// secured Prometheus.
+	adapter, err := pipeline.StartAdapter(ctx, b.cluster, b.kube, b.dyn, adapterBin, filepath.Join(t.TempDir(), "adapter"), b.cluster.Kubeconfig,
+		pipeline.AdapterSource{Namespace: adapterNS, ConfigMap: adapterRules, Deployment: adapterName}, prom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.cluster.Kill("prometheus-adapter") })
+	if len(adapter.AuthArgs) != 1 {
+		t.Errorf("the local adapter got auth flags %v", adapter.AuthArgs)
+	}
+	path, _ := res.Outputs["path"].Value.(string)
+	eventually(t, 90*time.Second, "infer_rps read through the authenticated Prometheus", func() (bool, string) {
+		v, err := b.metric(ctx, path)
+		return err == nil && math.Abs(v-3) <= 0.3, fmt.Sprintf("%v (%v)", v, err)
+	})
+
+	assertNotInStack(t, st, res, password)
+	assertNotInStack(t, st, res, strings.Split(strings.TrimSpace(clientKey), "\n")[1])
+	if _, err := st.Destroy(ctx); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	b.assertNoAuthSecret(t)
+}
+
+// authSecret returns the Secret the adapter Deployment mounts its credentials from, and the
+// adapter's arguments.
+func (b *testbed) authSecret(t *testing.T) (*corev1.Secret, string) {
+	t.Helper()
+	ctx := context.Background()
 	dep, err := b.kube.AppsV1().Deployments(adapterNS).Get(ctx, adapterName, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := strings.Join(dep.Spec.Template.Spec.Containers[0].Args, " ")
-	if !strings.Contains(args, "--prometheus-token-file=/var/run/prometheus-auth/token") {
-		t.Errorf("the adapter is not told to read the token: %s", args)
+	name := ""
+	for _, v := range dep.Spec.Template.Spec.Volumes {
+		if v.Name == authVolume && v.Secret != nil {
+			name = v.Secret.SecretName
+		}
 	}
+	if name == "" {
+		t.Fatalf("the adapter mounts no %s volume", authVolume)
+	}
+	secret, err := b.kube.CoreV1().Secrets(adapterNS).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("the mounted Secret %s: %v", name, err)
+	}
+	return secret, strings.Join(dep.Spec.Template.Spec.Containers[0].Args, " ")
+}
 
-	state, err := st.Export(ctx)
+// assertNoAuthSecret: destroy removed every credentials Secret.
+func (b *testbed) assertNoAuthSecret(t *testing.T) {
+	t.Helper()
+	list, err := b.kube.CoreV1().Secrets(adapterNS).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range list.Items {
+		if strings.Contains(s.Name, "prometheus-auth") {
+			t.Errorf("the credentials Secret %s outlived destroy", s.Name)
+		}
+	}
+}
+
+// assertNotInStack greps the exported state, the outputs and the update's log for a secret.
+func assertNotInStack(t *testing.T, st auto.Stack, res auto.UpResult, secret string) {
+	t.Helper()
+	state, err := st.Export(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	raw, _ := json.Marshal(state)
-	if strings.Contains(string(raw), token) {
-		t.Error("the token appears in plain text in the exported stack state")
+	if strings.Contains(string(raw), secret) {
+		t.Error("a credential appears in plain text in the exported stack state")
 	}
 	outputs, _ := json.Marshal(res.Outputs)
-	if strings.Contains(string(outputs), token) || strings.Contains(res.StdOut, token) {
-		t.Error("the token appears in the outputs or the update's output")
+	if strings.Contains(string(outputs), secret) || strings.Contains(res.StdOut, secret) {
+		t.Error("a credential appears in the outputs or the update's output")
 	}
-	if _, err := st.Destroy(ctx); err != nil {
-		t.Fatalf("destroy: %v", err)
-	}
-	if _, err := b.kube.CoreV1().Secrets(adapterNS).Get(ctx, helmRelease+"-prometheus-auth", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-		t.Errorf("the token Secret outlived destroy (%v)", err)
+}
+
+func (b *testbed) ensureNamespace(t *testing.T, name string) {
+	t.Helper()
+	_, err := b.kube.CoreV1().Namespaces().Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
 	}
 }

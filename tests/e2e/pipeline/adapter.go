@@ -35,6 +35,51 @@ type Adapter struct {
 	Port           int
 	RelistInterval string
 	Config         string
+	AuthArgs       []string // the Prometheus credential flags taken from the Deployment
+}
+
+// materializeSecretVolumes writes every Secret volume the pod mounts into dir/<volume>/<key> and
+// returns mount path → local directory.
+func materializeSecretVolumes(ctx context.Context, kube kubernetes.Interface, ns string, pod corev1.PodSpec, dir string) (map[string]string, error) {
+	secretOf := map[string]string{}
+	for _, v := range pod.Volumes {
+		if v.Secret != nil {
+			secretOf[v.Name] = v.Secret.SecretName
+		}
+	}
+	out := map[string]string{}
+	for _, c := range pod.Containers {
+		for _, m := range c.VolumeMounts {
+			name, ok := secretOf[m.Name]
+			if !ok {
+				continue
+			}
+			secret, err := kube.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("reading the mounted Secret %s: %w", name, err)
+			}
+			local := filepath.Join(dir, m.Name)
+			if err := os.MkdirAll(local, 0o700); err != nil {
+				return nil, err
+			}
+			for k, v := range secret.Data {
+				if err := os.WriteFile(filepath.Join(local, k), v, 0o600); err != nil {
+					return nil, err
+				}
+			}
+			out[m.MountPath] = local
+		}
+	}
+	return out, nil
+}
+
+func localPath(mounts map[string]string, path string) (string, bool) {
+	for mount, local := range mounts {
+		if rest, ok := strings.CutPrefix(path, strings.TrimSuffix(mount, "/")+"/"); ok {
+			return filepath.Join(local, rest), true
+		}
+	}
+	return "", false
 }
 
 // StartAdapter runs prometheus-adapter with exactly the rules and relist interval the component
@@ -56,13 +101,30 @@ func StartAdapter(ctx context.Context, sp Spawner, kube kubernetes.Interface, dy
 		return nil, fmt.Errorf("reading the adapter Deployment: %w", err)
 	}
 	a := &Adapter{Config: cm.Data["config.yaml"]}
+	// The credentials the Deployment mounts from Secrets, written where this process reads them,
+	// as the kubelet would: the auth flags are passed on with their paths moved there.
+	mounts, err := materializeSecretVolumes(ctx, kube, src.Namespace, dep.Spec.Template.Spec, filepath.Join(dir, "secrets"))
+	if err != nil {
+		return nil, err
+	}
+	var authArgs []string
 	for _, c := range dep.Spec.Template.Spec.Containers {
 		for _, arg := range c.Args {
 			if v, ok := strings.CutPrefix(arg, "--metrics-relist-interval="); ok {
 				a.RelistInterval = v
 			}
+			for _, flag := range []string{"--prometheus-token-file=", "--prometheus-auth-config="} {
+				if v, ok := strings.CutPrefix(arg, flag); ok {
+					local, found := localPath(mounts, v)
+					if !found {
+						return nil, fmt.Errorf("%s%s is not in a mounted Secret", flag, v)
+					}
+					authArgs = append(authArgs, flag+local)
+				}
+			}
 		}
 	}
+	a.AuthArgs = authArgs
 	if a.Config == "" || a.RelistInterval == "" {
 		return nil, fmt.Errorf("the adapter's config (%d bytes) or relist interval (%q) is missing", len(a.Config), a.RelistInterval)
 	}
@@ -76,12 +138,13 @@ func StartAdapter(ctx context.Context, sp Spawner, kube kubernetes.Interface, dy
 	if a.Port, err = freePort(); err != nil {
 		return nil, err
 	}
-	if err := sp.Spawn("prometheus-adapter", bin,
-		fmt.Sprintf("--secure-port=%d", a.Port), "--bind-address=127.0.0.1", "--cert-dir="+filepath.Join(dir, "certs"),
-		"--prometheus-url="+prom.URL, "--metrics-relist-interval="+a.RelistInterval, "--config="+cfgPath,
-		"--lister-kubeconfig="+kubeconfig, "--authentication-kubeconfig="+kubeconfig, "--authorization-kubeconfig="+kubeconfig,
+	args := append([]string{
+		fmt.Sprintf("--secure-port=%d", a.Port), "--bind-address=127.0.0.1", "--cert-dir=" + filepath.Join(dir, "certs"),
+		"--prometheus-url=" + prom.URL, "--metrics-relist-interval=" + a.RelistInterval, "--config=" + cfgPath,
+		"--lister-kubeconfig=" + kubeconfig, "--authentication-kubeconfig=" + kubeconfig, "--authorization-kubeconfig=" + kubeconfig,
 		"--v=2",
-	); err != nil {
+	}, authArgs...)
+	if err := sp.Spawn("prometheus-adapter", bin, args...); err != nil {
 		return nil, err
 	}
 	if err := routeAPIService(ctx, kube, dyn, src.Namespace, a.Port); err != nil {

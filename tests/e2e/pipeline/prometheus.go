@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Spawner starts a process whose lifetime the control plane owns (stopped by PID with it).
@@ -18,12 +20,29 @@ type Spawner interface {
 
 // Prometheus is a running Prometheus server on loopback.
 type Prometheus struct {
-	URL string // http://127.0.0.1:port/
+	URL string // http(s)://127.0.0.1:port/
+}
+
+// WebSecurity makes Prometheus serve TLS, demand a client certificate signed by ClientCAFile,
+// and demand HTTP basic auth (Prometheus' --web.config.file).
+type WebSecurity struct {
+	CertFile, KeyFile, ClientCAFile string
+	Username, Password              string
+	Client                          *http.Client // trusted by and presenting a certificate to the server, for readiness checks
 }
 
 // StartPrometheus runs Debian's prometheus binary scraping the agent every scrape interval, with
 // the namespace and pod target labels a PodMonitor would add.
 func StartPrometheus(ctx context.Context, sp Spawner, dir, agentAddr, namespace, pod string, scrape time.Duration) (*Prometheus, error) {
+	return startPrometheus(ctx, sp, dir, agentAddr, namespace, pod, scrape, nil)
+}
+
+// StartSecuredPrometheus is StartPrometheus behind mutual TLS and basic auth.
+func StartSecuredPrometheus(ctx context.Context, sp Spawner, dir, agentAddr, namespace, pod string, scrape time.Duration, web WebSecurity) (*Prometheus, error) {
+	return startPrometheus(ctx, sp, dir, agentAddr, namespace, pod, scrape, &web)
+}
+
+func startPrometheus(ctx context.Context, sp Spawner, dir, agentAddr, namespace, pod string, scrape time.Duration, web *WebSecurity) (*Prometheus, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -45,23 +64,43 @@ scrape_configs:
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	if err := sp.Spawn("prometheus", "prometheus", "--config.file="+cfgPath, "--web.listen-address="+addr,
-		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--log.level=warn"); err != nil {
+	args := []string{"--config.file=" + cfgPath, "--web.listen-address=" + addr,
+		"--storage.tsdb.path=" + filepath.Join(dir, "data"), "--log.level=warn"}
+	p := &Prometheus{URL: "http://" + addr + "/"}
+	client := http.DefaultClient
+	ready := func(req *http.Request) {}
+	if web != nil {
+		hash, err := bcrypt.GenerateFromPassword([]byte(web.Password), bcrypt.MinCost)
+		if err != nil {
+			return nil, err
+		}
+		webCfg := fmt.Sprintf("tls_server_config:\n  cert_file: %s\n  key_file: %s\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: %s\nbasic_auth_users:\n  %s: %s\n",
+			web.CertFile, web.KeyFile, web.ClientCAFile, web.Username, hash)
+		webPath := filepath.Join(dir, "web.yml")
+		if err := os.WriteFile(webPath, []byte(webCfg), 0o600); err != nil {
+			return nil, err
+		}
+		args = append(args, "--web.config.file="+webPath)
+		p.URL = "https://" + addr + "/"
+		client = web.Client
+		ready = func(req *http.Request) { req.SetBasicAuth(web.Username, web.Password) }
+	}
+	if err := sp.Spawn("prometheus", "prometheus", args...); err != nil {
 		return nil, err
 	}
-	p := &Prometheus{URL: "http://" + addr + "/"}
-	if err := waitOK(ctx, p.URL+"-/ready", 60*time.Second); err != nil {
+	if err := waitOK(ctx, client, p.URL+"-/ready", ready, 60*time.Second); err != nil {
 		return nil, fmt.Errorf("prometheus not ready (see %s): %w", sp.LogPath("prometheus"), err)
 	}
 	return p, nil
 }
 
-func waitOK(ctx context.Context, url string, timeout time.Duration) error {
+func waitOK(ctx context.Context, client *http.Client, url string, prepare func(*http.Request), timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := http.DefaultClient.Do(req)
+		prepare(req)
+		resp, err := client.Do(req)
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
