@@ -64,9 +64,9 @@ func (tm pipelineTiming) floor() time.Duration {
 	return tm.Scrape + tm.RateWindow + tm.Relist + hpaSyncPeriod + time.Duration(w)*time.Second
 }
 
-// pipelineProgram: irisa0 installs the shared adapter and scales on all traffic; with second,
-// irisb0 uses the same adapter (mode none) and scales on REST traffic only.
-func pipelineProgram(chart string, tm pipelineTiming, second bool) pulumi.RunFunc {
+// pipelineProgram: one SeldonMetricsAdapter that the models share (adapter mode none): irisa0
+// scales on all traffic, irisb0 on REST traffic only.
+func pipelineProgram(chart string, tm pipelineTiming, models ...string) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
 		policy := func(selector pulumi.StringMap) *sa.AutoscalingSpecArgs {
 			p := &sa.AutoscalingSpecArgs{
@@ -81,39 +81,31 @@ func pipelineProgram(chart string, tm pipelineTiming, second bool) pulumi.RunFun
 			}
 			return p
 		}
-		adapter := func(mode string) *sa.AdapterSpecArgs {
-			a := &sa.AdapterSpecArgs{
-				Mode: pulumi.StringPtr(mode), RateWindow: pulumi.StringPtr(tm.RateWindow.String()),
-				PrometheusScrapeInterval: pulumi.StringPtr(tm.Scrape.String()), MetricsRelistInterval: pulumi.StringPtr(tm.Relist.String()),
-			}
-			if mode == "install" {
-				a.Chart = &sa.ChartSpecArgs{Path: pulumi.StringPtr(chart)}
-				a.SkipAwait, a.CreateNamespace = pulumi.BoolPtr(true), pulumi.BoolPtr(true)
-			}
-			return a
-		}
-		model := func(name string) *sa.ModelSpecArgs {
-			return &sa.ModelSpecArgs{Name: pulumi.String(name), StorageUri: pulumi.String("gs://seldon-models/testing/iris1"), Requirements: pulumi.ToStringArray([]string{"sklearn"})}
-		}
-		dedicated := &sa.ServerSpecArgs{Dedicated: pulumi.BoolPtr(true), ServerConfig: pulumi.StringPtr("mlserver")}
-		a, err := sa.NewSeldonAutoscaledModel(ctx, "irisa0", &sa.SeldonAutoscaledModelArgs{
-			Model: model("irisa0"), Server: dedicated, Autoscaling: policy(nil), Adapter: adapter("install"),
+		window, scrape, relist := tm.RateWindow.String(), tm.Scrape.String(), tm.Relist.String()
+		adapter, err := sa.NewSeldonMetricsAdapter(ctx, "metrics", &sa.SeldonMetricsAdapterArgs{
+			RateWindow: &window, PrometheusScrapeInterval: &scrape, MetricsRelistInterval: &relist,
+			Chart:     &sa.ChartSpecArgs{Path: pulumi.StringPtr(chart)},
+			SkipAwait: ptr(true), CreateNamespace: ptr(true),
 		})
 		if err != nil {
 			return err
 		}
-		ctx.Export("pathA", a.CustomMetricsPath)
-		if !second {
-			return nil
+		selectors := map[string]pulumi.StringMap{"irisa0": nil, "irisb0": {"method_type": pulumi.String("rest")}}
+		for _, name := range models {
+			m, err := sa.NewSeldonAutoscaledModel(ctx, name, &sa.SeldonAutoscaledModelArgs{
+				Model:       &sa.ModelSpecArgs{Name: pulumi.String(name), StorageUri: pulumi.String("gs://seldon-models/testing/iris1"), Requirements: pulumi.ToStringArray([]string{"sklearn"})},
+				Server:      &sa.ServerSpecArgs{Dedicated: pulumi.BoolPtr(true), ServerConfig: pulumi.StringPtr("mlserver")},
+				Autoscaling: policy(selectors[name]),
+				Adapter: &sa.AdapterSpecArgs{
+					Mode: pulumi.StringPtr("none"), RateWindow: pulumi.StringPtr(window),
+					PrometheusScrapeInterval: pulumi.StringPtr(scrape), MetricsRelistInterval: pulumi.StringPtr(relist),
+				},
+			}, pulumi.DependsOn([]pulumi.Resource{adapter}))
+			if err != nil {
+				return err
+			}
+			ctx.Export("path-"+name, m.CustomMetricsPath)
 		}
-		b, err := sa.NewSeldonAutoscaledModel(ctx, "irisb0", &sa.SeldonAutoscaledModelArgs{
-			Model: model("irisb0"), Server: dedicated, Autoscaling: policy(pulumi.StringMap{"method_type": pulumi.String("rest")}),
-			Adapter: adapter("none"),
-		}, pulumi.DependsOn([]pulumi.Resource{a}))
-		if err != nil {
-			return err
-		}
-		ctx.Export("pathB", b.CustomMetricsPath)
 		return nil
 	}
 }
@@ -126,7 +118,7 @@ type pipelineRun struct {
 }
 
 // startPipeline brings up the whole pipeline for tm; everything stops when the test ends.
-func (b *testbed) startPipeline(t *testing.T, tm pipelineTiming, second bool, rates map[pipeline.Series]float64) *pipelineRun {
+func (b *testbed) startPipeline(t *testing.T, tm pipelineTiming, models []string, rates map[pipeline.Series]float64) *pipelineRun {
 	t.Helper()
 	ctx := context.Background()
 	adapterBin := filepath.Join(b.tools, "prometheus-adapter")
@@ -153,7 +145,7 @@ func (b *testbed) startPipeline(t *testing.T, tm pipelineTiming, second bool, ra
 	}
 	t.Cleanup(func() { _ = b.cluster.Kill("prometheus") })
 
-	st := b.goStack(t, "pipeline", pipelineProgram(b.chartPath, tm, second), nil)
+	st := b.goStack(t, "pipeline", pipelineProgram(b.chartPath, tm, models...), nil)
 	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
 	res, err := st.Up(ctx)
 	if err != nil {
@@ -186,8 +178,8 @@ func TestMetricsPipeline(t *testing.T) {
 	aRest := pipeline.Series{Model: "irisa0", Server: "irisa0-server", MethodType: "rest"}
 	bRest := pipeline.Series{Model: "irisb0", Server: "irisb0-server", MethodType: "rest"}
 	bGRPC := pipeline.Series{Model: "irisb0", Server: "irisb0-server", MethodType: "grpc"}
-	run := b.startPipeline(t, fast, true, map[pipeline.Series]float64{aRest: pipelineTarget, bRest: pipelineTarget, bGRPC: 0})
-	agent, st, pathA, pathB := run.agent, run.st, run.paths["pathA"], run.paths["pathB"]
+	run := b.startPipeline(t, fast, []string{"irisa0", "irisb0"}, map[pipeline.Series]float64{aRest: pipelineTarget, bRest: pipelineTarget, bGRPC: 0})
+	agent, st, pathA, pathB := run.agent, run.st, run.paths["path-irisa0"], run.paths["path-irisb0"]
 	scaleDownWin := time.Duration(*fast.ScaleDownWindow) * time.Second
 
 	t.Run("the custom metric matches the offered load", func(t *testing.T) {
@@ -236,6 +228,33 @@ func TestMetricsPipeline(t *testing.T) {
 			t.Errorf("scaled in after %s, before the %s scale-down window", d, scaleDownWin)
 		}
 		t.Logf("step back to 1x: both at 1 after %s (scale-down window %s)", steady.Sub(step).Round(time.Second), scaleDownWin)
+	})
+
+	t.Run("removing one model leaves the shared adapter serving the other", func(t *testing.T) {
+		before := b.adapterTemplate(t)
+		rules := b.adapterRules(t)
+		st.Workspace().SetProgram(pipelineProgram(b.chartPath, fast, "irisb0"))
+		res, err := st.Up(ctx)
+		if err != nil {
+			t.Fatalf("up without irisa0: %v", err)
+		}
+		if n := (*res.Summary.ResourceChanges)["delete"]; n != 5 {
+			t.Errorf("removing irisa0 deleted %d resources, want its 5 (component, Model, Server, 2 HPAs): %v", n, *res.Summary.ResourceChanges)
+		}
+		if b.replicas(ctx, "model", "irisa0") != -1 {
+			t.Error("irisa0 still exists")
+		}
+		if after := b.adapterTemplate(t); after != before || b.adapterRules(t) != rules {
+			t.Errorf("removing a model touched the shared adapter: %+v -> %+v", before, after)
+		}
+		// irisb0 still reads its metric and still scales on it: its REST load drops to 1x.
+		agent.SetRate(bRest, pipelineTarget)
+		if v, err := b.metric(ctx, pathB); err != nil {
+			t.Errorf("irisb0's metric is gone with irisa0: %v", err)
+		} else {
+			t.Logf("irisb0's metric after removing irisa0: %v", v)
+		}
+		b.waitReplicas(t, "irisb0", "irisb0-server", 1, bound+scaleDownWin+30*time.Second)
 	})
 
 	if _, err := st.Destroy(ctx); err != nil {
@@ -339,7 +358,7 @@ func TestPipelineReaction(t *testing.T) {
 	series := pipeline.Series{Model: "irisa0", Server: "irisa0-server", MethodType: "rest"}
 	for _, tm := range configs {
 		t.Run(tm.Name, func(t *testing.T) {
-			run := b.startPipeline(t, tm, false, map[pipeline.Series]float64{series: pipelineTarget})
+			run := b.startPipeline(t, tm, []string{"irisa0"}, map[pipeline.Series]float64{series: pipelineTarget})
 			eventually(t, 3*tm.floor()+time.Minute, "the metric settles at 1x", func() (bool, string) {
 				v, err := b.metric(ctx, run.paths["pathA"])
 				return err == nil && math.Abs(v-pipelineTarget) <= 0.1*pipelineTarget, fmt.Sprintf("%v (%v)", v, err)
