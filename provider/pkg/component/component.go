@@ -217,6 +217,9 @@ func declareAdapter(ctx *pulumi.Context, name string, a Adapter, creds promCrede
 		}
 		return []pulumi.Resource{rel, cm}, nil
 	case ModeAdopt:
+		// The adopted adapter stays as configured on destroy: deleting the patches would remove
+		// config.yaml from its ConfigMap, and the adapter would fail at its next start.
+		opts = append(append([]pulumi.ResourceOption{}, opts...), pulumi.RetainOnDelete(true))
 		// The adopted ConfigMap is owned by whoever installed it: force our rules over theirs, as
 		// the guide's `kubectl replace` does.
 		cm, err := corev1.NewConfigMapPatch(ctx, name+"-adapter-config", &corev1.ConfigMapPatchArgs{

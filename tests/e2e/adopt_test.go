@@ -1,0 +1,147 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	sa "github.com/seldon-autoscaling/pulumi-seldon-autoscaling/sdk/go/seldonautoscaling"
+)
+
+// TestAdoptedAdapter: an adapter someone else installed (here: its ConfigMap and Deployment,
+// created by another field manager) is configured in adopt mode — its rules replaced, its
+// Deployment restarted only when they change, an edit of the rules repaired by up --refresh —
+// and destroy leaves the adopted adapter working as configured.
+func TestAdoptedAdapter(t *testing.T) {
+	b := requireBed(t)
+	ctx := context.Background()
+	b.ensureNamespace(t, adapterNS)
+	const foreignRules = "rules:\n  - seriesQuery: 'up'\n"
+	labels := map[string]string{"app": "prometheus-adapter"}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: adapterName, Namespace: adapterNS}, Data: map[string]string{"config.yaml": foreignRules}}
+	dep := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: adapterName, Namespace: adapterNS},
+		Spec: appsv1.DeploymentSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{
+					Name: "prometheus-adapter", Image: "registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0",
+					Args: []string{"--config=/etc/adapter/config.yaml", "--prometheus-url=http://prometheus.monitoring.svc:9090"},
+				}}},
+			},
+		},
+	}
+	if _, err := b.kube.CoreV1().ConfigMaps(adapterNS).Create(ctx, cm, metav1.CreateOptions{FieldManager: "helm"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.kube.AppsV1().Deployments(adapterNS).Create(ctx, dep, metav1.CreateOptions{FieldManager: "helm"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = b.kube.AppsV1().Deployments(adapterNS).Delete(ctx, adapterName, metav1.DeleteOptions{})
+		_ = b.kube.CoreV1().ConfigMaps(adapterNS).Delete(ctx, adapterName, metav1.DeleteOptions{})
+	})
+
+	program := func(ctx *pulumi.Context) error {
+		window := config.New(ctx, "").Get("rateWindow")
+		if window == "" {
+			window = "1m"
+		}
+		_, err := sa.NewSeldonAutoscaledModel(ctx, "irisa0", &sa.SeldonAutoscaledModelArgs{
+			Model:       &sa.ModelSpecArgs{Name: pulumi.String(modelName), StorageUri: pulumi.String("gs://seldon-models/testing/iris1")},
+			Server:      &sa.ServerSpecArgs{Dedicated: pulumi.BoolPtr(true), ServerConfig: pulumi.StringPtr("mlserver")},
+			Autoscaling: &sa.AutoscalingSpecArgs{MaxReplicas: pulumi.IntPtr(3), TargetRpsPerReplica: pulumi.Float64Ptr(3)},
+			Adapter:     &sa.AdapterSpecArgs{Mode: pulumi.StringPtr("adopt"), SkipAwait: pulumi.BoolPtr(true), RateWindow: pulumi.StringPtr(window)},
+		})
+		return err
+	}
+	st := b.goStack(t, "adopt", program, nil)
+	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
+
+	adopted := func() (string, *appsv1.Deployment) {
+		t.Helper()
+		c, err := b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterName, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := b.kube.AppsV1().Deployments(adapterNS).Get(ctx, adapterName, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Data["config.yaml"], d
+	}
+
+	if _, err := st.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	rules, d := adopted()
+	if !strings.Contains(rules, "seldon_model_infer_total") || strings.Contains(rules, "'up'") {
+		t.Errorf("the adopted ConfigMap does not hold exactly the Seldon rule:\n%s", rules)
+	}
+	hash := d.Spec.Template.Annotations[checksumNote]
+	if len(hash) != 64 {
+		t.Errorf("the adopted Deployment's pod template lacks the rules hash: %v", d.Spec.Template.Annotations)
+	}
+	if args := d.Spec.Template.Spec.Containers[0].Args; len(args) != 2 || d.Spec.Template.Spec.Containers[0].Image != dep.Spec.Template.Spec.Containers[0].Image {
+		t.Errorf("adopting changed the installer's container: %v", d.Spec.Template.Spec.Containers[0])
+	}
+	assertNoChanges(t, st)
+
+	t.Run("a rules change restarts the adopted adapter once", func(t *testing.T) {
+		_, before := adopted()
+		b.setConfig(t, st, map[string]string{"rateWindow": "2m"})
+		if _, err := st.Up(ctx); err != nil {
+			t.Fatalf("up: %v", err)
+		}
+		rules, after := adopted()
+		if !strings.Contains(rules, "[2m]") || after.Generation != before.Generation+1 || after.Spec.Template.Annotations[checksumNote] == hash {
+			t.Errorf("rules %q, generation %d -> %d: want the 2m window and exactly one rollout", rules, before.Generation, after.Generation)
+		}
+		assertNoChanges(t, st)
+	})
+
+	t.Run("an edit of the adopted rules is repaired by up --refresh", func(t *testing.T) {
+		want, before := adopted()
+		c, err := b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterName, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Data["config.yaml"] = foreignRules
+		if _, err := b.kube.CoreV1().ConfigMaps(adapterNS).Update(ctx, c, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Up(ctx, optup.Refresh()); err != nil {
+			t.Fatalf("up --refresh: %v", err)
+		}
+		got, after := adopted()
+		if got != want {
+			t.Errorf("the adopted rules were not restored:\n%s", got)
+		}
+		if after.Generation != before.Generation {
+			t.Errorf("restoring the rules restarted the adapter (generation %d -> %d)", before.Generation, after.Generation)
+		}
+	})
+
+	t.Run("destroy removes the model's objects and leaves the adopted adapter", func(t *testing.T) {
+		if _, err := st.Destroy(ctx); err != nil {
+			t.Fatalf("destroy: %v", err)
+		}
+		b.assertModelGoneExceptAdapter(t)
+		// Left as configured: without config.yaml the adapter would fail at its next start.
+		rules, d := adopted()
+		if !strings.Contains(rules, "seldon_model_infer_total") {
+			t.Errorf("destroy stripped the adopted adapter's rules:\n%s", rules)
+		}
+		if d.Spec.Template.Spec.Containers[0].Image != dep.Spec.Template.Spec.Containers[0].Image {
+			t.Error("destroy changed the installer's Deployment")
+		}
+	})
+}
