@@ -43,6 +43,7 @@ const (
 	minReplicas      = 1
 	maxReplicas      = 3
 	serverReady      = 90
+	modelScaleUpLag  = serverReady + 15 // the component's default: serverReadySeconds + one HPA sync period
 	headroomPods     = 5
 	releaseName      = "hpa-metrics"
 	rulesConfigMap   = releaseName + "-seldon-rules"
@@ -214,8 +215,13 @@ func Program(p Params) pulumi.RunFunc {
 }
 
 // hpaSpec scales kind/name on the Model's infer_rps: Pods 5 per 90 s up after a 60 s window,
-// Kubernetes' default scale-down.
+// Kubernetes' default scale-down. The Model HPA's scale-up window is longer by the lag the
+// component derives (serverReady + one 15 s sync period), so its Server's pods start first.
 func hpaSpec(kind, name, model, averageValue string) *autoscalingv2.HorizontalPodAutoscalerSpecArgs {
+	scaleUpWindow := 60
+	if kind == "Model" {
+		scaleUpWindow += modelScaleUpLag
+	}
 	return &autoscalingv2.HorizontalPodAutoscalerSpecArgs{
 		ScaleTargetRef: &autoscalingv2.CrossVersionObjectReferenceArgs{
 			ApiVersion: pulumi.String(seldonAPIVersion), Kind: pulumi.String(kind), Name: pulumi.String(name),
@@ -234,7 +240,7 @@ func hpaSpec(kind, name, model, averageValue string) *autoscalingv2.HorizontalPo
 		}},
 		Behavior: &autoscalingv2.HorizontalPodAutoscalerBehaviorArgs{
 			ScaleUp: &autoscalingv2.HPAScalingRulesArgs{
-				StabilizationWindowSeconds: pulumi.Int(60),
+				StabilizationWindowSeconds: pulumi.Int(scaleUpWindow),
 				SelectPolicy:               pulumi.String("Max"),
 				Policies: autoscalingv2.HPAScalingPolicyArray{&autoscalingv2.HPAScalingPolicyArgs{
 					Type: pulumi.String("Pods"), Value: pulumi.Int(headroomPods), PeriodSeconds: pulumi.Int(serverReady),

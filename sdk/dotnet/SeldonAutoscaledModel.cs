@@ -47,7 +47,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling
         public Output<string> CustomMetricsPath { get; private set; } = null!;
 
         /// <summary>
-        /// Each value the component chose because it was not set, with the reason.
+        /// Each value the component chose because it was not set, with the reason; then, prefixed `warning:`, each load from the sizing inputs the effective policy cannot follow (also logged as warnings).
         /// </summary>
         [Output("derivations")]
         public Output<ImmutableArray<string>> Derivations { get; private set; } = null!;

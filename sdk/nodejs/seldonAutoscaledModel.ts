@@ -45,7 +45,7 @@ export class SeldonAutoscaledModel extends pulumi.ComponentResource {
      */
     declare public /*out*/ readonly customMetricsPath: pulumi.Output<string>;
     /**
-     * Each value the component chose because it was not set, with the reason.
+     * Each value the component chose because it was not set, with the reason; then, prefixed `warning:`, each load from the sizing inputs the effective policy cannot follow (also logged as warnings).
      */
     declare public /*out*/ readonly derivations: pulumi.Output<string[]>;
     /**

@@ -272,10 +272,20 @@ func (b *testbed) assertDeployed(t *testing.T) {
 		sh.Spec.ScaleTargetRef.Kind != "Server" || sh.Spec.ScaleTargetRef.Name != serverName {
 		t.Errorf("scale targets %+v and %+v", mh.Spec.ScaleTargetRef, sh.Spec.ScaleTargetRef)
 	}
+	// One difference beyond the scale target: the Model HPA's scale-up window is longer by the
+	// derived lag, serverReadySeconds (90, the default) + one 15 s sync period.
 	ms, ss := mh.Spec.DeepCopy(), sh.Spec.DeepCopy()
 	ms.ScaleTargetRef, ss.ScaleTargetRef = autoscalingv2.CrossVersionObjectReference{}, autoscalingv2.CrossVersionObjectReference{}
+	if ms.Behavior == nil || ss.Behavior == nil || ms.Behavior.ScaleUp == nil || ss.Behavior.ScaleUp == nil ||
+		ms.Behavior.ScaleUp.StabilizationWindowSeconds == nil || ss.Behavior.ScaleUp.StabilizationWindowSeconds == nil {
+		t.Fatalf("HPAs without scale-up windows:\n%+v\n%+v", ms.Behavior, ss.Behavior)
+	}
+	if mw, sw := *ms.Behavior.ScaleUp.StabilizationWindowSeconds, *ss.Behavior.ScaleUp.StabilizationWindowSeconds; mw != sw+105 {
+		t.Errorf("scale-up windows: Model %d s, Server %d s; want the Model's 105 s longer", mw, sw)
+	}
+	ms.Behavior.ScaleUp.StabilizationWindowSeconds = ss.Behavior.ScaleUp.StabilizationWindowSeconds
 	if !reflect.DeepEqual(ms, ss) {
-		t.Errorf("the two HPAs differ beyond their scale target:\n%+v\n%+v", ms, ss)
+		t.Errorf("the two HPAs differ beyond their scale target and scale-up window:\n%+v\n%+v", ms, ss)
 	}
 	m := mh.Spec.Metrics[0]
 	if m.Type != autoscalingv2.ObjectMetricSourceType || m.Object.Metric.Name != "infer_rps" || m.Object.DescribedObject.Kind != "Model" ||

@@ -72,6 +72,9 @@ func pipelineProgram(chart string, tm pipelineTiming, models ...string) pulumi.R
 			p := &sa.AutoscalingSpecArgs{
 				MinReplicas: pulumi.IntPtr(1), MaxReplicas: pulumi.IntPtr(6), TargetRpsPerReplica: pulumi.Float64Ptr(pipelineTarget),
 				MetricSelector: selector, ServerReadySeconds: pulumi.IntPtr(tm.ServerReady), ScaleUpHeadroomPods: pulumi.IntPtr(5),
+				// These tests time the metrics pipeline to the first replica change and to both HPAs
+				// at 4: identical HPAs, so the Model's lag does not add to what is measured.
+				ModelScaleUpLagSeconds: pulumi.IntPtr(0),
 			}
 			if tm.ScaleUpWindow != nil {
 				p.ScaleUp = &sa.ScalingRulesArgs{StabilizationWindowSeconds: pulumi.IntPtr(*tm.ScaleUpWindow)}
@@ -418,8 +421,9 @@ func compareWithSimulator(t *testing.T, tm pipelineTiming, realFirst, realSteady
 	in := policy.Input{
 		MinReplicas: ptr(1), MaxReplicas: ptr(6), TargetRPS: ptr(pipelineTarget), ServerReadySeconds: ptr(tm.ServerReady),
 		ScaleUpHeadroomPods: ptr(5), ScaleUp: &policy.Rules{StabilizationWindowSeconds: tm.ScaleUpWindow},
-		ScaleDown: &policy.Rules{StabilizationWindowSeconds: tm.ScaleDownWindow},
-		Timing:    policy.Timing{ScrapeInterval: tm.Scrape, RelistInterval: tm.Relist, RateWindow: tm.RateWindow},
+		ScaleDown:              &policy.Rules{StabilizationWindowSeconds: tm.ScaleDownWindow},
+		Timing:                 policy.Timing{ScrapeInterval: tm.Scrape, RelistInterval: tm.Relist, RateWindow: tm.RateWindow},
+		ModelScaleUpLagSeconds: ptr(0), // as pipelineProgram deploys it
 	}
 	pol, _, err := policy.Plan(in)
 	if err != nil {

@@ -71,14 +71,19 @@ func renderBenchmark(b hpasim.Benchmark) (string, error) {
 		fmt.Fprintf(&w, "| %s | %s |\n", r[0], r[1])
 	}
 
-	w.WriteString("\n## Policies\n\n| policy | behavior (both HPAs) |\n|---|---|\n")
+	w.WriteString("\n## Policies\n\n| policy | behavior (both HPAs, but for the Model HPA's lag) | Model HPA's scale-up lag |\n|---|---|---|\n")
 	for _, name := range b.Policies {
-		fmt.Fprintf(&w, "| %s | %s |\n", name, hpasim.DescribeBehavior(b.Specs[name].Behavior))
+		lag := "none: both HPAs identical"
+		if l := b.ModelLags[name]; l > 0 {
+			lag = fmt.Sprintf("%d s: the Model HPA's scale-up window is %d s", l, *b.Config(name).HPA.Behavior.ScaleUp.StabilizationWindowSeconds)
+		}
+		fmt.Fprintf(&w, "| %s | %s | %s |\n", name, hpasim.DescribeBehavior(b.Specs[name].Behavior), lag)
 	}
 	w.WriteString("\n`default` is Kubernetes' documented default behavior, written out; `no-behavior` is an HPA without a behavior " +
 		"field, which kube-controller-manager still handles on its older path (at most max(2 × current, 4) per sync). `guide` is " +
-		"the guide's `hpa-custom-policy.yaml`. `planned` is `hpasim.PlanPolicy` on the planner inputs above, passed through the " +
-		"component's guards (`policy.Plan`) and simulated as they return it.\n\n")
+		"the guide's `hpa-custom-policy.yaml`. `planned` is the component's own planner (`policy.Plan`, called through " +
+		"`hpasim.PlanPolicy`) on the planner inputs above: the two HPAs a SeldonAutoscaledModel with those `autoscaling.sizing` " +
+		"inputs deploys, simulated as it returns them — the Model HPA's scale-up window longer by `autoscaling.modelScaleUpLagSeconds`.\n\n")
 	w.WriteString("How the planned policy was derived:\n\n")
 	for _, r := range plan.Reasons {
 		fmt.Fprintf(&w, "- `%s` = %s: %s\n", r.Field, r.Value, r.Reason)
@@ -122,6 +127,10 @@ func renderBenchmark(b hpasim.Benchmark) (string, error) {
 		return "", err
 	}
 
+	if err := writeLagCost(&w, b); err != nil {
+		return "", err
+	}
+
 	w.WriteString("\n## Sensitivity\n\nThe same runs with one assumption changed. Each cell: SLA-breach seconds / replica-seconds / " +
 		fmt.Sprintf("ScheduleFailed seconds beyond %d s per episode.\n", ready))
 	for _, v := range b.Sensitivity {
@@ -130,16 +139,17 @@ func renderBenchmark(b hpasim.Benchmark) (string, error) {
 		}
 	}
 
-	w.WriteString("\n## Diagnostics: changes a policy.Input cannot express today\n\n" +
-		"Not part of the planned policy: the planner gives both HPAs one spec, as the guide advises and `policy.Input` " +
-		"allows. These runs show what would change the results if the component could set the field or give the Model " +
-		"HPA its own scale-up window. Cells as above.\n")
+	w.WriteString("\n## Diagnostics: runs outside the planned policy\n\n" +
+		"Not what the component deploys: a field `policy.Input` cannot express today, and the Model lag taken out of the " +
+		"planned policy or added to Kubernetes' default behavior, to show what it contributes. Cells as above.\n")
 	for _, v := range b.Diagnostics {
-		if err := writeVariantTable(&w, b, v, hpasim.DiagnosticPolicies()); err != nil {
+		policies := v.PoliciesOr(hpasim.DiagnosticPolicies())
+		if err := writeVariantTable(&w, b, v, policies); err != nil {
 			return "", err
 		}
-		fmt.Fprintf(&w, "\nOn %s, planned with this change against plain default:\n\n", benchTargetScenario)
-		if err := writeTargetTable(&w, b, hpasim.RunKey{Variant: v.Name, Policy: hpasim.PolicyPlanned},
+		candidate := policies[len(policies)-1]
+		fmt.Fprintf(&w, "\nOn %s, %s with this change against plain default:\n\n", benchTargetScenario, candidate)
+		if err := writeTargetTable(&w, b, hpasim.RunKey{Variant: v.Name, Policy: candidate},
 			hpasim.RunKey{Variant: hpasim.MainVariant, Policy: hpasim.PolicyDefault}, ready); err != nil {
 			return "", err
 		}
@@ -168,6 +178,58 @@ func renderBenchmark(b hpasim.Benchmark) (string, error) {
 		fmt.Fprintf(&w, "- %s\n", a)
 	}
 	return w.String(), nil
+}
+
+// writeLagCost compares the planned policy with and without its Model lag on every scenario, as
+// set up and under each sensitivity assumption, and names each run and measure where the lag
+// makes it worse: the price of the lag, stated from the runs rather than chosen.
+func writeLagCost(w *strings.Builder, b hpasim.Benchmark) error {
+	w.WriteString("\n## What the Model lag changes\n\nThe planned policy against the same policy with `autoscaling.modelScaleUpLagSeconds: 0` " +
+		"(both HPAs identical: the planned policy before the lag). Each cell: with the lag / without it.\n\n" +
+		"| assumption | scenario | SLA breach | requests over capacity | replica-seconds | ScheduleFailed beyond one serverReadySeconds |\n|---|---|---:|---:|---:|---:|\n")
+	var worse []string
+	variants := append([]hpasim.Variant{{Name: hpasim.MainVariant}}, b.Sensitivity...)
+	for _, v := range variants {
+		name := v.Name
+		if name == hpasim.MainVariant {
+			name = "as set up"
+		}
+		for _, sc := range b.Scenarios {
+			with, ok1 := b.Summary(v.Name, sc.Name, hpasim.PolicyPlanned)
+			without, ok2 := b.Summary(hpasim.WithoutModelLag(v).Name, sc.Name, hpasim.PolicyPlanned)
+			if !ok1 || !ok2 {
+				return fmt.Errorf("no lagged and unlagged planned runs of %s under %q", sc.Name, v.Name)
+			}
+			fmt.Fprintf(w, "| %s | %s | %d s / %d s | %.0f / %.0f | %d / %d | %d s / %d s |\n", name, sc.Name, with.SLABreachSeconds, without.SLABreachSeconds,
+				with.BreachedRequests, without.BreachedRequests, with.ReplicaSeconds, without.ReplicaSeconds,
+				with.ScheduleFailedExcessSeconds, without.ScheduleFailedExcessSeconds)
+			var what []string
+			if with.SLABreachSeconds > without.SLABreachSeconds {
+				what = append(what, fmt.Sprintf("%d s more SLA breach (%d s against %d s)", with.SLABreachSeconds-without.SLABreachSeconds, with.SLABreachSeconds, without.SLABreachSeconds))
+			}
+			if with.BreachedRequests > without.BreachedRequests+0.5 {
+				what = append(what, fmt.Sprintf("%.0f more requests over capacity", with.BreachedRequests-without.BreachedRequests))
+			}
+			if with.ReplicaSeconds > without.ReplicaSeconds {
+				what = append(what, fmt.Sprintf("%d more replica-seconds", with.ReplicaSeconds-without.ReplicaSeconds))
+			}
+			if with.ScheduleFailedExcessSeconds > without.ScheduleFailedExcessSeconds {
+				what = append(what, fmt.Sprintf("%d s more ScheduleFailed beyond one serverReadySeconds", with.ScheduleFailedExcessSeconds-without.ScheduleFailedExcessSeconds))
+			}
+			if len(what) > 0 {
+				worse = append(worse, fmt.Sprintf("%s, %s: %s", name, sc.Name, strings.Join(what, ", ")))
+			}
+		}
+	}
+	if len(worse) == 0 {
+		w.WriteString("\nThe lag makes no run worse on any of these measures.\n")
+		return nil
+	}
+	w.WriteString("\nWhere the lag makes the planned policy worse than it was without it:\n\n")
+	for _, l := range worse {
+		fmt.Fprintf(w, "- %s\n", l)
+	}
+	return nil
 }
 
 func countedText(servedOnly bool) string {

@@ -50,7 +50,8 @@ func TestPlanCommandGuideExample(t *testing.T) {
 	for _, want := range []string{
 		"minReplicas: 1\nmaxReplicas: 3\n", `averageValue: "3"`,
 		"  scaleUp:\n    stabilizationWindowSeconds: 60\n    selectPolicy: Max\n    policies:\n    - type: Pods\n      value: 5\n      periodSeconds: 90\n",
-		"autoscaling.scaleUp.policies = Pods 5 per 90s", "Warnings:", "accept this plan unchanged",
+		"autoscaling.scaleUp.policies = Pods 5 per 90s", "Warnings:", "deploys exactly this",
+		"the Model HPA the same but for a scale-up window 105 s longer (165 s)", "autoscaling.modelScaleUpLagSeconds = 105",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)

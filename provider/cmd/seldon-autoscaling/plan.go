@@ -14,7 +14,7 @@ import (
 func addPlanFlags(fs *flag.FlagSet, in *hpasim.PlanInput) {
 	def := hpasim.DefaultBenchmarkSetup().Plan
 	fs.Float64Var(&in.SaturationRPS, "saturation-rps", def.SaturationRPS, "RPS one replica serves before breaching its SLA (from an open-loop load test)")
-	fs.Float64Var(&in.SafetyMargin, "safety-margin", def.SafetyMargin, "fraction kept below saturation, in (0, 1)")
+	fs.Float64Var(&in.SafetyMargin, "safety-margin", def.SafetyMargin, "fraction kept below saturation, in [0, 1)")
 	fs.Float64Var(&in.PeakRPS, "peak-rps", def.PeakRPS, "highest load to serve, margins included")
 	fs.Float64Var(&in.MinLoadRPS, "min-load-rps", def.MinLoadRPS, "load in the quietest period")
 	fs.IntVar(&in.ServerReadySeconds, "server-ready-seconds", def.ServerReadySeconds, "seconds from asking for a Server pod to it serving the model")
@@ -30,20 +30,25 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	// PlanPolicy is the component's own planner and guards (policy.Plan): what it prints is what
+	// a SeldonAutoscaledModel with these autoscaling.sizing inputs deploys.
 	p, err := hpasim.PlanPolicy(in)
 	if err != nil {
 		return err
 	}
-	// The component runs the same guards on whatever it is given; say whether this plan passes.
-	_, _, guardErr := policy.Plan(p.Input())
-	fmt.Fprint(stdout, formatPlan(p, guardErr))
+	fmt.Fprint(stdout, formatPlan(p))
 	return nil
 }
 
 // formatPlan prints the plan as the HPA fields it sets, then why.
-func formatPlan(p hpasim.Plan, guardErr error) string {
+func formatPlan(p hpasim.Plan) string {
 	var b strings.Builder
-	b.WriteString("# Both HPAs (Model and Server) get the same spec:\n")
+	if p.ModelScaleUpLagSeconds == 0 {
+		b.WriteString("# Both HPAs (Model and Server) get the same spec:\n")
+	} else {
+		fmt.Fprintf(&b, "# The Server HPA gets this spec; the Model HPA the same but for a scale-up window %d s longer (%d s):\n",
+			p.ModelScaleUpLagSeconds, *p.ModelScaleUp().StabilizationWindowSeconds)
+	}
 	fmt.Fprintf(&b, "minReplicas: %d\nmaxReplicas: %d\n", p.MinReplicas, p.MaxReplicas)
 	fmt.Fprintf(&b, "metrics:\n- type: Object\n  object:\n    target:\n      type: AverageValue\n      averageValue: %q\n", p.Target.String())
 	b.WriteString("behavior:\n")
@@ -59,11 +64,7 @@ func formatPlan(p hpasim.Plan, guardErr error) string {
 			fmt.Fprintf(&b, "  - %s\n", w)
 		}
 	}
-	if guardErr != nil {
-		fmt.Fprintf(&b, "\nThe component's guards refuse this plan: %v\n", guardErr)
-	} else {
-		b.WriteString("\nThe component's guards (policy.Plan) accept this plan unchanged.\n")
-	}
+	b.WriteString("\nThis is the component's own planner (policy.Plan): a SeldonAutoscaledModel with these autoscaling.sizing inputs deploys exactly this.\n")
 	return b.String()
 }
 

@@ -98,7 +98,7 @@ func parseSimulateFlags(args []string, stderr io.Writer) (*simulateOptions, erro
 	fs.StringVar(&o.downSelect, "scale-down-select", "", "override behavior.scaleDown.selectPolicy")
 	fs.StringVar(&o.downPolicies, "scale-down-policies", "", "override behavior.scaleDown.policies, e.g. Percent:100:15")
 	fs.Float64Var(&o.downTolerance, "scale-down-tolerance", 0, "override behavior.scaleDown.tolerance (default 0.1)")
-	fs.IntVar(&o.modelLagSeconds, "model-scale-up-lag", 0, "give the Model HPA a scale-up window this much longer than the Server HPA's")
+	fs.IntVar(&o.modelLagSeconds, "model-scale-up-lag", 0, "give the Model HPA a scale-up window this much longer than the Server HPA's (default: the policy's own; planned: serverReadySeconds + 15)")
 
 	fs.IntVar(&o.setup.SyncPeriodSeconds, "sync-period", o.setup.SyncPeriodSeconds, "HPA sync period in seconds")
 	fs.IntVar(&o.setup.ModelHPAOffsetSeconds, "model-hpa-offset", o.setup.ModelHPAOffsetSeconds, "second of the Model HPA's first sync")
@@ -162,11 +162,14 @@ func (o *simulateOptions) config() (hpasim.Config, string, error) {
 	}
 	cfg := o.setup.Config(spec)
 	cfg.MaxStartingServerPods, cfg.InitialReplicas = o.maxStartingPods, o.initialReplicas
+	// The Model HPA lags as the policy deploys it (planned: the plan's lag), unless the flag says.
+	lag := hpasim.NamedModelLag(o.policyName, plan)
 	if o.set["model-scale-up-lag"] {
-		server := cfg.HPA
-		cfg.ServerHPA = &server
-		cfg.HPA = hpasim.WithModelScaleUpLag(cfg.HPA, o.modelLagSeconds)
-		desc += fmt.Sprintf(", Model HPA lagging %d s", o.modelLagSeconds)
+		lag = o.modelLagSeconds
+	}
+	cfg = hpasim.WithModelLag(cfg, lag)
+	if lag > 0 {
+		desc += fmt.Sprintf(", Model HPA lagging %d s", lag)
 	}
 	return cfg, desc, nil
 }

@@ -87,6 +87,8 @@ type AutoscalingSpec struct {
 	AllowPercentScaleUp *bool             `pulumi:"allowPercentScaleUp,optional" json:"allowPercentScaleUp"`
 	ScaleUp             *ScalingRules     `pulumi:"scaleUp,optional" json:"scaleUp"`
 	ScaleDown           *ScalingRules     `pulumi:"scaleDown,optional" json:"scaleDown"`
+	// ModelScaleUpLagSeconds is the one difference between the two HPAs.
+	ModelScaleUpLagSeconds *int `pulumi:"modelScaleUpLagSeconds,optional" json:"modelScaleUpLagSeconds"`
 }
 
 func (a *AutoscalingSpec) Annotate(an infer.Annotator) {
@@ -111,16 +113,25 @@ func (a *AutoscalingSpec) Annotate(an infer.Annotator) {
 		"adding more pods per period are refused. Default: 5 (the guide's example).")
 	an.Describe(&a.AllowPercentScaleUp, "Accept Percent scale-up policies. They multiply the replica count each period "+
 		"and the Seldon guide advises against them; refused unless this is true. Default: false.")
-	an.Describe(&a.ScaleUp, "HPA scale-up rules. Default: derived — window 60 s, Pods scaleUpHeadroomPods per "+
-		"serverReadySeconds.")
+	an.Describe(&a.ScaleUp, "HPA scale-up rules (the Model HPA's window is longer by modelScaleUpLagSeconds). Default: "+
+		"derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond "+
+		"needs) per serverReadySeconds.")
 	an.Describe(&a.ScaleDown, "HPA scale-down rules. Default: Kubernetes' own — window 300 s, Percent 100 per 15 s.")
+	an.Describe(&a.ModelScaleUpLagSeconds, "Seconds the Model HPA's scale-up stabilization window is longer than the "+
+		"Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready "+
+		"goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start "+
+		"the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must "+
+		"not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).")
 }
 
 // SizingSpec holds the figures the Seldon guide sizes a policy from.
 type SizingSpec struct {
-	PeakRps       *float64 `pulumi:"peakRps,optional" json:"peakRps"`
-	SaturationRps *float64 `pulumi:"saturationRps,optional" json:"saturationRps"`
-	SafetyMargin  *float64 `pulumi:"safetyMargin,optional" json:"safetyMargin"`
+	PeakRps          *float64 `pulumi:"peakRps,optional" json:"peakRps"`
+	SaturationRps    *float64 `pulumi:"saturationRps,optional" json:"saturationRps"`
+	SafetyMargin     *float64 `pulumi:"safetyMargin,optional" json:"safetyMargin"`
+	MinLoadRps       *float64 `pulumi:"minLoadRps,optional" json:"minLoadRps"`
+	RampRpsPerSecond *float64 `pulumi:"rampRpsPerSecond,optional" json:"rampRpsPerSecond"`
+	SpikeSeconds     *int     `pulumi:"spikeSeconds,optional" json:"spikeSeconds"`
 }
 
 func (s *SizingSpec) Annotate(an infer.Annotator) {
@@ -131,6 +142,15 @@ func (s *SizingSpec) Annotate(an infer.Annotator) {
 		"one replica). The target is derived from it when not set, and must stay below it.")
 	an.Describe(&s.SafetyMargin, "Fraction of saturation kept free for load that arrives while new replicas "+
 		"start, in [0, 1). Default: 0.2.")
+	an.Describe(&s.MinLoadRps, "Inference RPS in the quietest period (0 or more, at most peakRps). minReplicas is "+
+		"derived from it as ⌈minLoadRps / target⌉ (at least 1) when not set. Default: unset, minReplicas 1.")
+	an.Describe(&s.RampRpsPerSecond, "The steepest sustained rise of load to follow, in RPS per second (0 or more; 0 "+
+		"means unknown). The derived scale-up policy adds at most ⌈ramp × serverReadySeconds / target⌉ pods per "+
+		"serverReadySeconds (and never more than scaleUpHeadroomPods); a ramp the policy cannot follow is reported as a "+
+		"warning in derivations. Default: unset, scaleUpHeadroomPods per period.")
+	an.Describe(&s.SpikeSeconds, "How long a load spike may last and still be absorbed within the safety margin "+
+		"rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer "+
+		"windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.")
 }
 
 // ScalingRules mirrors autoscaling/v2 HPAScalingRules.

@@ -56,7 +56,8 @@ func (c *SeldonAutoscaledModel) Annotate(an infer.Annotator) {
 	an.Describe(&c.ModelHpaName, "Name of the HPA scaling the Model.")
 	an.Describe(&c.ServerHpaName, "Name of the HPA scaling the Server.")
 	an.Describe(&c.Policy, "The effective policy both HPAs share, after defaults and derivations.")
-	an.Describe(&c.Derivations, "Each value the component chose because it was not set, with the reason.")
+	an.Describe(&c.Derivations, "Each value the component chose because it was not set, with the reason; then, prefixed "+
+		"`warning:`, each load from the sizing inputs the effective policy cannot follow (also logged as warnings).")
 	an.Describe(&c.PromQL, "The PromQL the adapter runs for this Model: paste it into Prometheus to check the "+
 		"metric before trusting the HPAs.")
 	an.Describe(&c.CustomMetricsPath, "The custom metrics API path of this Model's metric, for `kubectl get --raw`.")
@@ -78,6 +79,8 @@ type EffectivePolicy struct {
 	ScaleUpHeadroomPods int               `pulumi:"scaleUpHeadroomPods"`
 	ScaleUp             ScalingRules      `pulumi:"scaleUp"`
 	ScaleDown           ScalingRules      `pulumi:"scaleDown"`
+	// ModelScaleUpLagSeconds is the one difference between the two HPAs.
+	ModelScaleUpLagSeconds int `pulumi:"modelScaleUpLagSeconds"`
 }
 
 func (e *EffectivePolicy) Annotate(an infer.Annotator) {
@@ -90,8 +93,10 @@ func (e *EffectivePolicy) Annotate(an infer.Annotator) {
 	an.Describe(&e.MetricSelector, "Label matches narrowing the metric.")
 	an.Describe(&e.ServerReadySeconds, "Seconds a new Server replica is assumed to need to become ready.")
 	an.Describe(&e.ScaleUpHeadroomPods, "Server pods the cluster is assumed to start at once.")
-	an.Describe(&e.ScaleUp, "Scale-up behavior of both HPAs.")
+	an.Describe(&e.ScaleUp, "Scale-up behavior of both HPAs; the Model HPA's window is longer by modelScaleUpLagSeconds.")
 	an.Describe(&e.ScaleDown, "Scale-down behavior of both HPAs.")
+	an.Describe(&e.ModelScaleUpLagSeconds, "Seconds the Model HPA's scale-up stabilization window is longer than the "+
+		"Server HPA's (scaleUp.stabilizationWindowSeconds); 0 when both HPAs are identical.")
 }
 
 // NewSeldonAutoscaledModel validates args, then declares the adapter, the Server, the Model and
@@ -143,6 +148,9 @@ func NewSeldonAutoscaledModel(ctx *pulumi.Context, name string, args Args, opts 
 	derivations := make([]string, len(d.Derivations))
 	for i, dv := range d.Derivations {
 		derivations[i] = dv.String()
+		if dv.Warning {
+			_ = ctx.Log.Warn(dv.Reason, &pulumi.LogArgs{Resource: comp})
+		}
 	}
 	comp.Derivations = pulumi.ToStringArray(derivations).ToStringArrayOutput()
 	comp.PromQL = pulumi.String(d.PromQL).ToStringOutput()
@@ -327,7 +335,7 @@ func declareSeldonObject(ctx *pulumi.Context, name string, o Object, opts ...pul
 }
 
 // declareHPA declares one of the two HPAs. Both come from hpaSpec, so they differ only in the
-// object they scale.
+// object they scale and the Model's lagged scale-up window.
 func declareHPA(ctx *pulumi.Context, name string, d *Desired, hpaName, kind, target string, opts ...pulumi.ResourceOption) (*autoscalingv2.HorizontalPodAutoscaler, error) {
 	return autoscalingv2.NewHorizontalPodAutoscaler(ctx, name, &autoscalingv2.HorizontalPodAutoscalerArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(hpaName), Namespace: pulumi.String(d.Model.Namespace)},
@@ -337,6 +345,12 @@ func declareHPA(ctx *pulumi.Context, name string, d *Desired, hpaName, kind, tar
 
 func hpaSpec(d *Desired, kind, target string) *autoscalingv2.HorizontalPodAutoscalerSpecArgs {
 	p := d.Policy
+	// The one difference: the Model HPA waits modelScaleUpLagSeconds longer before scaling up, so
+	// the Server HPA starts the pods its new replicas need first.
+	scaleUp := p.ScaleUp
+	if kind == "Model" {
+		scaleUp = p.ModelScaleUp()
+	}
 	metric := &autoscalingv2.MetricIdentifierArgs{Name: pulumi.String(d.MetricName)}
 	if len(d.Selector) > 0 {
 		metric.Selector = &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(d.Selector)}
@@ -361,7 +375,7 @@ func hpaSpec(d *Desired, kind, target string) *autoscalingv2.HorizontalPodAutosc
 			},
 		}},
 		Behavior: &autoscalingv2.HorizontalPodAutoscalerBehaviorArgs{
-			ScaleUp: scalingRules(p.ScaleUp), ScaleDown: scalingRules(p.ScaleDown),
+			ScaleUp: scalingRules(scaleUp), ScaleDown: scalingRules(p.ScaleDown),
 		},
 	}
 }
@@ -394,6 +408,6 @@ func effectivePolicy(d *Desired) EffectivePolicy {
 		TargetType: policy.TargetTypeAverageValue, TargetAverageValue: p.Target.String(),
 		MetricName: d.MetricName, MetricSelector: d.Selector,
 		ServerReadySeconds: p.ServerReadySeconds, ScaleUpHeadroomPods: p.ScaleUpHeadroomPods,
-		ScaleUp: rules(p.ScaleUp), ScaleDown: rules(p.ScaleDown),
+		ScaleUp: rules(p.ScaleUp), ScaleDown: rules(p.ScaleDown), ModelScaleUpLagSeconds: p.ModelScaleUpLagSeconds,
 	}
 }

@@ -204,7 +204,8 @@ func TestGuideExampleResourceGraph(t *testing.T) {
 		t.Errorf("the pod template carries no config hash: %v", hash)
 	}
 
-	// Both HPAs: one definition, differing only in what they scale.
+	// Both HPAs: one definition, differing only in what they scale and in the Model's scale-up
+	// window, longer by the derived lag (serverReadySeconds 90 + one sync period).
 	hpas := rec.byType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
 	byName := map[string]map[string]any{}
 	for _, h := range hpas {
@@ -229,16 +230,19 @@ func TestGuideExampleResourceGraph(t *testing.T) {
 		assertPath(t, metric, "object.describedObject.name", "irisa0")
 		assertPath(t, metric, "object.target.type", "AverageValue")
 		assertPath(t, metric, "object.target.averageValue", "3")
-		assertPath(t, h, "spec.behavior.scaleUp.stabilizationWindowSeconds", float64(60))
 		up := get(t, h, "spec.behavior.scaleUp.policies").([]any)
 		if len(up) != 1 || up[0].(map[string]any)["type"] != "Pods" || up[0].(map[string]any)["value"] != float64(5) || up[0].(map[string]any)["periodSeconds"] != float64(90) {
 			t.Errorf("scale-up policies %v", up)
 		}
 	}
+	assertPath(t, sh, "spec.behavior.scaleUp.stabilizationWindowSeconds", float64(60))
+	assertPath(t, mh, "spec.behavior.scaleUp.stabilizationWindowSeconds", float64(60+105))
 	delete(mh["spec"].(map[string]any), "scaleTargetRef")
 	delete(sh["spec"].(map[string]any), "scaleTargetRef")
+	delete(get(t, mh, "spec.behavior.scaleUp").(map[string]any), "stabilizationWindowSeconds")
+	delete(get(t, sh, "spec.behavior.scaleUp").(map[string]any), "stabilizationWindowSeconds")
 	if a, b := presource.NewPropertyValue(mh["spec"]), presource.NewPropertyValue(sh["spec"]); !a.DeepEquals(b) {
-		t.Errorf("the two HPA specs differ beyond scaleTargetRef:\n%v\n%v", mh["spec"], sh["spec"])
+		t.Errorf("the two HPA specs differ beyond scaleTargetRef and the scale-up window:\n%v\n%v", mh["spec"], sh["spec"])
 	}
 
 	// Outputs a user checks the pipeline with.
@@ -247,6 +251,8 @@ func TestGuideExampleResourceGraph(t *testing.T) {
 	assertPath(t, state, "promql", "sum by (model) (\n  rate (\n    seldon_model_infer_total{model=\"irisa0\", namespace=\"seldon-mesh\"}[1m]\n  )\n)\n")
 	assertPath(t, state, "policy.targetAverageValue", "3")
 	assertPath(t, state, "policy.maxReplicas", float64(3))
+	assertPath(t, state, "policy.modelScaleUpLagSeconds", float64(105))
+	assertPath(t, state, "policy.scaleUp.stabilizationWindowSeconds", float64(60))
 	assertPath(t, state, "adapterConfigMap", "hpa-metrics-seldon-rules")
 	assertPath(t, state, "serverHpaName", "irisa0-server-hpa")
 	if d := get(t, state, "derivations").([]any); len(d) == 0 {
@@ -557,6 +563,62 @@ func TestResolveDerivesFromSizing(t *testing.T) {
 	}
 	if d.Policy.Target.String() != "8" || d.Policy.MaxReplicas != 13 {
 		t.Errorf("target %s max %d, want 8 and 13", d.Policy.Target, d.Policy.MaxReplicas)
+	}
+}
+
+// TestModelLagZeroMakesIdenticalHPAs: with autoscaling.modelScaleUpLagSeconds: 0 the two HPA
+// specs are equal but for the object they scale, as in the guide's manifests.
+func TestModelLagZeroMakesIdenticalHPAs(t *testing.T) {
+	in := guideInputs()
+	in["autoscaling"].(map[string]any)["modelScaleUpLagSeconds"] = 0
+	rec, resp, err := construct(t, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs := map[string]map[string]any{}
+	for _, h := range rec.byType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler") {
+		m := h.Inputs.Mappable()
+		spec := m["spec"].(map[string]any)
+		delete(spec, "scaleTargetRef")
+		specs[get(t, m, "metadata.name").(string)] = spec
+	}
+	if a, b := presource.NewPropertyValue(specs["irisa0-model-hpa"]), presource.NewPropertyValue(specs["irisa0-server-hpa"]); !a.DeepEquals(b) {
+		t.Errorf("lag 0: the two HPA specs differ beyond scaleTargetRef:\n%v\n%v", specs["irisa0-model-hpa"], specs["irisa0-server-hpa"])
+	}
+	state := presource.ToResourcePropertyMap(resp.State).Mappable()
+	assertPath(t, state, "policy.modelScaleUpLagSeconds", float64(0))
+	for _, d := range get(t, state, "derivations").([]any) {
+		if strings.HasPrefix(d.(string), "autoscaling.modelScaleUpLagSeconds") {
+			t.Errorf("a set lag reported as derived: %s", d)
+		}
+	}
+}
+
+// TestResolveSizingInputs: the planner's inputs reach it through Resolve, and its warnings reach
+// the derivations output with a "warning:" prefix.
+func TestResolveSizingInputs(t *testing.T) {
+	peak, sat, minLoad, ramp, spike := 36.0, 3.75, 6.0, 0.25, 45
+	d, err := Resolve(Args{
+		Model: ModelSpec{Name: "irisa0", StorageURI: "gs://x"},
+		Autoscaling: AutoscalingSpec{Sizing: &SizingSpec{PeakRps: &peak, SaturationRps: &sat, MinLoadRps: &minLoad,
+			RampRpsPerSecond: &ramp, SpikeSeconds: &spike}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := d.Policy
+	if p.Target.String() != "3" || p.MinReplicas != 2 || p.MaxReplicas != 12 || *p.ScaleUp.StabilizationWindowSeconds != 45 ||
+		p.ScaleUp.Policies[0].Value != 5 || p.ModelScaleUpLagSeconds != 105 || *p.ModelScaleUp().StabilizationWindowSeconds != 150 {
+		t.Errorf("policy %+v", p)
+	}
+	var warnings []string
+	for _, dv := range d.Derivations {
+		if strings.HasPrefix(dv.String(), "warning: ") {
+			warnings = append(warnings, dv.String())
+		}
+	}
+	if len(warnings) != 2 || !strings.Contains(warnings[0], "needs 8 new replicas every 90 s") {
+		t.Errorf("warnings %q", warnings)
 	}
 }
 

@@ -178,10 +178,11 @@ func Resolve(args Args) (*Desired, error) {
 		MinReplicas: a.MinReplicas, MaxReplicas: a.MaxReplicas, TargetRPS: a.TargetRpsPerReplica,
 		TargetType: deref(a.TargetType, ""), ServerReadySeconds: a.ServerReadySeconds,
 		ScaleUpHeadroomPods: a.ScaleUpHeadroomPods, AllowPercentScaleUp: a.AllowPercentScaleUp != nil && *a.AllowPercentScaleUp,
-		ScaleUp: toRules(a.ScaleUp), ScaleDown: toRules(a.ScaleDown),
+		ScaleUp: toRules(a.ScaleUp), ScaleDown: toRules(a.ScaleDown), ModelScaleUpLagSeconds: a.ModelScaleUpLagSeconds,
 	}
 	if s := a.Sizing; s != nil {
-		in.Sizing = &policy.Sizing{PeakRPS: s.PeakRps, SaturationRPS: s.SaturationRps, SafetyMargin: s.SafetyMargin}
+		in.Sizing = &policy.Sizing{PeakRPS: s.PeakRps, SaturationRPS: s.SaturationRps, SafetyMargin: s.SafetyMargin,
+			MinLoadRPS: s.MinLoadRps, RampRPSPerSecond: s.RampRpsPerSecond, SpikeSeconds: s.SpikeSeconds}
 	}
 
 	// The adapter, whose timing the policy guards.

@@ -3,8 +3,6 @@ package hpasim
 import (
 	"fmt"
 	"math"
-
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
 
 // BenchmarkSetup is everything a policy benchmark holds fixed.
@@ -49,6 +47,8 @@ type Variant struct {
 	Name        string
 	Description string
 	Apply       func(Config) Config
+	// Policies, when set, limits the variant to these policies.
+	Policies []string
 }
 
 // MainVariant is the benchmark as set up.
@@ -57,26 +57,27 @@ const MainVariant = ""
 // SensitivityVariants question the model's assumptions; they apply to every policy.
 func (s BenchmarkSetup) SensitivityVariants() []Variant {
 	return []Variant{
-		{"served-only metric", "the counter counts only requests the serving replicas complete, so a saturated Model reports at most its capacity",
-			func(c Config) Config { c.Metric.ServedOnly = true; return c }},
-		{fmt.Sprintf("cluster starts %d pods at a time", s.Plan.ScaleUpHeadroomPods),
-			fmt.Sprintf("at most scaleUpHeadroomPods (%d) Server pods start at once; more wait Pending for a free slot", s.Plan.ScaleUpHeadroomPods),
-			func(c Config) Config { c.MaxStartingServerPods = s.Plan.ScaleUpHeadroomPods; return c }},
-		{"server HPA syncs first", fmt.Sprintf("the HPA timers swapped: the Server HPA syncs %d s before the Model HPA", s.ServerHPAOffsetSeconds-s.ModelHPAOffsetSeconds),
-			func(c Config) Config {
+		{Name: "served-only metric", Description: "the counter counts only requests the serving replicas complete, so a saturated Model reports at most its capacity",
+			Apply: func(c Config) Config { c.Metric.ServedOnly = true; return c }},
+		{Name: fmt.Sprintf("cluster starts %d pods at a time", s.Plan.ScaleUpHeadroomPods),
+			Description: fmt.Sprintf("at most scaleUpHeadroomPods (%d) Server pods start at once; more wait Pending for a free slot", s.Plan.ScaleUpHeadroomPods),
+			Apply:       func(c Config) Config { c.MaxStartingServerPods = s.Plan.ScaleUpHeadroomPods; return c }},
+		{Name: "server HPA syncs first", Description: fmt.Sprintf("the HPA timers swapped: the Server HPA syncs %d s before the Model HPA", s.ServerHPAOffsetSeconds-s.ModelHPAOffsetSeconds),
+			Apply: func(c Config) Config {
 				c.ModelHPAOffsetSeconds, c.ServerHPAOffsetSeconds = c.ServerHPAOffsetSeconds, c.ModelHPAOffsetSeconds
 				return c
 			}},
 	}
 }
 
-// DiagnosticVariants are changes a policy.Input cannot express today, tried to see what would
-// remove the ScheduleFailed time that shared HPAs leave.
-func (s BenchmarkSetup) DiagnosticVariants() []Variant {
-	lag := s.Plan.ServerReadySeconds + s.SyncPeriodSeconds
+// DiagnosticVariants are runs outside the planned policy: a field policy.Input cannot express
+// today, and the Model lag taken out of the plan or added to Kubernetes' default behavior, to
+// show what it contributes.
+func (s BenchmarkSetup) DiagnosticVariants(plan Plan) []Variant {
+	lag := plan.ModelScaleUpLagSeconds
 	return []Variant{
-		{"scale-up tolerance 0", "behavior.scaleUp.tolerance: 0 on both HPAs (GA in Kubernetes 1.37), so the Server HPA never settles inside the band below what the Model asks for",
-			func(c Config) Config {
+		{Name: "scale-up tolerance 0", Description: "behavior.scaleUp.tolerance: 0 on both HPAs (GA in Kubernetes 1.37), so the Server HPA never settles inside the band below what the Model asks for; on top of each policy as it is (planned keeps its Model lag)",
+			Apply: func(c Config) Config {
 				c.HPA = WithScaleUpTolerance(c.HPA, 0)
 				if c.ServerHPA != nil {
 					server := WithScaleUpTolerance(*c.ServerHPA, 0)
@@ -84,18 +85,43 @@ func (s BenchmarkSetup) DiagnosticVariants() []Variant {
 				}
 				return c
 			}},
-		{fmt.Sprintf("model HPA lags %d s", lag),
-			fmt.Sprintf("the Model HPA's scale-up window is serverReadySeconds + one sync period (%d s) longer than the Server HPA's, so the Model asks only for replicas whose Server pods have had time to start", lag),
-			func(c Config) Config {
-				server := c.HPA
-				if c.ServerHPA != nil {
-					server = *c.ServerHPA
-				}
-				c.ServerHPA = &server
-				c.HPA = WithModelScaleUpLag(c.HPA, lag)
-				return c
-			}},
+		{Name: VariantNoModelLag, Description: "autoscaling.modelScaleUpLagSeconds: 0: both HPAs identical, as in the guide's manifests — the planned policy as it was before the lag",
+			Policies: []string{PolicyPlanned}, Apply: withoutModelLag},
+		{Name: fmt.Sprintf("default with the Model lag (%d s)", lag), Description: fmt.Sprintf("Kubernetes' default behavior with the planned Model lag: the Model HPA's scale-up window %d s longer than the Server HPA's", lag),
+			Policies: []string{PolicyDefault},
+			Apply:    func(c Config) Config { return WithModelLag(c, lag) }},
 	}
+}
+
+// VariantNoModelLag is the diagnostic that takes the Model lag out of the planned policy.
+const VariantNoModelLag = "planned without the Model lag"
+
+// withoutModelLag gives the Model HPA the Server HPA's spec again.
+func withoutModelLag(c Config) Config {
+	if c.ServerHPA != nil {
+		c.HPA, c.ServerHPA = *c.ServerHPA, nil
+	}
+	return c
+}
+
+// WithoutModelLag is a sensitivity variant (or the main setup, MainVariant) with the Model lag
+// taken out, named "<variant> / planned without the Model lag" (the main setup's is
+// VariantNoModelLag itself): the planned policy as it was before the lag, under the same assumption.
+func WithoutModelLag(v Variant) Variant {
+	if v.Name == MainVariant {
+		return Variant{Name: VariantNoModelLag, Policies: []string{PolicyPlanned}, Apply: withoutModelLag}
+	}
+	apply := v.Apply
+	return Variant{Name: v.Name + " / " + VariantNoModelLag, Policies: []string{PolicyPlanned},
+		Apply: func(c Config) Config { return withoutModelLag(apply(c)) }}
+}
+
+// PoliciesOr is the policies a variant runs on: its own list, or def.
+func (v Variant) PoliciesOr(def []string) []string {
+	if v.Policies != nil {
+		return v.Policies
+	}
+	return def
 }
 
 // BenchmarkRun is one scenario under one policy and variant.
@@ -111,7 +137,8 @@ type Benchmark struct {
 	Setup       BenchmarkSetup
 	Plan        Plan
 	Policies    []string
-	Specs       map[string]HPASpec
+	Specs       map[string]HPASpec // the Server HPA's spec; the Model's unless ModelLags says otherwise
+	ModelLags   map[string]int     // how much longer the Model HPA's scale-up window is
 	Scenarios   []Scenario
 	Sensitivity []Variant
 	Diagnostics []Variant
@@ -121,33 +148,27 @@ type Benchmark struct {
 // DiagnosticPolicies are the policies the diagnostic variants are tried on.
 func DiagnosticPolicies() []string { return []string{PolicyDefault, PolicyPlanned} }
 
-// RunBenchmark plans the policy, passes it through the component's guards (policy.Plan) and
-// simulates what those guards let through, next to the other named policies with the same bounds.
+// RunBenchmark plans the policy with the component's planner (policy.Plan, through PlanPolicy)
+// and simulates what it returns, Model lag included, next to the other named policies with the
+// same bounds.
 func RunBenchmark(setup BenchmarkSetup) (Benchmark, error) {
 	plan, err := PlanPolicy(setup.Plan)
 	if err != nil {
 		return Benchmark{}, fmt.Errorf("benchmark: %w", err)
 	}
-	effective, _, err := policy.Plan(plan.Input())
-	if err != nil {
-		return Benchmark{}, fmt.Errorf("benchmark: the component's guards refuse the planned policy: %w", err)
-	}
-	b := Benchmark{Setup: setup, Plan: plan, Policies: NamedPolicies(), Specs: map[string]HPASpec{}, Scenarios: Scenarios(),
-		Sensitivity: setup.SensitivityVariants(), Diagnostics: setup.DiagnosticVariants()}
+	b := Benchmark{Setup: setup, Plan: plan, Policies: NamedPolicies(), Specs: map[string]HPASpec{}, ModelLags: map[string]int{},
+		Scenarios: Scenarios(), Sensitivity: setup.SensitivityVariants(), Diagnostics: setup.DiagnosticVariants(plan)}
 	for _, name := range b.Policies {
 		spec, err := NamedPolicy(name, plan.Bounds(), plan)
 		if err != nil {
 			return Benchmark{}, fmt.Errorf("benchmark: %w", err)
 		}
-		if name == PolicyPlanned {
-			spec = SpecFromPolicy(effective)
-		}
-		b.Specs[name] = spec
+		b.Specs[name], b.ModelLags[name] = spec, NamedModelLag(name, plan)
 	}
 	run := func(v Variant, policies []string) error {
 		for _, sc := range b.Scenarios {
 			for _, name := range policies {
-				cfg := setup.Config(b.Specs[name])
+				cfg := b.Config(name)
 				if v.Apply != nil {
 					cfg = v.Apply(cfg)
 				}
@@ -167,13 +188,24 @@ func RunBenchmark(setup BenchmarkSetup) (Benchmark, error) {
 		if err := run(v, b.Policies); err != nil {
 			return Benchmark{}, err
 		}
+		// The planned policy before the lag under the same assumption, to state what the lag costs.
+		nl := WithoutModelLag(v)
+		if err := run(nl, nl.Policies); err != nil {
+			return Benchmark{}, err
+		}
 	}
 	for _, v := range b.Diagnostics {
-		if err := run(v, DiagnosticPolicies()); err != nil {
+		if err := run(v, v.PoliciesOr(DiagnosticPolicies())); err != nil {
 			return Benchmark{}, err
 		}
 	}
 	return b, nil
+}
+
+// Config is the simulation of a named policy as the benchmark runs it: the Server HPA's spec, and
+// the Model HPA's with the policy's lag.
+func (b Benchmark) Config(name string) Config {
+	return WithModelLag(b.Setup.Config(b.Specs[name]), b.ModelLags[name])
 }
 
 // Summary finds one run's summary.

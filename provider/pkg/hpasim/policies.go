@@ -19,7 +19,7 @@ const (
 	PolicyDefault    = "default"     // Kubernetes' documented default behavior, written out
 	PolicyNoBehavior = "no-behavior" // no behavior field: the controller's older normalization
 	PolicyGuide      = "guide"       // the guide's example: Pods 5 per 90 s, 60 s scale-up window
-	PolicyPlanned    = "planned"     // PlanPolicy's answer
+	PolicyPlanned    = "planned"     // PlanPolicy's answer: the component's planner, Model lag included
 )
 
 // NamedPolicies lists the policies in the order they are compared.
@@ -59,12 +59,37 @@ func GuidePolicy(b Bounds) HPASpec {
 	}}
 }
 
-// SpecFromPolicy is the HPA the component deploys (twice, for the Model and the Server) for an
-// effective policy, so what it deploys can be simulated as it is.
+// SpecFromPolicy is the Server HPA the component deploys for an effective policy, so what it
+// deploys can be simulated as it is. The Model HPA is the same but for its scale-up window
+// (ModelSpecFromPolicy); with a lag of 0 the component deploys this spec twice.
 func SpecFromPolicy(p policy.Policy) HPASpec {
-	up, down := p.ScaleUp, p.ScaleDown
+	up, down := cloneRules(p.ScaleUp), cloneRules(p.ScaleDown)
 	return HPASpec{MinReplicas: p.MinReplicas, MaxReplicas: p.MaxReplicas, Target: p.Target,
 		Behavior: &Behavior{ScaleUp: &up, ScaleDown: &down}}
+}
+
+// ModelSpecFromPolicy is the Model HPA the component deploys: SpecFromPolicy with the scale-up
+// rules of policy.Policy.ModelScaleUp, lagged by ModelScaleUpLagSeconds.
+func ModelSpecFromPolicy(p policy.Policy) HPASpec {
+	spec := SpecFromPolicy(p)
+	up := p.ModelScaleUp()
+	spec.Behavior.ScaleUp = &up
+	return spec
+}
+
+// WithModelLag gives a config's Model HPA a scale-up window lagSeconds longer than its Server
+// HPA's, as the component does with autoscaling.modelScaleUpLagSeconds; 0 leaves it unchanged.
+func WithModelLag(c Config, lagSeconds int) Config {
+	if lagSeconds == 0 {
+		return c
+	}
+	server := c.HPA
+	if c.ServerHPA != nil {
+		server = *c.ServerHPA
+	}
+	c.ServerHPA = &server
+	c.HPA = WithModelScaleUpLag(c.HPA, lagSeconds)
+	return c
 }
 
 // WithScaleUpTolerance returns spec with behavior.scaleUp.tolerance set.
@@ -93,7 +118,17 @@ func WithModelScaleUpLag(spec HPASpec, lagSeconds int) HPASpec {
 	return spec
 }
 
-// NamedPolicy returns one of NamedPolicies for the bounds; planned is the plan's own spec.
+// NamedModelLag is how much longer the Model HPA's scale-up window is than the Server HPA's under
+// a named policy: the plan's lag for planned, none for the others (the guide keeps both in sync).
+func NamedModelLag(name string, planned Plan) int {
+	if name == PolicyPlanned {
+		return planned.ModelScaleUpLagSeconds
+	}
+	return 0
+}
+
+// NamedPolicy returns one of NamedPolicies for the bounds; planned is the plan's own spec (the
+// Server's; see NamedModelLag for the Model's).
 func NamedPolicy(name string, b Bounds, planned Plan) (HPASpec, error) {
 	switch name {
 	case PolicyDefault:

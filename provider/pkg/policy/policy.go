@@ -49,6 +49,8 @@ type Input struct {
 	ScaleUp             *Rules
 	ScaleDown           *Rules
 	Timing              Timing
+	// ModelScaleUpLagSeconds lengthens the Model HPA's scale-up window beyond the shared one.
+	ModelScaleUpLagSeconds *int
 }
 
 // Sizing holds the load figures the guide sizes from.
@@ -56,6 +58,12 @@ type Sizing struct {
 	PeakRPS       *float64
 	SaturationRPS *float64
 	SafetyMargin  *float64
+	// MinLoadRPS is the quietest period's load: minReplicas = ⌈MinLoadRPS / target⌉.
+	MinLoadRPS *float64
+	// RampRPSPerSecond is the steepest sustained rise to follow; 0 means unknown.
+	RampRPSPerSecond *float64
+	// SpikeSeconds is how long a spike the scale-up window absorbs may be.
+	SpikeSeconds *int
 }
 
 // Timing holds the metric pipeline's intervals; zero means the default.
@@ -89,16 +97,51 @@ type Policy struct {
 	ScaleUp             Rules
 	ScaleDown           Rules
 	Timing              Timing
+	// ModelScaleUpLagSeconds is how much longer the Model HPA's scale-up window is than ScaleUp's;
+	// everything else the two HPAs share.
+	ModelScaleUpLagSeconds int
 }
 
-// Derivation reports a value the planner chose because the user did not set it.
+// ModelScaleUp is the Model HPA's scale-up rules: ScaleUp with its window longer by
+// ModelScaleUpLagSeconds. A copy: editing it leaves the policy alone.
+func (p Policy) ModelScaleUp() Rules {
+	out := Rules{SelectPolicy: p.ScaleUp.SelectPolicy, Policies: append([]ScalingPolicy(nil), p.ScaleUp.Policies...)}
+	if w := p.ScaleUp.StabilizationWindowSeconds; w != nil {
+		v := *w + p.ModelScaleUpLagSeconds
+		out.StabilizationWindowSeconds = &v
+	} else if p.ModelScaleUpLagSeconds > 0 {
+		v := p.ModelScaleUpLagSeconds
+		out.StabilizationWindowSeconds = &v
+	}
+	return out
+}
+
+// Derivation reports a value the planner chose because the user did not set it, or, when Warning
+// is set, a load the effective policy cannot follow (Field names the input it concerns).
 type Derivation struct {
-	Field  string
-	Value  string
-	Reason string
+	Field   string
+	Value   string
+	Reason  string
+	Warning bool
 }
 
-func (d Derivation) String() string { return fmt.Sprintf("%s = %s (%s)", d.Field, d.Value, d.Reason) }
+func (d Derivation) String() string {
+	if d.Warning {
+		return "warning: " + d.Reason
+	}
+	return fmt.Sprintf("%s = %s (%s)", d.Field, d.Value, d.Reason)
+}
+
+// Warnings are the warnings among ds, as text.
+func Warnings(ds []Derivation) []string {
+	var out []string
+	for _, d := range ds {
+		if d.Warning {
+			out = append(out, d.Reason)
+		}
+	}
+	return out
+}
 
 // MilliQuantity is a Kubernetes quantity in thousandths, the resolution HPA targets have.
 type MilliQuantity int64
@@ -123,6 +166,10 @@ const (
 	FieldPeakRPS        = "autoscaling.sizing.peakRps"
 	FieldSaturationRPS  = "autoscaling.sizing.saturationRps"
 	FieldSafetyMargin   = "autoscaling.sizing.safetyMargin"
+	FieldMinLoadRPS     = "autoscaling.sizing.minLoadRps"
+	FieldRampRate       = "autoscaling.sizing.rampRpsPerSecond"
+	FieldSpikeSeconds   = "autoscaling.sizing.spikeSeconds"
+	FieldModelLag       = "autoscaling.modelScaleUpLagSeconds"
 	FieldServerReady    = "autoscaling.serverReadySeconds"
 	FieldHeadroom       = "autoscaling.scaleUpHeadroomPods"
 	FieldScaleUp        = "autoscaling.scaleUp"
@@ -136,11 +183,13 @@ const (
 // Plan turns the user's input into the effective policy, or refuses it with every problem found.
 func Plan(in Input) (Policy, []Derivation, error) {
 	p := &planner{in: in}
-	p.replicaBounds()
+	sat, ramp := p.replicaBounds()
 	p.timing()
 	p.readiness()
-	p.out.ScaleUp = p.scaleUp()
+	p.out.ScaleUp = p.scaleUp(ramp)
 	p.out.ScaleDown = p.scaleDown()
+	p.modelLag()
+	p.planWarnings(sat, ramp)
 	if err := p.errs.Err(); err != nil {
 		return Policy{}, nil, err
 	}
@@ -158,9 +207,15 @@ func (p *planner) derive(field, value, reason string) {
 	p.derived = append(p.derived, Derivation{Field: field, Value: value, Reason: reason})
 }
 
-// replicaBounds settles minReplicas, the target and maxReplicas, sizing from load figures as the
-// guide does: target = saturation × (1 − margin), maxReplicas = ⌈peak / target⌉.
-func (p *planner) replicaBounds() {
+func (p *planner) warn(field, reason string) {
+	p.derived = append(p.derived, Derivation{Field: field, Reason: reason, Warning: true})
+}
+
+// replicaBounds settles the target, minReplicas and maxReplicas, sizing from load figures as the
+// guide does: target = saturation × (1 − margin), minReplicas = ⌈minimum load / target⌉,
+// maxReplicas = ⌈peak / target⌉. It returns the saturation (nil if unknown or refused) and the
+// ramp rate (0 if unknown or refused) for the scale-up policy and the warnings.
+func (p *planner) replicaBounds() (*float64, float64) {
 	in := p.in
 	if in.TargetType != "" && in.TargetType != TargetTypeAverageValue {
 		p.errs.Addf(FieldTargetType, "remove it or set it to AverageValue",
@@ -168,17 +223,12 @@ func (p *planner) replicaBounds() {
 				"(Utilization needs resource metrics, Value ignores the replica count)", in.TargetType)
 	}
 
-	p.out.MinReplicas = DefaultMinReplicas
-	if in.MinReplicas != nil {
-		p.out.MinReplicas = *in.MinReplicas
-		if *in.MinReplicas < 1 {
-			p.errs.Addf(FieldMinReplicas, "set it to 1 or more", "%d is below 1: a Model with no replicas cannot serve the load its own metric needs to scale up", *in.MinReplicas)
-		}
-	} else {
-		p.derive(FieldMinReplicas, fmt.Sprint(DefaultMinReplicas), "default")
+	if in.MinReplicas != nil && *in.MinReplicas < 1 {
+		p.errs.Addf(FieldMinReplicas, "set it to 1 or more", "%d is below 1: a Model with no replicas cannot serve the load its own metric needs to scale up", *in.MinReplicas)
 	}
 
-	var sat, peak *float64
+	var sat, peak, minLoad *float64
+	var ramp float64
 	margin := DefaultSafetyMargin
 	if s := in.Sizing; s != nil {
 		sat = p.positive(FieldSaturationRPS, s.SaturationRPS)
@@ -193,6 +243,27 @@ func (p *planner) replicaBounds() {
 		} else if sat != nil {
 			p.derive(FieldSafetyMargin, fmt.Sprint(DefaultSafetyMargin), "default: keep 20% of each replica's capacity for load that arrives while new replicas start")
 		}
+		if v := s.MinLoadRPS; v != nil {
+			switch {
+			case math.IsNaN(*v) || math.IsInf(*v, 0) || *v < 0:
+				p.errs.Addf(FieldMinLoadRPS, "use the load of the quietest period in RPS (0 or more), or remove it for minReplicas 1", "%v is not a finite number ≥ 0", *v)
+			case peak != nil && *v > *peak:
+				p.errs.Addf(FieldMinLoadRPS, "use the load of the quietest period, at most autoscaling.sizing.peakRps", "%v is above peakRps %v", *v, *peak)
+			default:
+				minLoad = v
+			}
+		}
+		if v := s.RampRPSPerSecond; v != nil {
+			if math.IsNaN(*v) || math.IsInf(*v, 0) || *v < 0 {
+				p.errs.Addf(FieldRampRate, "use the steepest sustained rise in RPS per second, or 0 if unknown", "%v is not a finite number ≥ 0", *v)
+			} else {
+				ramp = *v
+			}
+		}
+		if v := s.SpikeSeconds; v != nil && (*v < 0 || *v > maxWindowSeconds) {
+			p.errs.Addf(FieldSpikeSeconds, "use the length in seconds of the spikes to absorb (0 to react at once, at most 3600, Kubernetes' limit for the scale-up window)",
+				"%d is outside 0..%d", *v, maxWindowSeconds)
+		}
 	}
 
 	var target float64
@@ -200,30 +271,42 @@ func (p *planner) replicaBounds() {
 	case in.TargetRPS != nil:
 		t := p.positive(FieldTarget, in.TargetRPS)
 		if t == nil {
-			return
+			return sat, ramp
 		}
 		target = *t
 		if sat != nil && target >= *sat {
-			p.errs.Addf(FieldTarget, fmt.Sprintf("set it below the saturation RPS, e.g. %s (saturation × (1 − margin)), or remove it to derive it", formatRPS(*sat*(1-margin))),
+			p.errs.Addf(FieldTarget, fmt.Sprintf("set it below the saturation RPS, e.g. %s (saturation × (1 − margin)), or remove it to derive it", formatRPS(PlannedTarget(*sat, margin))),
 				"%v is not below autoscaling.sizing.saturationRps (%v): replicas would saturate before the HPA adds more", target, *sat)
 		}
 	case sat != nil:
-		target = *sat * (1 - margin)
-		p.derive(FieldTarget, formatRPS(target), fmt.Sprintf("saturationRps %v × (1 − safetyMargin %v)", *sat, margin))
+		target = PlannedTarget(*sat, margin)
+		p.derive(FieldTarget, formatRPS(target), fmt.Sprintf("saturationRps %v × (1 − safetyMargin %v): each replica keeps %s RPS spare for load that arrives while new replicas start",
+			*sat, margin, formatRPS(*sat-target)))
 	default:
 		if in.Sizing == nil || in.Sizing.SaturationRPS == nil {
 			p.errs.Add(FieldTarget, "not set, and there is no autoscaling.sizing.saturationRps to derive it from",
 				"set autoscaling.targetRpsPerReplica (the per-replica RPS the HPA keeps each replica at), or autoscaling.sizing {saturationRps, peakRps}")
 		}
-		return
+		return sat, ramp
 	}
 	q := MilliQuantity(math.Round(target * 1000))
 	if q < 1 {
 		p.errs.Addf(FieldTarget, "use at least 0.001", "%v rounds to zero at the HPA's milli-unit resolution", target)
-		return
+		return sat, ramp
 	}
 	p.out.Target = q
 	target = q.Float()
+
+	switch {
+	case in.MinReplicas != nil:
+		p.out.MinReplicas = *in.MinReplicas
+	case minLoad != nil:
+		p.out.MinReplicas = PlannedMinReplicas(*minLoad, q)
+		p.derive(FieldMinReplicas, fmt.Sprint(p.out.MinReplicas), fmt.Sprintf("⌈minLoadRps %v / target %s⌉, at least 1: serves the quietest period at the target", *minLoad, q))
+	default:
+		p.out.MinReplicas = DefaultMinReplicas
+		p.derive(FieldMinReplicas, fmt.Sprint(DefaultMinReplicas), "default; set autoscaling.sizing.minLoadRps to size it from the quietest period's load")
+	}
 
 	switch {
 	case in.MaxReplicas != nil:
@@ -233,13 +316,13 @@ func (p *planner) replicaBounds() {
 				"%d is below autoscaling.minReplicas (%d)", *in.MaxReplicas, p.out.MinReplicas)
 		}
 		if peak != nil && *peak > float64(*in.MaxReplicas)*target*(1+1e-9) {
-			need := int(math.Ceil(*peak / target))
+			need := PlannedMaxReplicas(*peak, q)
 			p.errs.Addf(FieldPeakRPS, fmt.Sprintf("raise autoscaling.maxReplicas to %d, or raise the target", need),
 				"peak load %v RPS exceeds maxReplicas %d × target %s RPS = %s RPS", *peak, *in.MaxReplicas, q, formatRPS(float64(*in.MaxReplicas)*target))
 		}
 	case peak != nil:
-		m := int(math.Ceil(*peak/target - 1e-9))
-		reason := fmt.Sprintf("⌈peakRps %v / target %s⌉", *peak, q)
+		m := PlannedMaxReplicas(*peak, q)
+		reason := fmt.Sprintf("⌈peakRps %v / target %s⌉: the fewest replicas that serve the peak at the target", *peak, q)
 		if m < p.out.MinReplicas {
 			m = p.out.MinReplicas
 			reason += ", raised to minReplicas"
@@ -250,6 +333,7 @@ func (p *planner) replicaBounds() {
 		p.errs.Add(FieldMaxReplicas, "not set, and there is no autoscaling.sizing.peakRps to derive it from",
 			"set autoscaling.maxReplicas, or autoscaling.sizing.peakRps (maxReplicas = ⌈peak / target⌉)")
 	}
+	return sat, ramp
 }
 
 // positive returns v when it is a finite number above zero, and refuses it otherwise.
@@ -321,15 +405,39 @@ func (p *planner) readiness() {
 }
 
 // scaleUp checks the user's scale-up rules, or derives them: never ask for more Server pods per
-// period than the cluster can start, nor sooner than a Server pod becomes ready.
-func (p *planner) scaleUp() Rules {
-	derived := []ScalingPolicy{{Type: PolicyPods, Value: p.out.ScaleUpHeadroomPods, PeriodSeconds: p.out.ServerReadySeconds}}
+// period than the cluster can start, nor more than the ramp needs, nor sooner than a Server pod
+// becomes ready; a window as long as the spikes to absorb.
+func (p *planner) scaleUp(ramp float64) Rules {
+	ready, headroom := p.out.ServerReadySeconds, p.out.ScaleUpHeadroomPods
+	pods := headroom
+	podsWhy := fmt.Sprintf("scaleUpHeadroomPods %d (no autoscaling.sizing.rampRpsPerSecond given)", headroom)
+	if ramp > 0 && p.out.Target > 0 {
+		pods = PlannedScaleUpPods(headroom, ready, ramp, p.out.Target)
+		podsWhy = fmt.Sprintf("min(scaleUpHeadroomPods %d, ⌈ramp %s RPS/s × %d s / target %s⌉ = %d)", headroom, formatRPS(ramp), ready, p.out.Target,
+			RampReplicas(ramp, ready, p.out.Target))
+	}
+	derived := []ScalingPolicy{{Type: PolicyPods, Value: pods, PeriodSeconds: ready}}
+	derivePolicies := func() {
+		p.derive(FieldScaleUp+".policies", fmt.Sprintf("Pods %d per %ds", pods, ready),
+			podsWhy+" per serverReadySeconds: no more Server pods per period than the cluster can start, nor than the ramp needs; "+
+				"replicas asked for faster than they become ready leave the Model ScheduleFailed on its old replicas")
+	}
+	deriveWindow := func() *int {
+		w := DefaultScaleUpWindow
+		why := "the guide's example window: absorbs spikes of about 4 HPA samples; set autoscaling.sizing.spikeSeconds to size it from your spikes"
+		if s := p.in.Sizing; s != nil && s.SpikeSeconds != nil && *s.SpikeSeconds >= 0 && *s.SpikeSeconds <= maxWindowSeconds {
+			w = *s.SpikeSeconds
+			why = fmt.Sprintf("spikeSeconds %d: the HPA scales up only on what every recommendation of this window asks for, so shorter spikes are "+
+				"absorbed within the margin — as the metric shows them, which the scrape interval stretches by up to one interval; a sustained rise is answered as much later", w)
+		}
+		p.derive(FieldScaleUp+".stabilizationWindowSeconds", fmt.Sprint(w), why)
+		return &w
+	}
 	in := p.in.ScaleUp
 	if in == nil {
-		w := DefaultScaleUpWindow
-		p.derive(FieldScaleUp, fmt.Sprintf("window %ds, Pods %d per %ds", w, derived[0].Value, derived[0].PeriodSeconds),
-			"no more Server pods per period than the cluster can start (scaleUpHeadroomPods), no sooner than one becomes ready (serverReadySeconds); the guide's 60 s window absorbs spikes of about 4 HPA samples")
-		return Rules{StabilizationWindowSeconds: &w, SelectPolicy: SelectMax, Policies: derived}
+		w := deriveWindow()
+		derivePolicies()
+		return Rules{StabilizationWindowSeconds: w, SelectPolicy: SelectMax, Policies: derived}
 	}
 	out := p.rules(FieldScaleUp, *in)
 	if out.SelectPolicy == SelectDisabled {
@@ -337,14 +445,11 @@ func (p *planner) scaleUp() Rules {
 			"use Max or Min; to pin the replica count set minReplicas equal to maxReplicas")
 	}
 	if out.StabilizationWindowSeconds == nil {
-		w := DefaultScaleUpWindow
-		out.StabilizationWindowSeconds = &w
-		p.derive(FieldScaleUp+".stabilizationWindowSeconds", fmt.Sprint(w), "the guide's example window")
+		out.StabilizationWindowSeconds = deriveWindow()
 	}
 	if len(in.Policies) == 0 {
 		out.Policies = derived
-		p.derive(FieldScaleUp+".policies", fmt.Sprintf("Pods %d per %ds", derived[0].Value, derived[0].PeriodSeconds),
-			"scaleUpHeadroomPods per serverReadySeconds")
+		derivePolicies()
 	}
 	for i, pol := range in.Policies {
 		f := fmt.Sprintf("%s.policies[%d]", FieldScaleUp, i)
@@ -362,6 +467,42 @@ func (p *planner) scaleUp() Rules {
 		}
 	}
 	return out
+}
+
+// modelLag settles how much longer the Model HPA's scale-up window is than the Server HPA's. The
+// guide notes that a Model scaled before its Server has the pods goes ScheduleFailed and keeps
+// serving on its old replicas; lagging the Model by one serverReadySeconds and one sync period
+// lets the Server HPA start the pods first, so the Model asks only for replicas that can load.
+func (p *planner) modelLag() {
+	var window int
+	if w := p.out.ScaleUp.StabilizationWindowSeconds; w != nil {
+		window = *w
+	}
+	if v := p.in.ModelScaleUpLagSeconds; v != nil {
+		p.out.ModelScaleUpLagSeconds = *v
+		switch {
+		case *v < 0:
+			p.errs.Addf(FieldModelLag, "use 0 (both HPAs identical) or more seconds", "%d is negative", *v)
+		case window+*v > maxWindowSeconds:
+			p.errs.Addf(FieldModelLag, fmt.Sprintf("set it to %d or less, or shorten autoscaling.scaleUp.stabilizationWindowSeconds", max(maxWindowSeconds-window, 0)),
+				"the Model HPA's scale-up window would be %d s (shared window %d s + lag %d s), beyond Kubernetes' limit of %d s", window+*v, window, *v, maxWindowSeconds)
+		}
+		return
+	}
+	ready := p.out.ServerReadySeconds
+	lag := PlannedModelScaleUpLag(ready)
+	why := fmt.Sprintf("serverReadySeconds %d + one HPA sync period %d s: the Model HPA's scale-up window is this much longer than the Server HPA's, "+
+		"so the Server HPA starts pods first and the Model asks only for replicas whose Server pods have had time to become ready "+
+		"(the guide's note: a Model scaled up slightly before its Server is ScheduleFailed until new Server replicas become available, "+
+		"and the pathological case: asked for again meanwhile, it waits for all of them); 0 makes both HPAs identical, as the guide's manifests are", ready, HPASyncPeriodSeconds)
+	if window+lag > maxWindowSeconds {
+		lag = max(maxWindowSeconds-window, 0)
+		why += fmt.Sprintf("; cut to %d s so the Model's window stays within Kubernetes' limit of %d s", lag, maxWindowSeconds)
+		p.warn(FieldModelLag, fmt.Sprintf("the shared scale-up window of %d s leaves room for a Model lag of only %d s (Kubernetes' limit is %d s): the Model may ask for replicas before their Server pods are ready and go ScheduleFailed; shorten the window",
+			window, lag, maxWindowSeconds))
+	}
+	p.out.ModelScaleUpLagSeconds = lag
+	p.derive(FieldModelLag, fmt.Sprint(lag), why)
 }
 
 // scaleDown checks the user's scale-down rules, or uses Kubernetes' defaults explicitly so both

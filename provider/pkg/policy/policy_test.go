@@ -21,9 +21,10 @@ func TestDefaults(t *testing.T) {
 	w60, w300 := 60, 300
 	want := Policy{
 		MinReplicas: 1, MaxReplicas: 3, Target: 3000, ServerReadySeconds: 90, ScaleUpHeadroomPods: 5,
-		ScaleUp:   Rules{StabilizationWindowSeconds: &w60, SelectPolicy: "Max", Policies: []ScalingPolicy{{"Pods", 5, 90}}},
-		ScaleDown: Rules{StabilizationWindowSeconds: &w300, SelectPolicy: "Max", Policies: []ScalingPolicy{{"Percent", 100, 15}}},
-		Timing:    Timing{ScrapeInterval: 30 * time.Second, RelistInterval: time.Minute, RateWindow: time.Minute},
+		ScaleUp:                Rules{StabilizationWindowSeconds: &w60, SelectPolicy: "Max", Policies: []ScalingPolicy{{"Pods", 5, 90}}},
+		ScaleDown:              Rules{StabilizationWindowSeconds: &w300, SelectPolicy: "Max", Policies: []ScalingPolicy{{"Percent", 100, 15}}},
+		Timing:                 Timing{ScrapeInterval: 30 * time.Second, RelistInterval: time.Minute, RateWindow: time.Minute},
+		ModelScaleUpLagSeconds: 105,
 	}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("got %+v\nwant %+v", p, want)
@@ -32,7 +33,8 @@ func TestDefaults(t *testing.T) {
 	for _, d := range derived {
 		fields[d.Field] = true
 	}
-	for _, f := range []string{FieldMinReplicas, FieldScrapeInterval, FieldServerReady, FieldHeadroom, FieldScaleUp, FieldScaleDown} {
+	for _, f := range []string{FieldMinReplicas, FieldScrapeInterval, FieldServerReady, FieldHeadroom, FieldScaleUp + ".stabilizationWindowSeconds",
+		FieldScaleUp + ".policies", FieldScaleDown, FieldModelLag} {
 		if !fields[f] {
 			t.Errorf("derivation of %s not reported (got %v)", f, derived)
 		}
@@ -140,6 +142,19 @@ func TestGuards(t *testing.T) {
 		{"policy period beyond limit", func(in *Input) { in.ScaleDown = rules(ScalingPolicy{"Pods", 1, 1801}) }, FieldScaleDown + ".policies[0].periodSeconds"},
 		{"window beyond limit", func(in *Input) { in.ScaleDown = &Rules{StabilizationWindowSeconds: ptr(3601)} }, FieldScaleDown + ".stabilizationWindowSeconds"},
 		{"negative window", func(in *Input) { in.ScaleUp = &Rules{StabilizationWindowSeconds: ptr(-1)} }, FieldScaleUp + ".stabilizationWindowSeconds"},
+		{"min load negative", func(in *Input) { in.Sizing = &Sizing{MinLoadRPS: ptr(-1.0)} }, FieldMinLoadRPS},
+		{"min load NaN", func(in *Input) { in.Sizing = &Sizing{MinLoadRPS: ptr(math.NaN())} }, FieldMinLoadRPS},
+		{"min load above peak", func(in *Input) { in.Sizing = &Sizing{PeakRPS: ptr(6.0), MinLoadRPS: ptr(7.0)} }, FieldMinLoadRPS},
+		{"ramp negative", func(in *Input) { in.Sizing = &Sizing{RampRPSPerSecond: ptr(-0.1)} }, FieldRampRate},
+		{"ramp infinite", func(in *Input) { in.Sizing = &Sizing{RampRPSPerSecond: ptr(math.Inf(1))} }, FieldRampRate},
+		{"spike negative", func(in *Input) { in.Sizing = &Sizing{SpikeSeconds: ptr(-1)} }, FieldSpikeSeconds},
+		{"spike beyond the window limit", func(in *Input) { in.Sizing = &Sizing{SpikeSeconds: ptr(3601)} }, FieldSpikeSeconds},
+		{"model lag negative", func(in *Input) { in.ModelScaleUpLagSeconds = ptr(-1) }, FieldModelLag},
+		{"model lag beyond the window limit", func(in *Input) { in.ModelScaleUpLagSeconds = ptr(3541) }, FieldModelLag},
+		{"model lag with a long shared window", func(in *Input) {
+			in.ScaleUp = &Rules{StabilizationWindowSeconds: ptr(3000)}
+			in.ModelScaleUpLagSeconds = ptr(601)
+		}, FieldModelLag},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := base()

@@ -50,13 +50,19 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         public Input<int>? MinReplicas { get; set; }
 
         /// <summary>
+        /// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+        /// </summary>
+        [Input("modelScaleUpLagSeconds")]
+        public Input<int>? ModelScaleUpLagSeconds { get; set; }
+
+        /// <summary>
         /// HPA scale-down rules. Default: Kubernetes' own — window 300 s, Percent 100 per 15 s.
         /// </summary>
         [Input("scaleDown")]
         public Input<Inputs.ScalingRulesArgs>? ScaleDown { get; set; }
 
         /// <summary>
-        /// HPA scale-up rules. Default: derived — window 60 s, Pods scaleUpHeadroomPods per serverReadySeconds.
+        /// HPA scale-up rules (the Model HPA's window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
         /// </summary>
         [Input("scaleUp")]
         public Input<Inputs.ScalingRulesArgs>? ScaleUp { get; set; }

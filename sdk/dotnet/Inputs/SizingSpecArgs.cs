@@ -14,10 +14,22 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
     public sealed class SizingSpecArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
+        /// Inference RPS in the quietest period (0 or more, at most peakRps). minReplicas is derived from it as ⌈minLoadRps / target⌉ (at least 1) when not set. Default: unset, minReplicas 1.
+        /// </summary>
+        [Input("minLoadRps")]
+        public Input<double>? MinLoadRps { get; set; }
+
+        /// <summary>
         /// Expected peak inference RPS for this Model, with margin. maxReplicas × target must cover it; maxReplicas is derived from it when not set.
         /// </summary>
         [Input("peakRps")]
         public Input<double>? PeakRps { get; set; }
+
+        /// <summary>
+        /// The steepest sustained rise of load to follow, in RPS per second (0 or more; 0 means unknown). The derived scale-up policy adds at most ⌈ramp × serverReadySeconds / target⌉ pods per serverReadySeconds (and never more than scaleUpHeadroomPods); a ramp the policy cannot follow is reported as a warning in derivations. Default: unset, scaleUpHeadroomPods per period.
+        /// </summary>
+        [Input("rampRpsPerSecond")]
+        public Input<double>? RampRpsPerSecond { get; set; }
 
         /// <summary>
         /// Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
@@ -30,6 +42,12 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         /// </summary>
         [Input("saturationRps")]
         public Input<double>? SaturationRps { get; set; }
+
+        /// <summary>
+        /// How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.
+        /// </summary>
+        [Input("spikeSeconds")]
+        public Input<int>? SpikeSeconds { get; set; }
 
         public SizingSpecArgs()
         {

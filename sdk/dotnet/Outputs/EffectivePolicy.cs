@@ -31,11 +31,15 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Outputs
         /// </summary>
         public readonly int MinReplicas;
         /// <summary>
+        /// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's (scaleUp.stabilizationWindowSeconds); 0 when both HPAs are identical.
+        /// </summary>
+        public readonly int ModelScaleUpLagSeconds;
+        /// <summary>
         /// Scale-down behavior of both HPAs.
         /// </summary>
         public readonly Outputs.ScalingRules ScaleDown;
         /// <summary>
-        /// Scale-up behavior of both HPAs.
+        /// Scale-up behavior of both HPAs; the Model HPA's window is longer by modelScaleUpLagSeconds.
         /// </summary>
         public readonly Outputs.ScalingRules ScaleUp;
         /// <summary>
@@ -65,6 +69,8 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Outputs
 
             int minReplicas,
 
+            int modelScaleUpLagSeconds,
+
             Outputs.ScalingRules scaleDown,
 
             Outputs.ScalingRules scaleUp,
@@ -81,6 +87,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Outputs
             MetricName = metricName;
             MetricSelector = metricSelector;
             MinReplicas = minReplicas;
+            ModelScaleUpLagSeconds = modelScaleUpLagSeconds;
             ScaleDown = scaleDown;
             ScaleUp = scaleUp;
             ScaleUpHeadroomPods = scaleUpHeadroomPods;

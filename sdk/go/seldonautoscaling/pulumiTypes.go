@@ -408,9 +408,11 @@ type AutoscalingSpec struct {
 	MetricSelector map[string]string `pulumi:"metricSelector"`
 	// Fewest replicas of the Model and of its Server (at least 1). Also the Model's initial `spec.replicas`. Default: 1.
 	MinReplicas *int `pulumi:"minReplicas"`
+	// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+	ModelScaleUpLagSeconds *int `pulumi:"modelScaleUpLagSeconds"`
 	// HPA scale-down rules. Default: Kubernetes' own — window 300 s, Percent 100 per 15 s.
 	ScaleDown *ScalingRules `pulumi:"scaleDown"`
-	// HPA scale-up rules. Default: derived — window 60 s, Pods scaleUpHeadroomPods per serverReadySeconds.
+	// HPA scale-up rules (the Model HPA's window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
 	ScaleUp *ScalingRules `pulumi:"scaleUp"`
 	// How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused. Default: 5 (the guide's example).
 	ScaleUpHeadroomPods *int `pulumi:"scaleUpHeadroomPods"`
@@ -446,9 +448,11 @@ type AutoscalingSpecArgs struct {
 	MetricSelector pulumi.StringMapInput `pulumi:"metricSelector"`
 	// Fewest replicas of the Model and of its Server (at least 1). Also the Model's initial `spec.replicas`. Default: 1.
 	MinReplicas pulumi.IntPtrInput `pulumi:"minReplicas"`
+	// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+	ModelScaleUpLagSeconds pulumi.IntPtrInput `pulumi:"modelScaleUpLagSeconds"`
 	// HPA scale-down rules. Default: Kubernetes' own — window 300 s, Percent 100 per 15 s.
 	ScaleDown ScalingRulesPtrInput `pulumi:"scaleDown"`
-	// HPA scale-up rules. Default: derived — window 60 s, Pods scaleUpHeadroomPods per serverReadySeconds.
+	// HPA scale-up rules (the Model HPA's window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
 	ScaleUp ScalingRulesPtrInput `pulumi:"scaleUp"`
 	// How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused. Default: 5 (the guide's example).
 	ScaleUpHeadroomPods pulumi.IntPtrInput `pulumi:"scaleUpHeadroomPods"`
@@ -513,12 +517,17 @@ func (o AutoscalingSpecOutput) MinReplicas() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *int { return v.MinReplicas }).(pulumi.IntPtrOutput)
 }
 
+// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+func (o AutoscalingSpecOutput) ModelScaleUpLagSeconds() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v AutoscalingSpec) *int { return v.ModelScaleUpLagSeconds }).(pulumi.IntPtrOutput)
+}
+
 // HPA scale-down rules. Default: Kubernetes' own — window 300 s, Percent 100 per 15 s.
 func (o AutoscalingSpecOutput) ScaleDown() ScalingRulesPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *ScalingRules { return v.ScaleDown }).(ScalingRulesPtrOutput)
 }
 
-// HPA scale-up rules. Default: derived — window 60 s, Pods scaleUpHeadroomPods per serverReadySeconds.
+// HPA scale-up rules (the Model HPA's window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
 func (o AutoscalingSpecOutput) ScaleUp() ScalingRulesPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *ScalingRules { return v.ScaleUp }).(ScalingRulesPtrOutput)
 }
@@ -907,9 +916,11 @@ type EffectivePolicy struct {
 	MetricSelector map[string]string `pulumi:"metricSelector"`
 	// minReplicas of both HPAs.
 	MinReplicas int `pulumi:"minReplicas"`
+	// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's (scaleUp.stabilizationWindowSeconds); 0 when both HPAs are identical.
+	ModelScaleUpLagSeconds int `pulumi:"modelScaleUpLagSeconds"`
 	// Scale-down behavior of both HPAs.
 	ScaleDown ScalingRules `pulumi:"scaleDown"`
-	// Scale-up behavior of both HPAs.
+	// Scale-up behavior of both HPAs; the Model HPA's window is longer by modelScaleUpLagSeconds.
 	ScaleUp ScalingRules `pulumi:"scaleUp"`
 	// Server pods the cluster is assumed to start at once.
 	ScaleUpHeadroomPods int `pulumi:"scaleUpHeadroomPods"`
@@ -955,12 +966,17 @@ func (o EffectivePolicyOutput) MinReplicas() pulumi.IntOutput {
 	return o.ApplyT(func(v EffectivePolicy) int { return v.MinReplicas }).(pulumi.IntOutput)
 }
 
+// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's (scaleUp.stabilizationWindowSeconds); 0 when both HPAs are identical.
+func (o EffectivePolicyOutput) ModelScaleUpLagSeconds() pulumi.IntOutput {
+	return o.ApplyT(func(v EffectivePolicy) int { return v.ModelScaleUpLagSeconds }).(pulumi.IntOutput)
+}
+
 // Scale-down behavior of both HPAs.
 func (o EffectivePolicyOutput) ScaleDown() ScalingRulesOutput {
 	return o.ApplyT(func(v EffectivePolicy) ScalingRules { return v.ScaleDown }).(ScalingRulesOutput)
 }
 
-// Scale-up behavior of both HPAs.
+// Scale-up behavior of both HPAs; the Model HPA's window is longer by modelScaleUpLagSeconds.
 func (o EffectivePolicyOutput) ScaleUp() ScalingRulesOutput {
 	return o.ApplyT(func(v EffectivePolicy) ScalingRules { return v.ScaleUp }).(ScalingRulesOutput)
 }
@@ -2330,12 +2346,18 @@ func (o ServerSpecPtrOutput) ServerConfig() pulumi.StringPtrOutput {
 }
 
 type SizingSpec struct {
+	// Inference RPS in the quietest period (0 or more, at most peakRps). minReplicas is derived from it as ⌈minLoadRps / target⌉ (at least 1) when not set. Default: unset, minReplicas 1.
+	MinLoadRps *float64 `pulumi:"minLoadRps"`
 	// Expected peak inference RPS for this Model, with margin. maxReplicas × target must cover it; maxReplicas is derived from it when not set.
 	PeakRps *float64 `pulumi:"peakRps"`
+	// The steepest sustained rise of load to follow, in RPS per second (0 or more; 0 means unknown). The derived scale-up policy adds at most ⌈ramp × serverReadySeconds / target⌉ pods per serverReadySeconds (and never more than scaleUpHeadroomPods); a ramp the policy cannot follow is reported as a warning in derivations. Default: unset, scaleUpHeadroomPods per period.
+	RampRpsPerSecond *float64 `pulumi:"rampRpsPerSecond"`
 	// Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
 	SafetyMargin *float64 `pulumi:"safetyMargin"`
 	// RPS at which one replica breaches its latency SLA (from a ramping load test of one replica). The target is derived from it when not set, and must stay below it.
 	SaturationRps *float64 `pulumi:"saturationRps"`
+	// How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.
+	SpikeSeconds *int `pulumi:"spikeSeconds"`
 }
 
 // SizingSpecInput is an input type that accepts SizingSpecArgs and SizingSpecOutput values.
@@ -2350,12 +2372,18 @@ type SizingSpecInput interface {
 }
 
 type SizingSpecArgs struct {
+	// Inference RPS in the quietest period (0 or more, at most peakRps). minReplicas is derived from it as ⌈minLoadRps / target⌉ (at least 1) when not set. Default: unset, minReplicas 1.
+	MinLoadRps pulumi.Float64PtrInput `pulumi:"minLoadRps"`
 	// Expected peak inference RPS for this Model, with margin. maxReplicas × target must cover it; maxReplicas is derived from it when not set.
 	PeakRps pulumi.Float64PtrInput `pulumi:"peakRps"`
+	// The steepest sustained rise of load to follow, in RPS per second (0 or more; 0 means unknown). The derived scale-up policy adds at most ⌈ramp × serverReadySeconds / target⌉ pods per serverReadySeconds (and never more than scaleUpHeadroomPods); a ramp the policy cannot follow is reported as a warning in derivations. Default: unset, scaleUpHeadroomPods per period.
+	RampRpsPerSecond pulumi.Float64PtrInput `pulumi:"rampRpsPerSecond"`
 	// Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
 	SafetyMargin pulumi.Float64PtrInput `pulumi:"safetyMargin"`
 	// RPS at which one replica breaches its latency SLA (from a ramping load test of one replica). The target is derived from it when not set, and must stay below it.
 	SaturationRps pulumi.Float64PtrInput `pulumi:"saturationRps"`
+	// How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.
+	SpikeSeconds pulumi.IntPtrInput `pulumi:"spikeSeconds"`
 }
 
 func (SizingSpecArgs) ElementType() reflect.Type {
@@ -2435,9 +2463,19 @@ func (o SizingSpecOutput) ToSizingSpecPtrOutputWithContext(ctx context.Context) 
 	}).(SizingSpecPtrOutput)
 }
 
+// Inference RPS in the quietest period (0 or more, at most peakRps). minReplicas is derived from it as ⌈minLoadRps / target⌉ (at least 1) when not set. Default: unset, minReplicas 1.
+func (o SizingSpecOutput) MinLoadRps() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v SizingSpec) *float64 { return v.MinLoadRps }).(pulumi.Float64PtrOutput)
+}
+
 // Expected peak inference RPS for this Model, with margin. maxReplicas × target must cover it; maxReplicas is derived from it when not set.
 func (o SizingSpecOutput) PeakRps() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v SizingSpec) *float64 { return v.PeakRps }).(pulumi.Float64PtrOutput)
+}
+
+// The steepest sustained rise of load to follow, in RPS per second (0 or more; 0 means unknown). The derived scale-up policy adds at most ⌈ramp × serverReadySeconds / target⌉ pods per serverReadySeconds (and never more than scaleUpHeadroomPods); a ramp the policy cannot follow is reported as a warning in derivations. Default: unset, scaleUpHeadroomPods per period.
+func (o SizingSpecOutput) RampRpsPerSecond() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v SizingSpec) *float64 { return v.RampRpsPerSecond }).(pulumi.Float64PtrOutput)
 }
 
 // Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
@@ -2448,6 +2486,11 @@ func (o SizingSpecOutput) SafetyMargin() pulumi.Float64PtrOutput {
 // RPS at which one replica breaches its latency SLA (from a ramping load test of one replica). The target is derived from it when not set, and must stay below it.
 func (o SizingSpecOutput) SaturationRps() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v SizingSpec) *float64 { return v.SaturationRps }).(pulumi.Float64PtrOutput)
+}
+
+// How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.
+func (o SizingSpecOutput) SpikeSeconds() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v SizingSpec) *int { return v.SpikeSeconds }).(pulumi.IntPtrOutput)
 }
 
 type SizingSpecPtrOutput struct{ *pulumi.OutputState }
@@ -2474,6 +2517,16 @@ func (o SizingSpecPtrOutput) Elem() SizingSpecOutput {
 	}).(SizingSpecOutput)
 }
 
+// Inference RPS in the quietest period (0 or more, at most peakRps). minReplicas is derived from it as ⌈minLoadRps / target⌉ (at least 1) when not set. Default: unset, minReplicas 1.
+func (o SizingSpecPtrOutput) MinLoadRps() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *SizingSpec) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.MinLoadRps
+	}).(pulumi.Float64PtrOutput)
+}
+
 // Expected peak inference RPS for this Model, with margin. maxReplicas × target must cover it; maxReplicas is derived from it when not set.
 func (o SizingSpecPtrOutput) PeakRps() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v *SizingSpec) *float64 {
@@ -2481,6 +2534,16 @@ func (o SizingSpecPtrOutput) PeakRps() pulumi.Float64PtrOutput {
 			return nil
 		}
 		return v.PeakRps
+	}).(pulumi.Float64PtrOutput)
+}
+
+// The steepest sustained rise of load to follow, in RPS per second (0 or more; 0 means unknown). The derived scale-up policy adds at most ⌈ramp × serverReadySeconds / target⌉ pods per serverReadySeconds (and never more than scaleUpHeadroomPods); a ramp the policy cannot follow is reported as a warning in derivations. Default: unset, scaleUpHeadroomPods per period.
+func (o SizingSpecPtrOutput) RampRpsPerSecond() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *SizingSpec) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.RampRpsPerSecond
 	}).(pulumi.Float64PtrOutput)
 }
 
@@ -2502,6 +2565,16 @@ func (o SizingSpecPtrOutput) SaturationRps() pulumi.Float64PtrOutput {
 		}
 		return v.SaturationRps
 	}).(pulumi.Float64PtrOutput)
+}
+
+// How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.
+func (o SizingSpecPtrOutput) SpikeSeconds() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *SizingSpec) *int {
+		if v == nil {
+			return nil
+		}
+		return v.SpikeSeconds
+	}).(pulumi.IntPtrOutput)
 }
 
 func init() {

@@ -26,7 +26,7 @@ type SeldonAutoscaledModel struct {
 	AdapterReleaseName pulumi.StringOutput `pulumi:"adapterReleaseName"`
 	// The custom metrics API path of this Model's metric, for `kubectl get --raw`.
 	CustomMetricsPath pulumi.StringOutput `pulumi:"customMetricsPath"`
-	// Each value the component chose because it was not set, with the reason.
+	// Each value the component chose because it was not set, with the reason; then, prefixed `warning:`, each load from the sizing inputs the effective policy cannot follow (also logged as warnings).
 	Derivations pulumi.StringArrayOutput `pulumi:"derivations"`
 	// Name of the HPA scaling the Model.
 	ModelHpaName pulumi.StringOutput `pulumi:"modelHpaName"`
@@ -201,7 +201,7 @@ func (o SeldonAutoscaledModelOutput) CustomMetricsPath() pulumi.StringOutput {
 	return o.ApplyT(func(v *SeldonAutoscaledModel) pulumi.StringOutput { return v.CustomMetricsPath }).(pulumi.StringOutput)
 }
 
-// Each value the component chose because it was not set, with the reason.
+// Each value the component chose because it was not set, with the reason; then, prefixed `warning:`, each load from the sizing inputs the effective policy cannot follow (also logged as warnings).
 func (o SeldonAutoscaledModelOutput) Derivations() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *SeldonAutoscaledModel) pulumi.StringArrayOutput { return v.Derivations }).(pulumi.StringArrayOutput)
 }

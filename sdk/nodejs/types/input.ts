@@ -86,11 +86,15 @@ export interface AutoscalingSpecArgs {
      */
     minReplicas?: pulumi.Input<number | undefined>;
     /**
+     * Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+     */
+    modelScaleUpLagSeconds?: pulumi.Input<number | undefined>;
+    /**
      * HPA scale-down rules. Default: Kubernetes' own — window 300 s, Percent 100 per 15 s.
      */
     scaleDown?: pulumi.Input<inputs.ScalingRulesArgs | undefined>;
     /**
-     * HPA scale-up rules. Default: derived — window 60 s, Pods scaleUpHeadroomPods per serverReadySeconds.
+     * HPA scale-up rules (the Model HPA's window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
      */
     scaleUp?: pulumi.Input<inputs.ScalingRulesArgs | undefined>;
     /**
@@ -311,9 +315,17 @@ export interface ServerSpecArgs {
 
 export interface SizingSpecArgs {
     /**
+     * Inference RPS in the quietest period (0 or more, at most peakRps). minReplicas is derived from it as ⌈minLoadRps / target⌉ (at least 1) when not set. Default: unset, minReplicas 1.
+     */
+    minLoadRps?: pulumi.Input<number | undefined>;
+    /**
      * Expected peak inference RPS for this Model, with margin. maxReplicas × target must cover it; maxReplicas is derived from it when not set.
      */
     peakRps?: pulumi.Input<number | undefined>;
+    /**
+     * The steepest sustained rise of load to follow, in RPS per second (0 or more; 0 means unknown). The derived scale-up policy adds at most ⌈ramp × serverReadySeconds / target⌉ pods per serverReadySeconds (and never more than scaleUpHeadroomPods); a ramp the policy cannot follow is reported as a warning in derivations. Default: unset, scaleUpHeadroomPods per period.
+     */
+    rampRpsPerSecond?: pulumi.Input<number | undefined>;
     /**
      * Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
      */
@@ -322,4 +334,8 @@ export interface SizingSpecArgs {
      * RPS at which one replica breaches its latency SLA (from a ramping load test of one replica). The target is derived from it when not set, and must stay below it.
      */
     saturationRps?: pulumi.Input<number | undefined>;
+    /**
+     * How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.
+     */
+    spikeSeconds?: pulumi.Input<number | undefined>;
 }

@@ -23,11 +23,15 @@ export interface EffectivePolicy {
      */
     minReplicas: number;
     /**
+     * Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's (scaleUp.stabilizationWindowSeconds); 0 when both HPAs are identical.
+     */
+    modelScaleUpLagSeconds: number;
+    /**
      * Scale-down behavior of both HPAs.
      */
     scaleDown: outputs.ScalingRules;
     /**
-     * Scale-up behavior of both HPAs.
+     * Scale-up behavior of both HPAs; the Model HPA's window is longer by modelScaleUpLagSeconds.
      */
     scaleUp: outputs.ScalingRules;
     /**

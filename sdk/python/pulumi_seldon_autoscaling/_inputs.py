@@ -353,13 +353,17 @@ class AutoscalingSpecArgsDict(TypedDict):
     """
     Fewest replicas of the Model and of its Server (at least 1). Also the Model's initial `spec.replicas`. Default: 1.
     """
+    model_scale_up_lag_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+    """
     scale_down: NotRequired[pulumi.Input[Optional['ScalingRulesArgsDict']]]
     """
     HPA scale-down rules. Default: Kubernetes' own — window 300 s, Percent 100 per 15 s.
     """
     scale_up: NotRequired[pulumi.Input[Optional['ScalingRulesArgsDict']]]
     """
-    HPA scale-up rules. Default: derived — window 60 s, Pods scaleUpHeadroomPods per serverReadySeconds.
+    HPA scale-up rules (the Model HPA's window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
     """
     scale_up_headroom_pods: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
@@ -390,6 +394,7 @@ class AutoscalingSpecArgs:
                  metric_name: pulumi.Input[Optional[_builtins.str]] = None,
                  metric_selector: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  min_replicas: pulumi.Input[Optional[_builtins.int]] = None,
+                 model_scale_up_lag_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  scale_down: pulumi.Input[Optional['ScalingRulesArgs']] = None,
                  scale_up: pulumi.Input[Optional['ScalingRulesArgs']] = None,
                  scale_up_headroom_pods: pulumi.Input[Optional[_builtins.int]] = None,
@@ -403,8 +408,9 @@ class AutoscalingSpecArgs:
         :param pulumi.Input[_builtins.str] metric_name: Custom metric the HPAs read. It must be the name the adapter rule exposes for `seldon_model_infer_total`. Default: `infer_rps`.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] metric_selector: Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be valid label names.
         :param pulumi.Input[_builtins.int] min_replicas: Fewest replicas of the Model and of its Server (at least 1). Also the Model's initial `spec.replicas`. Default: 1.
+        :param pulumi.Input[_builtins.int] model_scale_up_lag_seconds: Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
         :param pulumi.Input['ScalingRulesArgs'] scale_down: HPA scale-down rules. Default: Kubernetes' own — window 300 s, Percent 100 per 15 s.
-        :param pulumi.Input['ScalingRulesArgs'] scale_up: HPA scale-up rules. Default: derived — window 60 s, Pods scaleUpHeadroomPods per serverReadySeconds.
+        :param pulumi.Input['ScalingRulesArgs'] scale_up: HPA scale-up rules (the Model HPA's window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
         :param pulumi.Input[_builtins.int] scale_up_headroom_pods: How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused. Default: 5 (the guide's example).
         :param pulumi.Input[_builtins.int] server_ready_seconds: Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example); measure yours.
         :param pulumi.Input['SizingSpecArgs'] sizing: Load figures to size the target and maxReplicas from, as the Seldon guide does.
@@ -421,6 +427,8 @@ class AutoscalingSpecArgs:
             pulumi.set(__self__, "metric_selector", metric_selector)
         if min_replicas is not None:
             pulumi.set(__self__, "min_replicas", min_replicas)
+        if model_scale_up_lag_seconds is not None:
+            pulumi.set(__self__, "model_scale_up_lag_seconds", model_scale_up_lag_seconds)
         if scale_down is not None:
             pulumi.set(__self__, "scale_down", scale_down)
         if scale_up is not None:
@@ -497,6 +505,18 @@ class AutoscalingSpecArgs:
         pulumi.set(self, "min_replicas", value)
 
     @_builtins.property
+    @pulumi.getter(name="modelScaleUpLagSeconds")
+    def model_scale_up_lag_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+        """
+        return pulumi.get(self, "model_scale_up_lag_seconds")
+
+    @model_scale_up_lag_seconds.setter
+    def model_scale_up_lag_seconds(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "model_scale_up_lag_seconds", value)
+
+    @_builtins.property
     @pulumi.getter(name="scaleDown")
     def scale_down(self) -> pulumi.Input[Optional['ScalingRulesArgs']]:
         """
@@ -512,7 +532,7 @@ class AutoscalingSpecArgs:
     @pulumi.getter(name="scaleUp")
     def scale_up(self) -> pulumi.Input[Optional['ScalingRulesArgs']]:
         """
-        HPA scale-up rules. Default: derived — window 60 s, Pods scaleUpHeadroomPods per serverReadySeconds.
+        HPA scale-up rules (the Model HPA's window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
         """
         return pulumi.get(self, "scale_up")
 
@@ -1485,9 +1505,17 @@ class ServerSpecArgs:
 
 
 class SizingSpecArgsDict(TypedDict):
+    min_load_rps: NotRequired[pulumi.Input[Optional[_builtins.float]]]
+    """
+    Inference RPS in the quietest period (0 or more, at most peakRps). minReplicas is derived from it as ⌈minLoadRps / target⌉ (at least 1) when not set. Default: unset, minReplicas 1.
+    """
     peak_rps: NotRequired[pulumi.Input[Optional[_builtins.float]]]
     """
     Expected peak inference RPS for this Model, with margin. maxReplicas × target must cover it; maxReplicas is derived from it when not set.
+    """
+    ramp_rps_per_second: NotRequired[pulumi.Input[Optional[_builtins.float]]]
+    """
+    The steepest sustained rise of load to follow, in RPS per second (0 or more; 0 means unknown). The derived scale-up policy adds at most ⌈ramp × serverReadySeconds / target⌉ pods per serverReadySeconds (and never more than scaleUpHeadroomPods); a ramp the policy cannot follow is reported as a warning in derivations. Default: unset, scaleUpHeadroomPods per period.
     """
     safety_margin: NotRequired[pulumi.Input[Optional[_builtins.float]]]
     """
@@ -1497,24 +1525,52 @@ class SizingSpecArgsDict(TypedDict):
     """
     RPS at which one replica breaches its latency SLA (from a ramping load test of one replica). The target is derived from it when not set, and must stay below it.
     """
+    spike_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.
+    """
 
 @pulumi.input_type
 class SizingSpecArgs:
     def __init__(__self__, *,
+                 min_load_rps: pulumi.Input[Optional[_builtins.float]] = None,
                  peak_rps: pulumi.Input[Optional[_builtins.float]] = None,
+                 ramp_rps_per_second: pulumi.Input[Optional[_builtins.float]] = None,
                  safety_margin: pulumi.Input[Optional[_builtins.float]] = None,
-                 saturation_rps: pulumi.Input[Optional[_builtins.float]] = None):
+                 saturation_rps: pulumi.Input[Optional[_builtins.float]] = None,
+                 spike_seconds: pulumi.Input[Optional[_builtins.int]] = None):
         """
+        :param pulumi.Input[_builtins.float] min_load_rps: Inference RPS in the quietest period (0 or more, at most peakRps). minReplicas is derived from it as ⌈minLoadRps / target⌉ (at least 1) when not set. Default: unset, minReplicas 1.
         :param pulumi.Input[_builtins.float] peak_rps: Expected peak inference RPS for this Model, with margin. maxReplicas × target must cover it; maxReplicas is derived from it when not set.
+        :param pulumi.Input[_builtins.float] ramp_rps_per_second: The steepest sustained rise of load to follow, in RPS per second (0 or more; 0 means unknown). The derived scale-up policy adds at most ⌈ramp × serverReadySeconds / target⌉ pods per serverReadySeconds (and never more than scaleUpHeadroomPods); a ramp the policy cannot follow is reported as a warning in derivations. Default: unset, scaleUpHeadroomPods per period.
         :param pulumi.Input[_builtins.float] safety_margin: Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
         :param pulumi.Input[_builtins.float] saturation_rps: RPS at which one replica breaches its latency SLA (from a ramping load test of one replica). The target is derived from it when not set, and must stay below it.
+        :param pulumi.Input[_builtins.int] spike_seconds: How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.
         """
+        if min_load_rps is not None:
+            pulumi.set(__self__, "min_load_rps", min_load_rps)
         if peak_rps is not None:
             pulumi.set(__self__, "peak_rps", peak_rps)
+        if ramp_rps_per_second is not None:
+            pulumi.set(__self__, "ramp_rps_per_second", ramp_rps_per_second)
         if safety_margin is not None:
             pulumi.set(__self__, "safety_margin", safety_margin)
         if saturation_rps is not None:
             pulumi.set(__self__, "saturation_rps", saturation_rps)
+        if spike_seconds is not None:
+            pulumi.set(__self__, "spike_seconds", spike_seconds)
+
+    @_builtins.property
+    @pulumi.getter(name="minLoadRps")
+    def min_load_rps(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        Inference RPS in the quietest period (0 or more, at most peakRps). minReplicas is derived from it as ⌈minLoadRps / target⌉ (at least 1) when not set. Default: unset, minReplicas 1.
+        """
+        return pulumi.get(self, "min_load_rps")
+
+    @min_load_rps.setter
+    def min_load_rps(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "min_load_rps", value)
 
     @_builtins.property
     @pulumi.getter(name="peakRps")
@@ -1527,6 +1583,18 @@ class SizingSpecArgs:
     @peak_rps.setter
     def peak_rps(self, value: pulumi.Input[Optional[_builtins.float]]):
         pulumi.set(self, "peak_rps", value)
+
+    @_builtins.property
+    @pulumi.getter(name="rampRpsPerSecond")
+    def ramp_rps_per_second(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        The steepest sustained rise of load to follow, in RPS per second (0 or more; 0 means unknown). The derived scale-up policy adds at most ⌈ramp × serverReadySeconds / target⌉ pods per serverReadySeconds (and never more than scaleUpHeadroomPods); a ramp the policy cannot follow is reported as a warning in derivations. Default: unset, scaleUpHeadroomPods per period.
+        """
+        return pulumi.get(self, "ramp_rps_per_second")
+
+    @ramp_rps_per_second.setter
+    def ramp_rps_per_second(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "ramp_rps_per_second", value)
 
     @_builtins.property
     @pulumi.getter(name="safetyMargin")
@@ -1551,5 +1619,17 @@ class SizingSpecArgs:
     @saturation_rps.setter
     def saturation_rps(self, value: pulumi.Input[Optional[_builtins.float]]):
         pulumi.set(self, "saturation_rps", value)
+
+    @_builtins.property
+    @pulumi.getter(name="spikeSeconds")
+    def spike_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.
+        """
+        return pulumi.get(self, "spike_seconds")
+
+    @spike_seconds.setter
+    def spike_seconds(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "spike_seconds", value)
 
 

@@ -32,6 +32,8 @@ class EffectivePolicy(dict):
             suggest = "metric_name"
         elif key == "minReplicas":
             suggest = "min_replicas"
+        elif key == "modelScaleUpLagSeconds":
+            suggest = "model_scale_up_lag_seconds"
         elif key == "scaleDown":
             suggest = "scale_down"
         elif key == "scaleUp":
@@ -62,6 +64,7 @@ class EffectivePolicy(dict):
                  max_replicas: _builtins.int,
                  metric_name: _builtins.str,
                  min_replicas: _builtins.int,
+                 model_scale_up_lag_seconds: _builtins.int,
                  scale_down: 'outputs.ScalingRules',
                  scale_up: 'outputs.ScalingRules',
                  scale_up_headroom_pods: _builtins.int,
@@ -73,8 +76,9 @@ class EffectivePolicy(dict):
         :param _builtins.int max_replicas: maxReplicas of both HPAs.
         :param _builtins.str metric_name: The custom metric both HPAs read.
         :param _builtins.int min_replicas: minReplicas of both HPAs.
+        :param _builtins.int model_scale_up_lag_seconds: Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's (scaleUp.stabilizationWindowSeconds); 0 when both HPAs are identical.
         :param 'ScalingRules' scale_down: Scale-down behavior of both HPAs.
-        :param 'ScalingRules' scale_up: Scale-up behavior of both HPAs.
+        :param 'ScalingRules' scale_up: Scale-up behavior of both HPAs; the Model HPA's window is longer by modelScaleUpLagSeconds.
         :param _builtins.int scale_up_headroom_pods: Server pods the cluster is assumed to start at once.
         :param _builtins.int server_ready_seconds: Seconds a new Server replica is assumed to need to become ready.
         :param _builtins.str target_average_value: The per-replica RPS target, as the Kubernetes quantity the HPAs hold.
@@ -84,6 +88,7 @@ class EffectivePolicy(dict):
         pulumi.set(__self__, "max_replicas", max_replicas)
         pulumi.set(__self__, "metric_name", metric_name)
         pulumi.set(__self__, "min_replicas", min_replicas)
+        pulumi.set(__self__, "model_scale_up_lag_seconds", model_scale_up_lag_seconds)
         pulumi.set(__self__, "scale_down", scale_down)
         pulumi.set(__self__, "scale_up", scale_up)
         pulumi.set(__self__, "scale_up_headroom_pods", scale_up_headroom_pods)
@@ -118,6 +123,14 @@ class EffectivePolicy(dict):
         return pulumi.get(self, "min_replicas")
 
     @_builtins.property
+    @pulumi.getter(name="modelScaleUpLagSeconds")
+    def model_scale_up_lag_seconds(self) -> _builtins.int:
+        """
+        Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's (scaleUp.stabilizationWindowSeconds); 0 when both HPAs are identical.
+        """
+        return pulumi.get(self, "model_scale_up_lag_seconds")
+
+    @_builtins.property
     @pulumi.getter(name="scaleDown")
     def scale_down(self) -> 'outputs.ScalingRules':
         """
@@ -129,7 +142,7 @@ class EffectivePolicy(dict):
     @pulumi.getter(name="scaleUp")
     def scale_up(self) -> 'outputs.ScalingRules':
         """
-        Scale-up behavior of both HPAs.
+        Scale-up behavior of both HPAs; the Model HPA's window is longer by modelScaleUpLagSeconds.
         """
         return pulumi.get(self, "scale_up")
 

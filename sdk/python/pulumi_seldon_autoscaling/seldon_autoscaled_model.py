@@ -221,7 +221,7 @@ class SeldonAutoscaledModel(pulumi.ComponentResource):
     @pulumi.getter
     def derivations(self) -> pulumi.Output[Sequence[_builtins.str]]:
         """
-        Each value the component chose because it was not set, with the reason.
+        Each value the component chose because it was not set, with the reason; then, prefixed `warning:`, each load from the sizing inputs the effective policy cannot follow (also logged as warnings).
         """
         return pulumi.get(self, "derivations")
 

@@ -91,14 +91,14 @@ public class SeldonAutoscaledModel extends com.pulumi.resources.ComponentResourc
         return this.customMetricsPath;
     }
     /**
-     * Each value the component chose because it was not set, with the reason.
+     * Each value the component chose because it was not set, with the reason; then, prefixed `warning:`, each load from the sizing inputs the effective policy cannot follow (also logged as warnings).
      * 
      */
     @Export(name="derivations", refs={List.class,String.class}, tree="[0,1]")
     private Output<List<String>> derivations;
 
     /**
-     * @return Each value the component chose because it was not set, with the reason.
+     * @return Each value the component chose because it was not set, with the reason; then, prefixed `warning:`, each load from the sizing inputs the effective policy cannot follow (also logged as warnings).
      * 
      */
     public Output<List<String>> derivations() {

@@ -97,6 +97,21 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
     }
 
     /**
+     * Seconds the Model HPA&#39;s scale-up stabilization window is longer than the Server HPA&#39;s; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide&#39;s note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide&#39;s manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+     * 
+     */
+    @Import(name="modelScaleUpLagSeconds")
+    private @Nullable Output<Integer> modelScaleUpLagSeconds;
+
+    /**
+     * @return Seconds the Model HPA&#39;s scale-up stabilization window is longer than the Server HPA&#39;s; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide&#39;s note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide&#39;s manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+     * 
+     */
+    public Optional<Output<Integer>> modelScaleUpLagSeconds() {
+        return Optional.ofNullable(this.modelScaleUpLagSeconds);
+    }
+
+    /**
      * HPA scale-down rules. Default: Kubernetes&#39; own — window 300 s, Percent 100 per 15 s.
      * 
      */
@@ -112,14 +127,14 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
     }
 
     /**
-     * HPA scale-up rules. Default: derived — window 60 s, Pods scaleUpHeadroomPods per serverReadySeconds.
+     * HPA scale-up rules (the Model HPA&#39;s window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
      * 
      */
     @Import(name="scaleUp")
     private @Nullable Output<ScalingRulesArgs> scaleUp;
 
     /**
-     * @return HPA scale-up rules. Default: derived — window 60 s, Pods scaleUpHeadroomPods per serverReadySeconds.
+     * @return HPA scale-up rules (the Model HPA&#39;s window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
      * 
      */
     public Optional<Output<ScalingRulesArgs>> scaleUp() {
@@ -209,6 +224,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         this.metricName = $.metricName;
         this.metricSelector = $.metricSelector;
         this.minReplicas = $.minReplicas;
+        this.modelScaleUpLagSeconds = $.modelScaleUpLagSeconds;
         this.scaleDown = $.scaleDown;
         this.scaleUp = $.scaleUp;
         this.scaleUpHeadroomPods = $.scaleUpHeadroomPods;
@@ -342,6 +358,27 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
+         * @param modelScaleUpLagSeconds Seconds the Model HPA&#39;s scale-up stabilization window is longer than the Server HPA&#39;s; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide&#39;s note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide&#39;s manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+         * 
+         * @return builder
+         * 
+         */
+        public Builder modelScaleUpLagSeconds(@Nullable Output<Integer> modelScaleUpLagSeconds) {
+            $.modelScaleUpLagSeconds = modelScaleUpLagSeconds;
+            return this;
+        }
+
+        /**
+         * @param modelScaleUpLagSeconds Seconds the Model HPA&#39;s scale-up stabilization window is longer than the Server HPA&#39;s; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide&#39;s note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide&#39;s manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+         * 
+         * @return builder
+         * 
+         */
+        public Builder modelScaleUpLagSeconds(Integer modelScaleUpLagSeconds) {
+            return modelScaleUpLagSeconds(Output.of(modelScaleUpLagSeconds));
+        }
+
+        /**
          * @param scaleDown HPA scale-down rules. Default: Kubernetes&#39; own — window 300 s, Percent 100 per 15 s.
          * 
          * @return builder
@@ -363,7 +400,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param scaleUp HPA scale-up rules. Default: derived — window 60 s, Pods scaleUpHeadroomPods per serverReadySeconds.
+         * @param scaleUp HPA scale-up rules (the Model HPA&#39;s window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
          * 
          * @return builder
          * 
@@ -374,7 +411,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param scaleUp HPA scale-up rules. Default: derived — window 60 s, Pods scaleUpHeadroomPods per serverReadySeconds.
+         * @param scaleUp HPA scale-up rules (the Model HPA&#39;s window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
          * 
          * @return builder
          * 

@@ -6,6 +6,7 @@ package com.seldonautoscaling.seldonautoscaling.inputs;
 import com.pulumi.core.Output;
 import com.pulumi.core.annotations.Import;
 import java.lang.Double;
+import java.lang.Integer;
 import java.util.Objects;
 import java.util.Optional;
 import javax.annotation.Nullable;
@@ -14,6 +15,21 @@ import javax.annotation.Nullable;
 public final class SizingSpecArgs extends com.pulumi.resources.ResourceArgs {
 
     public static final SizingSpecArgs Empty = new SizingSpecArgs();
+
+    /**
+     * Inference RPS in the quietest period (0 or more, at most peakRps). minReplicas is derived from it as ⌈minLoadRps / target⌉ (at least 1) when not set. Default: unset, minReplicas 1.
+     * 
+     */
+    @Import(name="minLoadRps")
+    private @Nullable Output<Double> minLoadRps;
+
+    /**
+     * @return Inference RPS in the quietest period (0 or more, at most peakRps). minReplicas is derived from it as ⌈minLoadRps / target⌉ (at least 1) when not set. Default: unset, minReplicas 1.
+     * 
+     */
+    public Optional<Output<Double>> minLoadRps() {
+        return Optional.ofNullable(this.minLoadRps);
+    }
 
     /**
      * Expected peak inference RPS for this Model, with margin. maxReplicas × target must cover it; maxReplicas is derived from it when not set.
@@ -28,6 +44,21 @@ public final class SizingSpecArgs extends com.pulumi.resources.ResourceArgs {
      */
     public Optional<Output<Double>> peakRps() {
         return Optional.ofNullable(this.peakRps);
+    }
+
+    /**
+     * The steepest sustained rise of load to follow, in RPS per second (0 or more; 0 means unknown). The derived scale-up policy adds at most ⌈ramp × serverReadySeconds / target⌉ pods per serverReadySeconds (and never more than scaleUpHeadroomPods); a ramp the policy cannot follow is reported as a warning in derivations. Default: unset, scaleUpHeadroomPods per period.
+     * 
+     */
+    @Import(name="rampRpsPerSecond")
+    private @Nullable Output<Double> rampRpsPerSecond;
+
+    /**
+     * @return The steepest sustained rise of load to follow, in RPS per second (0 or more; 0 means unknown). The derived scale-up policy adds at most ⌈ramp × serverReadySeconds / target⌉ pods per serverReadySeconds (and never more than scaleUpHeadroomPods); a ramp the policy cannot follow is reported as a warning in derivations. Default: unset, scaleUpHeadroomPods per period.
+     * 
+     */
+    public Optional<Output<Double>> rampRpsPerSecond() {
+        return Optional.ofNullable(this.rampRpsPerSecond);
     }
 
     /**
@@ -60,12 +91,30 @@ public final class SizingSpecArgs extends com.pulumi.resources.ResourceArgs {
         return Optional.ofNullable(this.saturationRps);
     }
 
+    /**
+     * How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide&#39;s 60 s window.
+     * 
+     */
+    @Import(name="spikeSeconds")
+    private @Nullable Output<Integer> spikeSeconds;
+
+    /**
+     * @return How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide&#39;s 60 s window.
+     * 
+     */
+    public Optional<Output<Integer>> spikeSeconds() {
+        return Optional.ofNullable(this.spikeSeconds);
+    }
+
     private SizingSpecArgs() {}
 
     private SizingSpecArgs(SizingSpecArgs $) {
+        this.minLoadRps = $.minLoadRps;
         this.peakRps = $.peakRps;
+        this.rampRpsPerSecond = $.rampRpsPerSecond;
         this.safetyMargin = $.safetyMargin;
         this.saturationRps = $.saturationRps;
+        this.spikeSeconds = $.spikeSeconds;
     }
 
     public static Builder builder() {
@@ -87,6 +136,27 @@ public final class SizingSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
+         * @param minLoadRps Inference RPS in the quietest period (0 or more, at most peakRps). minReplicas is derived from it as ⌈minLoadRps / target⌉ (at least 1) when not set. Default: unset, minReplicas 1.
+         * 
+         * @return builder
+         * 
+         */
+        public Builder minLoadRps(@Nullable Output<Double> minLoadRps) {
+            $.minLoadRps = minLoadRps;
+            return this;
+        }
+
+        /**
+         * @param minLoadRps Inference RPS in the quietest period (0 or more, at most peakRps). minReplicas is derived from it as ⌈minLoadRps / target⌉ (at least 1) when not set. Default: unset, minReplicas 1.
+         * 
+         * @return builder
+         * 
+         */
+        public Builder minLoadRps(Double minLoadRps) {
+            return minLoadRps(Output.of(minLoadRps));
+        }
+
+        /**
          * @param peakRps Expected peak inference RPS for this Model, with margin. maxReplicas × target must cover it; maxReplicas is derived from it when not set.
          * 
          * @return builder
@@ -105,6 +175,27 @@ public final class SizingSpecArgs extends com.pulumi.resources.ResourceArgs {
          */
         public Builder peakRps(Double peakRps) {
             return peakRps(Output.of(peakRps));
+        }
+
+        /**
+         * @param rampRpsPerSecond The steepest sustained rise of load to follow, in RPS per second (0 or more; 0 means unknown). The derived scale-up policy adds at most ⌈ramp × serverReadySeconds / target⌉ pods per serverReadySeconds (and never more than scaleUpHeadroomPods); a ramp the policy cannot follow is reported as a warning in derivations. Default: unset, scaleUpHeadroomPods per period.
+         * 
+         * @return builder
+         * 
+         */
+        public Builder rampRpsPerSecond(@Nullable Output<Double> rampRpsPerSecond) {
+            $.rampRpsPerSecond = rampRpsPerSecond;
+            return this;
+        }
+
+        /**
+         * @param rampRpsPerSecond The steepest sustained rise of load to follow, in RPS per second (0 or more; 0 means unknown). The derived scale-up policy adds at most ⌈ramp × serverReadySeconds / target⌉ pods per serverReadySeconds (and never more than scaleUpHeadroomPods); a ramp the policy cannot follow is reported as a warning in derivations. Default: unset, scaleUpHeadroomPods per period.
+         * 
+         * @return builder
+         * 
+         */
+        public Builder rampRpsPerSecond(Double rampRpsPerSecond) {
+            return rampRpsPerSecond(Output.of(rampRpsPerSecond));
         }
 
         /**
@@ -147,6 +238,27 @@ public final class SizingSpecArgs extends com.pulumi.resources.ResourceArgs {
          */
         public Builder saturationRps(Double saturationRps) {
             return saturationRps(Output.of(saturationRps));
+        }
+
+        /**
+         * @param spikeSeconds How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide&#39;s 60 s window.
+         * 
+         * @return builder
+         * 
+         */
+        public Builder spikeSeconds(@Nullable Output<Integer> spikeSeconds) {
+            $.spikeSeconds = spikeSeconds;
+            return this;
+        }
+
+        /**
+         * @param spikeSeconds How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide&#39;s 60 s window.
+         * 
+         * @return builder
+         * 
+         */
+        public Builder spikeSeconds(Integer spikeSeconds) {
+            return spikeSeconds(Output.of(spikeSeconds));
         }
 
         public SizingSpecArgs build() {

@@ -35,12 +35,17 @@ public final class EffectivePolicy {
      */
     private Integer minReplicas;
     /**
+     * @return Seconds the Model HPA&#39;s scale-up stabilization window is longer than the Server HPA&#39;s (scaleUp.stabilizationWindowSeconds); 0 when both HPAs are identical.
+     * 
+     */
+    private Integer modelScaleUpLagSeconds;
+    /**
      * @return Scale-down behavior of both HPAs.
      * 
      */
     private ScalingRules scaleDown;
     /**
-     * @return Scale-up behavior of both HPAs.
+     * @return Scale-up behavior of both HPAs; the Model HPA&#39;s window is longer by modelScaleUpLagSeconds.
      * 
      */
     private ScalingRules scaleUp;
@@ -95,6 +100,13 @@ public final class EffectivePolicy {
         return this.minReplicas;
     }
     /**
+     * @return Seconds the Model HPA&#39;s scale-up stabilization window is longer than the Server HPA&#39;s (scaleUp.stabilizationWindowSeconds); 0 when both HPAs are identical.
+     * 
+     */
+    public Integer modelScaleUpLagSeconds() {
+        return this.modelScaleUpLagSeconds;
+    }
+    /**
      * @return Scale-down behavior of both HPAs.
      * 
      */
@@ -102,7 +114,7 @@ public final class EffectivePolicy {
         return this.scaleDown;
     }
     /**
-     * @return Scale-up behavior of both HPAs.
+     * @return Scale-up behavior of both HPAs; the Model HPA&#39;s window is longer by modelScaleUpLagSeconds.
      * 
      */
     public ScalingRules scaleUp() {
@@ -150,6 +162,7 @@ public final class EffectivePolicy {
         private String metricName;
         private @Nullable Map<String,String> metricSelector;
         private Integer minReplicas;
+        private Integer modelScaleUpLagSeconds;
         private ScalingRules scaleDown;
         private ScalingRules scaleUp;
         private Integer scaleUpHeadroomPods;
@@ -163,6 +176,7 @@ public final class EffectivePolicy {
     	      this.metricName = defaults.metricName;
     	      this.metricSelector = defaults.metricSelector;
     	      this.minReplicas = defaults.minReplicas;
+    	      this.modelScaleUpLagSeconds = defaults.modelScaleUpLagSeconds;
     	      this.scaleDown = defaults.scaleDown;
     	      this.scaleUp = defaults.scaleUp;
     	      this.scaleUpHeadroomPods = defaults.scaleUpHeadroomPods;
@@ -199,6 +213,14 @@ public final class EffectivePolicy {
               throw new MissingRequiredPropertyException("EffectivePolicy", "minReplicas");
             }
             this.minReplicas = minReplicas;
+            return this;
+        }
+        @CustomType.Setter
+        public Builder modelScaleUpLagSeconds(Integer modelScaleUpLagSeconds) {
+            if (modelScaleUpLagSeconds == null) {
+              throw new MissingRequiredPropertyException("EffectivePolicy", "modelScaleUpLagSeconds");
+            }
+            this.modelScaleUpLagSeconds = modelScaleUpLagSeconds;
             return this;
         }
         @CustomType.Setter
@@ -255,6 +277,7 @@ public final class EffectivePolicy {
             _resultValue.metricName = metricName;
             _resultValue.metricSelector = metricSelector;
             _resultValue.minReplicas = minReplicas;
+            _resultValue.modelScaleUpLagSeconds = modelScaleUpLagSeconds;
             _resultValue.scaleDown = scaleDown;
             _resultValue.scaleUp = scaleUp;
             _resultValue.scaleUpHeadroomPods = scaleUpHeadroomPods;

@@ -1,0 +1,215 @@
+package policy
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// guideSizing is the guide's irisa0: 3 RPS per replica (saturation 3.75 with a 20% margin),
+// Server pods ready within 90 s, 5 at a time.
+func guideSizing() Input {
+	return Input{
+		Sizing: &Sizing{SaturationRPS: ptr(3.75), SafetyMargin: ptr(0.2), PeakRPS: ptr(9.0), MinLoadRPS: ptr(1.0),
+			RampRPSPerSecond: ptr(0.2), SpikeSeconds: ptr(60)},
+		ServerReadySeconds: ptr(90), ScaleUpHeadroomPods: ptr(5),
+	}
+}
+
+// TestPlannerGuideExamples: the planner's answers on the guide's worked examples, each with the
+// reasons and warnings it gives.
+func TestPlannerGuideExamples(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		edit       func(*Input)
+		min, max   int
+		target     MilliQuantity
+		upPods     int
+		upWindow   int
+		lag        int
+		warnings   []string // substrings, one per expected warning, in order
+		reasonHave string
+	}{
+		{
+			// irisa0-hpa.yaml: averageValue 3, minReplicas 1, maxReplicas 3; hpa-custom-policy.yaml:
+			// Pods 5 per 90 s with a 60 s window. A 0.2 RPS/s ramp needs ⌈0.2 × 90 / 3⌉ = 6 > 5.
+			name: "guide's manifests", edit: func(*Input) {},
+			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 105,
+			warnings:   []string{"needs 6 new replicas every 90 s but the cluster can start 5", "fewer than 48 replicas"},
+			reasonHave: "min(scaleUpHeadroomPods 5, ⌈ramp 0.2 RPS/s × 90 s / target 3⌉ = 6)",
+		},
+		{
+			// The pathological case: 2 → 8 → 12 replicas while load keeps rising (36 RPS at the end).
+			name: "guide's pathological ramp", edit: func(in *Input) {
+				in.Sizing.PeakRPS, in.Sizing.MinLoadRPS, in.Sizing.RampRPSPerSecond = ptr(36.0), ptr(6.0), ptr(0.25)
+			},
+			min: 2, max: 12, target: 3000, upPods: 5, upWindow: 60, lag: 105,
+			warnings: []string{"needs 8 new replicas every 90 s but the cluster can start 5", "fewer than 60 replicas"},
+		},
+		{
+			// A blue-green drain moving 30 RPS over 10 minutes: 0.05 RPS/s needs ⌈1.5⌉ = 2 per 90 s.
+			name: "blue-green drain", edit: func(in *Input) {
+				in.Sizing.PeakRPS, in.Sizing.RampRPSPerSecond, in.Sizing.SpikeSeconds = ptr(30.0), ptr(0.05), ptr(0)
+			},
+			min: 1, max: 10, target: 3000, upPods: 2, upWindow: 0, lag: 105,
+			warnings: []string{"fewer than 8 replicas"},
+		},
+		{
+			name: "no ramp known: the cluster's headroom", edit: func(in *Input) { in.Sizing.RampRPSPerSecond = ptr(0.0) },
+			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 105,
+			reasonHave: "scaleUpHeadroomPods 5 (no autoscaling.sizing.rampRpsPerSecond given)",
+		},
+		{
+			// The policy package's sizing example: saturation 10, margin 0.2, peak 100 → 8, 13.
+			name: "sizing formula", edit: func(in *Input) {
+				in.Sizing.SaturationRPS, in.Sizing.PeakRPS, in.Sizing.MinLoadRPS, in.Sizing.RampRPSPerSecond = ptr(10.0), ptr(100.0), ptr(20.0), nil
+			},
+			min: 3, max: 13, target: 8000, upPods: 5, upWindow: 60, lag: 105,
+		},
+		{
+			name: "none of the new inputs: today's defaults", edit: func(in *Input) {
+				in.Sizing.MinLoadRPS, in.Sizing.RampRPSPerSecond, in.Sizing.SpikeSeconds = nil, nil, nil
+			},
+			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 105,
+			reasonHave: "the guide's example window",
+		},
+		{
+			name: "slow Server pods: a longer lag", edit: func(in *Input) { in.ServerReadySeconds = ptr(300); in.Sizing.RampRPSPerSecond = nil },
+			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 315,
+		},
+		{
+			name: "lag 0: identical HPAs", edit: func(in *Input) { in.ModelScaleUpLagSeconds = ptr(0); in.Sizing.RampRPSPerSecond = nil },
+			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 0,
+		},
+		{
+			name: "derived lag cut to Kubernetes' limit", edit: func(in *Input) { in.Sizing.SpikeSeconds = ptr(3550); in.Sizing.RampRPSPerSecond = nil },
+			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 3550, lag: 50,
+			warnings:   []string{"leaves room for a Model lag of only 50 s"},
+			reasonHave: "cut to 50 s",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := guideSizing()
+			tc.edit(&in)
+			p, derived, err := Plan(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.MinReplicas != tc.min || p.MaxReplicas != tc.max || p.Target != tc.target {
+				t.Errorf("min %d max %d target %s, want %d %d %s", p.MinReplicas, p.MaxReplicas, p.Target, tc.min, tc.max, tc.target)
+			}
+			wantUp := Rules{StabilizationWindowSeconds: ptr(tc.upWindow), SelectPolicy: SelectMax,
+				Policies: []ScalingPolicy{{PolicyPods, tc.upPods, *in.ServerReadySeconds}}}
+			if !reflect.DeepEqual(p.ScaleUp, wantUp) {
+				t.Errorf("scaleUp %+v, want %+v", p.ScaleUp, wantUp)
+			}
+			wantDown := Rules{StabilizationWindowSeconds: ptr(300), SelectPolicy: SelectMax, Policies: []ScalingPolicy{{PolicyPercent, 100, 15}}}
+			if !reflect.DeepEqual(p.ScaleDown, wantDown) {
+				t.Errorf("scaleDown %+v, want Kubernetes' default", p.ScaleDown)
+			}
+			if p.ModelScaleUpLagSeconds != tc.lag {
+				t.Errorf("model lag %d, want %d", p.ModelScaleUpLagSeconds, tc.lag)
+			}
+			if got := *p.ModelScaleUp().StabilizationWindowSeconds; got != tc.upWindow+tc.lag {
+				t.Errorf("model window %d, want %d", got, tc.upWindow+tc.lag)
+			}
+			warnings := Warnings(derived)
+			if len(warnings) != len(tc.warnings) {
+				t.Errorf("warnings %q, want %d", warnings, len(tc.warnings))
+			}
+			for i, w := range tc.warnings {
+				if i < len(warnings) && !strings.Contains(warnings[i], w) {
+					t.Errorf("warning %q lacks %q", warnings[i], w)
+				}
+			}
+			text := make([]string, len(derived))
+			for i, d := range derived {
+				text[i] = d.String()
+				if d.Warning && !strings.HasPrefix(d.String(), "warning: ") {
+					t.Errorf("warning %q lacks its prefix", d)
+				}
+			}
+			if tc.reasonHave != "" && !strings.Contains(strings.Join(text, "\n"), tc.reasonHave) {
+				t.Errorf("no derivation mentions %q:\n%s", tc.reasonHave, strings.Join(text, "\n"))
+			}
+			fields := map[string]bool{}
+			for _, d := range derived {
+				fields[d.Field] = !d.Warning || fields[d.Field]
+			}
+			for _, f := range []string{FieldTarget, FieldMaxReplicas, FieldScaleUp + ".policies", FieldScaleUp + ".stabilizationWindowSeconds", FieldScaleDown} {
+				if !fields[f] {
+					t.Errorf("no reason for %s", f)
+				}
+			}
+			if in.ModelScaleUpLagSeconds == nil && !fields[FieldModelLag] {
+				t.Errorf("derived lag not reported")
+			}
+		})
+	}
+}
+
+func TestPlannerFormulas(t *testing.T) {
+	if got := MilliQuantity(PlannedTarget(3.75, 0.2) * 1000); got != 3000 {
+		t.Errorf("target %s, want 3", got)
+	}
+	for _, tc := range []struct {
+		peak, minLoad float64
+		max, min      int
+	}{{36, 3, 12, 1}, {36, 6, 12, 2}, {9, 1, 3, 1}, {9.001, 0, 4, 1}, {0.5, 0, 1, 1}} {
+		if got := PlannedMaxReplicas(tc.peak, 3000); got != tc.max {
+			t.Errorf("max for peak %v: %d, want %d", tc.peak, got, tc.max)
+		}
+		if got := PlannedMinReplicas(tc.minLoad, 3000); got != tc.min {
+			t.Errorf("min for load %v: %d, want %d", tc.minLoad, got, tc.min)
+		}
+	}
+	for _, tc := range []struct {
+		ramp float64
+		want int
+	}{{0, 5}, {0.25, 5}, {0.05, 2}, {0.001, 1}} {
+		if got := PlannedScaleUpPods(5, 90, tc.ramp, 3000); got != tc.want {
+			t.Errorf("pods for ramp %v: %d, want %d", tc.ramp, got, tc.want)
+		}
+	}
+	if got := PlannedModelScaleUpLag(90); got != 105 {
+		t.Errorf("lag %d, want 105", got)
+	}
+	if got := ReactionSeconds(45, 90, 105); got != 165 {
+		t.Errorf("reaction %d, want 165", got)
+	}
+}
+
+func TestModelScaleUpIsACopy(t *testing.T) {
+	p, _, err := Plan(base())
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := p.ModelScaleUp()
+	*up.StabilizationWindowSeconds = 1
+	up.Policies[0].Value = 99
+	if *p.ScaleUp.StabilizationWindowSeconds != 60 || p.ScaleUp.Policies[0].Value != 5 {
+		t.Errorf("editing the Model's rules changed the policy: %+v", p.ScaleUp)
+	}
+	p.ModelScaleUpLagSeconds = 0
+	if !reflect.DeepEqual(p.ModelScaleUp(), p.ScaleUp) {
+		t.Errorf("lag 0: Model rules %+v differ from %+v", p.ModelScaleUp(), p.ScaleUp)
+	}
+}
+
+func TestUserValuesWinOverSizing(t *testing.T) {
+	in := guideSizing()
+	in.MinReplicas = ptr(2)
+	in.ScaleUp = &Rules{StabilizationWindowSeconds: ptr(30), Policies: []ScalingPolicy{{PolicyPods, 1, 120}}}
+	p, derived, err := Plan(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.MinReplicas != 2 || *p.ScaleUp.StabilizationWindowSeconds != 30 || p.ScaleUp.Policies[0].Value != 1 {
+		t.Errorf("user values overridden: %+v", p)
+	}
+	for _, d := range derived {
+		if !d.Warning && (d.Field == FieldMinReplicas || strings.HasPrefix(d.Field, FieldScaleUp)) {
+			t.Errorf("user-set %s reported as derived", d.Field)
+		}
+	}
+}
