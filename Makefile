@@ -52,7 +52,7 @@ check-generated: generate ## fails when schema.json, the SDKs, the README table 
 	  echo "generated files are stale: run 'make generate' and commit the result" >&2; exit 1; fi
 
 lint: ## gofmt, go vet and golangci-lint (pinned, built into the tools cache)
-	@out=$$(gofmt -l provider tests examples 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l provider tests examples bench internal hack 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	hack/tools.sh golangci-lint
 	$(TOOLS_BIN)/golangci-lint run ./...

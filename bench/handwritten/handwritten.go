@@ -257,14 +257,6 @@ func hpaSpec(kind, name, model, averageValue string) *autoscalingv2.HorizontalPo
 	}
 }
 
-// metricsQuery is the guide's rate over a 1 minute window, summed per requested resource.
-const metricsQuery = `sum by (<<.GroupBy>>) (
-  rate (
-    <<.Series>>{<<.LabelMatchers>>}[1m]
-  )
-)
-`
-
 // adapterValues are the Helm values of prometheus-adapter: the rules from rulesConfigMap instead of
 // the chart's, and their hash on the pod template so a rules change restarts the adapter.
 func adapterValues() pulumi.Map {
