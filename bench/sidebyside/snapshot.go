@@ -23,7 +23,7 @@ import (
 
 const (
 	releaseName    = "hpa-metrics"
-	adapterObjects = "hpa-metrics-prometheus-adapter" // the chart's fullname: ConfigMap and Deployment
+	adapterRules   = "hpa-metrics-seldon-rules" // the rules ConfigMap both programs declare
 	// Placeholders for the namespaces, which differ between the two programs by design.
 	nsPlaceholder        = "<namespace>"
 	adapterNSPlaceholder = "<adapter-namespace>"
@@ -60,9 +60,9 @@ func (b *Bed) Snapshot(ctx context.Context, ns, adapterNS string) (*Objects, err
 			}, ns, adapterNS)
 		}
 	}
-	cm, err := b.Kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterObjects, metav1.GetOptions{})
+	cm, err := b.Kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterRules, metav1.GetOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("adapter ConfigMap: %w", err)
+		return nil, fmt.Errorf("adapter rules ConfigMap: %w", err)
 	}
 	o.AdapterConfig = cm.Data["config.yaml"]
 	secrets, err := b.Kube.CoreV1().Secrets(adapterNS).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + releaseName + ",status=deployed"})
