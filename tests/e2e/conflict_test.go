@@ -13,7 +13,8 @@ import (
 )
 
 // TestForeignCustomMetricsProvider: a cluster has one custom metrics provider. When another one
-// already owns v1beta1.custom.metrics.k8s.io, install mode fails and creates nothing of ours.
+// already owns v1beta1.custom.metrics.k8s.io, install mode fails, leaves the other provider alone,
+// creates no Model, Server, HPA or release, and destroy cleans up the rest.
 func TestForeignCustomMetricsProvider(t *testing.T) {
 	b := requireBed(t)
 	ctx := context.Background()
@@ -44,9 +45,18 @@ func TestForeignCustomMetricsProvider(t *testing.T) {
 	if !strings.Contains(err.Error(), "v1beta1.custom.metrics.k8s.io") {
 		t.Errorf("the error does not name the contested APIService:\n%v", err)
 	}
-	b.assertGone(t)
+	// Nothing that serves or scales was created. Only the stack's own rules ConfigMap, which the
+	// release mounts and so comes first, exists; destroy removes it.
+	b.assertModelGone(t)
+	if s, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease + ",status=deployed"}); err != nil || len(s.Items) > 0 {
+		t.Errorf("a Helm release was deployed (%v)", err)
+	}
 	got, err := apiServices.Get(ctx, "v1beta1.custom.metrics.k8s.io", metav1.GetOptions{})
 	if err != nil || got.GetLabels()["app"] != "another-metrics-provider" {
 		t.Errorf("the other provider's APIService was changed or removed (%v)", err)
 	}
+	if _, err := st.Destroy(ctx); err != nil {
+		t.Fatalf("destroy after the refused install: %v", err)
+	}
+	b.assertGone(t)
 }
