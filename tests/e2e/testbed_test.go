@@ -116,6 +116,7 @@ func setup() (*testbed, string, error) {
 	ctx := context.Background()
 	b.cluster, err = localcluster.Start(ctx, localcluster.Options{
 		Dir: filepath.Join(b.tmp, "cluster"), BinDir: b.tools, Log: os.Stderr, TiedToParent: true,
+		AuditUsers: []string{deployerUser}, // TestLeastPrivilege reads what the deployer did
 	})
 	if err != nil {
 		return b, "", err

@@ -34,6 +34,10 @@ type Options struct {
 	// TiedToParent kills the processes when the starting process dies (tests: a panicking test
 	// must not leave a control plane behind). Off for `make cluster-up`, whose processes outlive it.
 	TiedToParent bool
+	// AuditUsers turns on the API server's audit log (Cluster.AuditLog, JSON lines) for the
+	// requests of these users only, at Metadata level: who did what to which resource, allowed or
+	// not, and which RBAC binding allowed it. Nobody else is logged, so the log stays small.
+	AuditUsers []string
 }
 
 // Cluster is a running control plane.
@@ -41,6 +45,7 @@ type Cluster struct {
 	Dir        string
 	Kubeconfig string
 	Server     string
+	AuditLog   string // empty unless Options.AuditUsers is set
 	pki        *pki
 	tied       bool
 	apiServer  []string // binary and flags, to restart it
@@ -119,6 +124,17 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
 		"--proxy-client-cert-file=" + p.ProxyClientCert, "--proxy-client-key-file=" + p.ProxyClientKey,
 	}
+	if len(o.AuditUsers) > 0 {
+		policy := filepath.Join(o.Dir, "audit-policy.yaml")
+		if err := os.WriteFile(policy, auditPolicy(o.AuditUsers), 0o644); err != nil {
+			return c, err
+		}
+		c.AuditLog = filepath.Join(o.Dir, "logs", "audit.log")
+		c.apiServer = append(c.apiServer, "--audit-policy-file="+policy, "--audit-log-path="+c.AuditLog,
+			// Blocking: an event is written before its response is sent, so the log is complete
+			// as soon as the client has its answer.
+			"--audit-log-format=json", "--audit-log-mode=blocking")
+	}
 	if err := c.spawn("kube-apiserver", c.apiServer[0], c.apiServer[1:]...); err != nil {
 		return c, err
 	}
@@ -150,6 +166,18 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 	}
 	logf("kube-controller-manager ready (HPA sync every %s)", o.HPASyncPeriod)
 	return c, nil
+}
+
+// auditPolicy logs the given users' requests once each, when the response is complete (watches also
+// when they start), at Metadata level, and nothing else.
+func auditPolicy(users []string) []byte {
+	var b strings.Builder
+	b.WriteString("apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n  - level: Metadata\n    users:\n")
+	for _, u := range users {
+		fmt.Fprintf(&b, "      - %q\n", u)
+	}
+	b.WriteString("  - level: None\n")
+	return []byte(b.String())
 }
 
 // Stop ends every process this cluster started, by PID.

@@ -173,23 +173,35 @@ func syncStatus(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVers
 
 // ApplyRBAC creates the ClusterRoles in a YAML file (deploy/rbac.yaml).
 func ApplyRBAC(ctx context.Context, kube kubernetes.Interface, file string) error {
-	raw, err := os.ReadFile(file)
+	roles, err := ReadClusterRoles(file)
 	if err != nil {
 		return err
 	}
+	for i := range roles {
+		if _, err := kube.RbacV1().ClusterRoles().Create(ctx, &roles[i], metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("%s: %w", roles[i].Name, err)
+		}
+	}
+	return nil
+}
+
+// ReadClusterRoles parses the named ClusterRoles of a multi-document YAML file.
+func ReadClusterRoles(file string) ([]rbacv1.ClusterRole, error) {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
+	var roles []rbacv1.ClusterRole
 	for {
 		var role rbacv1.ClusterRole
 		if err := dec.Decode(&role); errors.Is(err, io.EOF) {
-			return nil
+			return roles, nil
 		} else if err != nil {
-			return fmt.Errorf("%s: %w", file, err)
+			return nil, fmt.Errorf("%s: %w", file, err)
 		}
-		if role.Name == "" {
-			continue
-		}
-		if _, err := kube.RbacV1().ClusterRoles().Create(ctx, &role, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("%s: %w", role.Name, err)
+		if role.Name != "" {
+			roles = append(roles, role)
 		}
 	}
 }
