@@ -131,8 +131,8 @@ func TestLeastPrivilege(t *testing.T) {
 		if _, err := st.Up(ctx); err != nil {
 			t.Fatalf("up: %v", err)
 		}
-		if _, err := b.kube.CoreV1().Secrets(adapterNS).Get(ctx, helmRelease+"-prometheus-auth", metav1.GetOptions{}); err != nil {
-			t.Fatalf("the token Secret was not created: %v", err)
+		if secret, _ := b.authSecret(t); string(secret.Data["token"]) != "e2e-rbac-token" {
+			t.Fatalf("the token Secret %s does not hold the token", secret.Name)
 		}
 		if _, err := st.Destroy(ctx); err != nil {
 			t.Fatalf("destroy: %v", err)
