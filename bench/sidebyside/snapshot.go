@@ -22,8 +22,8 @@ import (
 )
 
 const (
-	releaseName    = "hpa-metrics"
-	adapterRules   = "hpa-metrics-seldon-rules" // the rules ConfigMap both programs declare
+	releaseName  = "hpa-metrics"
+	adapterRules = "hpa-metrics-seldon-rules" // the rules ConfigMap both programs declare
 	// Placeholders for the namespaces, which differ between the two programs by design.
 	nsPlaceholder        = "<namespace>"
 	adapterNSPlaceholder = "<adapter-namespace>"
