@@ -122,6 +122,12 @@ func Start(ctx context.Context, o Options) (b *Bed, err error) {
 	if err := localcluster.ApplyManifests(ctx, b.Dyn, crds...); err != nil {
 		return b, fmt.Errorf("installing Seldon CRDs: %w", err)
 	}
+	// Otherwise the first destroy of a run waits for the garbage collector to learn the CRDs.
+	waited, err := localcluster.AwaitGarbageCollector(ctx, b.Dyn, "default")
+	if err != nil {
+		return b, err
+	}
+	fmt.Fprintf(os.Stderr, "bench: garbage collector handles Models after %s\n", waited.Round(time.Second))
 	standIn, cancel := context.WithCancel(context.Background())
 	b.stopStandIn = cancel
 	go localcluster.RunSeldonStatusStandIn(standIn, b.Dyn, func(f string, a ...any) { fmt.Fprintf(b.log, f+"\n", a...) })

@@ -134,6 +134,10 @@ func setup() (*testbed, string, error) {
 	if err := localcluster.ApplyManifests(ctx, b.dyn, localcluster.SeldonCRDs(crds)...); err != nil {
 		return b, "", fmt.Errorf("installing Seldon CRDs: %w", err)
 	}
+	// Otherwise the first test to destroy a Model waits for the garbage collector to learn the CRDs.
+	if _, err := localcluster.AwaitGarbageCollector(ctx, b.dyn, "default"); err != nil {
+		return b, "", err
+	}
 	if _, err := b.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "seldon-mesh"}}, metav1.CreateOptions{}); err != nil {
 		return b, "", err
 	}
