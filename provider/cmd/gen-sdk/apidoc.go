@@ -84,7 +84,30 @@ func writeAPIDoc(schemaPath, out string) error {
 		}
 		b.WriteString("\n")
 	}
+
+	// The shared adapter: its inputs are the adapter block's, so they are listed once, above.
+	atoken := spec.Name + ":index:SeldonMetricsAdapter"
+	ares, ok := spec.Resources[atoken]
+	if !ok {
+		return fmt.Errorf("schema has no resource %s", atoken)
+	}
+	fmt.Fprintf(&b, "# API reference: `%s`\n\n%s\n\n", atoken, ares.Description)
+	fmt.Fprintf(&b, "## Inputs\n\nThe inputs of `adapter` above (`%s`), at the top level: %s. The same defaults and "+
+		"guards apply; errors name them without the `adapter.` prefix.\n\n", "AdapterSpec", inputList(ares.InputProperties))
+	b.WriteString("## Outputs\n\n| output | type | what it holds |\n|---|---|---|\n")
+	for _, name := range sortedProps(ares.Properties) {
+		p := ares.Properties[name]
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", name, typeName(p.TypeSpec), cell(p.Description))
+	}
 	return os.WriteFile(out, []byte(strings.TrimRight(b.String(), "\n")+"\n"), 0o644)
+}
+
+func inputList(props map[string]schema.PropertySpec) string {
+	names := sortedProps(props)
+	for i, n := range names {
+		names[i] = "`" + n + "`"
+	}
+	return strings.Join(names, ", ")
 }
 
 func writeInputRow(b *strings.Builder, path string, p schema.PropertySpec, required bool) {
