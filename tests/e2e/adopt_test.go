@@ -22,33 +22,8 @@ import (
 func TestAdoptedAdapter(t *testing.T) {
 	b := requireBed(t)
 	ctx := context.Background()
-	b.ensureNamespace(t, adapterNS)
 	const foreignRules = "rules:\n  - seriesQuery: 'up'\n"
-	labels := map[string]string{"app": "prometheus-adapter"}
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: adapterName, Namespace: adapterNS}, Data: map[string]string{"config.yaml": foreignRules}}
-	dep := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: adapterName, Namespace: adapterNS},
-		Spec: appsv1.DeploymentSpec{
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{
-					Name: "prometheus-adapter", Image: "registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0",
-					Args: []string{"--config=/etc/adapter/config.yaml", "--prometheus-url=http://prometheus.monitoring.svc:9090"},
-				}}},
-			},
-		},
-	}
-	if _, err := b.kube.CoreV1().ConfigMaps(adapterNS).Create(ctx, cm, metav1.CreateOptions{FieldManager: "helm"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.kube.AppsV1().Deployments(adapterNS).Create(ctx, dep, metav1.CreateOptions{FieldManager: "helm"}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = b.kube.AppsV1().Deployments(adapterNS).Delete(ctx, adapterName, metav1.DeleteOptions{})
-		_ = b.kube.CoreV1().ConfigMaps(adapterNS).Delete(ctx, adapterName, metav1.DeleteOptions{})
-	})
+	dep := b.fakeAdoptedAdapter(t, foreignRules)
 
 	program := func(ctx *pulumi.Context) error {
 		window := config.New(ctx, "").Get("rateWindow")
@@ -144,4 +119,38 @@ func TestAdoptedAdapter(t *testing.T) {
 			t.Error("destroy changed the installer's Deployment")
 		}
 	})
+}
+
+// fakeAdoptedAdapter stands in for a prometheus-adapter someone else installed: the ConfigMap (with
+// rules) and Deployment adopt mode patches, created by another field manager. No pod runs here.
+func (b *testbed) fakeAdoptedAdapter(t *testing.T, rules string) *appsv1.Deployment {
+	t.Helper()
+	ctx := context.Background()
+	b.ensureNamespace(t, adapterNS)
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: adapterName, Namespace: adapterNS}, Data: map[string]string{"config.yaml": rules}}
+	labels := map[string]string{"app": "prometheus-adapter"}
+	dep := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: adapterName, Namespace: adapterNS},
+		Spec: appsv1.DeploymentSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{
+					Name: "prometheus-adapter", Image: "registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0",
+					Args: []string{"--config=/etc/adapter/config.yaml", "--prometheus-url=http://prometheus.monitoring.svc:9090"},
+				}}},
+			},
+		},
+	}
+	if _, err := b.kube.CoreV1().ConfigMaps(adapterNS).Create(ctx, cm, metav1.CreateOptions{FieldManager: "helm"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.kube.AppsV1().Deployments(adapterNS).Create(ctx, dep, metav1.CreateOptions{FieldManager: "helm"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = b.kube.AppsV1().Deployments(adapterNS).Delete(ctx, adapterName, metav1.DeleteOptions{})
+		_ = b.kube.CoreV1().ConfigMaps(adapterNS).Delete(ctx, adapterName, metav1.DeleteOptions{})
+	})
+	return dep
 }

@@ -334,20 +334,9 @@ func (b *testbed) assertModelGoneExceptAdapter(t *testing.T) {
 func (b *testbed) assertGone(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	for _, check := range []struct {
-		what string
-		err  error
-	}{
-		{"Model", getErr(b.dyn.Resource(localcluster.ModelResource).Namespace(ns).Get(ctx, modelName, metav1.GetOptions{}))},
-		{"Server", getErr(b.dyn.Resource(localcluster.ServerResource).Namespace(ns).Get(ctx, serverName, metav1.GetOptions{}))},
-		{"Model HPA", getErr(b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, modelHPA, metav1.GetOptions{}))},
-		{"Server HPA", getErr(b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, serverHPA, metav1.GetOptions{}))},
-		{"adapter rules ConfigMap", getErr(b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterRules, metav1.GetOptions{}))},
-		{"adapter Deployment", getErr(b.kube.AppsV1().Deployments(adapterNS).Get(ctx, adapterName, metav1.GetOptions{}))},
-	} {
-		if !apierrors.IsNotFound(check.err) {
-			t.Errorf("%s still exists (or lookup failed: %v)", check.what, check.err)
-		}
+	b.assertModelGone(t)
+	if err := getErr(b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterRules, metav1.GetOptions{})); !apierrors.IsNotFound(err) {
+		t.Errorf("adapter rules ConfigMap still exists (or lookup failed: %v)", err)
 	}
 	if s, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease}); err == nil && len(s.Items) > 0 {
 		t.Errorf("%d Helm release records left", len(s.Items))

@@ -130,10 +130,10 @@ type pipelineRun struct {
 	paths map[string]string
 }
 
-// startPipeline brings up the whole pipeline for tm; everything stops when the test ends.
-func (b *testbed) startPipeline(t *testing.T, tm pipelineTiming, models []string, rates map[pipeline.Series]float64) *pipelineRun {
+// requirePipelineTools returns the prometheus-adapter binary, after checking it and Debian's
+// prometheus are there: a failure in CI, a skip elsewhere.
+func (b *testbed) requirePipelineTools(t *testing.T) string {
 	t.Helper()
-	ctx := context.Background()
 	adapterBin := filepath.Join(b.tools, "prometheus-adapter")
 	for _, need := range []string{adapterBin, "prometheus"} {
 		if _, err := exec.LookPath(need); err != nil {
@@ -143,6 +143,14 @@ func (b *testbed) startPipeline(t *testing.T, tm pipelineTiming, models []string
 			t.Skipf("%s not found (run hack/tools.sh prometheus-adapter prometheus)", need)
 		}
 	}
+	return adapterBin
+}
+
+// startPipeline brings up the whole pipeline for tm; everything stops when the test ends.
+func (b *testbed) startPipeline(t *testing.T, tm pipelineTiming, models []string, rates map[pipeline.Series]float64) *pipelineRun {
+	t.Helper()
+	ctx := context.Background()
+	adapterBin := b.requirePipelineTools(t)
 	agent, err := pipeline.StartAgent()
 	if err != nil {
 		t.Fatal(err)

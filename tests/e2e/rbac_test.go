@@ -15,7 +15,6 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
-	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -143,7 +142,7 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 
 	if !t.Run("adopt mode: up and destroy", func(t *testing.T) {
-		b.fakeAdoptedAdapter(t)
+		b.fakeAdoptedAdapter(t, "rules: []\n")
 		st := restricted.goStack(t, "rbac-adopt", rbacProgram(b, "adopt", false), nil)
 		t.Cleanup(func() { _, _ = st.Destroy(ctx) })
 		if _, err := st.Up(ctx); err != nil {
@@ -322,35 +321,6 @@ func (b *testbed) deleteNamespace(t *testing.T, name string) {
 	eventually(t, 2*time.Minute, "namespace "+name+" deleted", func() (bool, string) {
 		_, err := b.kube.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
 		return apierrors.IsNotFound(err), fmt.Sprint(err)
-	})
-}
-
-// fakeAdoptedAdapter stands in for a prometheus-adapter someone else installed: the ConfigMap and
-// Deployment adopt mode patches (no pod runs here; the program skips the await).
-func (b *testbed) fakeAdoptedAdapter(t *testing.T) {
-	t.Helper()
-	ctx := context.Background()
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: adapterName, Namespace: adapterNS}, Data: map[string]string{"config.yaml": "rules: []\n"}}
-	if _, err := b.kube.CoreV1().ConfigMaps(adapterNS).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	labels := map[string]string{"app": "adopted-adapter"}
-	dep := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: adapterName, Namespace: adapterNS},
-		Spec: appsv1.DeploymentSpec{
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "adapter", Image: "registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0"}}},
-			},
-		},
-	}
-	if _, err := b.kube.AppsV1().Deployments(adapterNS).Create(ctx, dep, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = b.kube.AppsV1().Deployments(adapterNS).Delete(ctx, adapterName, metav1.DeleteOptions{})
-		_ = b.kube.CoreV1().ConfigMaps(adapterNS).Delete(ctx, adapterName, metav1.DeleteOptions{})
 	})
 }
 

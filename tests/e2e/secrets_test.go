@@ -9,7 +9,6 @@ import (
 	"math"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -105,15 +104,7 @@ func TestPrometheusTokenStaysSecret(t *testing.T) {
 func TestPrometheusCredentialsAuthenticate(t *testing.T) {
 	b := requireBed(t)
 	ctx := context.Background()
-	adapterBin := filepath.Join(b.tools, "prometheus-adapter")
-	for _, need := range []string{adapterBin, "prometheus"} {
-		if _, err := exec.LookPath(need); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s not found: hack/tools.sh prometheus-adapter / prometheus must run first", need)
-			}
-			t.Skipf("%s not found", need)
-		}
-	}
+	adapterBin := b.requirePipelineTools(t)
 	pki := filepath.Join(b.root, "provider", "pkg", "component", "testdata", "promtls")
 	read := func(name string) string {
 		raw, err := os.ReadFile(filepath.Join(pki, name))

@@ -58,12 +58,7 @@ func ResolveMetricsAdapter(args MetricsAdapterArgs) (Adapter, string, []policy.D
 	if deref(ad.Mode, ModeInstall) == ModeNone {
 		errs.Add("adapter.mode", "is none, so there would be nothing to declare", "use install, or adopt for an adapter installed by someone else")
 	}
-	t := policy.Timing{
-		ScrapeInterval: parseDuration(&errs, policy.FieldScrapeInterval, ad.PrometheusScrapeInterval),
-		RelistInterval: parseDuration(&errs, policy.FieldRelistInterval, ad.MetricsRelistInterval),
-		RateWindow:     parseDuration(&errs, policy.FieldRateWindow, ad.RateWindow),
-	}
-	timing, derived, err := policy.PlanTiming(t)
+	timing, derived, err := policy.PlanTiming(parseTiming(&errs, ad))
 	var planErrs policy.Errors
 	if errors.As(err, &planErrs) {
 		errs = append(errs, planErrs...)

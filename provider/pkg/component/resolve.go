@@ -190,9 +190,7 @@ func Resolve(args Args) (*Desired, error) {
 	if args.Adapter != nil {
 		ad = *args.Adapter
 	}
-	in.Timing.ScrapeInterval = parseDuration(&errs, policy.FieldScrapeInterval, ad.PrometheusScrapeInterval)
-	in.Timing.RelistInterval = parseDuration(&errs, policy.FieldRelistInterval, ad.MetricsRelistInterval)
-	in.Timing.RateWindow = parseDuration(&errs, policy.FieldRateWindow, ad.RateWindow)
+	in.Timing = parseTiming(&errs, ad)
 
 	pol, derived, err := policy.Plan(in)
 	var planErrs policy.Errors
@@ -487,6 +485,15 @@ func chartFullName(release string, values map[string]any) string {
 		return truncateLabel(release)
 	}
 	return strings.TrimSuffix(truncateLabel(release+"-"+DefaultChartName), "-")
+}
+
+// parseTiming reads the adapter's pipeline intervals; unset ones stay zero (policy's defaults).
+func parseTiming(errs *policy.Errors, ad AdapterSpec) policy.Timing {
+	return policy.Timing{
+		ScrapeInterval: parseDuration(errs, policy.FieldScrapeInterval, ad.PrometheusScrapeInterval),
+		RelistInterval: parseDuration(errs, policy.FieldRelistInterval, ad.MetricsRelistInterval),
+		RateWindow:     parseDuration(errs, policy.FieldRateWindow, ad.RateWindow),
+	}
 }
 
 func parseDuration(errs *policy.Errors, field string, v *string) time.Duration {

@@ -10,6 +10,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	comProvider "github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/promauth"
 )
 
 // deferUnknownInputs wraps Construct so inputs that are not known yet (outputs of resources a
@@ -50,8 +52,8 @@ func deferUnknownInputs(construct func(context.Context, p.ConstructRequest) (p.C
 // reach the auth Secret, and the guards need only know whether they are set.
 var credentialInputs = []string{
 	"adapter.prometheus.bearerToken",
-	"adapter.prometheus.basicAuth.username", "adapter.prometheus.basicAuth.password",
-	"adapter.prometheus.tls.caCertificate", "adapter.prometheus.tls.clientCertificate", "adapter.prometheus.tls.clientKey",
+	promauth.FieldUsername, promauth.FieldPassword,
+	promauth.FieldCACertificate, promauth.FieldClientCertificate, promauth.FieldClientKey,
 }
 
 // isCredential also accepts the paths without `adapter.`: SeldonMetricsAdapter takes the adapter
