@@ -162,105 +162,115 @@ func NewSeldonAutoscaledModel(ctx *pulumi.Context, name string, args Args, opts 
 	return comp, nil
 }
 
-// declareAdapter returns the resources the HPAs must wait for (none in mode none).
+// declareAdapter returns the resources the Seldon objects and HPAs must wait for (none in mode none).
 func declareAdapter(ctx *pulumi.Context, name string, a Adapter, creds promCredentials, opts ...pulumi.ResourceOption) ([]pulumi.Resource, error) {
 	switch a.Mode {
 	case ModeInstall:
-		var deps []pulumi.Resource
-		if a.CreateNamespace {
-			// Declared here, not left to Helm: the rules ConfigMap and the auth Secret live in it
-			// and must exist before the release.
-			// Kept on destroy, as Helm keeps a namespace it created: deleting a namespace deletes
-			// everything others have put in it since.
-			ns, err := corev1.NewNamespace(ctx, name+"-adapter-namespace", &corev1.NamespaceArgs{
-				Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(a.Namespace)},
-			}, append(append([]pulumi.ResourceOption{}, opts...), pulumi.RetainOnDelete(true))...)
-			if err != nil {
-				return nil, err
-			}
-			deps = append(deps, ns)
-		}
-		inNamespace := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn(append([]pulumi.Resource{}, deps...)))
-		// The rules are the stack's own ConfigMap, forced over any out-of-band edit, so that
-		// `pulumi up --refresh` repairs drift (Helm would not see it).
-		cm, err := corev1.NewConfigMap(ctx, name+"-adapter-rules", &corev1.ConfigMapArgs{
-			Metadata: &metav1.ObjectMetaArgs{
-				Name: pulumi.String(a.ConfigMapName), Namespace: pulumi.String(a.Namespace),
-				Annotations: pulumi.StringMap{"pulumi.com/patchForce": pulumi.String("true")},
-			},
-			Data: pulumi.StringMap{"config.yaml": pulumi.String(a.ConfigYAML)},
-		}, inNamespace...)
-		if err != nil {
-			return nil, err
-		}
-		deps = append(deps, cm)
-		values := pulumi.ToMap(a.ValuesWithAuth("")).ToMapOutput()
-		if a.Auth.Any() {
-			secret, err := declareAuthSecret(ctx, name, a, creds, inNamespace...)
-			if err != nil {
-				return nil, err
-			}
-			deps = append(deps, secret)
-			values = secret.Metadata.Name().ApplyT(func(n *string) (map[string]any, error) {
-				if n == nil || *n == "" {
-					return nil, errors.New("the Prometheus auth Secret has no name: the Kubernetes provider did not auto-name it")
-				}
-				return a.ValuesWithAuth(*n), nil
-			}).(pulumi.MapOutput)
-		}
-		args := &helmv3.ReleaseArgs{
-			Name:      pulumi.String(a.ReleaseName),
-			Namespace: pulumi.String(a.Namespace),
-			Chart:     pulumi.String(a.Chart),
-			Values:    values,
-			SkipAwait: pulumi.Bool(a.SkipAwait),
-		}
-		if a.ChartRepo != "" {
-			args.RepositoryOpts = &helmv3.RepositoryOptsArgs{Repo: pulumi.String(a.ChartRepo)}
-			args.Version = pulumi.String(a.ChartVersion)
-		}
-		rel, err := helmv3.NewRelease(ctx, name+"-adapter", args, append(opts, pulumi.DependsOn(deps))...)
-		if err != nil {
-			return nil, err
-		}
-		return []pulumi.Resource{rel, cm}, nil
+		return declareInstalledAdapter(ctx, name, a, creds, opts...)
 	case ModeAdopt:
-		// The adopted adapter stays as configured on destroy: deleting the patches would remove
-		// config.yaml from its ConfigMap, and the adapter would fail at its next start.
-		opts = append(append([]pulumi.ResourceOption{}, opts...), pulumi.RetainOnDelete(true))
-		// The adopted ConfigMap is owned by whoever installed it: force our rules over theirs, as
-		// the guide's `kubectl replace` does.
-		cm, err := corev1.NewConfigMapPatch(ctx, name+"-adapter-config", &corev1.ConfigMapPatchArgs{
-			Metadata: &metav1.ObjectMetaPatchArgs{
-				Name: pulumi.String(a.ConfigMapName), Namespace: pulumi.String(a.Namespace),
-				Annotations: pulumi.StringMap{"pulumi.com/patchForce": pulumi.String("true")},
-			},
-			Data: pulumi.StringMap{"config.yaml": pulumi.String(a.ConfigYAML)},
-		}, opts...)
-		if err != nil {
-			return nil, err
-		}
-		// A pod-template annotation holding the config's hash restarts the adapter exactly when
-		// the rules change, like the chart's checksum/config does in install mode.
-		annotations := pulumi.StringMap{}
-		if a.SkipAwait {
-			annotations["pulumi.com/skipAwait"] = pulumi.String("true")
-		}
-		dep, err := appsv1.NewDeploymentPatch(ctx, name+"-adapter-restart", &appsv1.DeploymentPatchArgs{
-			Metadata: &metav1.ObjectMetaPatchArgs{
-				Name: pulumi.String(a.DeploymentName), Namespace: pulumi.String(a.Namespace), Annotations: annotations,
-			},
-			Spec: &appsv1.DeploymentSpecPatchArgs{Template: &corev1.PodTemplateSpecPatchArgs{
-				Metadata: &metav1.ObjectMetaPatchArgs{Annotations: pulumi.StringMap{ConfigHashAnnotation: pulumi.String(a.ConfigHash)}},
-			}},
-		}, append(opts, pulumi.DependsOn([]pulumi.Resource{cm}))...)
-		if err != nil {
-			return nil, err
-		}
-		return []pulumi.Resource{cm, dep}, nil
+		return declareAdoptedAdapter(ctx, name, a, opts...)
 	default:
 		return nil, nil
 	}
+}
+
+// declareInstalledAdapter: the namespace if asked for, the rules ConfigMap, the credentials
+// Secret if any, then the Helm release that mounts them.
+func declareInstalledAdapter(ctx *pulumi.Context, name string, a Adapter, creds promCredentials, opts ...pulumi.ResourceOption) ([]pulumi.Resource, error) {
+	var deps []pulumi.Resource
+	if a.CreateNamespace {
+		// Declared here, not left to Helm, because the rules ConfigMap and the auth Secret live
+		// in it and come before the release. Kept on destroy, as Helm keeps a namespace it
+		// created: deleting a namespace deletes everything others have put in it since.
+		ns, err := corev1.NewNamespace(ctx, name+"-adapter-namespace", &corev1.NamespaceArgs{
+			Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(a.Namespace)},
+		}, append(append([]pulumi.ResourceOption{}, opts...), pulumi.RetainOnDelete(true))...)
+		if err != nil {
+			return nil, err
+		}
+		deps = append(deps, ns)
+	}
+	inNamespace := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn(append([]pulumi.Resource{}, deps...)))
+	// The rules are the stack's own ConfigMap, forced over any out-of-band edit, so that
+	// `pulumi up --refresh` repairs drift (Helm would not see it).
+	cm, err := corev1.NewConfigMap(ctx, name+"-adapter-rules", &corev1.ConfigMapArgs{
+		Metadata: &metav1.ObjectMetaArgs{
+			Name: pulumi.String(a.ConfigMapName), Namespace: pulumi.String(a.Namespace),
+			Annotations: pulumi.StringMap{"pulumi.com/patchForce": pulumi.String("true")},
+		},
+		Data: pulumi.StringMap{"config.yaml": pulumi.String(a.ConfigYAML)},
+	}, inNamespace...)
+	if err != nil {
+		return nil, err
+	}
+	deps = append(deps, cm)
+	values := pulumi.ToMap(a.ValuesWithAuth("")).ToMapOutput()
+	if a.Auth.Any() {
+		secret, err := declareAuthSecret(ctx, name, a, creds, inNamespace...)
+		if err != nil {
+			return nil, err
+		}
+		deps = append(deps, secret)
+		values = secret.Metadata.Name().ApplyT(func(n *string) (map[string]any, error) {
+			if n == nil || *n == "" {
+				return nil, errors.New("the Prometheus auth Secret has no name: the Kubernetes provider did not auto-name it")
+			}
+			return a.ValuesWithAuth(*n), nil
+		}).(pulumi.MapOutput)
+	}
+	args := &helmv3.ReleaseArgs{
+		Name:      pulumi.String(a.ReleaseName),
+		Namespace: pulumi.String(a.Namespace),
+		Chart:     pulumi.String(a.Chart),
+		Values:    values,
+		SkipAwait: pulumi.Bool(a.SkipAwait),
+	}
+	if a.ChartRepo != "" {
+		args.RepositoryOpts = &helmv3.RepositoryOptsArgs{Repo: pulumi.String(a.ChartRepo)}
+		args.Version = pulumi.String(a.ChartVersion)
+	}
+	rel, err := helmv3.NewRelease(ctx, name+"-adapter", args, append(opts, pulumi.DependsOn(deps))...)
+	if err != nil {
+		return nil, err
+	}
+	return []pulumi.Resource{rel, cm}, nil
+}
+
+// declareAdoptedAdapter patches an adapter someone else installed: its rules and a restart.
+func declareAdoptedAdapter(ctx *pulumi.Context, name string, a Adapter, opts ...pulumi.ResourceOption) ([]pulumi.Resource, error) {
+	// The adopted adapter stays as configured on destroy: deleting the patches would remove
+	// config.yaml from its ConfigMap, and the adapter would fail at its next start.
+	opts = append(append([]pulumi.ResourceOption{}, opts...), pulumi.RetainOnDelete(true))
+	// The adopted ConfigMap is owned by whoever installed it: force our rules over theirs, as
+	// the guide's `kubectl replace` does.
+	cm, err := corev1.NewConfigMapPatch(ctx, name+"-adapter-config", &corev1.ConfigMapPatchArgs{
+		Metadata: &metav1.ObjectMetaPatchArgs{
+			Name: pulumi.String(a.ConfigMapName), Namespace: pulumi.String(a.Namespace),
+			Annotations: pulumi.StringMap{"pulumi.com/patchForce": pulumi.String("true")},
+		},
+		Data: pulumi.StringMap{"config.yaml": pulumi.String(a.ConfigYAML)},
+	}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	// A pod-template annotation holding the config's hash restarts the adapter exactly when
+	// the rules change, as the install mode's podAnnotations do.
+	annotations := pulumi.StringMap{}
+	if a.SkipAwait {
+		annotations["pulumi.com/skipAwait"] = pulumi.String("true")
+	}
+	dep, err := appsv1.NewDeploymentPatch(ctx, name+"-adapter-restart", &appsv1.DeploymentPatchArgs{
+		Metadata: &metav1.ObjectMetaPatchArgs{
+			Name: pulumi.String(a.DeploymentName), Namespace: pulumi.String(a.Namespace), Annotations: annotations,
+		},
+		Spec: &appsv1.DeploymentSpecPatchArgs{Template: &corev1.PodTemplateSpecPatchArgs{
+			Metadata: &metav1.ObjectMetaPatchArgs{Annotations: pulumi.StringMap{ConfigHashAnnotation: pulumi.String(a.ConfigHash)}},
+		}},
+	}, append(opts, pulumi.DependsOn([]pulumi.Resource{cm}))...)
+	if err != nil {
+		return nil, err
+	}
+	return []pulumi.Resource{cm, dep}, nil
 }
 
 // promCredentials are the credential inputs, each nil when unset. They stay Pulumi Inputs: they
