@@ -9,7 +9,6 @@ package adapterrules
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -38,39 +37,39 @@ const (
 
 // Config is the adapter's config.yaml: the document held under the ConfigMap key "config.yaml".
 type Config struct {
-	Rules []Rule `json:"rules" yaml:"rules"`
+	Rules []Rule `yaml:"rules"`
 }
 
 // Rule is one custom-metrics discovery rule, in the adapter's own field names.
 type Rule struct {
-	SeriesQuery   string         `json:"seriesQuery" yaml:"seriesQuery"`
-	SeriesFilters []SeriesFilter `json:"seriesFilters,omitempty" yaml:"seriesFilters,omitempty"`
-	Resources     Resources      `json:"resources" yaml:"resources"`
-	Name          Naming         `json:"name" yaml:"name"`
-	MetricsQuery  string         `json:"metricsQuery" yaml:"metricsQuery"`
+	SeriesQuery   string         `yaml:"seriesQuery"`
+	SeriesFilters []SeriesFilter `yaml:"seriesFilters,omitempty"`
+	Resources     Resources      `yaml:"resources"`
+	Name          Naming         `yaml:"name"`
+	MetricsQuery  string         `yaml:"metricsQuery"`
 }
 
 // SeriesFilter keeps (Is) or drops (IsNot) discovered series by a regular expression on their name.
 type SeriesFilter struct {
-	Is    string `json:"is,omitempty" yaml:"is,omitempty"`
-	IsNot string `json:"isNot,omitempty" yaml:"isNot,omitempty"`
+	Is    string `yaml:"is,omitempty"`
+	IsNot string `yaml:"isNot,omitempty"`
 }
 
 // Resources associates Prometheus labels with Kubernetes resources.
 type Resources struct {
-	Overrides map[string]GroupResource `json:"overrides" yaml:"overrides"`
+	Overrides map[string]GroupResource `yaml:"overrides"`
 }
 
 // GroupResource names a Kubernetes resource; Group is empty for the core group.
 type GroupResource struct {
-	Group    string `json:"group,omitempty" yaml:"group,omitempty"`
-	Resource string `json:"resource" yaml:"resource"`
+	Group    string `yaml:"group,omitempty"`
+	Resource string `yaml:"resource"`
 }
 
 // Naming maps a discovered series name to the custom metric name (regex replace, ${1} groups).
 type Naming struct {
-	Matches string `json:"matches" yaml:"matches"`
-	As      string `json:"as" yaml:"as"`
+	Matches string `yaml:"matches"`
+	As      string `yaml:"as"`
 }
 
 // RuleSpec is what a user may customise about the Seldon rule; zero values mean the guide's choice.
@@ -156,28 +155,14 @@ func (c Config) YAML() (string, error) {
 	return b.String(), nil
 }
 
-// Hash is a short, stable digest of the rendered config; a pod-template annotation holding it
-// restarts the adapter exactly when the config changes.
-func (c Config) Hash() (string, error) {
-	y, err := c.YAML()
-	if err != nil {
-		return "", err
+// Render is the rendered config and a short, stable digest of it; a pod-template annotation
+// holding the digest restarts the adapter exactly when the config changes.
+func (c Config) Render() (yaml, hash string, err error) {
+	if yaml, err = c.YAML(); err != nil {
+		return "", "", err
 	}
-	sum := sha256.Sum256([]byte(y))
-	return hex.EncodeToString(sum[:]), nil
-}
-
-// Values is the rule as plain JSON-shaped data, the form Helm values take.
-func (r Rule) Values() (map[string]any, error) {
-	raw, err := json.Marshal(r)
-	if err != nil {
-		return nil, fmt.Errorf("encoding prometheus-adapter rule: %w", err)
-	}
-	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, fmt.Errorf("decoding prometheus-adapter rule: %w", err)
-	}
-	return out, nil
+	sum := sha256.Sum256([]byte(yaml))
+	return yaml, hex.EncodeToString(sum[:]), nil
 }
 
 // ExposedMetric is the custom metric name the rule gives series, as prometheus-adapter derives it:

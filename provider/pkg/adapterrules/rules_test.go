@@ -131,7 +131,7 @@ func TestModelMetricPath(t *testing.T) {
 
 func TestHashFollowsConfig(t *testing.T) {
 	h := func(w time.Duration) string {
-		s, err := Config{Rules: []Rule{SeldonRule(RuleSpec{RateWindow: w})}}.Hash()
+		_, s, err := Config{Rules: []Rule{SeldonRule(RuleSpec{RateWindow: w})}}.Render()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,18 +142,5 @@ func TestHashFollowsConfig(t *testing.T) {
 	}
 	if h(time.Minute) == h(2*time.Minute) {
 		t.Error("hash did not change with the rate window")
-	}
-}
-
-func TestValuesRoundTrip(t *testing.T) {
-	v, err := SeldonRule(RuleSpec{SeriesFilters: []SeriesFilter{{IsNot: "x"}}}).Values()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v["seriesQuery"] != DefaultSeriesQuery || v["name"].(map[string]any)["as"] != "infer_rps" {
-		t.Errorf("unexpected values %#v", v)
-	}
-	if f := v["seriesFilters"].([]any)[0].(map[string]any); f["isNot"] != "x" || f["is"] != nil {
-		t.Errorf("filters %#v", f)
 	}
 }

@@ -1,19 +1,19 @@
 package component
 
 import (
-	"errors"
-	"fmt"
-	"strings"
-
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/adapterrules"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
 )
 
+// MetricsAdapterType names SeldonMetricsAdapter in its token and its refusals.
+const MetricsAdapterType = "SeldonMetricsAdapter"
+
 // AdapterToken is the type token of SeldonMetricsAdapter.
-const AdapterToken = "seldon-autoscaling:index:SeldonMetricsAdapter"
+const AdapterToken = PackageName + ":index:" + MetricsAdapterType
 
 // MetricsAdapterArgs are SeldonMetricsAdapter's inputs: the `adapter` block of
 // SeldonAutoscaledModel, at the top level.
@@ -36,7 +36,7 @@ type SeldonMetricsAdapter struct {
 }
 
 func (c *SeldonMetricsAdapter) Annotate(an infer.Annotator) {
-	an.SetToken("index", "SeldonMetricsAdapter")
+	an.SetToken("index", MetricsAdapterType)
 	an.Describe(c, "prometheus-adapter configured to serve Seldon's `seldon_model_infer_total` as a custom metric "+
 		"(`infer_rps`), declared once and shared by every SeldonAutoscaledModel that sets `adapter.mode: none`. "+
 		"Removing any of those models leaves it serving the others. Its inputs are SeldonAutoscaledModel's `adapter` "+
@@ -51,30 +51,25 @@ func (c *SeldonMetricsAdapter) Annotate(an infer.Annotator) {
 }
 
 // ResolveMetricsAdapter validates a stand-alone adapter with the same guards a model's adapter
-// block gets; errors name the inputs as this resource's users write them (no `adapter.` prefix).
+// block gets; refusals and derivations name the inputs as this resource's users write them (its
+// adapter fields sit at the top level, with no `adapter.` prefix).
 func ResolveMetricsAdapter(args MetricsAdapterArgs) (Adapter, string, []policy.Derivation, error) {
 	ad := AdapterSpec(args)
-	var errs policy.Errors
+	var errs refusal.Errors
 	if deref(ad.Mode, ModeInstall) == ModeNone {
-		errs.Add("adapter.mode", "is none, so there would be nothing to declare", "use install, or adopt for an adapter installed by someone else")
+		errs.Add("mode", "use install, or adopt for an adapter installed by someone else",
+			"is none, so there would be nothing to declare")
 	}
-	timing, derived, err := policy.PlanTiming(parseTiming(&errs, ad))
-	var planErrs policy.Errors
-	if errors.As(err, &planErrs) {
-		errs = append(errs, planErrs...)
-	} else if err != nil {
+	block := metricsAdapterInputs
+	timing, derived, err := policy.PlanTiming(parseTiming(&errs, block.Prefix, ad), block.Prefix)
+	if err := errs.Include("", err); err != nil {
 		return Adapter{}, "", nil, err
 	}
-	a := resolveAdapter(&errs, ad, timing, "")
-	metric, _, _ := a.Rule.ExposedMetric(adapterrules.SeldonSeries)
-	if len(errs) > 0 {
-		lines := make([]string, len(errs))
-		for i, e := range errs {
-			e.Field = strings.TrimPrefix(e.Field, "adapter.")
-			lines[i] = e.Error()
-		}
-		return Adapter{}, "", nil, fmt.Errorf("invalid SeldonMetricsAdapter input (%d problems):\n  - %s", len(lines), strings.Join(lines, "\n  - "))
+	a := resolveAdapter(&errs, block, ad, timing)
+	if err := errs.For(block.Resource); err != nil {
+		return Adapter{}, "", nil, err
 	}
+	metric, _, _ := a.Rule.ExposedMetric(adapterrules.SeldonSeries)
 	return a, metric, derived, nil
 }
 

@@ -60,18 +60,58 @@ func TestMetricsAdapterGuards(t *testing.T) {
 		{"rule that hides the Seldon series", func(a map[string]any) {
 			a["rule"] = map[string]any{"nameMatches": "^nothing$"}
 		}, "rule.nameMatches:"},
+		{"basic auth without a password", func(a map[string]any) {
+			a["prometheus"] = map[string]any{"basicAuth": map[string]any{"username": "u"}}
+		}, "prometheus.basicAuth.password:"},
+		{"TLS to an http Prometheus", func(a map[string]any) {
+			a["prometheus"] = map[string]any{"tls": map[string]any{"caCertificate": "x"}}
+		}, "prometheus.tls:"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			in := adapterBlock()
 			tc.change(in)
 			rec, _, err := constructAs(t, AdapterToken, "metrics", presource.NewPropertyMapFromMap(in), false)
-			if err == nil || !strings.Contains(err.Error(), tc.field) || strings.Contains(err.Error(), "adapter."+tc.field) {
-				t.Fatalf("want an error naming %s (without the adapter. prefix), got %v", tc.field, err)
+			if err == nil || !strings.Contains(err.Error(), "invalid SeldonMetricsAdapter input") ||
+				!strings.Contains(err.Error(), tc.field) {
+				t.Fatalf("want a SeldonMetricsAdapter error naming %s, got %v", tc.field, err)
+			}
+			// Problems and fixes name its inputs as its users write them: no `adapter.` block.
+			if strings.Contains(err.Error(), "adapter.") {
+				t.Errorf("the error names a field of SeldonAutoscaledModel's adapter block:\n%v", err)
 			}
 			if n := len(rec.custom()); n > 0 {
 				t.Errorf("%d resources registered", n)
 			}
 		})
+	}
+}
+
+// TestMetricsAdapterDerivationsNameItsInputs: the values SeldonMetricsAdapter chose are reported
+// under its own input names, which have no `adapter.` block.
+func TestMetricsAdapterDerivationsNameItsInputs(t *testing.T) {
+	_, _, derived, err := ResolveMetricsAdapter(MetricsAdapterArgs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields []string
+	for _, d := range derived {
+		fields = append(fields, d.Field)
+	}
+	if !reflect.DeepEqual(fields, []string{"prometheusScrapeInterval"}) {
+		t.Errorf("derived %v, want exactly the assumed prometheusScrapeInterval", fields)
+	}
+	target, maxReplicas := 3.0, 3
+	d, err := Resolve(Args{Model: ModelSpec{Name: "m", StorageURI: "gs://m"},
+		Autoscaling: AutoscalingSpec{TargetRpsPerReplica: &target, MaxReplicas: &maxReplicas}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, dv := range d.Derivations {
+		found = found || dv.Field == "adapter.prometheusScrapeInterval"
+	}
+	if !found {
+		t.Errorf("SeldonAutoscaledModel did not report adapter.prometheusScrapeInterval: %v", d.Derivations)
 	}
 }

@@ -20,9 +20,12 @@ import (
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/promauth"
 )
 
+// ModelType names SeldonAutoscaledModel in its token and its refusals.
+const ModelType = "SeldonAutoscaledModel"
+
 // Token is the component's type token; set explicitly because infer would otherwise derive the
 // module from the Go package path.
-const Token = "seldon-autoscaling:index:SeldonAutoscaledModel"
+const Token = PackageName + ":index:" + ModelType
 
 // SeldonAutoscaledModel is a Seldon Model, its Server and the two HPAs that scale them together on
 // inference RPS, with prometheus-adapter configured to serve that metric.
@@ -45,7 +48,7 @@ type SeldonAutoscaledModel struct {
 }
 
 func (c *SeldonAutoscaledModel) Annotate(an infer.Annotator) {
-	an.SetToken("index", "SeldonAutoscaledModel")
+	an.SetToken("index", ModelType)
 	an.Describe(c, "A Seldon Core 2 Model autoscaled on inference requests per second, as in Seldon's "+
 		"\"HPA autoscaling in single-model serving\" guide: prometheus-adapter serving the `infer_rps` custom "+
 		"metric, the Model (and optionally its dedicated Server), and one HPA each for the Model and the Server built "+
@@ -313,9 +316,10 @@ func declareAuthSecret(ctx *pulumi.Context, name string, a Adapter, c promCreden
 		// Secret, and therefore before the adapter and everything after it.
 		kubeconfig := pulumi.All(str(c.username), str(c.password), str(c.caCertificate), str(c.clientCertificate), str(c.clientKey)).
 			ApplyT(func(v []any) (string, error) {
-				return promauth.Kubeconfig(promauth.Credentials{Server: a.PrometheusServer,
+				kubeconfig, err := promauth.Kubeconfig(promauth.Credentials{Server: a.PrometheusServer,
 					Username: v[0].(string), Password: v[1].(string), CACertificate: v[2].(string),
 					ClientCertificate: v[3].(string), ClientKey: v[4].(string)})
+				return kubeconfig, a.Inputs.refuse(err)
 			}).(pulumi.StringOutput)
 		data[AuthKubeconfigKey] = pulumi.ToSecret(kubeconfig).(pulumi.StringOutput)
 	}

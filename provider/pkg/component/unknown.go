@@ -18,12 +18,13 @@ import (
 // preview has not created) do not reach the guards as empty values, which would be refused with
 // a misleading error. In a preview the component is registered alone, with a warning naming
 // those inputs; the guards run in the update, when every value is known.
-func deferUnknownInputs(construct func(context.Context, p.ConstructRequest) (p.ConstructResponse, error)) func(context.Context, p.ConstructRequest) (p.ConstructResponse, error) {
+func deferUnknownInputs(construct constructFunc) constructFunc {
 	return func(ctx context.Context, req p.ConstructRequest) (p.ConstructResponse, error) {
+		typeName := req.Urn.Type().Name().String()
 		if secret := misplacedSecrets("", property.New(req.Inputs)); len(secret) > 0 {
-			return p.ConstructResponse{}, fmt.Errorf("inputs %s are Pulumi secrets, but only the Prometheus credentials (%s) take "+
-				"secrets: the other inputs end up in plain Kubernetes objects and outputs; pass them as plain values",
-				strings.Join(secret, ", "), strings.Join(credentialInputs, ", "))
+			return p.ConstructResponse{}, fmt.Errorf("%s inputs %s are Pulumi secrets, but only the Prometheus "+
+				"credentials (%s) take secrets: the other inputs end up in plain Kubernetes objects and outputs; "+
+				"pass them as plain values", typeName, strings.Join(secret, ", "), strings.Join(credentialInputs, ", "))
 		}
 		unknown := unknownPaths("", property.New(req.Inputs))
 		if len(unknown) == 0 {
@@ -31,15 +32,18 @@ func deferUnknownInputs(construct func(context.Context, p.ConstructRequest) (p.C
 		}
 		if !req.DryRun {
 			return p.ConstructResponse{}, fmt.Errorf("inputs %s are still unknown during the update; "+
-				"SeldonAutoscaledModel checks every input before it creates anything, so they must be known", strings.Join(unknown, ", "))
+				"%s checks every input before it creates anything, so they must be known",
+				strings.Join(unknown, ", "), typeName)
 		}
-		return p.ProgramConstruct(ctx, req, func(pctx *pulumi.Context, typ, name string, _ comProvider.ConstructInputs, opts pulumi.ResourceOption) (*comProvider.ConstructResult, error) {
-			comp := &SeldonAutoscaledModel{}
+		return p.ProgramConstruct(ctx, req, func(pctx *pulumi.Context, typ, name string,
+			_ comProvider.ConstructInputs, opts pulumi.ResourceOption) (*comProvider.ConstructResult, error) {
+			comp := &deferredComponent{}
 			if err := pctx.RegisterComponentResource(typ, name, comp, opts); err != nil {
 				return nil, err
 			}
 			_ = pctx.Log.Warn(fmt.Sprintf("inputs %s are not known until the resources they come from exist: "+
-				"the guards and the child resources are evaluated during the update", strings.Join(unknown, ", ")), &pulumi.LogArgs{Resource: comp})
+				"the guards and the child resources are evaluated during the update", strings.Join(unknown, ", ")),
+				&pulumi.LogArgs{Resource: comp})
 			if err := pctx.RegisterResourceOutputs(comp, pulumi.Map{}); err != nil {
 				return nil, err
 			}
@@ -48,19 +52,26 @@ func deferUnknownInputs(construct func(context.Context, p.ConstructRequest) (p.C
 	}
 }
 
+type constructFunc = func(context.Context, p.ConstructRequest) (p.ConstructResponse, error)
+
+// deferredComponent stands for any of the package's components in a preview that cannot check
+// its inputs yet: it has no outputs until the update.
+type deferredComponent struct{ pulumi.ResourceState }
+
 // credentialInputs may be Pulumi secrets, and may be unknown during a preview: they only ever
-// reach the auth Secret, and the guards need only know whether they are set.
+// reach the auth Secret, and the guards need only know whether they are set. Named as on
+// SeldonAutoscaledModel; SeldonMetricsAdapter takes them without the `adapter.` prefix.
 var credentialInputs = []string{
-	"adapter.prometheus.bearerToken",
-	promauth.FieldUsername, promauth.FieldPassword,
-	promauth.FieldCACertificate, promauth.FieldClientCertificate, promauth.FieldClientKey,
+	modelAdapterInputs.Prefix + "prometheus.bearerToken",
+	modelAdapterInputs.Prefix + promauth.FieldUsername, modelAdapterInputs.Prefix + promauth.FieldPassword,
+	modelAdapterInputs.Prefix + promauth.FieldCACertificate,
+	modelAdapterInputs.Prefix + promauth.FieldClientCertificate, modelAdapterInputs.Prefix + promauth.FieldClientKey,
 }
 
-// isCredential also accepts the paths without `adapter.`: SeldonMetricsAdapter takes the adapter
-// block's fields at its top level.
+// isCredential reports whether path is a credential input of either component.
 func isCredential(path string) bool {
 	for _, c := range credentialInputs {
-		if path == c || path == strings.TrimPrefix(c, "adapter.") {
+		if path == c || path == strings.TrimPrefix(c, modelAdapterInputs.Prefix) {
 			return true
 		}
 	}

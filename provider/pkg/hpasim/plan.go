@@ -28,6 +28,8 @@ func (in PlanInput) Input() policy.Input {
 		Sizing: &policy.Sizing{SaturationRPS: &sat, SafetyMargin: &margin, PeakRPS: &peak, MinLoadRPS: &minLoad,
 			RampRPSPerSecond: &ramp, SpikeSeconds: &spike},
 		ServerReadySeconds: &ready, ScaleUpHeadroomPods: &headroom,
+		// Reasons name the timing inputs as SeldonAutoscaledModel's users write them.
+		TimingPrefix: "adapter.",
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
 )
 
 // guideModel is the guide's irisa0: 3 RPS per replica (saturation 3.75 with a 20% margin),
@@ -91,9 +92,9 @@ func TestPlanRefusesBadInput(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	var errs policy.Errors
+	var errs refusal.Errors
 	if !errors.As(err, &errs) {
-		t.Fatalf("error %T is not policy.Errors underneath", err)
+		t.Fatalf("error %T is not refusal.Errors underneath", err)
 	}
 	got := map[string]bool{}
 	for _, f := range errs.Fields() {

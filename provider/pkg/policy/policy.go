@@ -5,11 +5,14 @@
 package policy
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
 )
 
 // Defaults, each one the Seldon guide's own example value or the Kubernetes default.
@@ -51,6 +54,9 @@ type Input struct {
 	Timing              Timing
 	// ModelScaleUpLagSeconds lengthens the Model HPA's scale-up window beyond the shared one.
 	ModelScaleUpLagSeconds *int
+	// TimingPrefix is where the timing inputs sit in the caller's schema ("adapter." on
+	// SeldonAutoscaledModel, "" on SeldonMetricsAdapter): errors and derivations name them so.
+	TimingPrefix string
 }
 
 // Sizing holds the load figures the guide sizes from.
@@ -174,10 +180,14 @@ const (
 	FieldHeadroom       = "autoscaling.scaleUpHeadroomPods"
 	FieldScaleUp        = "autoscaling.scaleUp"
 	FieldScaleDown      = "autoscaling.scaleDown"
-	FieldScrapeInterval = "adapter.prometheusScrapeInterval"
-	FieldRelistInterval = "adapter.metricsRelistInterval"
-	FieldRateWindow     = "adapter.rateWindow"
 	FieldAllowPercentUp = "autoscaling.allowPercentScaleUp"
+)
+
+// The timing inputs, relative to the block that holds them (Input.TimingPrefix).
+const (
+	FieldScrapeInterval = "prometheusScrapeInterval"
+	FieldRelistInterval = "metricsRelistInterval"
+	FieldRateWindow     = "rateWindow"
 )
 
 // Plan turns the user's input into the effective policy, or refuses it with every problem found.
@@ -200,7 +210,7 @@ type planner struct {
 	in      Input
 	out     Policy
 	derived []Derivation
-	errs    Errors
+	errs    refusal.Errors
 }
 
 func (p *planner) derive(field, value, reason string) {
@@ -284,8 +294,8 @@ func (p *planner) replicaBounds() (*float64, float64) {
 			*sat, margin, formatRPS(*sat-target)))
 	default:
 		if in.Sizing == nil || in.Sizing.SaturationRPS == nil {
-			p.errs.Add(FieldTarget, "not set, and there is no autoscaling.sizing.saturationRps to derive it from",
-				"set autoscaling.targetRpsPerReplica (the per-replica RPS the HPA keeps each replica at), or autoscaling.sizing {saturationRps, peakRps}")
+			p.errs.Add(FieldTarget, "set autoscaling.targetRpsPerReplica (the per-replica RPS the HPA keeps each replica at), or autoscaling.sizing {saturationRps, peakRps}",
+				"not set, and there is no autoscaling.sizing.saturationRps to derive it from")
 		}
 		return sat, ramp
 	}
@@ -330,8 +340,8 @@ func (p *planner) replicaBounds() (*float64, float64) {
 		p.out.MaxReplicas = m
 		p.derive(FieldMaxReplicas, fmt.Sprint(m), reason)
 	default:
-		p.errs.Add(FieldMaxReplicas, "not set, and there is no autoscaling.sizing.peakRps to derive it from",
-			"set autoscaling.maxReplicas, or autoscaling.sizing.peakRps (maxReplicas = ⌈peak / target⌉)")
+		p.errs.Add(FieldMaxReplicas, "set autoscaling.maxReplicas, or autoscaling.sizing.peakRps (maxReplicas = ⌈peak / target⌉)",
+			"not set, and there is no autoscaling.sizing.peakRps to derive it from")
 	}
 	return sat, ramp
 }
@@ -352,35 +362,39 @@ func (p *planner) positive(field string, v *float64) *float64 {
 // rate window holding at least two scrapes.
 func (p *planner) timing() {
 	t := p.in.Timing
-	def := func(d *time.Duration, v time.Duration) {
-		if *d == 0 {
-			*d = v
-		}
-	}
+	scrape, relist, window := p.timingField(FieldScrapeInterval), p.timingField(FieldRelistInterval),
+		p.timingField(FieldRateWindow)
 	if t.ScrapeInterval == 0 {
-		p.derive(FieldScrapeInterval, duration(DefaultScrapeInterval), "assumed (kube-prometheus-stack's default); set your Prometheus' real scrape interval so the guards check against it")
+		p.derive(scrape, duration(DefaultScrapeInterval), "assumed (kube-prometheus-stack's default); "+
+			"set your Prometheus' real scrape interval so the guards check against it")
 	}
-	def(&t.ScrapeInterval, DefaultScrapeInterval)
-	def(&t.RelistInterval, DefaultRelistInterval)
-	def(&t.RateWindow, DefaultRateWindow)
+	t.ScrapeInterval = cmp.Or(t.ScrapeInterval, DefaultScrapeInterval)
+	t.RelistInterval = cmp.Or(t.RelistInterval, DefaultRelistInterval)
+	t.RateWindow = cmp.Or(t.RateWindow, DefaultRateWindow)
 	p.out.Timing = t
 	for _, d := range []struct {
 		field string
 		v     time.Duration
-	}{{FieldScrapeInterval, t.ScrapeInterval}, {FieldRelistInterval, t.RelistInterval}, {FieldRateWindow, t.RateWindow}} {
+	}{{scrape, t.ScrapeInterval}, {relist, t.RelistInterval}, {window, t.RateWindow}} {
 		if d.v < time.Second || d.v%time.Second != 0 {
-			p.errs.Addf(d.field, "use whole seconds, at least 1s (e.g. \"30s\", \"1m\")", "%s is not a whole number of seconds ≥ 1s", duration(d.v))
+			p.errs.Addf(d.field, "use whole seconds, at least 1s (e.g. \"30s\", \"1m\")",
+				"%s is not a whole number of seconds ≥ 1s", duration(d.v))
 		}
 	}
 	if t.RelistInterval < t.ScrapeInterval {
-		p.errs.Addf(FieldRelistInterval, fmt.Sprintf("set it to %s or more", duration(t.ScrapeInterval)),
-			"%s is shorter than the Prometheus scrape interval %s: custom metrics would intermittently be reported missing", duration(t.RelistInterval), duration(t.ScrapeInterval))
+		p.errs.Addf(relist, fmt.Sprintf("set it to %s or more", duration(t.ScrapeInterval)),
+			"%s is shorter than the Prometheus scrape interval %s: custom metrics would intermittently be reported missing",
+			duration(t.RelistInterval), duration(t.ScrapeInterval))
 	}
 	if t.RateWindow < 2*t.ScrapeInterval {
-		p.errs.Addf(FieldRateWindow, fmt.Sprintf("set it to %s or more", duration(2*t.ScrapeInterval)),
-			"%s holds fewer than two scrapes at a %s scrape interval: rate() would return nothing between scrapes", duration(t.RateWindow), duration(t.ScrapeInterval))
+		p.errs.Addf(window, fmt.Sprintf("set it to %s or more", duration(2*t.ScrapeInterval)),
+			"%s holds fewer than two scrapes at a %s scrape interval: rate() would return nothing between scrapes",
+			duration(t.RateWindow), duration(t.ScrapeInterval))
 	}
 }
+
+// timingField names a timing input as the caller's users write it.
+func (p *planner) timingField(f string) string { return p.in.TimingPrefix + f }
 
 func (p *planner) readiness() {
 	p.out.ServerReadySeconds = DefaultServerReadySeconds
@@ -441,8 +455,8 @@ func (p *planner) scaleUp(ramp float64) Rules {
 	}
 	out := p.rules(FieldScaleUp, *in)
 	if out.SelectPolicy == SelectDisabled {
-		p.errs.Add(FieldScaleUp+".selectPolicy", "Disabled stops the HPA from ever adding replicas",
-			"use Max or Min; to pin the replica count set minReplicas equal to maxReplicas")
+		p.errs.Add(FieldScaleUp+".selectPolicy", "use Max or Min; to pin the replica count set minReplicas equal to maxReplicas",
+			"Disabled stops the HPA from ever adding replicas")
 	}
 	if out.StabilizationWindowSeconds == nil {
 		out.StabilizationWindowSeconds = deriveWindow()
@@ -454,8 +468,8 @@ func (p *planner) scaleUp(ramp float64) Rules {
 	for i, pol := range in.Policies {
 		f := fmt.Sprintf("%s.policies[%d]", FieldScaleUp, i)
 		if pol.Type == PolicyPercent && !p.in.AllowPercentScaleUp {
-			p.errs.Add(f+".type", "a Percent scale-up policy multiplies the replica count each period, faster than Server pods can become ready (the guide advises against the default doubling)",
-				fmt.Sprintf("use a Pods policy (e.g. Pods %d per %ds), or set %s: true to accept the risk", p.out.ScaleUpHeadroomPods, p.out.ServerReadySeconds, FieldAllowPercentUp))
+			p.errs.Add(f+".type", fmt.Sprintf("use a Pods policy (e.g. Pods %d per %ds), or set %s: true to accept the risk", p.out.ScaleUpHeadroomPods, p.out.ServerReadySeconds, FieldAllowPercentUp),
+				"a Percent scale-up policy multiplies the replica count each period, faster than Server pods can become ready (the guide advises against the default doubling)")
 		}
 		if pol.Type == PolicyPods && pol.Value > p.out.ScaleUpHeadroomPods {
 			p.errs.Addf(f+".value", fmt.Sprintf("set it to %d or less, or raise %s if the cluster can start more pods at once", p.out.ScaleUpHeadroomPods, FieldHeadroom),

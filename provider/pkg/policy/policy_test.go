@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -160,7 +162,7 @@ func TestGuards(t *testing.T) {
 			in := base()
 			tc.mut(&in)
 			_, _, err := Plan(in)
-			var errs Errors
+			var errs refusal.Errors
 			if !errors.As(err, &errs) {
 				t.Fatalf("accepted; want a refusal naming %s", tc.field)
 			}
@@ -203,7 +205,7 @@ func TestAcceptedOverrides(t *testing.T) {
 
 func TestAllProblemsReportedAtOnce(t *testing.T) {
 	_, _, err := Plan(Input{MinReplicas: ptr(0), TargetType: "Value", Timing: Timing{ScrapeInterval: time.Minute, RelistInterval: time.Second}})
-	var errs Errors
+	var errs refusal.Errors
 	if !errors.As(err, &errs) || len(errs) < 4 {
 		t.Fatalf("want at least 4 problems, got %v", err)
 	}

@@ -13,20 +13,21 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
 )
 
-// Field names as users write them, for errors.
+// Field names relative to the adapter block (the caller says where that block sits), for errors.
 const (
-	FieldUsername          = "adapter.prometheus.basicAuth.username"
-	FieldPassword          = "adapter.prometheus.basicAuth.password"
-	FieldCACertificate     = "adapter.prometheus.tls.caCertificate"
-	FieldClientCertificate = "adapter.prometheus.tls.clientCertificate"
-	FieldClientKey         = "adapter.prometheus.tls.clientKey"
+	FieldUsername          = "prometheus.basicAuth.username"
+	FieldPassword          = "prometheus.basicAuth.password"
+	FieldCACertificate     = "prometheus.tls.caCertificate"
+	FieldClientCertificate = "prometheus.tls.clientCertificate"
+	FieldClientKey         = "prometheus.tls.clientKey"
 )
 
 // Credentials are the values of the credential inputs; empty means unset.
@@ -39,24 +40,11 @@ type Credentials struct {
 	ClientKey         string // PEM
 }
 
-// Empty reports whether no credential that goes into the kubeconfig is set.
-func (c Credentials) Empty() bool {
-	return c.Username == "" && c.Password == "" && c.CACertificate == "" && c.ClientCertificate == "" && c.ClientKey == ""
-}
-
-// FieldError names the input that is wrong and says how to fix it, without quoting the value:
-// the values are secrets.
-type FieldError struct {
-	Field, Problem, Fix string
-}
-
-func (e *FieldError) Error() string { return fmt.Sprintf("%s: %s; %s", e.Field, e.Problem, e.Fix) }
-
 // Validate checks the credentials as the adapter will use them: PEM that parses, a key that
-// matches its certificate. Errors never contain the values.
+// matches its certificate. The refusals never quote the values: they are secrets.
 func Validate(c Credentials) error {
-	var errs []error
-	add := func(field, problem, fix string) { errs = append(errs, &FieldError{field, problem, fix}) }
+	var errs refusal.Errors
+	add := func(field, problem, fix string) { errs.Add(field, fix, problem) }
 	if (c.Username == "") != (c.Password == "") {
 		if c.Username == "" {
 			add(FieldUsername, "is empty while a password is set", "set the user name Prometheus expects, or remove the password")
@@ -85,7 +73,7 @@ func Validate(c Credentials) error {
 			add(FieldClientKey, "does not match the client certificate", "give the private key of clientCertificate")
 		}
 	}
-	return errors.Join(errs...)
+	return errs.Err()
 }
 
 // kubeconfig is the subset of client-go's kubeconfig format the adapter reads.

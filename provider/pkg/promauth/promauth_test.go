@@ -21,6 +21,8 @@ import (
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
 )
 
 // pki is a CA with one server and one client certificate, PEM encoded.
@@ -99,8 +101,8 @@ func TestValidate(t *testing.T) {
 				}
 				return
 			}
-			var fe *FieldError
-			if !errors.As(err, &fe) || fe.Field != tc.field {
+			var errs refusal.Errors
+			if !errors.As(err, &errs) || len(errs) != 1 || errs[0].Field != tc.field {
 				t.Fatalf("want an error naming %s, got %v", tc.field, err)
 			}
 			for _, secret := range []string{tc.creds.Password, tc.creds.ClientKey} {

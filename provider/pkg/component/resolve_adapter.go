@@ -1,0 +1,389 @@
+package component
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/adapterrules"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/promauth"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
+)
+
+// adapterManagedKeys are the chart values the component sets through their own inputs.
+var adapterManagedKeys = []string{"rules", "prometheus", "metricsRelistInterval"}
+
+// inputBlock says whose inputs an adapter block is: the resource type, and where the block sits
+// in its inputs ("adapter." on SeldonAutoscaledModel, "" on SeldonMetricsAdapter).
+type inputBlock struct{ Resource, Prefix string }
+
+var (
+	modelAdapterInputs   = inputBlock{ModelType, "adapter."}
+	metricsAdapterInputs = inputBlock{MetricsAdapterType, ""}
+)
+
+// refuse turns refusals found past Resolve (the credentials' contents, known only in Construct)
+// into the resource's refusal, with the fields named as its users write them.
+func (b inputBlock) refuse(err error) error {
+	var errs refusal.Errors
+	if err := errs.Include(b.Prefix, err); err != nil {
+		return err
+	}
+	return errs.For(b.Resource)
+}
+
+// adapterResolver checks one adapter block and decides the adapter, one method per mode,
+// mirroring declare*Adapter; every refusal names fields through the block's prefix.
+type adapterResolver struct {
+	errs   *refusal.Errors
+	block  inputBlock
+	spec   AdapterSpec
+	timing policy.Timing
+}
+
+// field names an adapter input as the resource's users write it.
+func (r adapterResolver) field(name string) string { return r.block.Prefix + name }
+
+// refuse records an input set in a mode it does not apply to.
+func (r adapterResolver) refuse(set bool, name, mode, fix string) {
+	if set {
+		r.errs.Add(r.field(name), fix, "does not apply in adapter mode "+mode)
+	}
+}
+
+// resolveAdapter checks the adapter block and decides the adapter for the mode it asks for.
+func resolveAdapter(errs *refusal.Errors, block inputBlock, ad AdapterSpec, timing policy.Timing) Adapter {
+	r := adapterResolver{errs: errs, block: block, spec: ad, timing: timing}
+	out := Adapter{
+		Inputs:      block,
+		Mode:        deref(ad.Mode, ModeInstall),
+		ReleaseName: deref(ad.ReleaseName, DefaultReleaseName),
+		Namespace:   deref(ad.Namespace, DefaultAdapterNamespace),
+		SkipAwait:   deref(ad.SkipAwait, false),
+	}
+	checkLabel(errs, r.field("namespace"), out.Namespace)
+	if msgs := validation.IsDNS1123Subdomain(out.ReleaseName); len(msgs) > 0 ||
+		len(out.ReleaseName) > maxHelmReleaseNameLength {
+		errs.Addf(r.field("releaseName"), "use lower case letters, digits and '-', at most 53 characters",
+			"%q is not a valid Helm release name", out.ReleaseName)
+	}
+	// The rule, whatever the mode: it drives the outputs and the metric-name check.
+	out.Rule = r.rule()
+	cfg := adapterrules.Config{Rules: []adapterrules.Rule{out.Rule}}
+	var err error
+	if out.ConfigYAML, out.ConfigHash, err = cfg.Render(); err != nil {
+		errs.Add(r.field("rule"), "", err.Error())
+	}
+	switch out.Mode {
+	case ModeInstall:
+		r.installed(&out)
+	case ModeAdopt:
+		r.adopted(&out)
+	case ModeNone:
+		r.none(&out)
+	default:
+		errs.Addf(r.field("mode"), "use install, adopt or none", "%q is not an adapter mode", out.Mode)
+	}
+	return out
+}
+
+// installed: Helm installs the chart; the component names the rules ConfigMap, Helm the Deployment.
+func (r adapterResolver) installed(out *Adapter) {
+	ad := r.spec
+	fullName := chartFullName(out.ReleaseName, ad.Values)
+	out.ConfigMapName, out.DeploymentName = truncateLabel(out.ReleaseName+"-seldon-rules"), fullName
+	r.refuse(ad.ConfigMapName != nil, "configMapName", ModeInstall,
+		"remove it: in install mode this component names the rules ConfigMap "+out.ConfigMapName)
+	r.refuse(ad.DeploymentName != nil, "deploymentName", ModeInstall,
+		"remove it: in install mode Helm names the Deployment "+fullName)
+	out.CreateNamespace = deref(ad.CreateNamespace, false)
+	r.chart(out)
+	out.Values = r.installValues(out.ConfigMapName, out.ConfigHash)
+	out.Auth, out.PrometheusServer = r.auth()
+}
+
+// adopted: someone else installed the adapter; the component patches its rules and restarts it.
+func (r adapterResolver) adopted(out *Adapter) {
+	ad := r.spec
+	r.refuse(ad.Chart != nil, "chart", ModeAdopt, "remove it: adopt mode configures an adapter installed by someone else")
+	r.refuse(len(ad.Values) > 0, "values", ModeAdopt, "remove it: adopt mode does not run Helm")
+	r.refuse(ad.Prometheus != nil, "prometheus", ModeAdopt,
+		"remove it: the adopted Deployment keeps its own --prometheus-url")
+	r.refuse(ad.CreateNamespace != nil, "createNamespace", ModeAdopt,
+		"remove it: the adopted adapter's namespace exists")
+	fullName := chartFullName(out.ReleaseName, ad.Values)
+	out.ConfigMapName = deref(ad.ConfigMapName, fullName)
+	out.DeploymentName = deref(ad.DeploymentName, fullName)
+	checkLabel(r.errs, r.field("configMapName"), out.ConfigMapName)
+	checkLabel(r.errs, r.field("deploymentName"), out.DeploymentName)
+}
+
+// none: another resource provides the adapter; only the names that outputs report are decided.
+func (r adapterResolver) none(out *Adapter) {
+	ad := r.spec
+	fix := "remove it: in none mode another resource provides the adapter"
+	for _, in := range []struct {
+		set  bool
+		name string
+	}{
+		{ad.Chart != nil, "chart"}, {len(ad.Values) > 0, "values"}, {ad.Prometheus != nil, "prometheus"},
+		{ad.CreateNamespace != nil, "createNamespace"}, {ad.ConfigMapName != nil, "configMapName"},
+		{ad.DeploymentName != nil, "deploymentName"}, {ad.SkipAwait != nil, "skipAwait"},
+	} {
+		r.refuse(in.set, in.name, ModeNone, fix)
+	}
+	fullName := chartFullName(out.ReleaseName, ad.Values)
+	out.ConfigMapName, out.DeploymentName = fullName, fullName
+}
+
+// rule checks the user's changes to the Seldon rule and builds it.
+func (r adapterResolver) rule() adapterrules.Rule {
+	rs := adapterrules.RuleSpec{RateWindow: r.timing.RateWindow}
+	if u := r.spec.Rule; u != nil {
+		rs.SeriesQuery, rs.NameMatches, rs.NameAs = deref(u.SeriesQuery, ""), deref(u.NameMatches, ""), deref(u.NameAs, "")
+		rs.MetricsQuery = deref(u.MetricsQuery, "")
+		for i, f := range u.SeriesFilters {
+			if filter, ok := r.seriesFilter(i, f); ok {
+				rs.SeriesFilters = append(rs.SeriesFilters, filter)
+			}
+		}
+		for _, ph := range []string{"<<.Series>>", "<<.LabelMatchers>>", "<<.GroupBy>>"} {
+			if q := rs.MetricsQuery; q != "" && !strings.Contains(q, ph) {
+				r.errs.Addf(r.field("rule.metricsQuery"), "keep the "+ph+" placeholder",
+					"the query lacks %s, so the adapter cannot select one Model's series", ph)
+			}
+		}
+	}
+	rule := adapterrules.SeldonRule(rs)
+	field := r.field("rule.nameMatches")
+	if _, ok, err := rule.ExposedMetric(adapterrules.SeldonSeries); err != nil {
+		r.errs.Add(field, "fix the regular expression", err.Error())
+	} else if !ok {
+		r.errs.Addf(field, "make it match seldon_model_infer_total",
+			"%q does not match seldon_model_infer_total, so no metric would be exposed", rule.Name.Matches)
+	}
+	return rule
+}
+
+// seriesFilter checks one filter: exactly one of is/isNot, a valid expression, and Seldon's
+// series must pass it.
+func (r adapterResolver) seriesFilter(i int, f SeriesFilter) (adapterrules.SeriesFilter, bool) {
+	field := r.field(fmt.Sprintf("rule.seriesFilters[%d]", i))
+	is, isNot := deref(f.Is, ""), deref(f.IsNot, "")
+	if (is == "") == (isNot == "") {
+		r.errs.Add(field, "keep one of the two", "needs exactly one of is or isNot")
+		return adapterrules.SeriesFilter{}, false
+	}
+	re, err := regexp.Compile(is + isNot)
+	if err != nil {
+		r.errs.Addf(field, "fix the regular expression", "%q is not a valid regular expression: %v", is+isNot, err)
+		return adapterrules.SeriesFilter{}, false
+	}
+	if (is != "" && !re.MatchString(adapterrules.SeldonSeries)) || (isNot != "" && re.MatchString(adapterrules.SeldonSeries)) {
+		r.errs.Addf(field, "change the filter so seldon_model_infer_total passes it",
+			"%q filters out seldon_model_infer_total, the series the HPAs scale on", is+isNot)
+	}
+	return adapterrules.SeriesFilter{Is: is, IsNot: isNot}, true
+}
+
+// chart is the default chart from its repository, another version or repository, or a local path.
+func (r adapterResolver) chart(out *Adapter) {
+	out.ChartRepo, out.Chart, out.ChartVersion = DefaultChartRepo, DefaultChartName, DefaultChartVersion
+	c := r.spec.Chart
+	if c == nil {
+		return
+	}
+	// An empty path counts as unset, so config-driven programs (YAML) can leave it blank.
+	if c.Path != nil && strings.TrimSpace(*c.Path) != "" {
+		if c.Repo != nil || c.Name != nil || c.Version != nil {
+			r.errs.Add(r.field("chart.path"), "keep either path, or repo/name/version",
+				"a local chart path excludes repo, name and version")
+		}
+		out.ChartRepo, out.Chart, out.ChartVersion = "", *c.Path, ""
+		return
+	}
+	out.ChartRepo = deref(c.Repo, DefaultChartRepo)
+	out.Chart = deref(c.Name, DefaultChartName)
+	out.ChartVersion = deref(c.Version, DefaultChartVersion)
+}
+
+// installValues are the chart's values: the user's extra values, with the keys the component owns
+// (the rules ConfigMap, Prometheus' location, the relist interval) set through their own inputs.
+// The rules ConfigMap is the component's own (rules.existing), not the chart's: Helm compares a
+// release with its own record, never with the live objects, so an out-of-band edit of a
+// Helm-owned ConfigMap could never be repaired; a ConfigMap of the stack's is, by
+// `pulumi up --refresh`. The chart's checksum/config no longer sees the rules, so the config hash
+// goes into podAnnotations: the adapter restarts exactly when the rules change.
+func (r adapterResolver) installValues(configMap, configHash string) map[string]any {
+	values := map[string]any{}
+	for k, v := range r.spec.Values {
+		if slices.Contains(adapterManagedKeys, k) {
+			r.errs.Addf(r.field("values."+k), fmt.Sprintf("use its own input (%s, %s, %s)", r.field("rule"),
+				r.field("prometheus"), r.field("metricsRelistInterval")), "%s is managed by this component", k)
+			continue
+		}
+		values[k] = v
+	}
+	values["rules"] = map[string]any{"existing": configMap}
+	user, _ := r.spec.Values["podAnnotations"].(map[string]any)
+	podAnnotations := maps.Clone(user)
+	if podAnnotations == nil {
+		podAnnotations = map[string]any{}
+	}
+	podAnnotations[ConfigHashAnnotation] = configHash
+	values["podAnnotations"] = podAnnotations
+	url, port, path := r.prometheus()
+	values["prometheus"] = map[string]any{"url": url, "port": port, "path": path}
+	values["metricsRelistInterval"] = adapterrules.PromDuration(r.timing.RelistInterval)
+	return values
+}
+
+// prometheus is where the adapter finds Prometheus: the chart's url, port and path values.
+func (r adapterResolver) prometheus() (url string, port int, path string) {
+	prom := deref(r.spec.Prometheus, PrometheusSpec{})
+	url = deref(prom.URL, DefaultPrometheusURL)
+	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
+		r.errs.Addf(r.field("prometheus.url"), "start it with http:// or https://, without the port",
+			"%q is not an http(s) URL", url)
+	}
+	port = deref(prom.Port, DefaultPrometheusPort)
+	if port < 1 || port > 65535 {
+		r.errs.Addf(r.field("prometheus.port"), "use a port from 1 to 65535", "%d is not a port", port)
+	}
+	return url, port, deref(prom.Path, "")
+}
+
+// auth says which credentials are set and checks what can be checked before their values are
+// known (they may be secrets or outputs of other resources): pairs that must come together, and
+// TLS material only for an https:// Prometheus. Their contents are checked in Construct. It also
+// returns the Prometheus URL with port and path, for the auth kubeconfig.
+func (r adapterResolver) auth() (AdapterAuth, string) {
+	prom := deref(r.spec.Prometheus, PrometheusSpec{})
+	url := deref(prom.URL, DefaultPrometheusURL)
+	server := fmt.Sprintf("%s:%d%s", url, deref(prom.Port, DefaultPrometheusPort), deref(prom.Path, ""))
+	auth := AdapterAuth{Token: prom.BearerToken != nil}
+	if b := prom.BasicAuth; b != nil {
+		auth.Kubeconfig = true
+		if b.Username == nil {
+			r.errs.Add(r.field(promauth.FieldUsername), "set the user name Prometheus expects, or remove basicAuth",
+				"is missing")
+		}
+		if b.Password == nil {
+			r.errs.Add(r.field(promauth.FieldPassword), "set the password as a Pulumi secret, or remove basicAuth",
+				"is missing")
+		}
+	}
+	if auth.Token && prom.BasicAuth != nil {
+		// The adapter would send one Authorization header: the token's, silently dropping basic auth.
+		r.errs.Add(r.field("prometheus.basicAuth"), "keep the one your Prometheus (or its proxy) checks",
+			"is set together with bearerToken, but the adapter sends only one Authorization header")
+	}
+	if t := prom.TLS; t != nil {
+		auth.Kubeconfig = true
+		r.tls(t, url)
+	}
+	if auth.Kubeconfig {
+		r.conflictingAuthFlags()
+	}
+	return auth, server
+}
+
+// tls checks the TLS block's pairs and that Prometheus is reached over https.
+func (r adapterResolver) tls(t *PrometheusTLSSpec, url string) {
+	if t.CACertificate == nil && t.ClientCertificate == nil && t.ClientKey == nil {
+		r.errs.Add(r.field("prometheus.tls"), "set caCertificate and/or clientCertificate with clientKey, or remove tls",
+			"is empty")
+	}
+	if (t.ClientCertificate == nil) != (t.ClientKey == nil) {
+		field := promauth.FieldClientKey
+		if t.ClientCertificate == nil {
+			field = promauth.FieldClientCertificate
+		}
+		r.errs.Add(r.field(field), "a client certificate needs its key and a key its certificate: set both, or neither",
+			"is missing")
+	}
+	if !strings.HasPrefix(url, "https://") {
+		r.errs.Addf(r.field("prometheus.tls"), fmt.Sprintf("use an https:// %s, or remove tls", r.field("prometheus.url")),
+			"is set but the Prometheus URL %q is not https", url)
+	}
+}
+
+// conflictingAuthFlags refuses user flags that fight the auth kubeconfig: the adapter uses
+// --prometheus-auth-config only without --prometheus-ca-file, so a user-given flag of either kind
+// would silently win over ours or lose to it.
+func (r adapterResolver) conflictingAuthFlags() {
+	extra, _ := r.spec.Values["extraArguments"].([]any)
+	for _, a := range extra {
+		s, ok := a.(string)
+		if ok && (strings.HasPrefix(s, "--prometheus-ca-file") || strings.HasPrefix(s, "--prometheus-auth-config") ||
+			strings.HasPrefix(s, "--prometheus-client-tls-")) {
+			r.errs.Addf(r.field("values.extraArguments"), fmt.Sprintf("remove it and use %s / tls",
+				r.field("prometheus.basicAuth")), "%q conflicts with the credentials this component mounts", s)
+		}
+	}
+}
+
+// ValuesWithAuth returns the Helm values with the auth Secret mounted and the adapter flags that
+// read it, after any extra volumes and arguments the user gave. The Secret's name is known only
+// in Construct: it is auto-named, so new credentials get a new Secret and a changed pod template,
+// which restarts the adapter (it reads credentials only at start).
+func (a Adapter) ValuesWithAuth(secretName string) map[string]any {
+	values := maps.Clone(a.Values)
+	if values == nil {
+		values = map[string]any{}
+	}
+	if !a.Auth.Any() {
+		return values
+	}
+	appendTo := func(key string, v any) {
+		list, _ := values[key].([]any)
+		values[key] = append(slices.Clone(list), v)
+	}
+	appendTo("extraVolumes", map[string]any{"name": "prometheus-auth", "secret": map[string]any{"secretName": secretName}})
+	appendTo("extraVolumeMounts", map[string]any{"name": "prometheus-auth", "mountPath": AuthMountPath, "readOnly": true})
+	if a.Auth.Token {
+		appendTo("extraArguments", "--prometheus-token-file="+TokenPath)
+	}
+	if a.Auth.Kubeconfig {
+		appendTo("extraArguments", "--prometheus-auth-config="+AuthConfigPath)
+	}
+	return values
+}
+
+// chartFullName mirrors the chart's fullname helper, which names the ConfigMap and Deployment.
+func chartFullName(release string, values map[string]any) string {
+	if o, ok := values["fullnameOverride"].(string); ok && o != "" {
+		return truncateLabel(o)
+	}
+	if strings.Contains(release, DefaultChartName) {
+		return truncateLabel(release)
+	}
+	return strings.TrimSuffix(truncateLabel(release+"-"+DefaultChartName), "-")
+}
+
+// parseTiming reads the adapter's pipeline intervals; unset ones stay zero (policy's defaults).
+func parseTiming(errs *refusal.Errors, block string, ad AdapterSpec) policy.Timing {
+	return policy.Timing{
+		ScrapeInterval: parseDuration(errs, block+policy.FieldScrapeInterval, ad.PrometheusScrapeInterval),
+		RelistInterval: parseDuration(errs, block+policy.FieldRelistInterval, ad.MetricsRelistInterval),
+		RateWindow:     parseDuration(errs, block+policy.FieldRateWindow, ad.RateWindow),
+	}
+}
+
+func parseDuration(errs *refusal.Errors, field string, v *string) time.Duration {
+	if v == nil {
+		return 0
+	}
+	d, err := time.ParseDuration(*v)
+	if err != nil || d <= 0 {
+		errs.Addf(field, "use a duration such as \"30s\" or \"1m\"", "%q is not a positive duration", *v)
+		return 0
+	}
+	return d
+}
