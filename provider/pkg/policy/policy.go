@@ -221,6 +221,13 @@ func (p *planner) warn(field, reason string) {
 	p.derived = append(p.derived, Derivation{Field: field, Reason: reason, Warning: true})
 }
 
+// loadFigures are the sizing inputs that passed their guards: nil (0 for ramp) when not given or
+// refused.
+type loadFigures struct {
+	sat, peak, minLoad *float64
+	margin, ramp       float64
+}
+
 // replicaBounds settles the target, minReplicas and maxReplicas, sizing from load figures as the
 // guide does: target = saturation × (1 − margin), minReplicas = ⌈minimum load / target⌉,
 // maxReplicas = ⌈peak / target⌉. It returns the saturation (nil if unknown or refused) and the
@@ -232,107 +239,138 @@ func (p *planner) replicaBounds() (*float64, float64) {
 			"%q is not supported: only AverageValue scales the Model and its Server to the same replica count "+
 				"(Utilization needs resource metrics, Value ignores the replica count)", in.TargetType)
 	}
-
 	if in.MinReplicas != nil && *in.MinReplicas < 1 {
-		p.errs.Addf(FieldMinReplicas, "set it to 1 or more", "%d is below 1: a Model with no replicas cannot serve the load its own metric needs to scale up", *in.MinReplicas)
+		p.errs.Addf(FieldMinReplicas, "set it to 1 or more", "%d is below 1: a Model with no replicas cannot serve "+
+			"the load its own metric needs to scale up", *in.MinReplicas)
 	}
-
-	var sat, peak, minLoad *float64
-	var ramp float64
-	margin := DefaultSafetyMargin
-	if s := in.Sizing; s != nil {
-		sat = p.positive(FieldSaturationRPS, s.SaturationRPS)
-		peak = p.positive(FieldPeakRPS, s.PeakRPS)
-		if s.SafetyMargin != nil {
-			margin = *s.SafetyMargin
-			if math.IsNaN(margin) || margin < 0 || margin >= 1 {
-				p.errs.Addf(FieldSafetyMargin, "use a fraction such as 0.2 (20% below saturation)",
-					"%v is outside [0, 1)", margin)
-				margin = DefaultSafetyMargin
-			}
-		} else if sat != nil {
-			p.derive(FieldSafetyMargin, fmt.Sprint(DefaultSafetyMargin), "default: keep 20% of each replica's capacity for load that arrives while new replicas start")
-		}
-		if v := s.MinLoadRPS; v != nil {
-			switch {
-			case math.IsNaN(*v) || math.IsInf(*v, 0) || *v < 0:
-				p.errs.Addf(FieldMinLoadRPS, "use the load of the quietest period in RPS (0 or more), or remove it for minReplicas 1", "%v is not a finite number ≥ 0", *v)
-			case peak != nil && *v > *peak:
-				p.errs.Addf(FieldMinLoadRPS, "use the load of the quietest period, at most autoscaling.sizing.peakRps", "%v is above peakRps %v", *v, *peak)
-			default:
-				minLoad = v
-			}
-		}
-		if v := s.RampRPSPerSecond; v != nil {
-			if math.IsNaN(*v) || math.IsInf(*v, 0) || *v < 0 {
-				p.errs.Addf(FieldRampRate, "use the steepest sustained rise in RPS per second, or 0 if unknown", "%v is not a finite number ≥ 0", *v)
-			} else {
-				ramp = *v
-			}
-		}
-		if v := s.SpikeSeconds; v != nil && (*v < 0 || *v > maxWindowSeconds) {
-			p.errs.Addf(FieldSpikeSeconds, "use the length in seconds of the spikes to absorb (0 to react at once, at most 3600, Kubernetes' limit for the scale-up window)",
-				"%d is outside 0..%d", *v, maxWindowSeconds)
-		}
-	}
-
-	var target float64
-	switch {
-	case in.TargetRPS != nil:
-		t := p.positive(FieldTarget, in.TargetRPS)
-		if t == nil {
-			return sat, ramp
-		}
-		target = *t
-		if sat != nil && target >= *sat {
-			p.errs.Addf(FieldTarget, fmt.Sprintf("set it below the saturation RPS, e.g. %s (saturation × (1 − margin)), or remove it to derive it", formatRPS(PlannedTarget(*sat, margin))),
-				"%v is not below autoscaling.sizing.saturationRps (%v): replicas would saturate before the HPA adds more", target, *sat)
-		}
-	case sat != nil:
-		target = PlannedTarget(*sat, margin)
-		p.derive(FieldTarget, formatRPS(target), fmt.Sprintf("saturationRps %v × (1 − safetyMargin %v): each replica keeps %s RPS spare for load that arrives while new replicas start",
-			*sat, margin, formatRPS(*sat-target)))
-	default:
-		if in.Sizing == nil || in.Sizing.SaturationRPS == nil {
-			p.errs.Add(FieldTarget, "set autoscaling.targetRpsPerReplica (the per-replica RPS the HPA keeps each replica at), or autoscaling.sizing {saturationRps, peakRps}",
-				"not set, and there is no autoscaling.sizing.saturationRps to derive it from")
-		}
-		return sat, ramp
-	}
-	q := MilliQuantity(math.Round(target * 1000))
-	if q < 1 {
-		p.errs.Addf(FieldTarget, "use at least 0.001", "%v rounds to zero at the HPA's milli-unit resolution", target)
-		return sat, ramp
+	l := p.loadFigures()
+	q, ok := p.target(l)
+	if !ok {
+		return l.sat, l.ramp
 	}
 	p.out.Target = q
-	target = q.Float()
+	p.minReplicas(l, q)
+	p.maxReplicas(l, q)
+	return l.sat, l.ramp
+}
 
+// loadFigures guards the sizing block.
+func (p *planner) loadFigures() loadFigures {
+	l := loadFigures{margin: DefaultSafetyMargin}
+	s := p.in.Sizing
+	if s == nil {
+		return l
+	}
+	l.sat = p.positive(FieldSaturationRPS, s.SaturationRPS)
+	l.peak = p.positive(FieldPeakRPS, s.PeakRPS)
+	if s.SafetyMargin != nil {
+		if m := *s.SafetyMargin; math.IsNaN(m) || m < 0 || m >= 1 {
+			p.errs.Addf(FieldSafetyMargin, "use a fraction such as 0.2 (20% below saturation)", "%v is outside [0, 1)", m)
+		} else {
+			l.margin = m
+		}
+	} else if l.sat != nil {
+		p.derive(FieldSafetyMargin, fmt.Sprint(DefaultSafetyMargin),
+			"default: keep 20% of each replica's capacity for load that arrives while new replicas start")
+	}
+	if v := s.MinLoadRPS; v != nil {
+		switch {
+		case !finiteNonNegative(*v):
+			p.errs.Addf(FieldMinLoadRPS, "use the load of the quietest period in RPS (0 or more), or remove it for "+
+				"minReplicas 1", "%v is not a finite number ≥ 0", *v)
+		case l.peak != nil && *v > *l.peak:
+			p.errs.Addf(FieldMinLoadRPS, "use the load of the quietest period, at most autoscaling.sizing.peakRps",
+				"%v is above peakRps %v", *v, *l.peak)
+		default:
+			l.minLoad = v
+		}
+	}
+	if v := s.RampRPSPerSecond; v != nil && !finiteNonNegative(*v) {
+		p.errs.Addf(FieldRampRate, "use the steepest sustained rise in RPS per second, or 0 if unknown",
+			"%v is not a finite number ≥ 0", *v)
+	} else if v != nil {
+		l.ramp = *v
+	}
+	if v := s.SpikeSeconds; v != nil && (*v < 0 || *v > maxWindowSeconds) {
+		p.errs.Addf(FieldSpikeSeconds, "use the length in seconds of the spikes to absorb (0 to react at once, at "+
+			"most 3600, Kubernetes' limit for the scale-up window)", "%d is outside 0..%d", *v, maxWindowSeconds)
+	}
+	return l
+}
+
+func finiteNonNegative(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) && v >= 0 }
+
+// target is the user's target, checked against saturation, or the guide's derived one, at the
+// HPA's milli-unit resolution; ok is false when there is none.
+func (p *planner) target(l loadFigures) (q MilliQuantity, ok bool) {
+	var target float64
 	switch {
-	case in.MinReplicas != nil:
-		p.out.MinReplicas = *in.MinReplicas
-	case minLoad != nil:
-		p.out.MinReplicas = PlannedMinReplicas(*minLoad, q)
-		p.derive(FieldMinReplicas, fmt.Sprint(p.out.MinReplicas), fmt.Sprintf("⌈minLoadRps %v / target %s⌉, at least 1: serves the quietest period at the target", *minLoad, q))
+	case p.in.TargetRPS != nil:
+		t := p.positive(FieldTarget, p.in.TargetRPS)
+		if t == nil {
+			return 0, false
+		}
+		target = *t
+		if l.sat != nil && target >= *l.sat {
+			p.errs.Addf(FieldTarget, fmt.Sprintf("set it below the saturation RPS, e.g. %s (saturation × (1 − margin)), "+
+				"or remove it to derive it", formatRPS(PlannedTarget(*l.sat, l.margin))),
+				"%v is not below autoscaling.sizing.saturationRps (%v): replicas would saturate before the HPA adds more",
+				target, *l.sat)
+		}
+	case l.sat != nil:
+		target = PlannedTarget(*l.sat, l.margin)
+		p.derive(FieldTarget, formatRPS(target), fmt.Sprintf("saturationRps %v × (1 − safetyMargin %v): each replica "+
+			"keeps %s RPS spare for load that arrives while new replicas start", *l.sat, l.margin, formatRPS(*l.sat-target)))
+	default:
+		if p.in.Sizing == nil || p.in.Sizing.SaturationRPS == nil {
+			p.errs.Add(FieldTarget, "set autoscaling.targetRpsPerReplica (the per-replica RPS the HPA keeps each "+
+				"replica at), or autoscaling.sizing {saturationRps, peakRps}",
+				"not set, and there is no autoscaling.sizing.saturationRps to derive it from")
+		}
+		return 0, false
+	}
+	if q = MilliQuantity(math.Round(target * 1000)); q < 1 {
+		p.errs.Addf(FieldTarget, "use at least 0.001", "%v rounds to zero at the HPA's milli-unit resolution", target)
+		return 0, false
+	}
+	return q, true
+}
+
+// minReplicas is the user's, or serves the quietest period at the target, or the default.
+func (p *planner) minReplicas(l loadFigures, q MilliQuantity) {
+	switch {
+	case p.in.MinReplicas != nil:
+		p.out.MinReplicas = *p.in.MinReplicas
+	case l.minLoad != nil:
+		p.out.MinReplicas = PlannedMinReplicas(*l.minLoad, q)
+		p.derive(FieldMinReplicas, fmt.Sprint(p.out.MinReplicas),
+			fmt.Sprintf("⌈minLoadRps %v / target %s⌉, at least 1: serves the quietest period at the target", *l.minLoad, q))
 	default:
 		p.out.MinReplicas = DefaultMinReplicas
-		p.derive(FieldMinReplicas, fmt.Sprint(DefaultMinReplicas), "default; set autoscaling.sizing.minLoadRps to size it from the quietest period's load")
+		p.derive(FieldMinReplicas, fmt.Sprint(DefaultMinReplicas),
+			"default; set autoscaling.sizing.minLoadRps to size it from the quietest period's load")
 	}
+}
 
+// maxReplicas is the user's, checked against the peak, or the fewest that serve the peak.
+func (p *planner) maxReplicas(l loadFigures, q MilliQuantity) {
+	target := q.Float()
 	switch {
-	case in.MaxReplicas != nil:
-		p.out.MaxReplicas = *in.MaxReplicas
-		if *in.MaxReplicas < p.out.MinReplicas {
+	case p.in.MaxReplicas != nil:
+		m := *p.in.MaxReplicas
+		p.out.MaxReplicas = m
+		if m < p.out.MinReplicas {
 			p.errs.Addf(FieldMaxReplicas, "set maxReplicas at or above minReplicas",
-				"%d is below autoscaling.minReplicas (%d)", *in.MaxReplicas, p.out.MinReplicas)
+				"%d is below autoscaling.minReplicas (%d)", m, p.out.MinReplicas)
 		}
-		if peak != nil && *peak > float64(*in.MaxReplicas)*target*(1+1e-9) {
-			need := PlannedMaxReplicas(*peak, q)
-			p.errs.Addf(FieldPeakRPS, fmt.Sprintf("raise autoscaling.maxReplicas to %d, or raise the target", need),
-				"peak load %v RPS exceeds maxReplicas %d × target %s RPS = %s RPS", *peak, *in.MaxReplicas, q, formatRPS(float64(*in.MaxReplicas)*target))
+		if l.peak != nil && *l.peak > float64(m)*target*(1+1e-9) {
+			p.errs.Addf(FieldPeakRPS, fmt.Sprintf("raise autoscaling.maxReplicas to %d, or raise the target",
+				PlannedMaxReplicas(*l.peak, q)), "peak load %v RPS exceeds maxReplicas %d × target %s RPS = %s RPS",
+				*l.peak, m, q, formatRPS(float64(m)*target))
 		}
-	case peak != nil:
-		m := PlannedMaxReplicas(*peak, q)
-		reason := fmt.Sprintf("⌈peakRps %v / target %s⌉: the fewest replicas that serve the peak at the target", *peak, q)
+	case l.peak != nil:
+		m := PlannedMaxReplicas(*l.peak, q)
+		reason := fmt.Sprintf("⌈peakRps %v / target %s⌉: the fewest replicas that serve the peak at the target", *l.peak, q)
 		if m < p.out.MinReplicas {
 			m = p.out.MinReplicas
 			reason += ", raised to minReplicas"
@@ -340,10 +378,9 @@ func (p *planner) replicaBounds() (*float64, float64) {
 		p.out.MaxReplicas = m
 		p.derive(FieldMaxReplicas, fmt.Sprint(m), reason)
 	default:
-		p.errs.Add(FieldMaxReplicas, "set autoscaling.maxReplicas, or autoscaling.sizing.peakRps (maxReplicas = ⌈peak / target⌉)",
-			"not set, and there is no autoscaling.sizing.peakRps to derive it from")
+		p.errs.Add(FieldMaxReplicas, "set autoscaling.maxReplicas, or autoscaling.sizing.peakRps (maxReplicas = "+
+			"⌈peak / target⌉)", "not set, and there is no autoscaling.sizing.peakRps to derive it from")
 	}
-	return sat, ramp
 }
 
 // positive returns v when it is a finite number above zero, and refuses it otherwise.
@@ -465,7 +502,15 @@ func (p *planner) scaleUp(ramp float64) Rules {
 		out.Policies = derived
 		derivePolicies()
 	}
-	for i, pol := range in.Policies {
+	p.guardScaleUpPolicies(in.Policies)
+	return out
+}
+
+// guardScaleUpPolicies refuses the user's scale-up policies that outrun the Server: Percent steps
+// (unless allowed), more pods per period than the cluster starts, periods shorter than a Server
+// pod takes to become ready.
+func (p *planner) guardScaleUpPolicies(policies []ScalingPolicy) {
+	for i, pol := range policies {
 		f := fmt.Sprintf("%s.policies[%d]", FieldScaleUp, i)
 		if pol.Type == PolicyPercent && !p.in.AllowPercentScaleUp {
 			p.errs.Add(f+".type", fmt.Sprintf("use a Pods policy (e.g. Pods %d per %ds), or set %s: true to accept the risk", p.out.ScaleUpHeadroomPods, p.out.ServerReadySeconds, FieldAllowPercentUp),
@@ -480,7 +525,6 @@ func (p *planner) scaleUp(ramp float64) Rules {
 				"%ds is shorter than %s (%ds): the HPA would ask for more Server replicas before the last ones are ready", pol.PeriodSeconds, FieldServerReady, p.out.ServerReadySeconds)
 		}
 	}
-	return out
 }
 
 // modelLag settles how much longer the Model HPA's scale-up window is than the Server HPA's. The
