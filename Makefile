@@ -22,7 +22,7 @@ sdk-go: schema ## the Go SDK from schema.json
 readme: schema ## the README's inputs table from the schema's descriptions
 	go run ./provider/cmd/gen-sdk readme schema.json README.md
 
-.PHONY: sdks sdk-nodejs sdk-python sdk-java sdk-dotnet apidoc
+.PHONY: sdks sdk-nodejs sdk-python sdk-java sdk-dotnet docs
 
 sdk-nodejs: schema ## the TypeScript SDK from schema.json
 	go run ./provider/cmd/gen-sdk nodejs schema.json sdk/nodejs
@@ -39,14 +39,18 @@ sdk-dotnet: schema ## the C# SDK from schema.json (generated only: no .NET SDK h
 
 sdks: sdk-go sdk-nodejs sdk-python sdk-java sdk-dotnet ## every SDK from schema.json
 
-apidoc: schema ## docs/api.md from the schema's descriptions
+# Every generated document, made here and nowhere else. Measured reports (docs/benchmarks.md,
+# docs/pipeline-benchmark.md) are not: `make bench` and `make bench-pipeline` measure them.
+docs: schema ## docs/api.md, docs/bad-inputs.md and docs/policy-benchmark.md from the code
 	go run ./provider/cmd/gen-sdk apidoc schema.json docs/api.md
+	go run ./provider/cmd/gen-sdk bad-inputs provider/pkg/component/testdata/bad-inputs.json docs/bad-inputs.md
+	go run ./provider/cmd/seldon-autoscaling bench --out docs/policy-benchmark.md
 
-GENERATED := schema.json sdk README.md docs/api.md
+GENERATED := schema.json sdk README.md docs/api.md docs/bad-inputs.md docs/policy-benchmark.md
 
-generate: schema sdks readme apidoc
+generate: schema sdks readme docs ## every generated file
 
-check-generated: generate ## fails when schema.json, the SDKs, the README table or docs/api.md are stale
+check-generated: generate ## fails when any generated file is stale
 	@if [ -n "$$(git status --porcelain -- $(GENERATED))" ]; then \
 	  git status --porcelain -- $(GENERATED); git --no-pager diff --stat -- $(GENERATED); \
 	  echo "generated files are stale: run 'make generate' and commit the result" >&2; exit 1; fi
@@ -98,7 +102,3 @@ demo-down: ## destroy the demo stack and stop the control plane
 
 clean:
 	rm -rf $(BIN) .state
-
-.PHONY: bench-policy
-bench-policy: ## simulate every load scenario under the default, guide and planned policies; regenerate docs/policy-benchmark.md
-	go run ./provider/cmd/seldon-autoscaling bench --out docs/policy-benchmark.md

@@ -8,6 +8,7 @@
 //	gen-sdk python SCHEMA.json OUTDIR
 //	gen-sdk readme SCHEMA.json README.md
 //	gen-sdk apidoc SCHEMA.json OUT.md
+//	gen-sdk bad-inputs CATALOGUE.json OUT.md
 //
 // The Java and .NET generators live in other repositories that pin other versions of the Pulumi
 // codegen; they are built from their own wrapper modules under hack/ (hack/gen-sdk-java,
@@ -42,7 +43,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) != 3 {
-		return fmt.Errorf("usage: gen-sdk schema OUT.json VERSION | gen-sdk go|nodejs|python SCHEMA.json OUTDIR | gen-sdk readme|apidoc SCHEMA.json OUT.md")
+		return fmt.Errorf("usage: gen-sdk schema OUT.json VERSION | gen-sdk go|nodejs|python SCHEMA.json OUTDIR | gen-sdk readme|apidoc SCHEMA.json OUT.md | gen-sdk bad-inputs CATALOGUE.json OUT.md")
 	}
 	switch args[0] {
 	case "schema":
@@ -57,6 +58,8 @@ func run(args []string) error {
 		return writeReadme(args[1], args[2])
 	case "apidoc":
 		return writeAPIDoc(args[1], args[2])
+	case "bad-inputs":
+		return writeBadInputs(args[1], args[2])
 	default:
 		return fmt.Errorf("unknown target %q", args[0])
 	}

@@ -196,26 +196,20 @@ func TestPlotScales(t *testing.T) {
 	}
 }
 
-// TestBenchmarkReportIsCurrent keeps docs/policy-benchmark.md what the code produces: the report
-// is regenerated, never edited.
-func TestBenchmarkReportIsCurrent(t *testing.T) {
+// TestBenchmarkReportSections: the report docs/policy-benchmark.md holds has every section
+// (`make check-generated` keeps the file itself current).
+func TestBenchmarkReportSections(t *testing.T) {
 	b, err := hpasim.RunBenchmark(hpasim.DefaultBenchmarkSetup())
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := renderBenchmark(b)
+	report, err := renderBenchmark(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "policy-benchmark.md"))
-	if err != nil {
-		t.Fatalf("%v: run `make bench-policy`", err)
-	}
-	if string(got) != want {
-		t.Fatal("docs/policy-benchmark.md is stale: run `make bench-policy` and commit the result")
-	}
-	for _, section := range []string{"## Setup", "## Results", "### guide-ramp", "## Target on guide-ramp", "## Sensitivity", "## Diagnostics"} {
-		if !strings.Contains(want, section) {
+	for _, section := range []string{"## Setup", "## Results", "### guide-ramp", "## Target on guide-ramp", "## Sensitivity",
+		"## Diagnostics"} {
+		if !strings.Contains(report, section) {
 			t.Errorf("report lacks %q", section)
 		}
 	}

@@ -1,6 +1,7 @@
 package component
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"regexp"
@@ -133,6 +134,20 @@ func Resolve(args Args) (*Desired, error) {
 	d.Derivations, d.Adapter = derived, adapter
 	d.PromQL = adapter.Rule.ModelQuery(adapterrules.SeldonSeries, d.Model.Name, d.Model.Namespace, d.Selector)
 	return d, nil
+}
+
+// ResolveInputs is Resolve for JSON-shaped inputs, as the refused-input catalogue holds them:
+// docs/bad-inputs.md shows its refusals, and the unit tests check that Construct reports the same.
+func ResolveInputs(inputs map[string]any) (*Desired, error) {
+	raw, err := json.Marshal(inputs)
+	if err != nil {
+		return nil, err
+	}
+	var args Args
+	if err := json.Unmarshal(raw, &args); err != nil {
+		return nil, fmt.Errorf("inputs do not fit %s's schema: %w", ModelType, err)
+	}
+	return Resolve(args)
 }
 
 // resolveModel checks the Model's own inputs.
