@@ -12,7 +12,7 @@ const (
 	GoImportBase = "github.com/seldon-autoscaling/pulumi-seldon-autoscaling/sdk/go/seldonautoscaling"
 )
 
-// Provider builds the plugin's provider: the one component, and the language settings the SDKs
+// Provider builds the plugin's provider: its two components, and the language settings the SDKs
 // are generated with.
 func Provider() (p.Provider, error) {
 	prov, err := infer.NewProviderBuilder().
