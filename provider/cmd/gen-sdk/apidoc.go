@@ -127,7 +127,9 @@ type described struct {
 
 var (
 	// guardWords mark a sentence of a description as a check the component enforces.
-	guardWords = regexp.MustCompile(`(?i)\b(must|refused|at least|at most|required|not allowed|accepted)\b|≥|≤|\d+ to \d+|in \[`)
+	guardWords = regexp.MustCompile(
+		`(?i)\b(must|refused|at least|at most|required|not allowed|accepted)\b|≥|≤|\d+ to \d+|in \[`,
+	)
 	// strongGuardWords mark a definition (a description's first sentence) that also states a bound.
 	strongGuardWords = regexp.MustCompile(`(?i)\b(refused|at least|at most|not allowed|must keep)\b|≥|≤|\d+ to \d+|in \[`)
 )

@@ -43,7 +43,9 @@ func main() {
 
 func run(args []string) error {
 	if len(args) != 3 {
-		return fmt.Errorf("usage: gen-sdk schema OUT.json VERSION | gen-sdk go|nodejs|python SCHEMA.json OUTDIR | gen-sdk readme|apidoc SCHEMA.json OUT.md | gen-sdk bad-inputs CATALOGUE.json OUT.md")
+		return fmt.Errorf(
+			"usage: gen-sdk schema OUT.json VERSION | gen-sdk go|nodejs|python SCHEMA.json OUTDIR | gen-sdk readme|apidoc SCHEMA.json OUT.md | gen-sdk bad-inputs CATALOGUE.json OUT.md",
+		)
 	}
 	switch args[0] {
 	case "schema":
@@ -152,6 +154,9 @@ func (n noPackages) LoadPackageReference(pkg string, v *semver.Version) (schema.
 	return nil, err
 }
 
-func (n noPackages) LoadPackageReferenceV2(_ context.Context, d *schema.PackageDescriptor) (schema.PackageReference, error) {
+func (n noPackages) LoadPackageReferenceV2(
+	_ context.Context,
+	d *schema.PackageDescriptor,
+) (schema.PackageReference, error) {
 	return n.LoadPackageReference(d.Name, d.Version)
 }

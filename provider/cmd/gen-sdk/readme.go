@@ -45,7 +45,14 @@ func writeReadme(schemaPath, readmePath string) error {
 		}
 		for _, name := range sortedProps(typ.Properties) {
 			p := typ.Properties[name]
-			fmt.Fprintf(&b, "| `%s.%s` | %s | %s |\n", sec.path, name, typeName(p.TypeSpec), strings.ReplaceAll(p.Description, "|", `\|`))
+			fmt.Fprintf(
+				&b,
+				"| `%s.%s` | %s | %s |\n",
+				sec.path,
+				name,
+				typeName(p.TypeSpec),
+				strings.ReplaceAll(p.Description, "|", `\|`),
+			)
 		}
 	}
 	b.WriteString("\n" + inputsEnd)

@@ -12,7 +12,13 @@ import (
 // is valid YAML that reads back to the same rule (no quoting or indentation can break it).
 func FuzzRender(f *testing.F) {
 	f.Add(DefaultSeriesQuery, "seldon_model_infer_total", "infer_rps", "", int64(time.Minute))
-	f.Add(`{__name__=~"^seldon_model.*_total",namespace!=""}`, "^seldon_model_(.*)_total", "${1}_rps", "^seldon_.*_seconds_total", int64(90*time.Second))
+	f.Add(
+		`{__name__=~"^seldon_model.*_total",namespace!=""}`,
+		"^seldon_model_(.*)_total",
+		"${1}_rps",
+		"^seldon_.*_seconds_total",
+		int64(90*time.Second),
+	)
 	f.Add("a: b\n- c", "'\"", "#x", "\t", int64(1))
 	f.Fuzz(func(t *testing.T, query, matches, as, isNot string, window int64) {
 		spec := RuleSpec{SeriesQuery: query, NameMatches: matches, NameAs: as, RateWindow: time.Duration(window)}

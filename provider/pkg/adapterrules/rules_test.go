@@ -108,7 +108,9 @@ func TestModelQueryIsTheGuidesExample(t *testing.T) {
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
-	sel := SeldonRule(RuleSpec{}).ModelQuery(SeldonSeries, "irisa0", "seldon-mesh", map[string]string{"method_type": "rest"})
+	sel := SeldonRule(
+		RuleSpec{},
+	).ModelQuery(SeldonSeries, "irisa0", "seldon-mesh", map[string]string{"method_type": "rest"})
 	if !strings.Contains(sel, `{model="irisa0", namespace="seldon-mesh", method_type="rest"}`) {
 		t.Errorf("selector not in query: %s", sel)
 	}

@@ -75,7 +75,12 @@ func ResolveMetricsAdapter(args MetricsAdapterArgs) (Adapter, string, []policy.D
 
 // NewSeldonMetricsAdapter declares the adapter exactly as SeldonAutoscaledModel does in the same
 // mode; nothing is registered when validation fails.
-func NewSeldonMetricsAdapter(ctx *pulumi.Context, name string, args MetricsAdapterArgs, opts ...pulumi.ResourceOption) (*SeldonMetricsAdapter, error) {
+func NewSeldonMetricsAdapter(
+	ctx *pulumi.Context,
+	name string,
+	args MetricsAdapterArgs,
+	opts ...pulumi.ResourceOption,
+) (*SeldonMetricsAdapter, error) {
 	a, metric, derived, err := ResolveMetricsAdapter(args)
 	if err != nil {
 		return nil, err

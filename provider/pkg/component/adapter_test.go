@@ -35,7 +35,11 @@ func TestMetricsAdapterDeclaresWhatAModelWould(t *testing.T) {
 	for _, r := range shared.custom() {
 		types[r.Type]++
 	}
-	want := map[string]int{"kubernetes:helm.sh/v3:Release": 1, "kubernetes:core/v1:ConfigMap": 1, "kubernetes:core/v1:Namespace": 1}
+	want := map[string]int{
+		"kubernetes:helm.sh/v3:Release": 1,
+		"kubernetes:core/v1:ConfigMap":  1,
+		"kubernetes:core/v1:Namespace":  1,
+	}
 	if !reflect.DeepEqual(types, want) {
 		t.Errorf("SeldonMetricsAdapter declared %v, want %v", types, want)
 	}
@@ -56,7 +60,11 @@ func TestMetricsAdapterGuards(t *testing.T) {
 		{"mode none", func(a map[string]any) { a["mode"] = "none" }, "mode:"},
 		{"rate window below two scrapes", func(a map[string]any) { a["rateWindow"] = "30s" }, "rateWindow:"},
 		{"relist below scrape", func(a map[string]any) { a["metricsRelistInterval"] = "10s" }, "metricsRelistInterval:"},
-		{"managed Helm value", func(a map[string]any) { a["values"] = map[string]any{"rules": map[string]any{}} }, "values.rules:"},
+		{
+			"managed Helm value",
+			func(a map[string]any) { a["values"] = map[string]any{"rules": map[string]any{}} },
+			"values.rules:",
+		},
 		{"rule that hides the Seldon series", func(a map[string]any) {
 			a["rule"] = map[string]any{"nameMatches": "^nothing$"}
 		}, "rule.nameMatches:"},

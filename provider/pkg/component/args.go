@@ -38,10 +38,19 @@ type ModelSpec struct {
 
 func (m *ModelSpec) Annotate(an infer.Annotator) {
 	an.SetToken("index", "ModelSpec")
-	an.Describe(&m.Name, "Name of the Model CR (a DNS-1123 label: lower case letters, digits and '-', at most 63 characters). "+
-		"The HPAs are named `<name>-model-hpa` and `<name>-server-hpa`.")
-	an.Describe(&m.Namespace, "Namespace of the Model, its Server and both HPAs. It must already exist. Default: `seldon-mesh`.")
-	an.Describe(&m.StorageURI, "Where Seldon loads the model artifact from, e.g. `gs://seldon-models/testing/iris1`. Required.")
+	an.Describe(
+		&m.Name,
+		"Name of the Model CR (a DNS-1123 label: lower case letters, digits and '-', at most 63 characters). "+
+			"The HPAs are named `<name>-model-hpa` and `<name>-server-hpa`.",
+	)
+	an.Describe(
+		&m.Namespace,
+		"Namespace of the Model, its Server and both HPAs. It must already exist. Default: `seldon-mesh`.",
+	)
+	an.Describe(
+		&m.StorageURI,
+		"Where Seldon loads the model artifact from, e.g. `gs://seldon-models/testing/iris1`. Required.",
+	)
 	an.Describe(&m.Requirements, "Capabilities the Server must advertise to load this Model, e.g. `[\"sklearn\"]`.")
 	an.Describe(&m.Memory, "Memory the Model needs, as a Kubernetes quantity such as `3M` or `1Gi`.")
 	an.Describe(&m.Labels, "Extra labels on the Model CR.")
@@ -254,7 +263,10 @@ func (c *ChartSpec) Annotate(an infer.Annotator) {
 	an.SetToken("index", "ChartSpec")
 	an.Describe(&c.Repo, "Chart repository URL. Default: `https://prometheus-community.github.io/helm-charts`.")
 	an.Describe(&c.Name, "Chart name in the repository. Default: `prometheus-adapter`.")
-	an.Describe(&c.Version, "Chart version. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.")
+	an.Describe(
+		&c.Version,
+		"Chart version. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.",
+	)
 	an.Describe(&c.Path, "A local chart directory or archive instead of a repository (air-gapped clusters, tests). "+
 		"Refused together with repo, name or version. Empty means unset.")
 }

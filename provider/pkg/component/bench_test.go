@@ -10,7 +10,11 @@ import (
 func BenchmarkResolve(b *testing.B) {
 	peak, sat := 100.0, 10.0
 	args := Args{
-		Model:       ModelSpec{Name: "irisa0", StorageURI: "gs://seldon-models/testing/iris1", Requirements: []string{"sklearn"}},
+		Model: ModelSpec{
+			Name:         "irisa0",
+			StorageURI:   "gs://seldon-models/testing/iris1",
+			Requirements: []string{"sklearn"},
+		},
 		Autoscaling: AutoscalingSpec{Sizing: &SizingSpec{PeakRps: &peak, SaturationRps: &sat}},
 	}
 	b.ReportAllocs()

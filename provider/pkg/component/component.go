@@ -104,7 +104,12 @@ func (e *EffectivePolicy) Annotate(an infer.Annotator) {
 
 // NewSeldonAutoscaledModel validates args, then declares the adapter, the Server, the Model and
 // the two HPAs. Nothing is registered when validation fails.
-func NewSeldonAutoscaledModel(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*SeldonAutoscaledModel, error) {
+func NewSeldonAutoscaledModel(
+	ctx *pulumi.Context,
+	name string,
+	args Args,
+	opts ...pulumi.ResourceOption,
+) (*SeldonAutoscaledModel, error) {
 	d, err := Resolve(args)
 	if err != nil {
 		return nil, err
@@ -142,6 +147,12 @@ func NewSeldonAutoscaledModel(ctx *pulumi.Context, name string, args Args, opts 
 		return nil, err
 	}
 
+	comp.setOutputs(ctx, d)
+	return comp, nil
+}
+
+// setOutputs reports what was declared and why; each planner warning is also logged.
+func (comp *SeldonAutoscaledModel) setOutputs(ctx *pulumi.Context, d *Desired) {
 	comp.ModelName = pulumi.String(d.Model.Name).ToStringOutput()
 	comp.Namespace = pulumi.String(d.Model.Namespace).ToStringOutput()
 	comp.ServerName = pulumi.String(d.ServerName).ToStringOutput()
@@ -162,11 +173,16 @@ func NewSeldonAutoscaledModel(ctx *pulumi.Context, name string, args Args, opts 
 	comp.AdapterNamespace = pulumi.String(d.Adapter.Namespace).ToStringOutput()
 	comp.AdapterConfigMap = pulumi.String(d.Adapter.ConfigMapName).ToStringOutput()
 	comp.AdapterConfig = pulumi.String(d.Adapter.ConfigYAML).ToStringOutput()
-	return comp, nil
 }
 
 // declareAdapter returns the resources the Seldon objects and HPAs must wait for (none in mode none).
-func declareAdapter(ctx *pulumi.Context, name string, a Adapter, creds promCredentials, opts ...pulumi.ResourceOption) ([]pulumi.Resource, error) {
+func declareAdapter(
+	ctx *pulumi.Context,
+	name string,
+	a Adapter,
+	creds promCredentials,
+	opts ...pulumi.ResourceOption,
+) ([]pulumi.Resource, error) {
 	switch a.Mode {
 	case ModeInstall:
 		return declareInstalledAdapter(ctx, name, a, creds, opts...)
@@ -179,21 +195,21 @@ func declareAdapter(ctx *pulumi.Context, name string, a Adapter, creds promCrede
 
 // declareInstalledAdapter: the namespace if asked for, the rules ConfigMap, the credentials
 // Secret if any, then the Helm release that mounts them.
-func declareInstalledAdapter(ctx *pulumi.Context, name string, a Adapter, creds promCredentials, opts ...pulumi.ResourceOption) ([]pulumi.Resource, error) {
-	var deps []pulumi.Resource
-	if a.CreateNamespace {
-		// Declared here, not left to Helm, because the rules ConfigMap and the auth Secret live
-		// in it and come before the release. Kept on destroy, as Helm keeps a namespace it
-		// created: deleting a namespace deletes everything others have put in it since.
-		ns, err := corev1.NewNamespace(ctx, name+"-adapter-namespace", &corev1.NamespaceArgs{
-			Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(a.Namespace)},
-		}, append(append([]pulumi.ResourceOption{}, opts...), pulumi.RetainOnDelete(true))...)
-		if err != nil {
-			return nil, err
-		}
-		deps = append(deps, ns)
+func declareInstalledAdapter(
+	ctx *pulumi.Context,
+	name string,
+	a Adapter,
+	creds promCredentials,
+	opts ...pulumi.ResourceOption,
+) ([]pulumi.Resource, error) {
+	deps, err := declareAdapterNamespace(ctx, name, a, opts...)
+	if err != nil {
+		return nil, err
 	}
-	inNamespace := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn(append([]pulumi.Resource{}, deps...)))
+	inNamespace := append(
+		append([]pulumi.ResourceOption{}, opts...),
+		pulumi.DependsOn(append([]pulumi.Resource{}, deps...)),
+	)
 	// The rules are the stack's own ConfigMap, forced over any out-of-band edit, so that
 	// `pulumi up --refresh` repairs drift (Helm would not see it).
 	cm, err := corev1.NewConfigMap(ctx, name+"-adapter-rules", &corev1.ConfigMapArgs{
@@ -239,8 +255,35 @@ func declareInstalledAdapter(ctx *pulumi.Context, name string, a Adapter, creds 
 	return []pulumi.Resource{rel, cm}, nil
 }
 
+// declareAdapterNamespace declares the adapter's namespace when asked to. Declared here, not left
+// to Helm, because the rules ConfigMap and the auth Secret live in it and come before the
+// release. Kept on destroy, as Helm keeps a namespace it created: deleting a namespace deletes
+// everything others have put in it since.
+func declareAdapterNamespace(
+	ctx *pulumi.Context,
+	name string,
+	a Adapter,
+	opts ...pulumi.ResourceOption,
+) ([]pulumi.Resource, error) {
+	if !a.CreateNamespace {
+		return nil, nil
+	}
+	ns, err := corev1.NewNamespace(ctx, name+"-adapter-namespace", &corev1.NamespaceArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(a.Namespace)},
+	}, append(append([]pulumi.ResourceOption{}, opts...), pulumi.RetainOnDelete(true))...)
+	if err != nil {
+		return nil, err
+	}
+	return []pulumi.Resource{ns}, nil
+}
+
 // declareAdoptedAdapter patches an adapter someone else installed: its rules and a restart.
-func declareAdoptedAdapter(ctx *pulumi.Context, name string, a Adapter, opts ...pulumi.ResourceOption) ([]pulumi.Resource, error) {
+func declareAdoptedAdapter(
+	ctx *pulumi.Context,
+	name string,
+	a Adapter,
+	opts ...pulumi.ResourceOption,
+) ([]pulumi.Resource, error) {
 	// The adopted adapter stays as configured on destroy: deleting the patches would remove
 	// config.yaml from its ConfigMap, and the adapter would fail at its next start.
 	opts = append(append([]pulumi.ResourceOption{}, opts...), pulumi.RetainOnDelete(true))
@@ -267,7 +310,9 @@ func declareAdoptedAdapter(ctx *pulumi.Context, name string, a Adapter, opts ...
 			Name: pulumi.String(a.DeploymentName), Namespace: pulumi.String(a.Namespace), Annotations: annotations,
 		},
 		Spec: &appsv1.DeploymentSpecPatchArgs{Template: &corev1.PodTemplateSpecPatchArgs{
-			Metadata: &metav1.ObjectMetaPatchArgs{Annotations: pulumi.StringMap{ConfigHashAnnotation: pulumi.String(a.ConfigHash)}},
+			Metadata: &metav1.ObjectMetaPatchArgs{
+				Annotations: pulumi.StringMap{ConfigHashAnnotation: pulumi.String(a.ConfigHash)},
+			},
 		}},
 	}, append(opts, pulumi.DependsOn([]pulumi.Resource{cm}))...)
 	if err != nil {
@@ -300,7 +345,13 @@ func credentialsOf(ad *AdapterSpec) promCredentials {
 // declareAuthSecret stores the Prometheus credentials in the one Secret the adapter mounts. It
 // is auto-named: credentials change → a new Secret (pulumi-kubernetes replaces Secrets on data
 // changes) → a new name in the pod template → the adapter restarts and reads them.
-func declareAuthSecret(ctx *pulumi.Context, name string, a Adapter, c promCredentials, opts ...pulumi.ResourceOption) (*corev1.Secret, error) {
+func declareAuthSecret(
+	ctx *pulumi.Context,
+	name string,
+	a Adapter,
+	c promCredentials,
+	opts ...pulumi.ResourceOption,
+) (*corev1.Secret, error) {
 	data := pulumi.StringMap{}
 	if a.Auth.Token {
 		data[AuthTokenKey] = pulumi.ToSecret(c.token.ToStringOutput()).(pulumi.StringOutput)
@@ -331,7 +382,12 @@ func declareAuthSecret(ctx *pulumi.Context, name string, a Adapter, c promCreden
 
 // declareSeldonObject declares a Model or Server. The HPA owns spec.replicas once it exists, so
 // later updates leave it out of the applied patch instead of resetting or conflicting with it.
-func declareSeldonObject(ctx *pulumi.Context, name string, o Object, opts ...pulumi.ResourceOption) (*apiextensions.CustomResource, error) {
+func declareSeldonObject(
+	ctx *pulumi.Context,
+	name string,
+	o Object,
+	opts ...pulumi.ResourceOption,
+) (*apiextensions.CustomResource, error) {
 	meta := &metav1.ObjectMetaArgs{Name: pulumi.String(o.Name), Namespace: pulumi.String(o.Namespace)}
 	// Empty maps would read back as absent and show a diff on every update.
 	if len(o.Labels) > 0 {
@@ -350,7 +406,13 @@ func declareSeldonObject(ctx *pulumi.Context, name string, o Object, opts ...pul
 
 // declareHPA declares one of the two HPAs. Both come from hpaSpec, so they differ only in the
 // object they scale and the Model's lagged scale-up window.
-func declareHPA(ctx *pulumi.Context, name string, d *Desired, hpaName, kind, target string, opts ...pulumi.ResourceOption) (*autoscalingv2.HorizontalPodAutoscaler, error) {
+func declareHPA(
+	ctx *pulumi.Context,
+	name string,
+	d *Desired,
+	hpaName, kind, target string,
+	opts ...pulumi.ResourceOption,
+) (*autoscalingv2.HorizontalPodAutoscaler, error) {
 	return autoscalingv2.NewHorizontalPodAutoscaler(ctx, name, &autoscalingv2.HorizontalPodAutoscalerArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(hpaName), Namespace: pulumi.String(d.Model.Namespace)},
 		Spec:     hpaSpec(d, kind, target),
@@ -413,7 +475,10 @@ func effectivePolicy(d *Desired) EffectivePolicy {
 	rules := func(r policy.Rules) ScalingRules {
 		out := ScalingRules{StabilizationWindowSeconds: r.StabilizationWindowSeconds, SelectPolicy: &r.SelectPolicy}
 		for _, pol := range r.Policies {
-			out.Policies = append(out.Policies, ScalingPolicy{Type: pol.Type, Value: pol.Value, PeriodSeconds: pol.PeriodSeconds})
+			out.Policies = append(
+				out.Policies,
+				ScalingPolicy{Type: pol.Type, Value: pol.Value, PeriodSeconds: pol.PeriodSeconds},
+			)
 		}
 		return out
 	}

@@ -71,7 +71,12 @@ func constructPM(t testing.TB, inputs presource.PropertyMap, dryRun bool) (*reco
 }
 
 // constructAs constructs the component of type token.
-func constructAs(t testing.TB, token, name string, inputs presource.PropertyMap, dryRun bool) (*recorder, p.ConstructResponse, error) {
+func constructAs(
+	t testing.TB,
+	token, name string,
+	inputs presource.PropertyMap,
+	dryRun bool,
+) (*recorder, p.ConstructResponse, error) {
 	t.Helper()
 	rec := &recorder{}
 	prov, err := Provider()
@@ -83,7 +88,10 @@ func constructAs(t testing.TB, token, name string, inputs presource.PropertyMap,
 		integration.WithMocks(&integration.MockResourceMonitor{
 			NewResourceF: func(args integration.MockResourceArgs) (string, property.Map, error) {
 				rec.mu.Lock()
-				rec.regs = append(rec.regs, registered{Type: string(args.TypeToken), Name: args.Name, Inputs: presource.ToResourcePropertyMap(args.Inputs)})
+				rec.regs = append(
+					rec.regs,
+					registered{Type: string(args.TypeToken), Name: args.Name, Inputs: presource.ToResourcePropertyMap(args.Inputs)},
+				)
 				rec.mu.Unlock()
 				return args.Name + "-id", autoname(args), nil
 			},
@@ -195,7 +203,8 @@ func TestGuideExampleResourceGraph(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(get(t, cm, "data.config\\.yaml").(string)), &rules); err != nil {
 		t.Fatal(err)
 	}
-	if len(rules.Rules) != 1 || rules.Rules[0].Name.As != "infer_rps" || rules.Rules[0].Resources.Overrides["model"].Group != "mlops.seldon.io" {
+	if len(rules.Rules) != 1 || rules.Rules[0].Name.As != "infer_rps" ||
+		rules.Rules[0].Resources.Overrides["model"].Group != "mlops.seldon.io" {
 		t.Errorf("want exactly the Seldon rule, got %+v", rules.Rules)
 	}
 	hash := get(t, rel, "values.podAnnotations").(map[string]any)[ConfigHashAnnotation]
@@ -230,7 +239,8 @@ func TestGuideExampleResourceGraph(t *testing.T) {
 		assertPath(t, metric, "object.target.type", "AverageValue")
 		assertPath(t, metric, "object.target.averageValue", "3")
 		up := get(t, h, "spec.behavior.scaleUp.policies").([]any)
-		if len(up) != 1 || up[0].(map[string]any)["type"] != "Pods" || up[0].(map[string]any)["value"] != float64(5) || up[0].(map[string]any)["periodSeconds"] != float64(90) {
+		if len(up) != 1 || up[0].(map[string]any)["type"] != "Pods" || up[0].(map[string]any)["value"] != float64(5) ||
+			up[0].(map[string]any)["periodSeconds"] != float64(90) {
 			t.Errorf("scale-up policies %v", up)
 		}
 	}
@@ -246,8 +256,18 @@ func TestGuideExampleResourceGraph(t *testing.T) {
 
 	// Outputs a user checks the pipeline with.
 	state := presource.ToResourcePropertyMap(resp.State).Mappable()
-	assertPath(t, state, "customMetricsPath", "/apis/custom.metrics.k8s.io/v1beta1/namespaces/seldon-mesh/models.mlops.seldon.io/irisa0/infer_rps")
-	assertPath(t, state, "promql", "sum by (model) (\n  rate (\n    seldon_model_infer_total{model=\"irisa0\", namespace=\"seldon-mesh\"}[1m]\n  )\n)\n")
+	assertPath(
+		t,
+		state,
+		"customMetricsPath",
+		"/apis/custom.metrics.k8s.io/v1beta1/namespaces/seldon-mesh/models.mlops.seldon.io/irisa0/infer_rps",
+	)
+	assertPath(
+		t,
+		state,
+		"promql",
+		"sum by (model) (\n  rate (\n    seldon_model_infer_total{model=\"irisa0\", namespace=\"seldon-mesh\"}[1m]\n  )\n)\n",
+	)
 	assertPath(t, state, "policy.targetAverageValue", "3")
 	assertPath(t, state, "policy.maxReplicas", float64(3))
 	assertPath(t, state, "policy.modelScaleUpLagSeconds", float64(105))
@@ -473,11 +493,23 @@ func TestPrometheusCredentialGuards(t *testing.T) {
 		{"tls over http", "adapter.key", func(in presource.PropertyMap) {
 			in["adapter"].ObjectValue()["prometheus"].ObjectValue()["url"] = presource.NewStringProperty("http://prometheus")
 		}, "adapter.prometheus.tls"},
-		{"password missing", "adapter.key", del("adapter", "prometheus", "basicAuth", "password"), "adapter.prometheus.basicAuth.password"},
-		{"client key missing", "adapter.key", del("adapter", "prometheus", "tls", "clientKey"), "adapter.prometheus.tls.clientKey"},
+		{
+			"password missing",
+			"adapter.key",
+			del("adapter", "prometheus", "basicAuth", "password"),
+			"adapter.prometheus.basicAuth.password",
+		},
+		{
+			"client key missing",
+			"adapter.key",
+			del("adapter", "prometheus", "tls", "clientKey"),
+			"adapter.prometheus.tls.clientKey",
+		},
 		{"key of another certificate", "prometheus.key", func(presource.PropertyMap) {}, "adapter.prometheus.tls.clientKey"},
 		{"token and basic auth", "adapter.key", func(in presource.PropertyMap) {
-			in["adapter"].ObjectValue()["prometheus"].ObjectValue()["bearerToken"] = presource.MakeSecret(presource.NewStringProperty("s3cr3t-token"))
+			in["adapter"].ObjectValue()["prometheus"].ObjectValue()["bearerToken"] = presource.MakeSecret(
+				presource.NewStringProperty("s3cr3t-token"),
+			)
 		}, "adapter.prometheus.basicAuth"},
 	}
 	for _, tc := range cases {
@@ -492,7 +524,8 @@ func TestPrometheusCredentialGuards(t *testing.T) {
 				t.Errorf("the error quotes a credential: %v", err)
 			}
 			for _, r := range rec.regs {
-				if r.Type == "kubernetes:helm.sh/v3:Release" || r.Type == "kubernetes:core/v1:Secret" || strings.Contains(r.Type, "HorizontalPodAutoscaler") {
+				if r.Type == "kubernetes:helm.sh/v3:Release" || r.Type == "kubernetes:core/v1:Secret" ||
+					strings.Contains(r.Type, "HorizontalPodAutoscaler") {
 					t.Errorf("%s %s was registered", r.Type, r.Name)
 				}
 			}
@@ -524,7 +557,8 @@ func TestUnknownInputsWaitForTheUpdate(t *testing.T) {
 	if regs := rec.custom(); len(regs) > 0 {
 		t.Errorf("%d children registered from unknown inputs", len(regs))
 	}
-	if got := unknownPaths("", property.New(presource.FromResourcePropertyMap(in))); len(got) != 1 || got[0] != "model.namespace" {
+	if got := unknownPaths("", property.New(presource.FromResourcePropertyMap(in))); len(got) != 1 ||
+		got[0] != "model.namespace" {
 		t.Errorf("unknown paths %v", got)
 	}
 }
@@ -559,8 +593,14 @@ func TestModelLagZeroMakesIdenticalHPAs(t *testing.T) {
 		delete(spec, "scaleTargetRef")
 		specs[get(t, m, "metadata.name").(string)] = spec
 	}
-	if a, b := presource.NewPropertyValue(specs["irisa0-model-hpa"]), presource.NewPropertyValue(specs["irisa0-server-hpa"]); !a.DeepEquals(b) {
-		t.Errorf("lag 0: the two HPA specs differ beyond scaleTargetRef:\n%v\n%v", specs["irisa0-model-hpa"], specs["irisa0-server-hpa"])
+	if a, b := presource.NewPropertyValue(specs["irisa0-model-hpa"]), presource.NewPropertyValue(specs["irisa0-server-hpa"]); !a.DeepEquals(
+		b,
+	) {
+		t.Errorf(
+			"lag 0: the two HPA specs differ beyond scaleTargetRef:\n%v\n%v",
+			specs["irisa0-model-hpa"],
+			specs["irisa0-server-hpa"],
+		)
 	}
 	state := presource.ToResourcePropertyMap(resp.State).Mappable()
 	assertPath(t, state, "policy.modelScaleUpLagSeconds", float64(0))
@@ -585,7 +625,9 @@ func TestResolveSizingInputs(t *testing.T) {
 	}
 	p := d.Policy
 	if p.Target.String() != "3" || p.MinReplicas != 2 || p.MaxReplicas != 12 || *p.ScaleUp.StabilizationWindowSeconds != 45 ||
-		p.ScaleUp.Policies[0].Value != 5 || p.ModelScaleUpLagSeconds != 105 || *p.ModelScaleUp().StabilizationWindowSeconds != 150 {
+		p.ScaleUp.Policies[0].Value != 5 ||
+		p.ModelScaleUpLagSeconds != 105 ||
+		*p.ModelScaleUp().StabilizationWindowSeconds != 150 {
 		t.Errorf("policy %+v", p)
 	}
 	var warnings []string

@@ -242,8 +242,13 @@ func checkMetricName(errs *refusal.Errors, rule adapterrules.Rule, metric string
 	if err != nil || !ok || name == metric {
 		return // a rule that exposes nothing is refused with the rule
 	}
-	errs.Addf("autoscaling.metricName", fmt.Sprintf("set autoscaling.metricName to %q, or change adapter.rule.nameAs", name),
-		"the HPAs would read %q but the adapter rule exposes seldon_model_infer_total as %q", metric, name)
+	errs.Addf(
+		"autoscaling.metricName",
+		fmt.Sprintf("set autoscaling.metricName to %q, or change adapter.rule.nameAs", name),
+		"the HPAs would read %q but the adapter rule exposes seldon_model_infer_total as %q",
+		metric,
+		name,
+	)
 }
 
 // layout names and shapes the objects, once every input is checked: the Model and a dedicated
@@ -262,7 +267,14 @@ func layout(m ModelSpec, srv resolvedServer, pol policy.Policy, metric string, s
 		spec["memory"] = *m.Memory
 	}
 	d := &Desired{
-		Model:      Object{Kind: "Model", Name: m.Name, Namespace: ns, Labels: m.Labels, Annotations: m.Annotations, Spec: spec},
+		Model: Object{
+			Kind:        "Model",
+			Name:        m.Name,
+			Namespace:   ns,
+			Labels:      m.Labels,
+			Annotations: m.Annotations,
+			Spec:        spec,
+		},
 		ServerName: srv.Name, ModelHPAName: m.Name + "-model-hpa", ServerHPAName: m.Name + "-server-hpa",
 		Policy: pol, MetricName: metric, Selector: selector,
 		MetricPath: adapterrules.ModelMetricPath(ns, m.Name, metric, selector),
@@ -281,15 +293,23 @@ func toRules(r *ScalingRules) *policy.Rules {
 	}
 	out := &policy.Rules{StabilizationWindowSeconds: r.StabilizationWindowSeconds, SelectPolicy: deref(r.SelectPolicy, "")}
 	for _, p := range r.Policies {
-		out.Policies = append(out.Policies, policy.ScalingPolicy{Type: p.Type, Value: p.Value, PeriodSeconds: p.PeriodSeconds})
+		out.Policies = append(
+			out.Policies,
+			policy.ScalingPolicy{Type: p.Type, Value: p.Value, PeriodSeconds: p.PeriodSeconds},
+		)
 	}
 	return out
 }
 
 func checkLabel(errs *refusal.Errors, field, v string) {
 	if msgs := validation.IsDNS1123Label(v); len(msgs) > 0 {
-		errs.Addf(field, "use lower case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters",
-			"%q is not a valid DNS-1123 label: %s", v, strings.Join(msgs, "; "))
+		errs.Addf(
+			field,
+			"use lower case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters",
+			"%q is not a valid DNS-1123 label: %s",
+			v,
+			strings.Join(msgs, "; "),
+		)
 	}
 }
 

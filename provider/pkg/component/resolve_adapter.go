@@ -185,7 +185,8 @@ func (r adapterResolver) seriesFilter(i int, f SeriesFilter) (adapterrules.Serie
 		r.errs.Addf(field, "fix the regular expression", "%q is not a valid regular expression: %v", is+isNot, err)
 		return adapterrules.SeriesFilter{}, false
 	}
-	if (is != "" && !re.MatchString(adapterrules.SeldonSeries)) || (isNot != "" && re.MatchString(adapterrules.SeldonSeries)) {
+	if (is != "" && !re.MatchString(adapterrules.SeldonSeries)) ||
+		(isNot != "" && re.MatchString(adapterrules.SeldonSeries)) {
 		r.errs.Addf(field, "change the filter so seldon_model_infer_total passes it",
 			"%q filters out seldon_model_infer_total, the series the HPAs scale on", is+isNot)
 	}

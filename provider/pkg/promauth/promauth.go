@@ -47,7 +47,11 @@ func Validate(c Credentials) error {
 	add := func(field, problem, fix string) { errs.Add(field, fix, problem) }
 	if (c.Username == "") != (c.Password == "") {
 		if c.Username == "" {
-			add(FieldUsername, "is empty while a password is set", "set the user name Prometheus expects, or remove the password")
+			add(
+				FieldUsername,
+				"is empty while a password is set",
+				"set the user name Prometheus expects, or remove the password",
+			)
 		} else {
 			add(FieldPassword, "is empty while a user name is set", "set the password (as a Pulumi secret), or remove the user name")
 		}
@@ -55,12 +59,20 @@ func Validate(c Credentials) error {
 	if c.CACertificate != "" {
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM([]byte(c.CACertificate)) {
-			add(FieldCACertificate, "holds no PEM certificate", "give the PEM of the CA that signed Prometheus' serving certificate (-----BEGIN CERTIFICATE-----)")
+			add(
+				FieldCACertificate,
+				"holds no PEM certificate",
+				"give the PEM of the CA that signed Prometheus' serving certificate (-----BEGIN CERTIFICATE-----)",
+			)
 		}
 	}
 	if (c.ClientCertificate == "") != (c.ClientKey == "") {
 		if c.ClientCertificate == "" {
-			add(FieldClientCertificate, "is empty while a client key is set", "set the PEM client certificate that goes with the key")
+			add(
+				FieldClientCertificate,
+				"is empty while a client key is set",
+				"set the PEM client certificate that goes with the key",
+			)
 		} else {
 			add(FieldClientKey, "is empty while a client certificate is set", "set the PEM private key of the client certificate (as a Pulumi secret)")
 		}
@@ -132,8 +144,20 @@ func Kubeconfig(c Credentials) (string, error) {
 	const name = "prometheus"
 	out, err := yaml.Marshal(kubeconfig{
 		APIVersion: "v1", Kind: "Config",
-		Clusters:       []namedCluster{{Name: name, Cluster: cluster{Server: c.Server, CertificateAuthorityData: enc(c.CACertificate)}}},
-		Users:          []namedUser{{Name: name, User: user{Username: c.Username, Password: c.Password, ClientCertificateData: enc(c.ClientCertificate), ClientKeyData: enc(c.ClientKey)}}},
+		Clusters: []namedCluster{
+			{Name: name, Cluster: cluster{Server: c.Server, CertificateAuthorityData: enc(c.CACertificate)}},
+		},
+		Users: []namedUser{
+			{
+				Name: name,
+				User: user{
+					Username:              c.Username,
+					Password:              c.Password,
+					ClientCertificateData: enc(c.ClientCertificate),
+					ClientKeyData:         enc(c.ClientKey),
+				},
+			},
+		},
 		Contexts:       []namedContext{{Name: name, Context: contextRef{Cluster: name, User: name}}},
 		CurrentContext: name,
 	})

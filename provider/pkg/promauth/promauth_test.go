@@ -90,7 +90,11 @@ func TestValidate(t *testing.T) {
 		{"cert not PEM", Credentials{ClientCertificate: "x", ClientKey: p.clientKey}, FieldClientCertificate},
 		{"key not PEM", Credentials{ClientCertificate: p.clientCert, ClientKey: "x"}, FieldClientKey},
 		{"key of another cert", Credentials{ClientCertificate: p.clientCert, ClientKey: p.otherKey}, FieldClientKey},
-		{"key given as the cert", Credentials{ClientCertificate: p.clientKey, ClientKey: p.clientKey}, FieldClientCertificate},
+		{
+			"key given as the cert",
+			Credentials{ClientCertificate: p.clientKey, ClientKey: p.clientKey},
+			FieldClientCertificate,
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,7 +138,12 @@ func TestKubeconfigAuthenticates(t *testing.T) {
 		}
 		_, _ = w.Write([]byte("ok"))
 	}))
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{srvCert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: p.pool, MinVersion: tls.VersionTLS12}
+	srv.TLS = &tls.Config{
+		Certificates: []tls.Certificate{srvCert},
+		ClientAuth:   tls.RequireAndVerifyClientCert,
+		ClientCAs:    p.pool,
+		MinVersion:   tls.VersionTLS12,
+	}
 	srv.StartTLS()
 	defer srv.Close()
 
@@ -148,7 +157,10 @@ func TestKubeconfigAuthenticates(t *testing.T) {
 		if err := os.WriteFile(path, []byte(cfgText), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(&clientcmd.ClientConfigLoadingRules{ExplicitPath: path}, &clientcmd.ConfigOverrides{})
+		loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+			&clientcmd.ClientConfigLoadingRules{ExplicitPath: path},
+			&clientcmd.ConfigOverrides{},
+		)
 		restCfg, err := loader.ClientConfig()
 		if err != nil {
 			t.Fatalf("the adapter could not load the file: %v\n%s", err, cfgText)
@@ -164,7 +176,14 @@ func TestKubeconfigAuthenticates(t *testing.T) {
 		_ = resp.Body.Close()
 		return resp.StatusCode
 	}
-	full := Credentials{Server: srv.URL, Username: "adapter", Password: "pa:ss w0rd", CACertificate: p.caPEM, ClientCertificate: p.clientCert, ClientKey: p.clientKey}
+	full := Credentials{
+		Server:            srv.URL,
+		Username:          "adapter",
+		Password:          "pa:ss w0rd",
+		CACertificate:     p.caPEM,
+		ClientCertificate: p.clientCert,
+		ClientKey:         p.clientKey,
+	}
 	if code := get(full); code != http.StatusOK {
 		t.Fatalf("with every credential: status %d, want 200", code)
 	}
