@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/hpasim"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
 
 // benchTargetScenario is the scenario the issue sets its bar on.
@@ -63,7 +64,7 @@ func renderBenchmark(b hpasim.Benchmark) (string, error) {
 		{"planner inputs: ramp, spike length, headroom", fmt.Sprintf("%s RPS/s, %d s, %d pods", num(setup.Plan.RampRPSPerSecond), setup.Plan.SpikeSeconds, setup.Plan.ScaleUpHeadroomPods)},
 		{"Server pod ready after", fmt.Sprintf("%d s (no limit on pods starting at once, except in a sensitivity run)", ready)},
 		{"HPA sync period; Model / Server HPA first sync", fmt.Sprintf("%d s; %d s / %d s", setup.SyncPeriodSeconds, setup.ModelHPAOffsetSeconds, setup.ServerHPAOffsetSeconds)},
-		{"tolerance", fmt.Sprintf("%s (the controller's default)", num(hpasim.DefaultTolerance))},
+		{"tolerance", fmt.Sprintf("%s (the controller's default)", num(policy.HPATolerance))},
 		{"Prometheus scrape interval; `rate()` window", fmt.Sprintf("%d s; %d s", setup.Metric.ScrapeIntervalSeconds, setup.Metric.RateWindowSeconds)},
 		{"requests counted by the metric", countedText(setup.Metric.ServedOnly)},
 	}

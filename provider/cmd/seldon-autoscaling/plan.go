@@ -47,7 +47,7 @@ func formatPlan(p hpasim.Plan) string {
 		b.WriteString("# Both HPAs (Model and Server) get the same spec:\n")
 	} else {
 		fmt.Fprintf(&b, "# The Server HPA gets this spec; the Model HPA the same but for a scale-up window %d s longer (%d s):\n",
-			p.ModelScaleUpLagSeconds, *p.ModelScaleUp().StabilizationWindowSeconds)
+			p.ModelScaleUpLagSeconds, *p.HPAs().Model.ScaleUp.StabilizationWindowSeconds)
 	}
 	fmt.Fprintf(&b, "minReplicas: %d\nmaxReplicas: %d\n", p.MinReplicas, p.MaxReplicas)
 	fmt.Fprintf(&b, "metrics:\n- type: Object\n  object:\n    target:\n      type: AverageValue\n      averageValue: %q\n", p.Target.String())

@@ -3,6 +3,8 @@ package hpasim
 import (
 	"fmt"
 	"math"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
 
 // BenchmarkSetup is everything a policy benchmark holds fixed.
@@ -25,10 +27,10 @@ func DefaultBenchmarkSetup() BenchmarkSetup {
 			ServerReadySeconds: guideScaleUpPeriodSeconds, ScaleUpHeadroomPods: guideScaleUpPods,
 			RampRPSPerSecond: 0.25, SpikeSeconds: 45,
 		},
-		SyncPeriodSeconds:      DefaultSyncPeriodSeconds,
+		SyncPeriodSeconds:      policy.HPASyncPeriodSeconds,
 		ModelHPAOffsetSeconds:  0,
 		ServerHPAOffsetSeconds: 5,
-		Metric:                 MetricPipeline{ScrapeIntervalSeconds: DefaultScrapeIntervalSeconds, RateWindowSeconds: DefaultRateWindowSeconds},
+		Metric:                 DefaultMetricPipeline(),
 	}
 }
 

@@ -37,7 +37,7 @@ func TestPlanIsTheComponentsPlanner(t *testing.T) {
 		if !reflect.DeepEqual(policy.Warnings(derived), p.Warnings) || len(p.Reasons)+len(p.Warnings) != len(derived) {
 			t.Errorf("reasons and warnings %v %v, the component's %v", p.Reasons, p.Warnings, derived)
 		}
-		if p.ModelScaleUpLagSeconds != min(in.ServerReadySeconds+DefaultSyncPeriodSeconds, 3600-in.SpikeSeconds) {
+		if p.ModelScaleUpLagSeconds != min(in.ServerReadySeconds+policy.HPASyncPeriodSeconds, 3600-in.SpikeSeconds) {
 			t.Errorf("model lag %d for %+v", p.ModelScaleUpLagSeconds, in)
 		}
 		if !reflect.DeepEqual(SpecFromPolicy(got), p.HPASpec()) || !reflect.DeepEqual(ModelSpecFromPolicy(got), p.ModelHPASpec()) {

@@ -69,10 +69,10 @@ func SpecFromPolicy(p policy.Policy) HPASpec {
 }
 
 // ModelSpecFromPolicy is the Model HPA the component deploys: SpecFromPolicy with the scale-up
-// rules of policy.Policy.ModelScaleUp, lagged by ModelScaleUpLagSeconds.
+// rules of policy.Policy.HPAs' Model, lagged by ModelScaleUpLagSeconds.
 func ModelSpecFromPolicy(p policy.Policy) HPASpec {
 	spec := SpecFromPolicy(p)
-	up := p.ModelScaleUp()
+	up := p.HPAs().Model.ScaleUp
 	spec.Behavior.ScaleUp = &up
 	return spec
 }
@@ -111,7 +111,7 @@ func WithModelScaleUpLag(spec HPASpec, lagSeconds int) HPASpec {
 		b = def
 	}
 	up := effectiveRules(b.ScaleUp, def.ScaleUp)
-	window := min(up.windowSeconds+lagSeconds, maxWindowSeconds)
+	window := min(up.windowSeconds+lagSeconds, policy.MaxWindowSeconds)
 	b.ScaleUp = &policy.Rules{StabilizationWindowSeconds: &window, SelectPolicy: up.selectPolicy,
 		Policies: append([]policy.ScalingPolicy(nil), up.policies...)}
 	spec.Behavior = &b

@@ -25,7 +25,7 @@ type Config struct {
 	// policy package calls scaleUpHeadroomPods); more stay Pending until one is ready. 0 means no
 	// limit: every pod is ready ServerReadySeconds after it is asked for.
 	MaxStartingServerPods int
-	// SyncPeriodSeconds is the controller's sync period; 0 means 15.
+	// SyncPeriodSeconds is the controller's sync period; 0 means policy.HPASyncPeriodSeconds, 15.
 	SyncPeriodSeconds int
 	// Each HPA syncs on its own timer, started when it was created: at offset, offset+sync, ...
 	ModelHPAOffsetSeconds  int
@@ -38,7 +38,7 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	if c.SyncPeriodSeconds == 0 {
-		c.SyncPeriodSeconds = DefaultSyncPeriodSeconds
+		c.SyncPeriodSeconds = policy.HPASyncPeriodSeconds
 	}
 	c.Metric = c.Metric.withDefaults()
 	return c
