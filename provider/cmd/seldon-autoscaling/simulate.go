@@ -149,7 +149,7 @@ func (o *simulateOptions) config() (hpasim.Config, string, error) {
 	if err != nil {
 		return hpasim.Config{}, "", err
 	}
-	spec, err := hpasim.NamedPolicy(o.policyName, plan.Bounds(), plan)
+	spec, lag, err := hpasim.NamedPolicy(o.policyName, plan)
 	if err != nil {
 		return hpasim.Config{}, "", err
 	}
@@ -163,7 +163,6 @@ func (o *simulateOptions) config() (hpasim.Config, string, error) {
 	cfg := o.setup.Config(spec)
 	cfg.MaxStartingServerPods, cfg.InitialReplicas = o.maxStartingPods, o.initialReplicas
 	// The Model HPA lags as the policy deploys it (planned: the plan's lag), unless the flag says.
-	lag := hpasim.NamedModelLag(o.policyName, plan)
 	if o.set["model-scale-up-lag"] {
 		lag = o.modelLagSeconds
 	}

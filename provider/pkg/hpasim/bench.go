@@ -77,6 +77,9 @@ func (s BenchmarkSetup) SensitivityVariants() []Variant {
 // show what it contributes.
 func (s BenchmarkSetup) DiagnosticVariants(plan Plan) []Variant {
 	lag := plan.ModelScaleUpLagSeconds
+	noLag := WithoutModelLag(Variant{Name: MainVariant})
+	noLag.Description = "autoscaling.modelScaleUpLagSeconds: 0: both HPAs identical, as in the guide's manifests — " +
+		"the planned policy as it was before the lag"
 	return []Variant{
 		{Name: "scale-up tolerance 0", Description: "behavior.scaleUp.tolerance: 0 on both HPAs (GA in Kubernetes 1.37), so the Server HPA never settles inside the band below what the Model asks for; on top of each policy as it is (planned keeps its Model lag)",
 			Apply: func(c Config) Config {
@@ -87,8 +90,7 @@ func (s BenchmarkSetup) DiagnosticVariants(plan Plan) []Variant {
 				}
 				return c
 			}},
-		{Name: VariantNoModelLag, Description: "autoscaling.modelScaleUpLagSeconds: 0: both HPAs identical, as in the guide's manifests — the planned policy as it was before the lag",
-			Policies: []string{PolicyPlanned}, Apply: withoutModelLag},
+		noLag,
 		{Name: fmt.Sprintf("default with the Model lag (%d s)", lag), Description: fmt.Sprintf("Kubernetes' default behavior with the planned Model lag: the Model HPA's scale-up window %d s longer than the Server HPA's", lag),
 			Policies: []string{PolicyDefault},
 			Apply:    func(c Config) Config { return WithModelLag(c, lag) }},
@@ -98,24 +100,21 @@ func (s BenchmarkSetup) DiagnosticVariants(plan Plan) []Variant {
 // VariantNoModelLag is the diagnostic that takes the Model lag out of the planned policy.
 const VariantNoModelLag = "planned without the Model lag"
 
-// withoutModelLag gives the Model HPA the Server HPA's spec again.
-func withoutModelLag(c Config) Config {
-	if c.ServerHPA != nil {
-		c.HPA, c.ServerHPA = *c.ServerHPA, nil
-	}
-	return c
-}
-
 // WithoutModelLag is a sensitivity variant (or the main setup, MainVariant) with the Model lag
-// taken out, named "<variant> / planned without the Model lag" (the main setup's is
-// VariantNoModelLag itself): the planned policy as it was before the lag, under the same assumption.
+// taken out (WithModelLag 0), named "<variant> / planned without the Model lag" (the main setup's
+// is VariantNoModelLag itself): the planned policy as it was before the lag, under the same
+// assumption.
 func WithoutModelLag(v Variant) Variant {
-	if v.Name == MainVariant {
-		return Variant{Name: VariantNoModelLag, Policies: []string{PolicyPlanned}, Apply: withoutModelLag}
+	name, apply := VariantNoModelLag, v.Apply
+	if v.Name != MainVariant {
+		name = v.Name + " / " + VariantNoModelLag
 	}
-	apply := v.Apply
-	return Variant{Name: v.Name + " / " + VariantNoModelLag, Policies: []string{PolicyPlanned},
-		Apply: func(c Config) Config { return withoutModelLag(apply(c)) }}
+	return Variant{Name: name, Policies: []string{PolicyPlanned}, Apply: func(c Config) Config {
+		if apply != nil {
+			c = apply(c)
+		}
+		return WithModelLag(c, 0)
+	}}
 }
 
 // PoliciesOr is the policies a variant runs on: its own list, or def.
@@ -161,11 +160,11 @@ func RunBenchmark(setup BenchmarkSetup) (Benchmark, error) {
 	b := Benchmark{Setup: setup, Plan: plan, Policies: NamedPolicies(), Specs: map[string]HPASpec{}, ModelLags: map[string]int{},
 		Scenarios: Scenarios(), Sensitivity: setup.SensitivityVariants(), Diagnostics: setup.DiagnosticVariants(plan)}
 	for _, name := range b.Policies {
-		spec, err := NamedPolicy(name, plan.Bounds(), plan)
+		spec, lag, err := NamedPolicy(name, plan)
 		if err != nil {
 			return Benchmark{}, fmt.Errorf("benchmark: %w", err)
 		}
-		b.Specs[name], b.ModelLags[name] = spec, NamedModelLag(name, plan)
+		b.Specs[name], b.ModelLags[name] = spec, lag
 	}
 	run := func(v Variant, policies []string) error {
 		for _, sc := range b.Scenarios {

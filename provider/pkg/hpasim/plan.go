@@ -70,22 +70,7 @@ func PlanPolicy(in PlanInput) (Plan, error) {
 // Input is the component's input the plan came from.
 func (p Plan) Input() policy.Input { return p.From.Input() }
 
-// HPASpec is the Server HPA the plan deploys, for simulation; the Model HPA is ModelHPASpec.
-func (p Plan) HPASpec() HPASpec { return SpecFromPolicy(p.Policy) }
-
-// ModelHPASpec is the Model HPA the plan deploys: HPASpec with the lagged scale-up window.
-func (p Plan) ModelHPASpec() HPASpec { return ModelSpecFromPolicy(p.Policy) }
-
 // Bounds are the plan's replica bounds and target.
 func (p Plan) Bounds() Bounds {
 	return Bounds{MinReplicas: p.MinReplicas, MaxReplicas: p.MaxReplicas, Target: p.Target}
-}
-
-func cloneRules(r policy.Rules) policy.Rules {
-	out := policy.Rules{SelectPolicy: r.SelectPolicy, Policies: append([]policy.ScalingPolicy(nil), r.Policies...)}
-	if r.StabilizationWindowSeconds != nil {
-		w := *r.StabilizationWindowSeconds
-		out.StabilizationWindowSeconds = &w
-	}
-	return out
 }

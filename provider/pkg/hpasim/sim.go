@@ -36,6 +36,14 @@ type Config struct {
 	InitialReplicas int
 }
 
+// serverHPA is the Server HPA's spec: its own, or the one both share.
+func (c Config) serverHPA() HPASpec {
+	if c.ServerHPA != nil {
+		return *c.ServerHPA
+	}
+	return c.HPA
+}
+
 func (c Config) withDefaults() Config {
 	if c.SyncPeriodSeconds == 0 {
 		c.SyncPeriodSeconds = policy.HPASyncPeriodSeconds
@@ -109,10 +117,7 @@ func Run(cfg Config, trace Trace) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("model HPA: %w", err)
 	}
-	serverSpec := cfg.HPA
-	if cfg.ServerHPA != nil {
-		serverSpec = *cfg.ServerHPA
-	}
+	serverSpec := cfg.serverHPA()
 	serverHPA, err := NewController(serverSpec)
 	if err != nil {
 		return Result{}, fmt.Errorf("server HPA: %w", err)
