@@ -9,7 +9,7 @@ import (
 
 // BenchmarkSetup is everything a policy benchmark holds fixed.
 type BenchmarkSetup struct {
-	Plan                   PlanInput
+	Figures                Figures
 	SyncPeriodSeconds      int
 	ModelHPAOffsetSeconds  int
 	ServerHPAOffsetSeconds int
@@ -22,7 +22,7 @@ type BenchmarkSetup struct {
 // runs 5 s behind the Model HPA's, as when both are applied in one manifest.
 func DefaultBenchmarkSetup() BenchmarkSetup {
 	return BenchmarkSetup{
-		Plan: PlanInput{
+		Figures: Figures{
 			SaturationRPS: 3.75, SafetyMargin: 0.2, PeakRPS: scenarioPeakRPS, MinLoadRPS: dailyWaveLowRPS,
 			ServerReadySeconds: guideScaleUpPeriodSeconds, ScaleUpHeadroomPods: guideScaleUpPods,
 			RampRPSPerSecond: 0.25, SpikeSeconds: 45,
@@ -37,7 +37,7 @@ func DefaultBenchmarkSetup() BenchmarkSetup {
 // Config is the simulation config for one policy under this setup.
 func (s BenchmarkSetup) Config(spec HPASpec) Config {
 	return Config{
-		HPA: spec, SaturationRPS: s.Plan.SaturationRPS, ServerReadySeconds: s.Plan.ServerReadySeconds,
+		HPA: spec, SaturationRPS: s.Figures.SaturationRPS, ServerReadySeconds: s.Figures.ServerReadySeconds,
 		SyncPeriodSeconds: s.SyncPeriodSeconds, ModelHPAOffsetSeconds: s.ModelHPAOffsetSeconds,
 		ServerHPAOffsetSeconds: s.ServerHPAOffsetSeconds, Metric: s.Metric,
 	}
@@ -61,9 +61,9 @@ func (s BenchmarkSetup) SensitivityVariants() []Variant {
 	return []Variant{
 		{Name: "served-only metric", Description: "the counter counts only requests the serving replicas complete, so a saturated Model reports at most its capacity",
 			Apply: func(c Config) Config { c.Metric.ServedOnly = true; return c }},
-		{Name: fmt.Sprintf("cluster starts %d pods at a time", s.Plan.ScaleUpHeadroomPods),
-			Description: fmt.Sprintf("at most scaleUpHeadroomPods (%d) Server pods start at once; more wait Pending for a free slot", s.Plan.ScaleUpHeadroomPods),
-			Apply:       func(c Config) Config { c.MaxStartingServerPods = s.Plan.ScaleUpHeadroomPods; return c }},
+		{Name: fmt.Sprintf("cluster starts %d pods at a time", s.Figures.ScaleUpHeadroomPods),
+			Description: fmt.Sprintf("at most scaleUpHeadroomPods (%d) Server pods start at once; more wait Pending for a free slot", s.Figures.ScaleUpHeadroomPods),
+			Apply:       func(c Config) Config { c.MaxStartingServerPods = s.Figures.ScaleUpHeadroomPods; return c }},
 		{Name: "server HPA syncs first", Description: fmt.Sprintf("the HPA timers swapped: the Server HPA syncs %d s before the Model HPA", s.ServerHPAOffsetSeconds-s.ModelHPAOffsetSeconds),
 			Apply: func(c Config) Config {
 				c.ModelHPAOffsetSeconds, c.ServerHPAOffsetSeconds = c.ServerHPAOffsetSeconds, c.ModelHPAOffsetSeconds
@@ -73,10 +73,10 @@ func (s BenchmarkSetup) SensitivityVariants() []Variant {
 }
 
 // DiagnosticVariants are runs outside the planned policy: a field policy.Input cannot express
-// today, and the Model lag taken out of the plan or added to Kubernetes' default behavior, to
+// today, and the Model lag taken out of the planned policy or added to Kubernetes' default behavior, to
 // show what it contributes.
-func (s BenchmarkSetup) DiagnosticVariants(plan Plan) []Variant {
-	lag := plan.ModelScaleUpLagSeconds
+func (s BenchmarkSetup) DiagnosticVariants(planned Planned) []Variant {
+	lag := planned.ModelScaleUpLagSeconds
 	noLag := WithoutModelLag(Variant{Name: MainVariant})
 	noLag.Description = "autoscaling.modelScaleUpLagSeconds: 0: both HPAs identical, as in the guide's manifests — " +
 		"the planned policy as it was before the lag"
@@ -136,7 +136,7 @@ type BenchmarkRun struct {
 // Benchmark is every scenario under every named policy, as set up and under each variant.
 type Benchmark struct {
 	Setup       BenchmarkSetup
-	Plan        Plan
+	Planned     Planned
 	Policies    []string
 	Specs       map[string]HPASpec // the Server HPA's spec; the Model's unless ModelLags says otherwise
 	ModelLags   map[string]int     // how much longer the Model HPA's scale-up window is
@@ -149,18 +149,18 @@ type Benchmark struct {
 // DiagnosticPolicies are the policies the diagnostic variants are tried on.
 func DiagnosticPolicies() []string { return []string{PolicyDefault, PolicyPlanned} }
 
-// RunBenchmark plans the policy with the component's planner (policy.Plan, through PlanPolicy)
+// RunBenchmark plans the policy with the component's planner (policy.Plan, through PlannedPolicy)
 // and simulates what it returns, Model lag included, next to the other named policies with the
 // same bounds.
 func RunBenchmark(setup BenchmarkSetup) (Benchmark, error) {
-	plan, err := PlanPolicy(setup.Plan)
+	planned, err := PlannedPolicy(setup.Figures)
 	if err != nil {
 		return Benchmark{}, fmt.Errorf("benchmark: %w", err)
 	}
-	b := Benchmark{Setup: setup, Plan: plan, Policies: NamedPolicies(), Specs: map[string]HPASpec{}, ModelLags: map[string]int{},
-		Scenarios: Scenarios(), Sensitivity: setup.SensitivityVariants(), Diagnostics: setup.DiagnosticVariants(plan)}
+	b := Benchmark{Setup: setup, Planned: planned, Policies: NamedPolicies(), Specs: map[string]HPASpec{}, ModelLags: map[string]int{},
+		Scenarios: Scenarios(), Sensitivity: setup.SensitivityVariants(), Diagnostics: setup.DiagnosticVariants(planned)}
 	for _, name := range b.Policies {
-		spec, lag, err := NamedPolicy(name, plan)
+		spec, lag, err := NamedPolicy(name, planned)
 		if err != nil {
 			return Benchmark{}, fmt.Errorf("benchmark: %w", err)
 		}

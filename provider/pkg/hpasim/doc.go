@@ -16,6 +16,6 @@
 //     its old replicas.
 //
 // Run ties them together over a load trace and reports a per-second timeline and a Summary.
-// PlanPolicy turns load figures into a policy following the guide, with the reason for each value.
+// PlannedPolicy turns load figures into a policy following the guide, with the reason for each value.
 // Nothing here imports Pulumi: the component and the seldon-autoscaling command both call it.
 package hpasim

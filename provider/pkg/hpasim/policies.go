@@ -19,7 +19,7 @@ const (
 	PolicyDefault    = "default"     // Kubernetes' documented default behavior, written out
 	PolicyNoBehavior = "no-behavior" // no behavior field: the controller's older normalization
 	PolicyGuide      = "guide"       // the guide's example: Pods 5 per 90 s, 60 s scale-up window
-	PolicyPlanned    = "planned"     // PlanPolicy's answer: the component's planner, Model lag included
+	PolicyPlanned    = "planned"     // PlannedPolicy's answer: the component's planner, Model lag included
 )
 
 // NamedPolicies lists the policies in the order they are compared.
@@ -112,7 +112,7 @@ func WithScaleUpTolerance(spec HPASpec, tolerance float64) HPASpec {
 // NamedPolicy returns one of NamedPolicies with the planned bounds, as the Server HPA's spec and
 // how much longer the Model HPA's scale-up window is (see WithModelLag): the planned policy's own
 // lag, none for the others (the guide keeps both HPAs in sync).
-func NamedPolicy(name string, planned Plan) (server HPASpec, modelLagSeconds int, err error) {
+func NamedPolicy(name string, planned Planned) (server HPASpec, modelLagSeconds int, err error) {
 	b := planned.Bounds()
 	switch name {
 	case PolicyDefault:
