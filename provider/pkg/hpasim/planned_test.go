@@ -58,7 +58,8 @@ func TestBenchmarkSimulatesBothDeployedHPAs(t *testing.T) {
 		}
 	}
 	cfg, deployed := b.Config(PolicyPlanned), SpecsFromPolicy(p.Policy)
-	if cfg.ServerHPA == nil || !reflect.DeepEqual(*cfg.ServerHPA, deployed.Server) || !reflect.DeepEqual(cfg.HPA, deployed.Model) {
+	if cfg.ServerHPA == nil || !reflect.DeepEqual(*cfg.ServerHPA, deployed.Server) ||
+		!reflect.DeepEqual(cfg.HPA, deployed.Model) {
 		t.Errorf("planned run: model %+v server %+v", cfg.HPA, cfg.ServerHPA)
 	}
 	model, server := cfg.HPA, *cfg.ServerHPA
@@ -85,7 +86,8 @@ func TestSpecsFromPolicyAreCopies(t *testing.T) {
 		spec.Behavior.ScaleUp.Policies[0].Value = 99
 		*spec.Behavior.ScaleDown.StabilizationWindowSeconds = 1
 	}
-	if *p.ScaleUp.StabilizationWindowSeconds != 60 || p.ScaleUp.Policies[0].Value != 5 || *p.ScaleDown.StabilizationWindowSeconds != 300 {
+	if *p.ScaleUp.StabilizationWindowSeconds != 60 || p.ScaleUp.Policies[0].Value != 5 ||
+		*p.ScaleDown.StabilizationWindowSeconds != 300 {
 		t.Errorf("editing the specs changed the planned policy: %+v %+v", p.ScaleUp, p.ScaleDown)
 	}
 }

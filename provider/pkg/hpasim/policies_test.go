@@ -19,6 +19,7 @@ func TestWithModelLag(t *testing.T) {
 		return spec
 	}
 	withServer := func(c Config, server HPASpec) Config { c.ServerHPA = &server; return c }
+	oldModel := Config{HPA: lagged(guide, 999, "", pods(5, 90))} // lagged before, on a Server spec of its own
 	for _, tc := range []struct {
 		name       string
 		in         Config
@@ -33,10 +34,10 @@ func TestWithModelLag(t *testing.T) {
 			}}, ptr(NoBehaviorPolicy(b))},
 		{"capped at Kubernetes' limit", Config{HPA: guide}, 4000,
 			lagged(guide, policy.MaxWindowSeconds, policy.SelectMax, pods(5, 90)), &guide},
-		{"set, not added: lags the Server's spec", withServer(Config{HPA: lagged(guide, 999, "", pods(5, 90))}, guide), 30,
+		{"set, not added: lags the Server's spec", withServer(oldModel, guide), 30,
 			lagged(guide, 90, policy.SelectMax, pods(5, 90)), &guide},
 		{"0 leaves a shared spec alone", Config{HPA: guide}, 0, guide, nil},
-		{"0 gives both the Server's spec", withServer(Config{HPA: lagged(guide, 999, "", pods(5, 90))}, guide), 0, guide, nil},
+		{"0 gives both the Server's spec", withServer(oldModel, guide), 0, guide, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := WithModelLag(tc.in, tc.lag)

@@ -10,7 +10,8 @@ import (
 
 // Config is one simulated Model and Server pair and the two HPAs scaling them.
 type Config struct {
-	// HPA is the spec both HPAs share, as the guide asks (and the component does).
+	// HPA is the spec both HPAs share, as the guide asks; with ServerHPA set, the Model HPA's
+	// (SeldonAutoscaledModel lags the Model's scale-up window: see WithModelLag).
 	HPA HPASpec
 	// ServerHPA, when set, gives the Server HPA a spec of its own, to try departures from the
 	// guide's advice of keeping both in sync.

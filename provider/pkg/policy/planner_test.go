@@ -213,7 +213,8 @@ func TestHPAs(t *testing.T) {
 				b.ScaleUp.Policies[0].Value = 99
 				*b.ScaleDown.StabilizationWindowSeconds = 1
 			}
-			if *p.ScaleUp.StabilizationWindowSeconds != 60 || p.ScaleUp.Policies[0].Value != 5 || *p.ScaleDown.StabilizationWindowSeconds != 300 {
+			if *p.ScaleUp.StabilizationWindowSeconds != 60 || p.ScaleUp.Policies[0].Value != 5 ||
+				*p.ScaleDown.StabilizationWindowSeconds != 300 {
 				t.Errorf("editing the HPAs changed the policy: %+v %+v", p.ScaleUp, p.ScaleDown)
 			}
 		})

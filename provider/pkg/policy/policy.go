@@ -1,7 +1,9 @@
-// Package policy decides the autoscaling policy both HPAs share: it fills defaults, sizes the
-// target and replica bounds from load figures, derives scaling behavior that respects how fast
+// Package policy decides the autoscaling policy of a Model's two HPAs: it fills defaults, sizes
+// the target and replica bounds from load figures, derives scaling behavior that respects how fast
 // Seldon Server replicas can become ready, and refuses the settings the Seldon guide warns about.
-// It has no Pulumi imports: the component calls Plan and only wires its result.
+// It also holds Kubernetes' own HPA facts (kubernetes.go), which hpasim simulates with.
+// It has no Pulumi imports: SeldonAutoscaledModel calls Plan (SeldonMetricsAdapter, PlanTiming)
+// and only wires the result; the seldon-autoscaling command and hpasim call the same functions.
 package policy
 
 import (
@@ -550,16 +552,17 @@ func (p *planner) modelLag() {
 // HPAs show the same, visible behavior.
 func (p *planner) scaleDown() Rules {
 	def := DefaultScaleDownRules()
+	window := *def.StabilizationWindowSeconds
 	in := p.in.ScaleDown
 	if in == nil {
-		p.derive(FieldScaleDown, fmt.Sprintf("window %ds, %s", *def.StabilizationWindowSeconds, describePolicies(def.Policies)),
+		p.derive(FieldScaleDown, fmt.Sprintf("window %ds, %s", window, describePolicies(def.Policies)),
 			"Kubernetes' default: scale down to the highest recommendation of the last 5 minutes")
 		return def
 	}
 	out := p.rules(FieldScaleDown, *in)
 	if out.StabilizationWindowSeconds == nil {
 		out.StabilizationWindowSeconds = def.StabilizationWindowSeconds
-		p.derive(FieldScaleDown+".stabilizationWindowSeconds", fmt.Sprint(*def.StabilizationWindowSeconds), "Kubernetes' default")
+		p.derive(FieldScaleDown+".stabilizationWindowSeconds", fmt.Sprint(window), "Kubernetes' default")
 	}
 	if len(out.Policies) == 0 {
 		out.Policies = def.Policies
