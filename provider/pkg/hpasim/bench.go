@@ -73,8 +73,8 @@ func (s BenchmarkSetup) SensitivityVariants() []Variant {
 }
 
 // DiagnosticVariants are runs outside the planned policy: a field policy.Input cannot express
-// today, and the Model lag taken out of the planned policy or added to Kubernetes' default behavior, to
-// show what it contributes.
+// today, and the Model lag taken out of the planned policy or added to Kubernetes' default
+// behavior, to show what it contributes.
 func (s BenchmarkSetup) DiagnosticVariants(planned Planned) []Variant {
 	lag := planned.ModelScaleUpLagSeconds
 	noLag := WithoutModelLag(Variant{Name: MainVariant})
