@@ -459,7 +459,7 @@ func compareWithSimulator(t *testing.T, tm pipelineTiming, realFirst, realSteady
 	for scrapeOffset := 0; scrapeOffset < scrape; scrapeOffset++ {
 		for hpaOffset := 0; hpaOffset < sync*sync; hpaOffset++ {
 			res, err := hpasim.Run(hpasim.Config{
-				HPA: hpasim.SpecFromPolicy(pol), SaturationRPS: 100, ServerReadySeconds: tm.ServerReady,
+				HPA: hpasim.SpecsFromPolicy(pol).Server, SaturationRPS: 100, ServerReadySeconds: tm.ServerReady,
 				SyncPeriodSeconds: sync, ModelHPAOffsetSeconds: hpaOffset % sync, ServerHPAOffsetSeconds: hpaOffset / sync,
 				Metric:          hpasim.MetricPipeline{ScrapeIntervalSeconds: scrape, ScrapeOffsetSeconds: scrapeOffset, RateWindowSeconds: int(tm.RateWindow.Seconds())},
 				InitialReplicas: 1,

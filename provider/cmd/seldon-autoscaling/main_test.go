@@ -152,7 +152,8 @@ func TestSimulateTraceFileAndOverrides(t *testing.T) {
 		{[]string{"simulate", "--trace", filepath.Join(t.TempDir(), "missing.csv")}, "opening the load trace"},
 		{[]string{"simulate", "--scenario", "guide-ramp", "--policy", "aggressive"}, `unknown policy "aggressive"`},
 		{[]string{"simulate", "--scenario", "guide-ramp", "--scale-up-policies", "Pods:5"}, "--scale-up-policies"},
-		{[]string{"simulate", "--scenario", "guide-ramp", "--scale-down-select", "Sometimes"}, `selectPolicy "Sometimes"`},
+		{[]string{"simulate", "--scenario", "guide-ramp", "--scale-down-select", "Sometimes"},
+			`behavior.scaleDown.selectPolicy: "Sometimes" is not a select policy`},
 		{[]string{"simulate", "--scenario", "guide-ramp", "--rate-window", "30"}, "fewer than two"},
 	} {
 		if code, _, stderr := runCmd(tc.args...); code != 1 || !strings.Contains(stderr, tc.want) {

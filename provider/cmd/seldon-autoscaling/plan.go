@@ -10,9 +10,9 @@ import (
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
 
-// addPlanFlags registers the planner's inputs, defaulting to the benchmark's example model.
-func addPlanFlags(fs *flag.FlagSet, in *hpasim.PlanInput) {
-	def := hpasim.DefaultBenchmarkSetup().Plan
+// addFiguresFlags registers the planner's inputs, defaulting to the benchmark's example model.
+func addFiguresFlags(fs *flag.FlagSet, in *hpasim.Figures) {
+	def := hpasim.DefaultBenchmarkSetup().Figures
 	fs.Float64Var(&in.SaturationRPS, "saturation-rps", def.SaturationRPS, "RPS one replica serves before breaching its SLA (from an open-loop load test)")
 	fs.Float64Var(&in.SafetyMargin, "safety-margin", def.SafetyMargin, "fraction kept below saturation, in [0, 1)")
 	fs.Float64Var(&in.PeakRPS, "peak-rps", def.PeakRPS, "highest load to serve, margins included")
@@ -25,14 +25,14 @@ func addPlanFlags(fs *flag.FlagSet, in *hpasim.PlanInput) {
 
 func runPlan(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("plan", stderr)
-	var in hpasim.PlanInput
-	addPlanFlags(fs, &in)
+	var in hpasim.Figures
+	addFiguresFlags(fs, &in)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	// PlanPolicy is the component's own planner and guards (policy.Plan): what it prints is what
+	// PlannedPolicy is the component's own planner and guards (policy.Plan): what it prints is what
 	// a SeldonAutoscaledModel with these autoscaling.sizing inputs deploys.
-	p, err := hpasim.PlanPolicy(in)
+	p, err := hpasim.PlannedPolicy(in)
 	if err != nil {
 		return err
 	}
@@ -40,14 +40,14 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// formatPlan prints the plan as the HPA fields it sets, then why.
-func formatPlan(p hpasim.Plan) string {
+// formatPlan prints the planned policy as the HPA fields it sets, then why.
+func formatPlan(p hpasim.Planned) string {
 	var b strings.Builder
 	if p.ModelScaleUpLagSeconds == 0 {
 		b.WriteString("# Both HPAs (Model and Server) get the same spec:\n")
 	} else {
 		fmt.Fprintf(&b, "# The Server HPA gets this spec; the Model HPA the same but for a scale-up window %d s longer (%d s):\n",
-			p.ModelScaleUpLagSeconds, *p.ModelScaleUp().StabilizationWindowSeconds)
+			p.ModelScaleUpLagSeconds, *p.HPAs().Model.ScaleUp.StabilizationWindowSeconds)
 	}
 	fmt.Fprintf(&b, "minReplicas: %d\nmaxReplicas: %d\n", p.MinReplicas, p.MaxReplicas)
 	fmt.Fprintf(&b, "metrics:\n- type: Object\n  object:\n    target:\n      type: AverageValue\n      averageValue: %q\n", p.Target.String())

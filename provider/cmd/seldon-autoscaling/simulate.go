@@ -19,7 +19,7 @@ import (
 type simulateOptions struct {
 	scenario, tracePath, policyName string
 	svgPath, timelinePath           string
-	plan                            hpasim.PlanInput
+	figures                         hpasim.Figures
 	setup                           hpasim.BenchmarkSetup
 	maxStartingPods                 int
 	initialReplicas                 int
@@ -85,7 +85,7 @@ func parseSimulateFlags(args []string, stderr io.Writer) (*simulateOptions, erro
 	fs.StringVar(&o.policyName, "policy", hpasim.PolicyPlanned, "base policy: "+strings.Join(hpasim.NamedPolicies(), ", ")+"; the flags below override parts of it")
 	fs.StringVar(&o.svgPath, "svg", "", "write a plot of the run to this SVG file")
 	fs.StringVar(&o.timelinePath, "timeline", "", "write the per-second timeline to this CSV file")
-	addPlanFlags(fs, &o.plan)
+	addFiguresFlags(fs, &o.figures)
 
 	fs.IntVar(&o.minReplicas, "min-replicas", 0, "override minReplicas")
 	fs.IntVar(&o.maxReplicas, "max-replicas", 0, "override maxReplicas")
@@ -114,7 +114,7 @@ func parseSimulateFlags(args []string, stderr io.Writer) (*simulateOptions, erro
 	}
 	o.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
-	o.setup.Plan = o.plan
+	o.setup.Figures = o.figures
 	o.setup.Metric.ScrapeIntervalSeconds, o.setup.Metric.ScrapeOffsetSeconds, o.setup.Metric.RateWindowSeconds = o.scrapeInterval, o.scrapeOffset, o.window
 	return o, nil
 }
@@ -145,11 +145,11 @@ func (o *simulateOptions) loadTrace() (string, hpasim.Trace, error) {
 
 // config builds the simulation: the named policy with the planner's bounds, then the overrides.
 func (o *simulateOptions) config() (hpasim.Config, string, error) {
-	plan, err := hpasim.PlanPolicy(o.plan)
+	planned, err := hpasim.PlannedPolicy(o.figures)
 	if err != nil {
 		return hpasim.Config{}, "", err
 	}
-	spec, err := hpasim.NamedPolicy(o.policyName, plan.Bounds(), plan)
+	spec, lag, err := hpasim.NamedPolicy(o.policyName, planned)
 	if err != nil {
 		return hpasim.Config{}, "", err
 	}
@@ -162,8 +162,7 @@ func (o *simulateOptions) config() (hpasim.Config, string, error) {
 	}
 	cfg := o.setup.Config(spec)
 	cfg.MaxStartingServerPods, cfg.InitialReplicas = o.maxStartingPods, o.initialReplicas
-	// The Model HPA lags as the policy deploys it (planned: the plan's lag), unless the flag says.
-	lag := hpasim.NamedModelLag(o.policyName, plan)
+	// The Model HPA lags as the policy deploys it (planned: its own lag), unless the flag says.
 	if o.set["model-scale-up-lag"] {
 		lag = o.modelLagSeconds
 	}

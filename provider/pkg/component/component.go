@@ -421,11 +421,12 @@ func declareHPA(
 
 func hpaSpec(d *Desired, kind, target string) *autoscalingv2.HorizontalPodAutoscalerSpecArgs {
 	p := d.Policy
-	// The one difference: the Model HPA waits modelScaleUpLagSeconds longer before scaling up, so
-	// the Server HPA starts the pods its new replicas need first.
-	scaleUp := p.ScaleUp
+	// The pair differs only in the Model HPA waiting modelScaleUpLagSeconds longer before scaling
+	// up, so the Server HPA starts the pods its new replicas need first.
+	hpas := p.HPAs()
+	behavior := hpas.Server
 	if kind == "Model" {
-		scaleUp = p.ModelScaleUp()
+		behavior = hpas.Model
 	}
 	metric := &autoscalingv2.MetricIdentifierArgs{Name: pulumi.String(d.MetricName)}
 	if len(d.Selector) > 0 {
@@ -451,7 +452,7 @@ func hpaSpec(d *Desired, kind, target string) *autoscalingv2.HorizontalPodAutosc
 			},
 		}},
 		Behavior: &autoscalingv2.HorizontalPodAutoscalerBehaviorArgs{
-			ScaleUp: scalingRules(scaleUp), ScaleDown: scalingRules(p.ScaleDown),
+			ScaleUp: scalingRules(behavior.ScaleUp), ScaleDown: scalingRules(behavior.ScaleDown),
 		},
 	}
 }

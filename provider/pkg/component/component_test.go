@@ -627,7 +627,7 @@ func TestResolveSizingInputs(t *testing.T) {
 	if p.Target.String() != "3" || p.MinReplicas != 2 || p.MaxReplicas != 12 || *p.ScaleUp.StabilizationWindowSeconds != 45 ||
 		p.ScaleUp.Policies[0].Value != 5 ||
 		p.ModelScaleUpLagSeconds != 105 ||
-		*p.ModelScaleUp().StabilizationWindowSeconds != 150 {
+		*p.HPAs().Model.ScaleUp.StabilizationWindowSeconds != 150 {
 		t.Errorf("policy %+v", p)
 	}
 	var warnings []string

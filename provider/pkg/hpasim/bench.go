@@ -3,11 +3,13 @@ package hpasim
 import (
 	"fmt"
 	"math"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
 
 // BenchmarkSetup is everything a policy benchmark holds fixed.
 type BenchmarkSetup struct {
-	Plan                   PlanInput
+	Figures                Figures
 	SyncPeriodSeconds      int
 	ModelHPAOffsetSeconds  int
 	ServerHPAOffsetSeconds int
@@ -20,22 +22,22 @@ type BenchmarkSetup struct {
 // runs 5 s behind the Model HPA's, as when both are applied in one manifest.
 func DefaultBenchmarkSetup() BenchmarkSetup {
 	return BenchmarkSetup{
-		Plan: PlanInput{
+		Figures: Figures{
 			SaturationRPS: 3.75, SafetyMargin: 0.2, PeakRPS: scenarioPeakRPS, MinLoadRPS: dailyWaveLowRPS,
 			ServerReadySeconds: guideScaleUpPeriodSeconds, ScaleUpHeadroomPods: guideScaleUpPods,
 			RampRPSPerSecond: 0.25, SpikeSeconds: 45,
 		},
-		SyncPeriodSeconds:      DefaultSyncPeriodSeconds,
+		SyncPeriodSeconds:      policy.HPASyncPeriodSeconds,
 		ModelHPAOffsetSeconds:  0,
 		ServerHPAOffsetSeconds: 5,
-		Metric:                 MetricPipeline{ScrapeIntervalSeconds: DefaultScrapeIntervalSeconds, RateWindowSeconds: DefaultRateWindowSeconds},
+		Metric:                 DefaultMetricPipeline(),
 	}
 }
 
 // Config is the simulation config for one policy under this setup.
 func (s BenchmarkSetup) Config(spec HPASpec) Config {
 	return Config{
-		HPA: spec, SaturationRPS: s.Plan.SaturationRPS, ServerReadySeconds: s.Plan.ServerReadySeconds,
+		HPA: spec, SaturationRPS: s.Figures.SaturationRPS, ServerReadySeconds: s.Figures.ServerReadySeconds,
 		SyncPeriodSeconds: s.SyncPeriodSeconds, ModelHPAOffsetSeconds: s.ModelHPAOffsetSeconds,
 		ServerHPAOffsetSeconds: s.ServerHPAOffsetSeconds, Metric: s.Metric,
 	}
@@ -59,9 +61,9 @@ func (s BenchmarkSetup) SensitivityVariants() []Variant {
 	return []Variant{
 		{Name: "served-only metric", Description: "the counter counts only requests the serving replicas complete, so a saturated Model reports at most its capacity",
 			Apply: func(c Config) Config { c.Metric.ServedOnly = true; return c }},
-		{Name: fmt.Sprintf("cluster starts %d pods at a time", s.Plan.ScaleUpHeadroomPods),
-			Description: fmt.Sprintf("at most scaleUpHeadroomPods (%d) Server pods start at once; more wait Pending for a free slot", s.Plan.ScaleUpHeadroomPods),
-			Apply:       func(c Config) Config { c.MaxStartingServerPods = s.Plan.ScaleUpHeadroomPods; return c }},
+		{Name: fmt.Sprintf("cluster starts %d pods at a time", s.Figures.ScaleUpHeadroomPods),
+			Description: fmt.Sprintf("at most scaleUpHeadroomPods (%d) Server pods start at once; more wait Pending for a free slot", s.Figures.ScaleUpHeadroomPods),
+			Apply:       func(c Config) Config { c.MaxStartingServerPods = s.Figures.ScaleUpHeadroomPods; return c }},
 		{Name: "server HPA syncs first", Description: fmt.Sprintf("the HPA timers swapped: the Server HPA syncs %d s before the Model HPA", s.ServerHPAOffsetSeconds-s.ModelHPAOffsetSeconds),
 			Apply: func(c Config) Config {
 				c.ModelHPAOffsetSeconds, c.ServerHPAOffsetSeconds = c.ServerHPAOffsetSeconds, c.ModelHPAOffsetSeconds
@@ -71,10 +73,13 @@ func (s BenchmarkSetup) SensitivityVariants() []Variant {
 }
 
 // DiagnosticVariants are runs outside the planned policy: a field policy.Input cannot express
-// today, and the Model lag taken out of the plan or added to Kubernetes' default behavior, to
-// show what it contributes.
-func (s BenchmarkSetup) DiagnosticVariants(plan Plan) []Variant {
-	lag := plan.ModelScaleUpLagSeconds
+// today, and the Model lag taken out of the planned policy or added to Kubernetes' default
+// behavior, to show what it contributes.
+func (s BenchmarkSetup) DiagnosticVariants(planned Planned) []Variant {
+	lag := planned.ModelScaleUpLagSeconds
+	noLag := WithoutModelLag(Variant{Name: MainVariant})
+	noLag.Description = "autoscaling.modelScaleUpLagSeconds: 0: both HPAs identical, as in the guide's manifests — " +
+		"the planned policy as it was before the lag"
 	return []Variant{
 		{Name: "scale-up tolerance 0", Description: "behavior.scaleUp.tolerance: 0 on both HPAs (GA in Kubernetes 1.37), so the Server HPA never settles inside the band below what the Model asks for; on top of each policy as it is (planned keeps its Model lag)",
 			Apply: func(c Config) Config {
@@ -85,8 +90,7 @@ func (s BenchmarkSetup) DiagnosticVariants(plan Plan) []Variant {
 				}
 				return c
 			}},
-		{Name: VariantNoModelLag, Description: "autoscaling.modelScaleUpLagSeconds: 0: both HPAs identical, as in the guide's manifests — the planned policy as it was before the lag",
-			Policies: []string{PolicyPlanned}, Apply: withoutModelLag},
+		noLag,
 		{Name: fmt.Sprintf("default with the Model lag (%d s)", lag), Description: fmt.Sprintf("Kubernetes' default behavior with the planned Model lag: the Model HPA's scale-up window %d s longer than the Server HPA's", lag),
 			Policies: []string{PolicyDefault},
 			Apply:    func(c Config) Config { return WithModelLag(c, lag) }},
@@ -96,24 +100,21 @@ func (s BenchmarkSetup) DiagnosticVariants(plan Plan) []Variant {
 // VariantNoModelLag is the diagnostic that takes the Model lag out of the planned policy.
 const VariantNoModelLag = "planned without the Model lag"
 
-// withoutModelLag gives the Model HPA the Server HPA's spec again.
-func withoutModelLag(c Config) Config {
-	if c.ServerHPA != nil {
-		c.HPA, c.ServerHPA = *c.ServerHPA, nil
-	}
-	return c
-}
-
 // WithoutModelLag is a sensitivity variant (or the main setup, MainVariant) with the Model lag
-// taken out, named "<variant> / planned without the Model lag" (the main setup's is
-// VariantNoModelLag itself): the planned policy as it was before the lag, under the same assumption.
+// taken out (WithModelLag 0), named "<variant> / planned without the Model lag" (the main setup's
+// is VariantNoModelLag itself): the planned policy as it was before the lag, under the same
+// assumption.
 func WithoutModelLag(v Variant) Variant {
-	if v.Name == MainVariant {
-		return Variant{Name: VariantNoModelLag, Policies: []string{PolicyPlanned}, Apply: withoutModelLag}
+	name, apply := VariantNoModelLag, v.Apply
+	if v.Name != MainVariant {
+		name = v.Name + " / " + VariantNoModelLag
 	}
-	apply := v.Apply
-	return Variant{Name: v.Name + " / " + VariantNoModelLag, Policies: []string{PolicyPlanned},
-		Apply: func(c Config) Config { return withoutModelLag(apply(c)) }}
+	return Variant{Name: name, Policies: []string{PolicyPlanned}, Apply: func(c Config) Config {
+		if apply != nil {
+			c = apply(c)
+		}
+		return WithModelLag(c, 0)
+	}}
 }
 
 // PoliciesOr is the policies a variant runs on: its own list, or def.
@@ -135,7 +136,7 @@ type BenchmarkRun struct {
 // Benchmark is every scenario under every named policy, as set up and under each variant.
 type Benchmark struct {
 	Setup       BenchmarkSetup
-	Plan        Plan
+	Planned     Planned
 	Policies    []string
 	Specs       map[string]HPASpec // the Server HPA's spec; the Model's unless ModelLags says otherwise
 	ModelLags   map[string]int     // how much longer the Model HPA's scale-up window is
@@ -148,22 +149,22 @@ type Benchmark struct {
 // DiagnosticPolicies are the policies the diagnostic variants are tried on.
 func DiagnosticPolicies() []string { return []string{PolicyDefault, PolicyPlanned} }
 
-// RunBenchmark plans the policy with the component's planner (policy.Plan, through PlanPolicy)
+// RunBenchmark plans the policy with the component's planner (policy.Plan, through PlannedPolicy)
 // and simulates what it returns, Model lag included, next to the other named policies with the
 // same bounds.
 func RunBenchmark(setup BenchmarkSetup) (Benchmark, error) {
-	plan, err := PlanPolicy(setup.Plan)
+	planned, err := PlannedPolicy(setup.Figures)
 	if err != nil {
 		return Benchmark{}, fmt.Errorf("benchmark: %w", err)
 	}
-	b := Benchmark{Setup: setup, Plan: plan, Policies: NamedPolicies(), Specs: map[string]HPASpec{}, ModelLags: map[string]int{},
-		Scenarios: Scenarios(), Sensitivity: setup.SensitivityVariants(), Diagnostics: setup.DiagnosticVariants(plan)}
+	b := Benchmark{Setup: setup, Planned: planned, Policies: NamedPolicies(), Specs: map[string]HPASpec{}, ModelLags: map[string]int{},
+		Scenarios: Scenarios(), Sensitivity: setup.SensitivityVariants(), Diagnostics: setup.DiagnosticVariants(planned)}
 	for _, name := range b.Policies {
-		spec, err := NamedPolicy(name, plan.Bounds(), plan)
+		spec, lag, err := NamedPolicy(name, planned)
 		if err != nil {
 			return Benchmark{}, fmt.Errorf("benchmark: %w", err)
 		}
-		b.Specs[name], b.ModelLags[name] = spec, NamedModelLag(name, plan)
+		b.Specs[name], b.ModelLags[name] = spec, lag
 	}
 	run := func(v Variant, policies []string) error {
 		for _, sc := range b.Scenarios {

@@ -1,5 +1,5 @@
 // Package hpasim simulates a Seldon Core 2 Model and its Server scaled by two HPAs on the same
-// RPS metric, one second at a time, and plans a policy from load figures.
+// RPS metric, one second at a time, and runs the component's planner (policy.Plan) on load figures.
 //
 // The parts, each modelled from its documented behaviour:
 //
@@ -16,6 +16,8 @@
 //     its old replicas.
 //
 // Run ties them together over a load trace and reports a per-second timeline and a Summary.
-// PlanPolicy turns load figures into a policy following the guide, with the reason for each value.
-// Nothing here imports Pulumi: the component and the seldon-autoscaling command both call it.
+// PlannedPolicy turns load figures into a policy following the guide, with the reason for each value.
+// SpecsFromPolicy turns a policy into the two HPAs SeldonAutoscaledModel deploys, so they can be run.
+// Nothing here imports Pulumi. The seldon-autoscaling command and the end-to-end tests call it; the
+// provider does not: what both share, the planner and Kubernetes' HPA facts, lives in package policy.
 package hpasim

@@ -8,26 +8,13 @@ import (
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
 
-// Controller defaults, as kube-controller-manager ships them.
+// The controller's limits when an HPA has no behavior field at all: at most max(2 × current, 4)
+// replicas per sync (convertDesiredReplicasWithRules' scaleUpLimitFactor and scaleUpLimitMinimum).
+// Every other Kubernetes fact the simulation uses (sync period, tolerance, default behavior,
+// validation limits) is package policy's.
 const (
-	DefaultTolerance              = 0.1 // --horizontal-pod-autoscaler-tolerance
-	DefaultSyncPeriodSeconds      = 15  // --horizontal-pod-autoscaler-sync-period
-	DefaultScaleDownWindowSeconds = 300 // --horizontal-pod-autoscaler-downscale-stabilization
-
-	// The API server's defaults for a behavior field that leaves a rule unset.
-	defaultScaleUpPods     = 4
-	defaultScaleUpPercent  = 100
-	defaultScaleUpPeriod   = 15
-	defaultScaleDownPct    = 100
-	defaultScaleDownPeriod = 15
-
-	// The controller's limits when an HPA has no behavior field at all: at most
-	// max(2 × current, 4) replicas per sync.
 	legacyScaleUpFactor  = 2.0
 	legacyScaleUpMinimum = 4.0
-
-	maxWindowSeconds = 3600
-	maxPeriodSeconds = 1800
 )
 
 // HPASpec is the part of an autoscaling/v2 HorizontalPodAutoscaler the simulation needs: one
@@ -61,20 +48,14 @@ type Behavior struct {
 	ScaleDown *policy.Rules
 }
 
-// DefaultBehavior is the behavior Kubernetes documents for an HPA that sets none: scale up by at
-// most max(4 pods, 100%) per 15 s with no stabilization; scale down to the highest recommendation of
-// the last 300 s, by up to 100% per 15 s. Written out so it can be shown and compared.
+// DefaultBehavior is the behavior Kubernetes documents for an HPA that sets none, as the API server
+// and the controller fill it in (policy.DefaultScaleUpRules, policy.DefaultScaleDownRules): scale up
+// by at most max(4 pods, 100%) per 15 s with no stabilization; scale down to the highest
+// recommendation of the last 300 s, by up to 100% per 15 s. Written out so it can be shown and
+// compared.
 func DefaultBehavior() Behavior {
-	up, down := 0, DefaultScaleDownWindowSeconds
-	return Behavior{
-		ScaleUp: &policy.Rules{StabilizationWindowSeconds: &up, SelectPolicy: policy.SelectMax, Policies: []policy.ScalingPolicy{
-			{Type: policy.PolicyPods, Value: defaultScaleUpPods, PeriodSeconds: defaultScaleUpPeriod},
-			{Type: policy.PolicyPercent, Value: defaultScaleUpPercent, PeriodSeconds: defaultScaleUpPeriod},
-		}},
-		ScaleDown: &policy.Rules{StabilizationWindowSeconds: &down, SelectPolicy: policy.SelectMax, Policies: []policy.ScalingPolicy{
-			{Type: policy.PolicyPercent, Value: defaultScaleDownPct, PeriodSeconds: defaultScaleDownPeriod},
-		}},
-	}
+	up, down := policy.DefaultScaleUpRules(), policy.DefaultScaleDownRules()
+	return Behavior{ScaleUp: &up, ScaleDown: &down}
 }
 
 // scalingRules is one direction's rules with every default filled in.
@@ -105,7 +86,7 @@ func effectiveRules(r *policy.Rules, def *policy.Rules) scalingRules {
 }
 
 func (s HPASpec) tolerances() tolerances {
-	t := tolerances{DefaultTolerance, DefaultTolerance}
+	t := tolerances{policy.HPATolerance, policy.HPATolerance}
 	if s.ScaleUpTolerance != nil {
 		t.scaleUp = *s.ScaleUpTolerance
 	}
@@ -141,36 +122,11 @@ func (s HPASpec) Validate() error {
 			name string
 			r    *policy.Rules
 		}{{"scaleUp", b.ScaleUp}, {"scaleDown", b.ScaleDown}} {
-			if err := validateRules(d.r); err != nil {
-				errs = append(errs, fmt.Errorf("behavior.%s: %w", d.name, err))
+			if d.r != nil {
+				for _, e := range policy.ValidateRules("behavior."+d.name, *d.r) {
+					errs = append(errs, e)
+				}
 			}
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func validateRules(r *policy.Rules) error {
-	if r == nil {
-		return nil
-	}
-	var errs []error
-	if w := r.StabilizationWindowSeconds; w != nil && (*w < 0 || *w > maxWindowSeconds) {
-		errs = append(errs, fmt.Errorf("stabilizationWindowSeconds %d is outside 0..%d", *w, maxWindowSeconds))
-	}
-	switch r.SelectPolicy {
-	case "", policy.SelectMax, policy.SelectMin, policy.SelectDisabled:
-	default:
-		errs = append(errs, fmt.Errorf("selectPolicy %q is not Max, Min or Disabled", r.SelectPolicy))
-	}
-	for i, p := range r.Policies {
-		if p.Type != policy.PolicyPods && p.Type != policy.PolicyPercent {
-			errs = append(errs, fmt.Errorf("policies[%d].type %q is not Pods or Percent", i, p.Type))
-		}
-		if p.Value < 1 {
-			errs = append(errs, fmt.Errorf("policies[%d].value %d is below 1", i, p.Value))
-		}
-		if p.PeriodSeconds < 1 || p.PeriodSeconds > maxPeriodSeconds {
-			errs = append(errs, fmt.Errorf("policies[%d].periodSeconds %d is outside 1..%d", i, p.PeriodSeconds, maxPeriodSeconds))
 		}
 	}
 	return errors.Join(errs...)
@@ -445,7 +401,7 @@ func (c *Controller) storeScaleEvent(now, from, to int) {
 // stabilizeRecommendationLegacy is the controller's path for an HPA without a behavior field:
 // scale down only to the highest recommendation of the last 5 minutes, scale up at once.
 func (c *Controller) stabilizeRecommendationLegacy(now, proposed int) int {
-	cutoff := now - DefaultScaleDownWindowSeconds
+	cutoff := now - policy.DefaultScaleDownWindow
 	highest, oldSlot := proposed, -1
 	for i, r := range c.recommendations {
 		if r.at < cutoff {

@@ -55,7 +55,7 @@ func runSteps(t *testing.T, c *Controller, steps []step) {
 }
 
 func TestObjectAverageValueReplicas(t *testing.T) {
-	def := tolerances{DefaultTolerance, DefaultTolerance}
+	def := tolerances{policy.HPATolerance, policy.HPATolerance}
 	for _, tc := range []struct {
 		name      string
 		status    int
@@ -344,8 +344,10 @@ func TestValidate(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
+	// The behavior's refusals are policy.ValidateRules': what the component refuses at preview.
 	for _, want := range []string{"minReplicas 0", "maxReplicas -1", "target averageValue", "scaleUp tolerance -0.5",
-		"behavior.scaleUp: stabilizationWindowSeconds 4000", `selectPolicy "Sometimes"`, `"Nodes"`, "value 0", "periodSeconds 0"} {
+		"behavior.scaleUp.stabilizationWindowSeconds: 4000", `behavior.scaleUp.selectPolicy: "Sometimes"`,
+		`policies[0].type: "Nodes"`, "policies[0].value: 0", "policies[0].periodSeconds: 0"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}

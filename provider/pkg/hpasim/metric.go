@@ -3,13 +3,9 @@ package hpasim
 import (
 	"errors"
 	"fmt"
-)
+	"time"
 
-// Metric pipeline defaults: kube-prometheus-stack's scrape interval (the one the policy package
-// assumes) and the guide's rate window.
-const (
-	DefaultScrapeIntervalSeconds = 30
-	DefaultRateWindowSeconds     = 60
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
 
 // MetricPipeline is how the RPS both HPAs read is measured: Prometheus scrapes the
@@ -18,9 +14,9 @@ const (
 // the last full scrape interval(s) and lags the load by about half a window plus the time since
 // the last scrape (on average a 30 s scrape and a 60 s window lag by about 30 s).
 type MetricPipeline struct {
-	ScrapeIntervalSeconds int // 0: 30
+	ScrapeIntervalSeconds int // 0: policy.DefaultScrapeInterval, 30 s
 	ScrapeOffsetSeconds   int // when the first scrape happens after t = 0, modulo the interval
-	RateWindowSeconds     int // 0: 60
+	RateWindowSeconds     int // 0: policy.DefaultRateWindow, 60 s
 	// ServedOnly makes the counter count only requests the serving replicas complete, so a
 	// saturated Model reports at most its capacity and the HPAs under-see demand. By default every
 	// offered request is counted (completed, queued then completed, or failed with an error code),
@@ -29,15 +25,25 @@ type MetricPipeline struct {
 	ServedOnly bool
 }
 
+// DefaultMetricPipeline is the pipeline the component assumes when its timing inputs are unset:
+// policy.DefaultScrapeInterval and policy.DefaultRateWindow.
+func DefaultMetricPipeline() MetricPipeline {
+	return MetricPipeline{ScrapeIntervalSeconds: seconds(policy.DefaultScrapeInterval),
+		RateWindowSeconds: seconds(policy.DefaultRateWindow)}
+}
+
 func (m MetricPipeline) withDefaults() MetricPipeline {
+	def := DefaultMetricPipeline()
 	if m.ScrapeIntervalSeconds == 0 {
-		m.ScrapeIntervalSeconds = DefaultScrapeIntervalSeconds
+		m.ScrapeIntervalSeconds = def.ScrapeIntervalSeconds
 	}
 	if m.RateWindowSeconds == 0 {
-		m.RateWindowSeconds = DefaultRateWindowSeconds
+		m.RateWindowSeconds = def.RateWindowSeconds
 	}
 	return m
 }
+
+func seconds(d time.Duration) int { return int(d / time.Second) }
 
 func (m MetricPipeline) validate() error {
 	var errs []error

@@ -19,7 +19,7 @@ const (
 	PolicyDefault    = "default"     // Kubernetes' documented default behavior, written out
 	PolicyNoBehavior = "no-behavior" // no behavior field: the controller's older normalization
 	PolicyGuide      = "guide"       // the guide's example: Pods 5 per 90 s, 60 s scale-up window
-	PolicyPlanned    = "planned"     // PlanPolicy's answer: the component's planner, Model lag included
+	PolicyPlanned    = "planned"     // PlannedPolicy's answer: the component's planner, Model lag included
 )
 
 // NamedPolicies lists the policies in the order they are compared.
@@ -59,36 +59,47 @@ func GuidePolicy(b Bounds) HPASpec {
 	}}
 }
 
-// SpecFromPolicy is the Server HPA the component deploys for an effective policy, so what it
-// deploys can be simulated as it is. The Model HPA is the same but for its scale-up window
-// (ModelSpecFromPolicy); with a lag of 0 the component deploys this spec twice.
-func SpecFromPolicy(p policy.Policy) HPASpec {
-	up, down := cloneRules(p.ScaleUp), cloneRules(p.ScaleDown)
-	return HPASpec{MinReplicas: p.MinReplicas, MaxReplicas: p.MaxReplicas, Target: p.Target,
-		Behavior: &Behavior{ScaleUp: &up, ScaleDown: &down}}
+// HPAPair is the two HPAs the component deploys for one model.
+type HPAPair struct {
+	Model  HPASpec
+	Server HPASpec
 }
 
-// ModelSpecFromPolicy is the Model HPA the component deploys: SpecFromPolicy with the scale-up
-// rules of policy.Policy.ModelScaleUp, lagged by ModelScaleUpLagSeconds.
-func ModelSpecFromPolicy(p policy.Policy) HPASpec {
-	spec := SpecFromPolicy(p)
-	up := p.ModelScaleUp()
-	spec.Behavior.ScaleUp = &up
-	return spec
+// SpecsFromPolicy is the two HPAs the component deploys for an effective policy, built from the
+// same pair of behaviors (policy.Policy.HPAs), so what it deploys can be simulated as it is.
+// Copies: editing them leaves the policy alone.
+func SpecsFromPolicy(p policy.Policy) HPAPair {
+	spec := func(b policy.HPABehavior) HPASpec {
+		return HPASpec{MinReplicas: p.MinReplicas, MaxReplicas: p.MaxReplicas, Target: p.Target,
+			Behavior: &Behavior{ScaleUp: &b.ScaleUp, ScaleDown: &b.ScaleDown}}
+	}
+	hpas := p.HPAs()
+	return HPAPair{Model: spec(hpas.Model), Server: spec(hpas.Server)}
 }
 
-// WithModelLag gives a config's Model HPA a scale-up window lagSeconds longer than its Server
-// HPA's, as the component does with autoscaling.modelScaleUpLagSeconds; 0 leaves it unchanged.
+// WithModelLag sets how much longer the config's Model HPA's scale-up window is than its Server
+// HPA's, as the component does with autoscaling.modelScaleUpLagSeconds: the Model HPA gets the
+// Server HPA's spec with the window lagSeconds longer (policy.Rules.WindowLongerBy), at most
+// Kubernetes' limit; 0 gives both HPAs the Server's spec. A Server spec without a behavior field
+// gives the Model HPA the documented default behavior, lagged.
 func WithModelLag(c Config, lagSeconds int) Config {
+	server := c.serverHPA()
 	if lagSeconds == 0 {
+		c.HPA, c.ServerHPA = server, nil
 		return c
 	}
-	server := c.HPA
-	if c.ServerHPA != nil {
-		server = *c.ServerHPA
+	model, def := server, DefaultBehavior()
+	b := def
+	if server.Behavior != nil {
+		b = *server.Behavior
 	}
-	c.ServerHPA = &server
-	c.HPA = WithModelScaleUpLag(c.HPA, lagSeconds)
+	up := effectiveRules(b.ScaleUp, def.ScaleUp)
+	lagged := policy.Rules{StabilizationWindowSeconds: &up.windowSeconds, SelectPolicy: up.selectPolicy,
+		Policies: up.policies}.WindowLongerBy(lagSeconds)
+	*lagged.StabilizationWindowSeconds = min(*lagged.StabilizationWindowSeconds, policy.MaxWindowSeconds)
+	b.ScaleUp = &lagged
+	model.Behavior = &b
+	c.HPA, c.ServerHPA = model, &server
 	return c
 }
 
@@ -98,55 +109,29 @@ func WithScaleUpTolerance(spec HPASpec, tolerance float64) HPASpec {
 	return spec
 }
 
-// WithModelScaleUpLag returns spec with a scale-up stabilization window lagSeconds longer, for the
-// Model HPA alone: it then asks only for what the Server HPA asked for lagSeconds earlier, while
-// the shorter window on the Server HPA keeps Server pods starting early. A spec without a
-// behavior field gets the documented default behavior first.
-func WithModelScaleUpLag(spec HPASpec, lagSeconds int) HPASpec {
-	def := DefaultBehavior()
-	var b Behavior
-	if spec.Behavior != nil {
-		b = *spec.Behavior
-	} else {
-		b = def
-	}
-	up := effectiveRules(b.ScaleUp, def.ScaleUp)
-	window := min(up.windowSeconds+lagSeconds, maxWindowSeconds)
-	b.ScaleUp = &policy.Rules{StabilizationWindowSeconds: &window, SelectPolicy: up.selectPolicy,
-		Policies: append([]policy.ScalingPolicy(nil), up.policies...)}
-	spec.Behavior = &b
-	return spec
-}
-
-// NamedModelLag is how much longer the Model HPA's scale-up window is than the Server HPA's under
-// a named policy: the plan's lag for planned, none for the others (the guide keeps both in sync).
-func NamedModelLag(name string, planned Plan) int {
-	if name == PolicyPlanned {
-		return planned.ModelScaleUpLagSeconds
-	}
-	return 0
-}
-
-// NamedPolicy returns one of NamedPolicies for the bounds; planned is the plan's own spec (the
-// Server's; see NamedModelLag for the Model's).
-func NamedPolicy(name string, b Bounds, planned Plan) (HPASpec, error) {
+// NamedPolicy returns one of NamedPolicies with the planned bounds, as the Server HPA's spec and
+// how much longer the Model HPA's scale-up window is (see WithModelLag): the planned policy's own
+// lag, none for the others (the guide keeps both HPAs in sync).
+func NamedPolicy(name string, planned Planned) (server HPASpec, modelLagSeconds int, err error) {
+	b := planned.Bounds()
 	switch name {
 	case PolicyDefault:
-		return DefaultPolicy(b), nil
+		return DefaultPolicy(b), 0, nil
 	case PolicyNoBehavior:
-		return NoBehaviorPolicy(b), nil
+		return NoBehaviorPolicy(b), 0, nil
 	case PolicyGuide:
-		return GuidePolicy(b), nil
+		return GuidePolicy(b), 0, nil
 	case PolicyPlanned:
-		return planned.HPASpec(), nil
+		return SpecsFromPolicy(planned.Policy).Server, planned.ModelScaleUpLagSeconds, nil
 	}
-	return HPASpec{}, fmt.Errorf("unknown policy %q: use one of %v", name, NamedPolicies())
+	return HPASpec{}, 0, fmt.Errorf("unknown policy %q: use one of %v", name, NamedPolicies())
 }
 
 // DescribeBehavior writes a behavior the way an HPA manifest reads, for tables and reports.
 func DescribeBehavior(b *Behavior) string {
 	if b == nil {
-		return "no behavior field (controller's legacy path: up to max(2×current, 4) per sync; down to the highest recommendation of 300 s)"
+		return fmt.Sprintf("no behavior field (controller's legacy path: up to max(%g×current, %g) per sync; "+
+			"down to the highest recommendation of %d s)", legacyScaleUpFactor, legacyScaleUpMinimum, policy.DefaultScaleDownWindow)
 	}
 	def := DefaultBehavior()
 	return fmt.Sprintf("scaleUp: %s; scaleDown: %s", describeRules(effectiveRules(b.ScaleUp, def.ScaleUp)), describeRules(effectiveRules(b.ScaleDown, def.ScaleDown)))

@@ -172,7 +172,7 @@ func TestReplicaCalculatorProperties(t *testing.T) {
 	// or below the target; inside it, the current count.
 	prop := func(status uint8, usage uint32, target uint16) bool {
 		st, u, tg := int(status%60)+1, int64(usage%1_000_000), int64(target%10_000)+1
-		got := objectAverageValueReplicas(st, u, tg, tolerances{DefaultTolerance, DefaultTolerance})
+		got := objectAverageValueReplicas(st, u, tg, tolerances{policy.HPATolerance, policy.HPATolerance})
 		ratio := float64(u) / float64(tg*int64(st))
 		if ratio >= 0.9 && ratio <= 1.1 {
 			return got == st

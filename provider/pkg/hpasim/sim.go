@@ -10,7 +10,8 @@ import (
 
 // Config is one simulated Model and Server pair and the two HPAs scaling them.
 type Config struct {
-	// HPA is the spec both HPAs share, as the guide asks (and the component does).
+	// HPA is the spec both HPAs share, as the guide asks; with ServerHPA set, the Model HPA's
+	// (SeldonAutoscaledModel lags the Model's scale-up window: see WithModelLag).
 	HPA HPASpec
 	// ServerHPA, when set, gives the Server HPA a spec of its own, to try departures from the
 	// guide's advice of keeping both in sync.
@@ -25,7 +26,7 @@ type Config struct {
 	// policy package calls scaleUpHeadroomPods); more stay Pending until one is ready. 0 means no
 	// limit: every pod is ready ServerReadySeconds after it is asked for.
 	MaxStartingServerPods int
-	// SyncPeriodSeconds is the controller's sync period; 0 means 15.
+	// SyncPeriodSeconds is the controller's sync period; 0 means policy.HPASyncPeriodSeconds, 15.
 	SyncPeriodSeconds int
 	// Each HPA syncs on its own timer, started when it was created: at offset, offset+sync, ...
 	ModelHPAOffsetSeconds  int
@@ -36,9 +37,17 @@ type Config struct {
 	InitialReplicas int
 }
 
+// serverHPA is the Server HPA's spec: its own, or the one both share.
+func (c Config) serverHPA() HPASpec {
+	if c.ServerHPA != nil {
+		return *c.ServerHPA
+	}
+	return c.HPA
+}
+
 func (c Config) withDefaults() Config {
 	if c.SyncPeriodSeconds == 0 {
-		c.SyncPeriodSeconds = DefaultSyncPeriodSeconds
+		c.SyncPeriodSeconds = policy.HPASyncPeriodSeconds
 	}
 	c.Metric = c.Metric.withDefaults()
 	return c
@@ -105,83 +114,116 @@ func Run(cfg Config, trace Trace) (Result, error) {
 	if err := trace.Validate(); err != nil {
 		return Result{}, fmt.Errorf("invalid load trace: %w", err)
 	}
+	s, err := newSimulation(cfg, trace.Sample())
+	if err != nil {
+		return Result{}, err
+	}
+	timeline := make([]Sample, len(s.load))
+	for t := range s.load {
+		timeline[t] = s.second(t)
+	}
+	return Result{Timeline: timeline, Summary: summarize(timeline, cfg.ServerReadySeconds, trace.LastChange())}, nil
+}
+
+// simulation is a run in progress: the two HPAs, the cluster, the metric, and the request counter
+// Prometheus scrapes.
+type simulation struct {
+	cfg                 Config
+	load                []float64 // offered RPS, per second
+	modelHPA, serverHPA *Controller
+	cluster             *seldon
+	metric              *metricSeries
+	counter             float64 // seldon_model_infer_total
+	lastSeen            float64 // the last RPS an HPA read
+}
+
+// newSimulation starts both HPAs with no history and the cluster at its initial replicas, all
+// ready, with the metric as it would be after a while at the first second's load.
+func newSimulation(cfg Config, load []float64) (*simulation, error) {
 	modelHPA, err := NewController(cfg.HPA)
 	if err != nil {
-		return Result{}, fmt.Errorf("model HPA: %w", err)
+		return nil, fmt.Errorf("model HPA: %w", err)
 	}
-	serverSpec := cfg.HPA
-	if cfg.ServerHPA != nil {
-		serverSpec = *cfg.ServerHPA
-	}
+	serverSpec := cfg.serverHPA()
 	serverHPA, err := NewController(serverSpec)
 	if err != nil {
-		return Result{}, fmt.Errorf("server HPA: %w", err)
+		return nil, fmt.Errorf("server HPA: %w", err)
 	}
-	load := trace.Sample()
-
 	initial := cfg.InitialReplicas
 	if initial == 0 {
 		initial = int(math.Ceil(load[0]/cfg.HPA.Target.Float() - 1e-9))
 	}
 	initial = min(max(initial, cfg.HPA.MinReplicas, serverSpec.MinReplicas), cfg.HPA.MaxReplicas, serverSpec.MaxReplicas)
-	cluster := newSeldon(initial, cfg.ServerReadySeconds, cfg.MaxStartingServerPods)
+	s := &simulation{cfg: cfg, load: load, modelHPA: modelHPA, serverHPA: serverHPA,
+		cluster: newSeldon(initial, cfg.ServerReadySeconds, cfg.MaxStartingServerPods),
+		metric:  &metricSeries{pipeline: cfg.Metric}}
+	s.prefillMetric(initial)
+	return s, nil
+}
 
-	// The system has been at the first second's load for a while: pre-fill the scrapes a rate
-	// window needs, so the HPAs have a metric from the first sync.
-	metric := &metricSeries{pipeline: cfg.Metric}
-	counted := func(load, capacity float64) float64 {
-		if cfg.Metric.ServedOnly {
-			return min(load, capacity)
-		}
-		return load
-	}
-	perSecond := counted(load[0], float64(initial)*cfg.SaturationRPS)
-	for t := -cfg.Metric.RateWindowSeconds - cfg.Metric.ScrapeIntervalSeconds; t < 0; t++ {
-		if metric.isScrapeTime(t) {
-			metric.scrape(t, float64(t)*perSecond)
-		}
-	}
-
-	syncs := func(t, offset int) bool { return t >= offset && (t-offset)%cfg.SyncPeriodSeconds == 0 }
-	var (
-		counter  float64
-		lastSeen = perSecond // what the HPAs read before the run, at the first second's load
-		timeline = make([]Sample, len(load))
-	)
-	for t := range load {
-		cluster.startPending(t)
-		if metric.isScrapeTime(t) {
-			metric.scrape(t, counter)
-		}
-		rps, ok := metric.rate(t)
-		usage := milliQuantityFromRPS(rps)
-		if ok && (syncs(t, cfg.ModelHPAOffsetSeconds) || syncs(t, cfg.ServerHPAOffsetSeconds)) {
-			lastSeen = rps
-		}
-		// status.replicas differs between the two targets, and the tolerance band is judged per
-		// status replica: Seldon reports the Model's loaded replicas, while a Server's count is its
-		// workload's pods (StatefulSet or Deployment), which exist, not yet ready, as soon as they
-		// are asked for.
-		if syncs(t, cfg.ModelHPAOffsetSeconds) {
-			d := modelHPA.Reconcile(Observation{Now: t, SpecReplicas: cluster.modelSpec, StatusReplicas: cluster.modelServing, Usage: usage, MetricMissing: !ok})
-			cluster.setModelReplicas(d.Desired)
-		}
-		if syncs(t, cfg.ServerHPAOffsetSeconds) {
-			d := serverHPA.Reconcile(Observation{Now: t, SpecReplicas: cluster.serverSpec(), StatusReplicas: cluster.serverSpec(), Usage: usage, MetricMissing: !ok})
-			cluster.setServerReplicas(t, d.Desired)
-		}
-		cluster.schedule(t)
-
-		capacity := float64(cluster.modelServing) * cfg.SaturationRPS
-		counter += counted(load[t], capacity)
-		timeline[t] = Sample{
-			Second: t, Load: load[t], Capacity: capacity, Metric: lastSeen,
-			ModelServing: cluster.modelServing, ModelDesired: cluster.modelSpec,
-			ServerReady: cluster.serverReady(t), ServerDesired: cluster.serverSpec(),
-			ScheduleFailed: cluster.scheduleFailed,
+// prefillMetric stores the scrapes a rate window needs before the run, at the first second's
+// load, so the HPAs have a metric from the first sync.
+func (s *simulation) prefillMetric(initial int) {
+	perSecond := s.counted(s.load[0], float64(initial)*s.cfg.SaturationRPS)
+	for t := -s.cfg.Metric.RateWindowSeconds - s.cfg.Metric.ScrapeIntervalSeconds; t < 0; t++ {
+		if s.metric.isScrapeTime(t) {
+			s.metric.scrape(t, float64(t)*perSecond)
 		}
 	}
-	return Result{Timeline: timeline, Summary: summarize(timeline, cfg.ServerReadySeconds, trace.LastChange())}, nil
+	s.lastSeen = perSecond // what the HPAs read before the run
+}
+
+// counted is how much of a second's load the counter counts: all of it, or (ServedOnly) what the
+// serving replicas complete.
+func (s *simulation) counted(load, capacity float64) float64 {
+	if s.cfg.Metric.ServedOnly {
+		return min(load, capacity)
+	}
+	return load
+}
+
+// syncs says whether an HPA whose timer started at offset syncs at second t.
+func (s *simulation) syncs(t, offset int) bool {
+	return t >= offset && (t-offset)%s.cfg.SyncPeriodSeconds == 0
+}
+
+// second runs second t: the scrape, the HPAs' syncs, scheduling, then serving the load.
+func (s *simulation) second(t int) Sample {
+	cluster := s.cluster
+	cluster.startPending(t)
+	if s.metric.isScrapeTime(t) {
+		s.metric.scrape(t, s.counter)
+	}
+	rps, ok := s.metric.rate(t)
+	usage := milliQuantityFromRPS(rps)
+	modelSyncs, serverSyncs := s.syncs(t, s.cfg.ModelHPAOffsetSeconds), s.syncs(t, s.cfg.ServerHPAOffsetSeconds)
+	if ok && (modelSyncs || serverSyncs) {
+		s.lastSeen = rps
+	}
+	// status.replicas differs between the two targets, and the tolerance band is judged per
+	// status replica: Seldon reports the Model's loaded replicas, while a Server's count is its
+	// workload's pods (StatefulSet or Deployment), which exist, not yet ready, as soon as they
+	// are asked for.
+	if modelSyncs {
+		d := s.modelHPA.Reconcile(Observation{Now: t, SpecReplicas: cluster.modelSpec,
+			StatusReplicas: cluster.modelServing, Usage: usage, MetricMissing: !ok})
+		cluster.setModelReplicas(d.Desired)
+	}
+	if serverSyncs {
+		d := s.serverHPA.Reconcile(Observation{Now: t, SpecReplicas: cluster.serverSpec(),
+			StatusReplicas: cluster.serverSpec(), Usage: usage, MetricMissing: !ok})
+		cluster.setServerReplicas(t, d.Desired)
+	}
+	cluster.schedule(t)
+
+	capacity := float64(cluster.modelServing) * s.cfg.SaturationRPS
+	s.counter += s.counted(s.load[t], capacity)
+	return Sample{
+		Second: t, Load: s.load[t], Capacity: capacity, Metric: s.lastSeen,
+		ModelServing: cluster.modelServing, ModelDesired: cluster.modelSpec,
+		ServerReady: cluster.serverReady(t), ServerDesired: cluster.serverSpec(),
+		ScheduleFailed: cluster.scheduleFailed,
+	}
 }
 
 // milliQuantityFromRPS is the adapter's conversion of a PromQL result to a custom-metrics value:

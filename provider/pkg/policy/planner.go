@@ -9,9 +9,6 @@ import (
 // through Plan, so the component, the `plan` command and the simulated "planned" policy share one
 // source of truth.
 
-// HPASyncPeriodSeconds is kube-controller-manager's --horizontal-pod-autoscaler-sync-period.
-const HPASyncPeriodSeconds = 15
-
 // PlannedTarget is the guide's target: saturation × (1 − margin), so each replica keeps the
 // margin spare for load that arrives while new replicas start.
 func PlannedTarget(saturationRPS, safetyMargin float64) float64 {

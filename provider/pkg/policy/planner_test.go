@@ -110,7 +110,7 @@ func TestPlannerGuideExamples(t *testing.T) {
 			if p.ModelScaleUpLagSeconds != tc.lag {
 				t.Errorf("model lag %d, want %d", p.ModelScaleUpLagSeconds, tc.lag)
 			}
-			if got := *p.ModelScaleUp().StabilizationWindowSeconds; got != tc.upWindow+tc.lag {
+			if got := *p.HPAs().Model.ScaleUp.StabilizationWindowSeconds; got != tc.upWindow+tc.lag {
 				t.Errorf("model window %d, want %d", got, tc.upWindow+tc.lag)
 			}
 			warnings := Warnings(derived)
@@ -179,20 +179,70 @@ func TestPlannerFormulas(t *testing.T) {
 	}
 }
 
-func TestModelScaleUpIsACopy(t *testing.T) {
+// TestHPAs: the two HPAs differ only in the Model's scale-up window, by the lag, and are copies.
+func TestHPAs(t *testing.T) {
 	p, _, err := Plan(base())
 	if err != nil {
 		t.Fatal(err)
 	}
-	up := p.ModelScaleUp()
-	*up.StabilizationWindowSeconds = 1
-	up.Policies[0].Value = 99
-	if *p.ScaleUp.StabilizationWindowSeconds != 60 || p.ScaleUp.Policies[0].Value != 5 {
-		t.Errorf("editing the Model's rules changed the policy: %+v", p.ScaleUp)
+	for _, tc := range []struct {
+		name    string
+		lag     int
+		modelUp int
+	}{
+		{"derived lag", p.ModelScaleUpLagSeconds, 60 + p.ModelScaleUpLagSeconds},
+		{"lag 0: identical", 0, 60},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := p
+			p.ModelScaleUpLagSeconds = tc.lag
+			pair := p.HPAs()
+			if !reflect.DeepEqual(pair.Server, HPABehavior{ScaleUp: p.ScaleUp, ScaleDown: p.ScaleDown}) {
+				t.Errorf("server %+v, want the policy's rules", pair.Server)
+			}
+			model := pair.Model
+			if got := *model.ScaleUp.StabilizationWindowSeconds; got != tc.modelUp {
+				t.Errorf("model scale-up window %d, want %d", got, tc.modelUp)
+			}
+			model.ScaleUp.StabilizationWindowSeconds = p.ScaleUp.StabilizationWindowSeconds
+			if !reflect.DeepEqual(model, pair.Server) {
+				t.Errorf("model %+v differs from server %+v beyond the window", model, pair.Server)
+			}
+			for _, b := range []HPABehavior{pair.Model, pair.Server} {
+				*b.ScaleUp.StabilizationWindowSeconds = 1
+				b.ScaleUp.Policies[0].Value = 99
+				*b.ScaleDown.StabilizationWindowSeconds = 1
+			}
+			if *p.ScaleUp.StabilizationWindowSeconds != 60 || p.ScaleUp.Policies[0].Value != 5 ||
+				*p.ScaleDown.StabilizationWindowSeconds != 300 {
+				t.Errorf("editing the HPAs changed the policy: %+v %+v", p.ScaleUp, p.ScaleDown)
+			}
+		})
 	}
-	p.ModelScaleUpLagSeconds = 0
-	if !reflect.DeepEqual(p.ModelScaleUp(), p.ScaleUp) {
-		t.Errorf("lag 0: Model rules %+v differ from %+v", p.ModelScaleUp(), p.ScaleUp)
+}
+
+func TestWindowLongerBy(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		window  *int
+		seconds int
+		want    *int
+	}{
+		{"set window", ptr(60), 105, ptr(165)},
+		{"set window, 0", ptr(60), 0, ptr(60)},
+		{"unset window counts as 0", nil, 30, ptr(30)},
+		{"unset window, 0 stays unset", nil, 0, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Rules{StabilizationWindowSeconds: tc.window, Policies: []ScalingPolicy{{PolicyPods, 1, 60}}}
+			got := r.WindowLongerBy(tc.seconds)
+			if !reflect.DeepEqual(got.StabilizationWindowSeconds, tc.want) || !reflect.DeepEqual(got.Policies, r.Policies) {
+				t.Errorf("got %+v, want window %v", got, tc.want)
+			}
+			if tc.window != nil && got.StabilizationWindowSeconds == tc.window {
+				t.Error("the copy shares its window with the original")
+			}
+		})
 	}
 }
 

@@ -1,7 +1,9 @@
-// Package policy decides the autoscaling policy both HPAs share: it fills defaults, sizes the
-// target and replica bounds from load figures, derives scaling behavior that respects how fast
+// Package policy decides the autoscaling policy of a Model's two HPAs: it fills defaults, sizes
+// the target and replica bounds from load figures, derives scaling behavior that respects how fast
 // Seldon Server replicas can become ready, and refuses the settings the Seldon guide warns about.
-// It has no Pulumi imports: the component calls Plan and only wires its result.
+// It also holds Kubernetes' own HPA facts (kubernetes.go), which hpasim simulates with.
+// It has no Pulumi imports: SeldonAutoscaledModel calls Plan (SeldonMetricsAdapter, PlanTiming)
+// and only wires the result; the seldon-autoscaling command and hpasim call the same functions.
 package policy
 
 import (
@@ -15,14 +17,14 @@ import (
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
 )
 
-// Defaults, each one the Seldon guide's own example value or the Kubernetes default.
+// Defaults, each one the Seldon guide's own example value or the metric pipeline's usual one;
+// Kubernetes' own are in kubernetes.go.
 const (
 	DefaultMinReplicas         = 1
 	DefaultSafetyMargin        = 0.2
 	DefaultServerReadySeconds  = 90 // the guide's example: 5 pods ready within 90 s
 	DefaultScaleUpHeadroomPods = 5
 	DefaultScaleUpWindow       = 60               // the guide's example scale-up stabilization window
-	DefaultScaleDownWindow     = 300              // Kubernetes' default scale-down stabilization window
 	DefaultScrapeInterval      = 30 * time.Second // kube-prometheus-stack's; the guide's 1m window needs ≤ 30 s
 	DefaultRelistInterval      = time.Minute
 	DefaultRateWindow          = time.Minute
@@ -34,9 +36,6 @@ const (
 	SelectMax              = "Max"
 	SelectMin              = "Min"
 	SelectDisabled         = "Disabled"
-
-	maxWindowSeconds = 3600 // Kubernetes' validation limit for stabilization windows
-	maxPeriodSeconds = 1800 // Kubernetes' validation limit for policy periods
 )
 
 // Input is what the user asked for; nil means "not set".
@@ -106,20 +105,6 @@ type Policy struct {
 	// ModelScaleUpLagSeconds is how much longer the Model HPA's scale-up window is than ScaleUp's;
 	// everything else the two HPAs share.
 	ModelScaleUpLagSeconds int
-}
-
-// ModelScaleUp is the Model HPA's scale-up rules: ScaleUp with its window longer by
-// ModelScaleUpLagSeconds. A copy: editing it leaves the policy alone.
-func (p Policy) ModelScaleUp() Rules {
-	out := Rules{SelectPolicy: p.ScaleUp.SelectPolicy, Policies: append([]ScalingPolicy(nil), p.ScaleUp.Policies...)}
-	if w := p.ScaleUp.StabilizationWindowSeconds; w != nil {
-		v := *w + p.ModelScaleUpLagSeconds
-		out.StabilizationWindowSeconds = &v
-	} else if p.ModelScaleUpLagSeconds > 0 {
-		v := p.ModelScaleUpLagSeconds
-		out.StabilizationWindowSeconds = &v
-	}
-	return out
 }
 
 // Derivation reports a value the planner chose because the user did not set it, or, when Warning
@@ -291,9 +276,9 @@ func (p *planner) loadFigures() loadFigures {
 	} else if v != nil {
 		l.ramp = *v
 	}
-	if v := s.SpikeSeconds; v != nil && (*v < 0 || *v > maxWindowSeconds) {
+	if v := s.SpikeSeconds; v != nil && (*v < 0 || *v > MaxWindowSeconds) {
 		p.errs.Addf(FieldSpikeSeconds, "use the length in seconds of the spikes to absorb (0 to react at once, at "+
-			"most 3600, Kubernetes' limit for the scale-up window)", "%d is outside 0..%d", *v, maxWindowSeconds)
+			"most 3600, Kubernetes' limit for the scale-up window)", "%d is outside 0..%d", *v, MaxWindowSeconds)
 	}
 	return l
 }
@@ -437,9 +422,9 @@ func (p *planner) readiness() {
 	p.out.ServerReadySeconds = DefaultServerReadySeconds
 	if v := p.in.ServerReadySeconds; v != nil {
 		p.out.ServerReadySeconds = *v
-		if *v < 1 || *v > maxPeriodSeconds {
+		if *v < 1 || *v > MaxPeriodSeconds {
 			p.errs.Addf(FieldServerReady, "measure how long a new Server pod takes to load the model and become ready, and set that (1 to 1800)",
-				"%d is outside 1..%d seconds", *v, maxPeriodSeconds)
+				"%d is outside 1..%d seconds", *v, MaxPeriodSeconds)
 		}
 	} else {
 		p.derive(FieldServerReady, fmt.Sprint(DefaultServerReadySeconds), "default: the guide's example; measure yours and set it")
@@ -476,7 +461,7 @@ func (p *planner) scaleUp(ramp float64) Rules {
 	deriveWindow := func() *int {
 		w := DefaultScaleUpWindow
 		why := "the guide's example window: absorbs spikes of about 4 HPA samples; set autoscaling.sizing.spikeSeconds to size it from your spikes"
-		if s := p.in.Sizing; s != nil && s.SpikeSeconds != nil && *s.SpikeSeconds >= 0 && *s.SpikeSeconds <= maxWindowSeconds {
+		if s := p.in.Sizing; s != nil && s.SpikeSeconds != nil && *s.SpikeSeconds >= 0 && *s.SpikeSeconds <= MaxWindowSeconds {
 			w = *s.SpikeSeconds
 			why = fmt.Sprintf("spikeSeconds %d: the HPA scales up only on what every recommendation of this window asks for, so shorter spikes are "+
 				"absorbed within the margin — as the metric shows them, which the scrape interval stretches by up to one interval; a sustained rise is answered as much later", w)
@@ -541,9 +526,9 @@ func (p *planner) modelLag() {
 		switch {
 		case *v < 0:
 			p.errs.Addf(FieldModelLag, "use 0 (both HPAs identical) or more seconds", "%d is negative", *v)
-		case window+*v > maxWindowSeconds:
-			p.errs.Addf(FieldModelLag, fmt.Sprintf("set it to %d or less, or shorten autoscaling.scaleUp.stabilizationWindowSeconds", max(maxWindowSeconds-window, 0)),
-				"the Model HPA's scale-up window would be %d s (shared window %d s + lag %d s), beyond Kubernetes' limit of %d s", window+*v, window, *v, maxWindowSeconds)
+		case window+*v > MaxWindowSeconds:
+			p.errs.Addf(FieldModelLag, fmt.Sprintf("set it to %d or less, or shorten autoscaling.scaleUp.stabilizationWindowSeconds", max(MaxWindowSeconds-window, 0)),
+				"the Model HPA's scale-up window would be %d s (shared window %d s + lag %d s), beyond Kubernetes' limit of %d s", window+*v, window, *v, MaxWindowSeconds)
 		}
 		return
 	}
@@ -553,11 +538,11 @@ func (p *planner) modelLag() {
 		"so the Server HPA starts pods first and the Model asks only for replicas whose Server pods have had time to become ready "+
 		"(the guide's note: a Model scaled up slightly before its Server is ScheduleFailed until new Server replicas become available, "+
 		"and the pathological case: asked for again meanwhile, it waits for all of them); 0 makes both HPAs identical, as the guide's manifests are", ready, HPASyncPeriodSeconds)
-	if window+lag > maxWindowSeconds {
-		lag = max(maxWindowSeconds-window, 0)
-		why += fmt.Sprintf("; cut to %d s so the Model's window stays within Kubernetes' limit of %d s", lag, maxWindowSeconds)
+	if window+lag > MaxWindowSeconds {
+		lag = max(MaxWindowSeconds-window, 0)
+		why += fmt.Sprintf("; cut to %d s so the Model's window stays within Kubernetes' limit of %d s", lag, MaxWindowSeconds)
 		p.warn(FieldModelLag, fmt.Sprintf("the shared scale-up window of %d s leaves room for a Model lag of only %d s (Kubernetes' limit is %d s): the Model may ask for replicas before their Server pods are ready and go ScheduleFailed; shorten the window",
-			window, lag, maxWindowSeconds))
+			window, lag, MaxWindowSeconds))
 	}
 	p.out.ModelScaleUpLagSeconds = lag
 	p.derive(FieldModelLag, fmt.Sprint(lag), why)
@@ -566,53 +551,41 @@ func (p *planner) modelLag() {
 // scaleDown checks the user's scale-down rules, or uses Kubernetes' defaults explicitly so both
 // HPAs show the same, visible behavior.
 func (p *planner) scaleDown() Rules {
+	def := DefaultScaleDownRules()
+	window := *def.StabilizationWindowSeconds
 	in := p.in.ScaleDown
 	if in == nil {
-		w := DefaultScaleDownWindow
-		p.derive(FieldScaleDown, fmt.Sprintf("window %ds, Percent 100 per 15s", w), "Kubernetes' default: scale down to the highest recommendation of the last 5 minutes")
-		return Rules{StabilizationWindowSeconds: &w, SelectPolicy: SelectMax, Policies: []ScalingPolicy{{Type: PolicyPercent, Value: 100, PeriodSeconds: 15}}}
+		p.derive(FieldScaleDown, fmt.Sprintf("window %ds, %s", window, describePolicies(def.Policies)),
+			"Kubernetes' default: scale down to the highest recommendation of the last 5 minutes")
+		return def
 	}
 	out := p.rules(FieldScaleDown, *in)
 	if out.StabilizationWindowSeconds == nil {
-		w := DefaultScaleDownWindow
-		out.StabilizationWindowSeconds = &w
-		p.derive(FieldScaleDown+".stabilizationWindowSeconds", fmt.Sprint(w), "Kubernetes' default")
+		out.StabilizationWindowSeconds = def.StabilizationWindowSeconds
+		p.derive(FieldScaleDown+".stabilizationWindowSeconds", fmt.Sprint(window), "Kubernetes' default")
 	}
 	if len(out.Policies) == 0 {
-		out.Policies = []ScalingPolicy{{Type: PolicyPercent, Value: 100, PeriodSeconds: 15}}
-		p.derive(FieldScaleDown+".policies", "Percent 100 per 15s", "Kubernetes' default")
+		out.Policies = def.Policies
+		p.derive(FieldScaleDown+".policies", describePolicies(def.Policies), "Kubernetes' default")
 	}
 	return out
 }
 
-// rules validates what Kubernetes itself would reject, so the error comes at preview and names
-// the field.
+// rules refuses what Kubernetes itself would reject (ValidateRules), so the error comes at preview
+// and names the field, and fills selectPolicy's default, Max.
 func (p *planner) rules(field string, r Rules) Rules {
-	out := Rules{StabilizationWindowSeconds: r.StabilizationWindowSeconds, SelectPolicy: r.SelectPolicy,
+	p.errs = append(p.errs, ValidateRules(field, r)...)
+	return Rules{StabilizationWindowSeconds: r.StabilizationWindowSeconds, SelectPolicy: cmp.Or(r.SelectPolicy, SelectMax),
 		Policies: append([]ScalingPolicy(nil), r.Policies...)}
-	if w := r.StabilizationWindowSeconds; w != nil && (*w < 0 || *w > maxWindowSeconds) {
-		p.errs.Addf(field+".stabilizationWindowSeconds", "use 0 to 3600 seconds", "%d is outside 0..%d", *w, maxWindowSeconds)
+}
+
+// describePolicies writes scaling policies as derivations show them: "Percent 100 per 15s".
+func describePolicies(ps []ScalingPolicy) string {
+	parts := make([]string, len(ps))
+	for i, pol := range ps {
+		parts[i] = fmt.Sprintf("%s %d per %ds", pol.Type, pol.Value, pol.PeriodSeconds)
 	}
-	switch r.SelectPolicy {
-	case "":
-		out.SelectPolicy = SelectMax
-	case SelectMax, SelectMin, SelectDisabled:
-	default:
-		p.errs.Addf(field+".selectPolicy", "use Max, Min or Disabled", "%q is not a select policy", r.SelectPolicy)
-	}
-	for i, pol := range r.Policies {
-		f := fmt.Sprintf("%s.policies[%d]", field, i)
-		if pol.Type != PolicyPods && pol.Type != PolicyPercent {
-			p.errs.Addf(f+".type", "use Pods or Percent", "%q is not a scaling policy type", pol.Type)
-		}
-		if pol.Value < 1 {
-			p.errs.Addf(f+".value", "use 1 or more", "%d is below 1", pol.Value)
-		}
-		if pol.PeriodSeconds < 1 || pol.PeriodSeconds > maxPeriodSeconds {
-			p.errs.Addf(f+".periodSeconds", "use 1 to 1800 seconds", "%d is outside 1..%d", pol.PeriodSeconds, maxPeriodSeconds)
-		}
-	}
-	return out
+	return strings.Join(parts, ", ")
 }
 
 // formatRPS writes an RPS figure for people: rounded to the HPA's milli-unit resolution.

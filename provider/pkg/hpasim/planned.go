@@ -6,9 +6,9 @@ import (
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
 
-// PlanInput is what an operator knows about a model's load and cluster, in the guide's terms: the
+// Figures are what an operator knows about a model's load and cluster, in the guide's terms: the
 // component's autoscaling.sizing inputs and readiness figures, every one given.
-type PlanInput struct {
+type Figures struct {
 	SaturationRPS       float64 // per replica, from an open-loop load test of one replica
 	SafetyMargin        float64 // fraction kept below saturation, in [0, 1)
 	PeakRPS             float64 // the highest load to serve, margins included
@@ -21,7 +21,7 @@ type PlanInput struct {
 
 // Input is the component's input for these figures: autoscaling.sizing and the readiness inputs
 // set, everything else left for the planner (policy.Plan) to derive.
-func (in PlanInput) Input() policy.Input {
+func (in Figures) Input() policy.Input {
 	sat, margin, peak, minLoad, ramp := in.SaturationRPS, in.SafetyMargin, in.PeakRPS, in.MinLoadRPS, in.RampRPSPerSecond
 	spike, ready, headroom := in.SpikeSeconds, in.ServerReadySeconds, in.ScaleUpHeadroomPods
 	return policy.Input{
@@ -33,16 +33,16 @@ func (in PlanInput) Input() policy.Input {
 	}
 }
 
-// Plan is the component's effective policy for a PlanInput, with the reason for each value.
-type Plan struct {
+// Planned is policy.Plan's answer for some Figures: the effective policy, the reason for each value
+// it derived, and its warnings.
+type Planned struct {
 	policy.Policy
-	From    PlanInput
 	Reasons []policy.Derivation
-	// Warnings name load the plan cannot follow, and what would.
+	// Warnings name load the policy cannot follow, and what would.
 	Warnings []string
 }
 
-// PlanPolicy is the component's own planner (policy.Plan) on the operator's figures: the policy a
+// PlannedPolicy is the component's own planner (policy.Plan) on the operator's figures: the policy a
 // SeldonAutoscaledModel with these autoscaling.sizing inputs deploys, Model lag included. It
 // follows the guide's operating guidelines:
 //   - target = saturation × (1 − margin): the margin absorbs load that arrives while replicas start;
@@ -53,12 +53,12 @@ type Plan struct {
 //   - the Model HPA's scale-up window serverReadySeconds + one sync period longer than the
 //     Server HPA's, so the Model asks only for replicas whose Server pods can be ready;
 //   - Kubernetes' default scale-down.
-func PlanPolicy(in PlanInput) (Plan, error) {
+func PlannedPolicy(in Figures) (Planned, error) {
 	pol, derived, err := policy.Plan(in.Input())
 	if err != nil {
-		return Plan{}, fmt.Errorf("planning a policy: %w", err)
+		return Planned{}, fmt.Errorf("planning a policy: %w", err)
 	}
-	p := Plan{Policy: pol, From: in, Warnings: policy.Warnings(derived)}
+	p := Planned{Policy: pol, Warnings: policy.Warnings(derived)}
 	for _, d := range derived {
 		if !d.Warning {
 			p.Reasons = append(p.Reasons, d)
@@ -67,25 +67,7 @@ func PlanPolicy(in PlanInput) (Plan, error) {
 	return p, nil
 }
 
-// Input is the component's input the plan came from.
-func (p Plan) Input() policy.Input { return p.From.Input() }
-
-// HPASpec is the Server HPA the plan deploys, for simulation; the Model HPA is ModelHPASpec.
-func (p Plan) HPASpec() HPASpec { return SpecFromPolicy(p.Policy) }
-
-// ModelHPASpec is the Model HPA the plan deploys: HPASpec with the lagged scale-up window.
-func (p Plan) ModelHPASpec() HPASpec { return ModelSpecFromPolicy(p.Policy) }
-
-// Bounds are the plan's replica bounds and target.
-func (p Plan) Bounds() Bounds {
+// Bounds are the planned replica bounds and target.
+func (p Planned) Bounds() Bounds {
 	return Bounds{MinReplicas: p.MinReplicas, MaxReplicas: p.MaxReplicas, Target: p.Target}
-}
-
-func cloneRules(r policy.Rules) policy.Rules {
-	out := policy.Rules{SelectPolicy: r.SelectPolicy, Policies: append([]policy.ScalingPolicy(nil), r.Policies...)}
-	if r.StabilizationWindowSeconds != nil {
-		w := *r.StabilizationWindowSeconds
-		out.StabilizationWindowSeconds = &w
-	}
-	return out
 }

@@ -12,8 +12,8 @@ import (
 
 // guideModel is the guide's irisa0: 3 RPS per replica (saturation 3.75 with a 20% margin),
 // Server pods ready within 90 s, 5 at a time.
-func guideModel() PlanInput {
-	return PlanInput{SaturationRPS: 3.75, SafetyMargin: 0.2, PeakRPS: 9, MinLoadRPS: 1,
+func guideModel() Figures {
+	return Figures{SaturationRPS: 3.75, SafetyMargin: 0.2, PeakRPS: 9, MinLoadRPS: 1,
 		ServerReadySeconds: 90, ScaleUpHeadroomPods: 5, RampRPSPerSecond: 0.2, SpikeSeconds: 60}
 }
 
@@ -21,9 +21,9 @@ func guideModel() PlanInput {
 // policy.Plan, the component's planner, returns for the same sizing inputs. The planner's own
 // answers on the guide's examples are tested in package policy.
 func TestPlanIsTheComponentsPlanner(t *testing.T) {
-	for _, in := range []PlanInput{guideModel(), DefaultBenchmarkSetup().Plan,
+	for _, in := range []Figures{guideModel(), DefaultBenchmarkSetup().Figures,
 		{SaturationRPS: 0.9, SafetyMargin: 0.35, PeakRPS: 250, MinLoadRPS: 0, ServerReadySeconds: 1800, ScaleUpHeadroomPods: 1, RampRPSPerSecond: 3, SpikeSeconds: 10}} {
-		p, err := PlanPolicy(in)
+		p, err := PlannedPolicy(in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -32,16 +32,13 @@ func TestPlanIsTheComponentsPlanner(t *testing.T) {
 			t.Fatalf("the component refuses %+v: %v", in, err)
 		}
 		if !reflect.DeepEqual(got, p.Policy) {
-			t.Errorf("the plan differs from the component's policy:\n got %+v\nplan %+v", got, p.Policy)
+			t.Errorf("the planned policy differs from the component's:\n     got %+v\n planned %+v", got, p.Policy)
 		}
 		if !reflect.DeepEqual(policy.Warnings(derived), p.Warnings) || len(p.Reasons)+len(p.Warnings) != len(derived) {
 			t.Errorf("reasons and warnings %v %v, the component's %v", p.Reasons, p.Warnings, derived)
 		}
-		if p.ModelScaleUpLagSeconds != min(in.ServerReadySeconds+DefaultSyncPeriodSeconds, 3600-in.SpikeSeconds) {
+		if p.ModelScaleUpLagSeconds != min(in.ServerReadySeconds+policy.HPASyncPeriodSeconds, 3600-in.SpikeSeconds) {
 			t.Errorf("model lag %d for %+v", p.ModelScaleUpLagSeconds, in)
-		}
-		if !reflect.DeepEqual(SpecFromPolicy(got), p.HPASpec()) || !reflect.DeepEqual(ModelSpecFromPolicy(got), p.ModelHPASpec()) {
-			t.Errorf("deployed specs differ from the plan's")
 		}
 	}
 }
@@ -50,14 +47,19 @@ func TestPlanIsTheComponentsPlanner(t *testing.T) {
 // Server HPA the component deploys, and nothing else differs between them.
 func TestBenchmarkSimulatesBothDeployedHPAs(t *testing.T) {
 	setup := DefaultBenchmarkSetup()
-	p, err := PlanPolicy(setup.Plan)
+	p, err := PlannedPolicy(setup.Figures)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := Benchmark{Setup: setup, Plan: p, Specs: map[string]HPASpec{PolicyPlanned: p.HPASpec(), PolicyDefault: DefaultPolicy(p.Bounds())},
-		ModelLags: map[string]int{PolicyPlanned: NamedModelLag(PolicyPlanned, p), PolicyDefault: NamedModelLag(PolicyDefault, p)}}
-	cfg := b.Config(PolicyPlanned)
-	if cfg.ServerHPA == nil || !reflect.DeepEqual(*cfg.ServerHPA, p.HPASpec()) || !reflect.DeepEqual(cfg.HPA, p.ModelHPASpec()) {
+	b := Benchmark{Setup: setup, Planned: p, Specs: map[string]HPASpec{}, ModelLags: map[string]int{}}
+	for _, name := range []string{PolicyPlanned, PolicyDefault} {
+		if b.Specs[name], b.ModelLags[name], err = NamedPolicy(name, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, deployed := b.Config(PolicyPlanned), SpecsFromPolicy(p.Policy)
+	if cfg.ServerHPA == nil || !reflect.DeepEqual(*cfg.ServerHPA, deployed.Server) ||
+		!reflect.DeepEqual(cfg.HPA, deployed.Model) {
 		t.Errorf("planned run: model %+v server %+v", cfg.HPA, cfg.ServerHPA)
 	}
 	model, server := cfg.HPA, *cfg.ServerHPA
@@ -73,21 +75,25 @@ func TestBenchmarkSimulatesBothDeployedHPAs(t *testing.T) {
 	}
 }
 
-func TestPlanInputIsACopy(t *testing.T) {
-	p, err := PlanPolicy(guideModel())
+func TestSpecsFromPolicyAreCopies(t *testing.T) {
+	p, err := PlannedPolicy(guideModel())
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := p.HPASpec()
-	*spec.Behavior.ScaleUp.StabilizationWindowSeconds = 1
-	spec.Behavior.ScaleUp.Policies[0].Value = 99
-	if *p.ScaleUp.StabilizationWindowSeconds != 60 || p.ScaleUp.Policies[0].Value != 5 {
-		t.Errorf("editing the spec changed the plan: %+v", p.ScaleUp)
+	deployed := SpecsFromPolicy(p.Policy)
+	for _, spec := range []HPASpec{deployed.Model, deployed.Server} {
+		*spec.Behavior.ScaleUp.StabilizationWindowSeconds = 1
+		spec.Behavior.ScaleUp.Policies[0].Value = 99
+		*spec.Behavior.ScaleDown.StabilizationWindowSeconds = 1
+	}
+	if *p.ScaleUp.StabilizationWindowSeconds != 60 || p.ScaleUp.Policies[0].Value != 5 ||
+		*p.ScaleDown.StabilizationWindowSeconds != 300 {
+		t.Errorf("editing the specs changed the planned policy: %+v %+v", p.ScaleUp, p.ScaleDown)
 	}
 }
 
-func TestPlanRefusesBadInput(t *testing.T) {
-	_, err := PlanPolicy(PlanInput{SaturationRPS: -1, SafetyMargin: 1, PeakRPS: 0, MinLoadRPS: 5,
+func TestPlannedPolicyRefusesBadInput(t *testing.T) {
+	_, err := PlannedPolicy(Figures{SaturationRPS: -1, SafetyMargin: 1, PeakRPS: 0, MinLoadRPS: 5,
 		ServerReadySeconds: 0, ScaleUpHeadroomPods: 0, RampRPSPerSecond: -1, SpikeSeconds: -5})
 	if err == nil {
 		t.Fatal("no error")
