@@ -44,7 +44,8 @@ func main() {
 func run(args []string) error {
 	if len(args) != 3 {
 		return fmt.Errorf(
-			"usage: gen-sdk schema OUT.json VERSION | gen-sdk go|nodejs|python SCHEMA.json OUTDIR | gen-sdk readme|apidoc SCHEMA.json OUT.md | gen-sdk bad-inputs CATALOGUE.json OUT.md",
+			"usage: gen-sdk schema OUT.json VERSION | gen-sdk go|nodejs|python SCHEMA.json OUTDIR | gen-sdk readme|apidoc " +
+				"SCHEMA.json OUT.md | gen-sdk bad-inputs CATALOGUE.json OUT.md",
 		)
 	}
 	switch args[0] {

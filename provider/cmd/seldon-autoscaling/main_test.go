@@ -42,14 +42,32 @@ func TestUsage(t *testing.T) {
 }
 
 func TestPlanCommandGuideExample(t *testing.T) {
-	code, stdout, stderr := runCmd("plan", "--saturation-rps", "3.75", "--safety-margin", "0.2", "--peak-rps", "9",
-		"--min-load-rps", "1", "--server-ready-seconds", "90", "--headroom-pods", "5", "--ramp-rps-per-second", "0.2", "--spike-seconds", "60")
+	code, stdout, stderr := runCmd(
+		"plan",
+		"--saturation-rps",
+		"3.75",
+		"--safety-margin",
+		"0.2",
+		"--peak-rps",
+		"9",
+		"--min-load-rps",
+		"1",
+		"--server-ready-seconds",
+		"90",
+		"--headroom-pods",
+		"5",
+		"--ramp-rps-per-second",
+		"0.2",
+		"--spike-seconds",
+		"60",
+	)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{
 		"minReplicas: 1\nmaxReplicas: 3\n", `averageValue: "3"`,
-		"  scaleUp:\n    stabilizationWindowSeconds: 60\n    selectPolicy: Max\n    policies:\n    - type: Pods\n      value: 5\n      periodSeconds: 90\n",
+		"  scaleUp:\n    stabilizationWindowSeconds: 60\n    selectPolicy: Max\n    policies:\n    - type: Pods\n      " +
+			"value: 5\n      periodSeconds: 90\n",
 		"autoscaling.scaleUp.policies = Pods 5 per 90s", "Warnings:", "deploys exactly this",
 		"the Model HPA the same but for a scale-up window 105 s longer (165 s)", "autoscaling.modelScaleUpLagSeconds = 105",
 	} {
@@ -61,7 +79,8 @@ func TestPlanCommandGuideExample(t *testing.T) {
 
 func TestPlanCommandRefusesBadInput(t *testing.T) {
 	code, _, stderr := runCmd("plan", "--safety-margin", "1.5", "--headroom-pods", "0")
-	if code != 1 || !strings.Contains(stderr, policy.FieldSafetyMargin) || !strings.Contains(stderr, policy.FieldHeadroom) {
+	if code != 1 || !strings.Contains(stderr, policy.FieldSafetyMargin) ||
+		!strings.Contains(stderr, policy.FieldHeadroom) {
 		t.Errorf("exit %d, %q", code, stderr)
 	}
 }
@@ -69,7 +88,17 @@ func TestPlanCommandRefusesBadInput(t *testing.T) {
 func TestSimulateWritesSummaryPlotAndTimeline(t *testing.T) {
 	dir := t.TempDir()
 	svgPath, csvPath := filepath.Join(dir, "run.svg"), filepath.Join(dir, "run.csv")
-	code, stdout, stderr := runCmd("simulate", "--scenario", "sustained-step", "--policy", "guide", "--svg", svgPath, "--timeline", csvPath)
+	code, stdout, stderr := runCmd(
+		"simulate",
+		"--scenario",
+		"sustained-step",
+		"--policy",
+		"guide",
+		"--svg",
+		svgPath,
+		"--timeline",
+		csvPath,
+	)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -106,7 +135,8 @@ func TestSimulateWritesSummaryPlotAndTimeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(tl)), "\n")
-	if len(lines) != 1+1500 || !strings.HasPrefix(lines[0], "second,load_rps") || !strings.HasPrefix(lines[301], "300,6,") {
+	if len(lines) != 1+1500 || !strings.HasPrefix(lines[0], "second,load_rps") ||
+		!strings.HasPrefix(lines[301], "300,6,") {
 		t.Errorf("timeline: %d lines, header %q, line 301 %q", len(lines), lines[0], lines[301])
 	}
 }
@@ -135,8 +165,21 @@ func TestSimulateTraceFileAndOverrides(t *testing.T) {
 	if err := os.WriteFile(trace, []byte("seconds,rps\n0,6\n100,6\n101,12\n600,12\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr := runCmd("simulate", "--trace", trace, "--policy", "default",
-		"--scale-up-policies", "Pods:1:60", "--scale-up-window", "0", "--model-scale-up-lag", "105", "--max-starting-pods", "1")
+	code, stdout, stderr := runCmd(
+		"simulate",
+		"--trace",
+		trace,
+		"--policy",
+		"default",
+		"--scale-up-policies",
+		"Pods:1:60",
+		"--scale-up-window",
+		"0",
+		"--model-scale-up-lag",
+		"105",
+		"--max-starting-pods",
+		"1",
+	)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -167,7 +210,10 @@ func TestParseScalingPolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []policy.ScalingPolicy{{Type: "Pods", Value: 4, PeriodSeconds: 15}, {Type: "Percent", Value: 100, PeriodSeconds: 15}}
+	want := []policy.ScalingPolicy{
+		{Type: "Pods", Value: 4, PeriodSeconds: 15},
+		{Type: "Percent", Value: 100, PeriodSeconds: 15},
+	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v", got)
 	}
@@ -208,7 +254,8 @@ func TestBenchmarkReportSections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, section := range []string{"## Setup", "## Results", "### guide-ramp", "## Target on guide-ramp", "## Sensitivity",
+	for _, section := range []string{"## Setup", "## Results", "### guide-ramp", "## Target on " +
+		"guide-ramp", "## Sensitivity",
 		"## Diagnostics"} {
 		if !strings.Contains(report, section) {
 			t.Errorf("report lacks %q", section)

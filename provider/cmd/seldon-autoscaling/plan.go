@@ -13,14 +13,39 @@ import (
 // addFiguresFlags registers the planner's inputs, defaulting to the benchmark's example model.
 func addFiguresFlags(fs *flag.FlagSet, in *hpasim.Figures) {
 	def := hpasim.DefaultBenchmarkSetup().Figures
-	fs.Float64Var(&in.SaturationRPS, "saturation-rps", def.SaturationRPS, "RPS one replica serves before breaching its SLA (from an open-loop load test)")
+	fs.Float64Var(
+		&in.SaturationRPS,
+		"saturation-rps",
+		def.SaturationRPS,
+		"RPS one replica serves before breaching its SLA (from an open-loop load test)",
+	)
 	fs.Float64Var(&in.SafetyMargin, "safety-margin", def.SafetyMargin, "fraction kept below saturation, in [0, 1)")
 	fs.Float64Var(&in.PeakRPS, "peak-rps", def.PeakRPS, "highest load to serve, margins included")
 	fs.Float64Var(&in.MinLoadRPS, "min-load-rps", def.MinLoadRPS, "load in the quietest period")
-	fs.IntVar(&in.ServerReadySeconds, "server-ready-seconds", def.ServerReadySeconds, "seconds from asking for a Server pod to it serving the model")
-	fs.IntVar(&in.ScaleUpHeadroomPods, "headroom-pods", def.ScaleUpHeadroomPods, "Server pods the cluster can start at once")
-	fs.Float64Var(&in.RampRPSPerSecond, "ramp-rps-per-second", def.RampRPSPerSecond, "steepest sustained load rise to follow (0: unknown)")
-	fs.IntVar(&in.SpikeSeconds, "spike-seconds", def.SpikeSeconds, "spikes shorter than this are absorbed within the margin")
+	fs.IntVar(
+		&in.ServerReadySeconds,
+		"server-ready-seconds",
+		def.ServerReadySeconds,
+		"seconds from asking for a Server pod to it serving the model",
+	)
+	fs.IntVar(
+		&in.ScaleUpHeadroomPods,
+		"headroom-pods",
+		def.ScaleUpHeadroomPods,
+		"Server pods the cluster can start at once",
+	)
+	fs.Float64Var(
+		&in.RampRPSPerSecond,
+		"ramp-rps-per-second",
+		def.RampRPSPerSecond,
+		"steepest sustained load rise to follow (0: unknown)",
+	)
+	fs.IntVar(
+		&in.SpikeSeconds,
+		"spike-seconds",
+		def.SpikeSeconds,
+		"spikes shorter than this are absorbed within the margin",
+	)
 }
 
 func runPlan(args []string, stdout, stderr io.Writer) error {
@@ -46,11 +71,16 @@ func formatPlan(p hpasim.Planned) string {
 	if p.ModelScaleUpLagSeconds == 0 {
 		b.WriteString("# Both HPAs (Model and Server) get the same spec:\n")
 	} else {
-		fmt.Fprintf(&b, "# The Server HPA gets this spec; the Model HPA the same but for a scale-up window %d s longer (%d s):\n",
+		fmt.Fprintf(&b, "# The Server HPA gets this spec; the Model HPA the same but for a scale-up window %d s longer (%d "+
+			"s):\n",
 			p.ModelScaleUpLagSeconds, *p.HPAs().Model.ScaleUp.StabilizationWindowSeconds)
 	}
 	fmt.Fprintf(&b, "minReplicas: %d\nmaxReplicas: %d\n", p.MinReplicas, p.MaxReplicas)
-	fmt.Fprintf(&b, "metrics:\n- type: Object\n  object:\n    target:\n      type: AverageValue\n      averageValue: %q\n", p.Target.String())
+	fmt.Fprintf(
+		&b,
+		"metrics:\n- type: Object\n  object:\n    target:\n      type: AverageValue\n      averageValue: %q\n",
+		p.Target.String(),
+	)
 	b.WriteString("behavior:\n")
 	writeRulesYAML(&b, "scaleUp", p.ScaleUp)
 	writeRulesYAML(&b, "scaleDown", p.ScaleDown)
@@ -64,7 +94,10 @@ func formatPlan(p hpasim.Planned) string {
 			fmt.Fprintf(&b, "  - %s\n", w)
 		}
 	}
-	b.WriteString("\nThis is the component's own planner (policy.Plan): a SeldonAutoscaledModel with these autoscaling.sizing inputs deploys exactly this.\n")
+	b.WriteString(
+		"\nThis is the component's own planner (policy.Plan): a SeldonAutoscaledModel with these autoscaling.sizing inputs " +
+			"deploys exactly this.\n",
+	)
 	return b.String()
 }
 

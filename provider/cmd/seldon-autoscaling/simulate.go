@@ -82,7 +82,12 @@ func parseSimulateFlags(args []string, stderr io.Writer) (*simulateOptions, erro
 	}
 	fs.StringVar(&o.scenario, "scenario", "", "a named scenario: "+strings.Join(scenarios, ", "))
 	fs.StringVar(&o.tracePath, "trace", "", "a load trace CSV of seconds,rps (linear between points)")
-	fs.StringVar(&o.policyName, "policy", hpasim.PolicyPlanned, "base policy: "+strings.Join(hpasim.NamedPolicies(), ", ")+"; the flags below override parts of it")
+	fs.StringVar(
+		&o.policyName,
+		"policy",
+		hpasim.PolicyPlanned,
+		"base policy: "+strings.Join(hpasim.NamedPolicies(), ", ")+"; the flags below override parts of it",
+	)
 	fs.StringVar(&o.svgPath, "svg", "", "write a plot of the run to this SVG file")
 	fs.StringVar(&o.timelinePath, "timeline", "", "write the per-second timeline to this CSV file")
 	addFiguresFlags(fs, &o.figures)
@@ -92,21 +97,57 @@ func parseSimulateFlags(args []string, stderr io.Writer) (*simulateOptions, erro
 	fs.Float64Var(&o.target, "target", 0, "override target.averageValue (RPS per replica)")
 	fs.IntVar(&o.upWindow, "scale-up-window", 0, "override behavior.scaleUp.stabilizationWindowSeconds")
 	fs.StringVar(&o.upSelect, "scale-up-select", "", "override behavior.scaleUp.selectPolicy (Max, Min, Disabled)")
-	fs.StringVar(&o.upPolicies, "scale-up-policies", "", "override behavior.scaleUp.policies, e.g. Pods:5:90,Percent:100:15")
+	fs.StringVar(
+		&o.upPolicies,
+		"scale-up-policies",
+		"",
+		"override behavior.scaleUp.policies, e.g. Pods:5:90,Percent:100:15",
+	)
 	fs.Float64Var(&o.upTolerance, "scale-up-tolerance", 0, "override behavior.scaleUp.tolerance (default 0.1)")
 	fs.IntVar(&o.downWindow, "scale-down-window", 0, "override behavior.scaleDown.stabilizationWindowSeconds")
 	fs.StringVar(&o.downSelect, "scale-down-select", "", "override behavior.scaleDown.selectPolicy")
 	fs.StringVar(&o.downPolicies, "scale-down-policies", "", "override behavior.scaleDown.policies, e.g. Percent:100:15")
 	fs.Float64Var(&o.downTolerance, "scale-down-tolerance", 0, "override behavior.scaleDown.tolerance (default 0.1)")
-	fs.IntVar(&o.modelLagSeconds, "model-scale-up-lag", 0, "give the Model HPA a scale-up window this much longer than the Server HPA's (default: the policy's own; planned: serverReadySeconds + 15)")
+	fs.IntVar(
+		&o.modelLagSeconds,
+		"model-scale-up-lag",
+		0,
+		"give the Model HPA a scale-up window this much longer than the Server HPA's (default: the policy's own; planned: "+
+			"serverReadySeconds + 15)",
+	)
 
 	fs.IntVar(&o.setup.SyncPeriodSeconds, "sync-period", o.setup.SyncPeriodSeconds, "HPA sync period in seconds")
-	fs.IntVar(&o.setup.ModelHPAOffsetSeconds, "model-hpa-offset", o.setup.ModelHPAOffsetSeconds, "second of the Model HPA's first sync")
-	fs.IntVar(&o.setup.ServerHPAOffsetSeconds, "server-hpa-offset", o.setup.ServerHPAOffsetSeconds, "second of the Server HPA's first sync")
-	fs.IntVar(&o.scrapeInterval, "scrape-interval", o.setup.Metric.ScrapeIntervalSeconds, "Prometheus scrape interval in seconds")
+	fs.IntVar(
+		&o.setup.ModelHPAOffsetSeconds,
+		"model-hpa-offset",
+		o.setup.ModelHPAOffsetSeconds,
+		"second of the Model HPA's first sync",
+	)
+	fs.IntVar(
+		&o.setup.ServerHPAOffsetSeconds,
+		"server-hpa-offset",
+		o.setup.ServerHPAOffsetSeconds,
+		"second of the Server HPA's first sync",
+	)
+	fs.IntVar(
+		&o.scrapeInterval,
+		"scrape-interval",
+		o.setup.Metric.ScrapeIntervalSeconds,
+		"Prometheus scrape interval in seconds",
+	)
 	fs.IntVar(&o.scrapeOffset, "scrape-offset", 0, "second of the first scrape")
-	fs.IntVar(&o.window, "rate-window", o.setup.Metric.RateWindowSeconds, "rate() window of the adapter's query in seconds")
-	fs.BoolVar(&o.setup.Metric.ServedOnly, "served-only", false, "count only served requests in the metric (a saturated Model then under-reports demand)")
+	fs.IntVar(
+		&o.window,
+		"rate-window",
+		o.setup.Metric.RateWindowSeconds,
+		"rate() window of the adapter's query in seconds",
+	)
+	fs.BoolVar(
+		&o.setup.Metric.ServedOnly,
+		"served-only",
+		false,
+		"count only served requests in the metric (a saturated Model then under-reports demand)",
+	)
 	fs.IntVar(&o.maxStartingPods, "max-starting-pods", 0, "Server pods the cluster can start at once (0: no limit)")
 	fs.IntVar(&o.initialReplicas, "initial-replicas", 0, "replicas at the start (0: what the first load needs)")
 	if err := parseFlags(fs, args); err != nil {
@@ -175,11 +216,20 @@ func (o *simulateOptions) config() (hpasim.Config, string, error) {
 
 // behaviorFlags and overrideFlags name the flags that change the chosen policy.
 func behaviorFlags() []string {
-	return []string{"scale-up-window", "scale-up-select", "scale-up-policies", "scale-down-window", "scale-down-select", "scale-down-policies"}
+	return []string{
+		"scale-up-window",
+		"scale-up-select",
+		"scale-up-policies",
+		"scale-down-window",
+		"scale-down-select",
+		"scale-down-policies",
+	}
 }
 
 func overrideFlags() []string {
-	return append([]string{"min-replicas", "max-replicas", "target", "scale-up-tolerance", "scale-down-tolerance"}, behaviorFlags()...)
+	return append(
+		[]string{"min-replicas", "max-replicas", "target", "scale-up-tolerance", "scale-down-tolerance"},
+		behaviorFlags()...)
 }
 
 func (o *simulateOptions) overridden() bool {
@@ -233,7 +283,12 @@ func (o *simulateOptions) override(spec hpasim.HPASpec) (hpasim.HPASpec, error) 
 	return spec, nil
 }
 
-func (o *simulateOptions) overrideRules(r *policy.Rules, prefix string, window int, sel, policies string) (*policy.Rules, error) {
+func (o *simulateOptions) overrideRules(
+	r *policy.Rules,
+	prefix string,
+	window int,
+	sel, policies string,
+) (*policy.Rules, error) {
 	out := policy.Rules{}
 	if r != nil {
 		out = *r
@@ -281,12 +336,26 @@ func writeSummaryTable(w io.Writer, s hpasim.Summary, serverReadySeconds int) er
 		{"simulated", fmt.Sprintf("%d s", s.Seconds)},
 		{"SLA breach (load > capacity)", fmt.Sprintf("%d s", s.SLABreachSeconds)},
 		{"requests over capacity", fmt.Sprintf("%.0f", s.BreachedRequests)},
-		{"ScheduleFailed", fmt.Sprintf("%d s in %d episodes, longest %d s", s.ScheduleFailedSeconds, s.ScheduleFailedEpisodes, s.LongestScheduleFailed)},
-		{fmt.Sprintf("ScheduleFailed beyond %d s per episode", serverReadySeconds), fmt.Sprintf("%d s", s.ScheduleFailedExcessSeconds)},
+		{
+			"ScheduleFailed",
+			fmt.Sprintf(
+				"%d s in %d episodes, longest %d s",
+				s.ScheduleFailedSeconds,
+				s.ScheduleFailedEpisodes,
+				s.LongestScheduleFailed,
+			),
+		},
+		{
+			fmt.Sprintf("ScheduleFailed beyond %d s per episode", serverReadySeconds),
+			fmt.Sprintf("%d s", s.ScheduleFailedExcessSeconds),
+		},
 		{"replica-seconds (ready Server pods)", fmt.Sprint(s.ReplicaSeconds)},
 		{"peak Server replicas requested", fmt.Sprint(s.PeakReplicas)},
 		{"steady state", steadyText(s)},
-		{"final Model / Server replicas", fmt.Sprintf("%d / %d%s", s.FinalModelDesired, s.FinalServerDesired, failedText(s.FinalScheduleFailed))},
+		{
+			"final Model / Server replicas",
+			fmt.Sprintf("%d / %d%s", s.FinalModelDesired, s.FinalServerDesired, failedText(s.FinalScheduleFailed)),
+		},
 	}
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\n", r[0], r[1])
@@ -310,7 +379,10 @@ func failedText(failed bool) string {
 
 func writeTimelineCSV(w io.Writer, tl []hpasim.Sample) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintln(bw, "second,load_rps,capacity_rps,metric_rps,model_serving,model_desired,server_ready,server_desired,schedule_failed")
+	fmt.Fprintln(
+		bw,
+		"second,load_rps,capacity_rps,metric_rps,model_serving,model_desired,server_ready,server_desired,schedule_failed",
+	)
 	for _, s := range tl {
 		fmt.Fprintf(bw, "%d,%s,%s,%s,%d,%d,%d,%d,%t\n", s.Second, num(s.Load), num(s.Capacity), num(s.Metric),
 			s.ModelServing, s.ModelDesired, s.ServerReady, s.ServerDesired, s.ScheduleFailed)

@@ -60,8 +60,14 @@ func writeSVG(w io.Writer, title string, tl []hpasim.Sample) error {
 	rps := plotFrame{seconds: n, top: rpsTop, height: rpsHeight, maxValue: niceCeil(maxRPS * 1.05)}
 	reps := plotFrame{seconds: n, top: replicaTop, height: replicaHeight, maxValue: math.Ceil(maxReplicas) + 1}
 
-	fmt.Fprintf(bw, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n",
-		svgWidth, svgHeight, svgWidth, svgHeight)
+	fmt.Fprintf(
+		bw,
+		`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n",
+		svgWidth,
+		svgHeight,
+		svgWidth,
+		svgHeight,
+	)
 	fmt.Fprintf(bw, `<rect width="%d" height="%d" fill="white"/>`+"\n", svgWidth, svgHeight)
 	fmt.Fprintf(bw, `<text x="%d" y="24" font-size="15" font-weight="bold">%s</text>`+"\n", plotLeft, escape(title))
 
@@ -94,11 +100,25 @@ func writeSVG(w io.Writer, title string, tl []hpasim.Sample) error {
 	legend := append(append([]series{}, rpsSeries...), replicaSeries...)
 	for i, s := range legend {
 		x, y := float64(plotLeft+(i%4)*225), float64(40+(i/4)*16)
-		fmt.Fprintf(bw, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2"%s/>`, x, y-4, x+22, y-4, s.color, dash(s.dashed))
+		fmt.Fprintf(
+			bw,
+			`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2"%s/>`,
+			x,
+			y-4,
+			x+22,
+			y-4,
+			s.color,
+			dash(s.dashed),
+		)
 		fmt.Fprintf(bw, `<text x="%.1f" y="%.1f">%s</text>`+"\n", x+28, y, escape(s.label))
 	}
 	x := float64(plotLeft + 3*225)
-	fmt.Fprintf(bw, `<rect x="%.1f" y="46" width="22" height="10" fill="#d62728" fill-opacity="0.15"/><text x="%.1f" y="56">Model ScheduleFailed</text>`+"\n", x, x+28)
+	fmt.Fprintf(
+		bw,
+		`<rect x="%.1f" y="46" width="22" height="10" fill="#d62728" fill-opacity="0.15"/><text x="%.1f" y="56">Model ScheduleFailed</text>`+"\n",
+		x,
+		x+28,
+	)
 	fmt.Fprintln(bw, `</svg>`)
 	return bw.Flush()
 }
@@ -156,18 +176,38 @@ func dash(dashed bool) string {
 // writeAxes draws a panel's frame, horizontal grid with value labels, and time ticks.
 func writeAxes(w io.Writer, f plotFrame, unit string, timeLabels bool) {
 	right := float64(svgWidth - plotRight)
-	fmt.Fprintf(w, `<rect x="%d" y="%.1f" width="%.1f" height="%.1f" fill="none" stroke="#999"/>`+"\n", plotLeft, f.top, right-plotLeft, f.height)
+	fmt.Fprintf(
+		w,
+		`<rect x="%d" y="%.1f" width="%.1f" height="%.1f" fill="none" stroke="#999"/>`+"\n",
+		plotLeft,
+		f.top,
+		right-plotLeft,
+		f.height,
+	)
 	step := niceStep(f.maxValue, 5)
 	for v := 0.0; v <= f.maxValue+1e-9; v += step {
 		y := f.y(v)
 		fmt.Fprintf(w, `<line x1="%d" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#e5e5e5"/>`, plotLeft, y, right, y)
 		fmt.Fprintf(w, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`+"\n", plotLeft-6, y+4, trimFloat(v))
 	}
-	fmt.Fprintf(w, `<text x="14" y="%.1f" transform="rotate(-90 14 %.1f)" text-anchor="middle">%s</text>`+"\n", f.top+f.height/2, f.top+f.height/2, unit)
+	fmt.Fprintf(
+		w,
+		`<text x="14" y="%.1f" transform="rotate(-90 14 %.1f)" text-anchor="middle">%s</text>`+"\n",
+		f.top+f.height/2,
+		f.top+f.height/2,
+		unit,
+	)
 	tick := timeTick(f.seconds)
 	for t := 0; t <= f.seconds; t += tick {
 		x := f.x(t)
-		fmt.Fprintf(w, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#999"/>`, x, f.top+f.height, x, f.top+f.height+4)
+		fmt.Fprintf(
+			w,
+			`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#999"/>`,
+			x,
+			f.top+f.height,
+			x,
+			f.top+f.height+4,
+		)
 		if timeLabels {
 			fmt.Fprintf(w, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, x, f.top+f.height+18, timeLabel(t, tick))
 		}

@@ -104,7 +104,8 @@ func TestExposedMetric(t *testing.T) {
 
 func TestModelQueryIsTheGuidesExample(t *testing.T) {
 	got := SeldonRule(RuleSpec{}).ModelQuery(SeldonSeries, "irisa0", "seldon-mesh", nil)
-	want := "sum by (model) (\n  rate (\n    seldon_model_infer_total{model=\"irisa0\", namespace=\"seldon-mesh\"}[1m]\n  )\n)\n"
+	want := "sum by (model) (\n  rate (\n    seldon_model_infer_total{model=\"irisa0\", " +
+		"namespace=\"seldon-mesh\"}[1m]\n  )\n)\n"
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}

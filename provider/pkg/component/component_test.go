@@ -447,7 +447,8 @@ func TestPrometheusCredentialsStaySecret(t *testing.T) {
 		t.Errorf("the credentials are not marked secret")
 	}
 	plain := fmt.Sprint(data.Mappable())
-	for _, want := range []string{AuthKubeconfigKey, "s3cr3t-password", "server: https://prometheus.monitoring.svc:9090", "client-key-data"} {
+	for _, want := range []string{AuthKubeconfigKey, "s3cr3t-password", "server: " +
+		"https://prometheus.monitoring.svc:9090", "client-key-data"} {
 		if !strings.Contains(plain, want) {
 			t.Errorf("the auth Secret lacks %q", want)
 		}
@@ -624,7 +625,8 @@ func TestResolveSizingInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := d.Policy
-	if p.Target.String() != "3" || p.MinReplicas != 2 || p.MaxReplicas != 12 || *p.ScaleUp.StabilizationWindowSeconds != 45 ||
+	if p.Target.String() != "3" || p.MinReplicas != 2 || p.MaxReplicas != 12 ||
+		*p.ScaleUp.StabilizationWindowSeconds != 45 ||
 		p.ScaleUp.Policies[0].Value != 5 ||
 		p.ModelScaleUpLagSeconds != 105 ||
 		*p.HPAs().Model.ScaleUp.StabilizationWindowSeconds != 150 {

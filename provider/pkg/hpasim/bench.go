@@ -59,16 +59,29 @@ const MainVariant = ""
 // SensitivityVariants question the model's assumptions; they apply to every policy.
 func (s BenchmarkSetup) SensitivityVariants() []Variant {
 	return []Variant{
-		{Name: "served-only metric", Description: "the counter counts only requests the serving replicas complete, so a saturated Model reports at most its capacity",
-			Apply: func(c Config) Config { c.Metric.ServedOnly = true; return c }},
+		{
+			Name: "served-only metric",
+			Description: "the counter counts only requests the serving replicas complete, so a saturated Model reports at " +
+				"most its capacity",
+			Apply: func(c Config) Config { c.Metric.ServedOnly = true; return c },
+		},
 		{Name: fmt.Sprintf("cluster starts %d pods at a time", s.Figures.ScaleUpHeadroomPods),
-			Description: fmt.Sprintf("at most scaleUpHeadroomPods (%d) Server pods start at once; more wait Pending for a free slot", s.Figures.ScaleUpHeadroomPods),
-			Apply:       func(c Config) Config { c.MaxStartingServerPods = s.Figures.ScaleUpHeadroomPods; return c }},
-		{Name: "server HPA syncs first", Description: fmt.Sprintf("the HPA timers swapped: the Server HPA syncs %d s before the Model HPA", s.ServerHPAOffsetSeconds-s.ModelHPAOffsetSeconds),
+			Description: fmt.Sprintf(
+				"at most scaleUpHeadroomPods (%d) Server pods start at once; more wait Pending for a free slot",
+				s.Figures.ScaleUpHeadroomPods,
+			),
+			Apply: func(c Config) Config { c.MaxStartingServerPods = s.Figures.ScaleUpHeadroomPods; return c }},
+		{
+			Name: "server HPA syncs first",
+			Description: fmt.Sprintf(
+				"the HPA timers swapped: the Server HPA syncs %d s before the Model HPA",
+				s.ServerHPAOffsetSeconds-s.ModelHPAOffsetSeconds,
+			),
 			Apply: func(c Config) Config {
 				c.ModelHPAOffsetSeconds, c.ServerHPAOffsetSeconds = c.ServerHPAOffsetSeconds, c.ModelHPAOffsetSeconds
 				return c
-			}},
+			},
+		},
 	}
 }
 
@@ -81,7 +94,10 @@ func (s BenchmarkSetup) DiagnosticVariants(planned Planned) []Variant {
 	noLag.Description = "autoscaling.modelScaleUpLagSeconds: 0: both HPAs identical, as in the guide's manifests — " +
 		"the planned policy as it was before the lag"
 	return []Variant{
-		{Name: "scale-up tolerance 0", Description: "behavior.scaleUp.tolerance: 0 on both HPAs (GA in Kubernetes 1.37), so the Server HPA never settles inside the band below what the Model asks for; on top of each policy as it is (planned keeps its Model lag)",
+		{
+			Name: "scale-up tolerance 0",
+			Description: "behavior.scaleUp.tolerance: 0 on both HPAs (GA in Kubernetes 1.37), so the Server HPA never settles " +
+				"inside the band below what the Model asks for; on top of each policy as it is (planned keeps its Model lag)",
 			Apply: func(c Config) Config {
 				c.HPA = WithScaleUpTolerance(c.HPA, 0)
 				if c.ServerHPA != nil {
@@ -89,11 +105,19 @@ func (s BenchmarkSetup) DiagnosticVariants(planned Planned) []Variant {
 					c.ServerHPA = &server
 				}
 				return c
-			}},
+			},
+		},
 		noLag,
-		{Name: fmt.Sprintf("default with the Model lag (%d s)", lag), Description: fmt.Sprintf("Kubernetes' default behavior with the planned Model lag: the Model HPA's scale-up window %d s longer than the Server HPA's", lag),
+		{
+			Name: fmt.Sprintf("default with the Model lag (%d s)", lag),
+			Description: fmt.Sprintf(
+				"Kubernetes' default behavior with the planned Model lag: the Model HPA's scale-up window %d s longer than the "+
+					"Server HPA's",
+				lag,
+			),
 			Policies: []string{PolicyDefault},
-			Apply:    func(c Config) Config { return WithModelLag(c, lag) }},
+			Apply:    func(c Config) Config { return WithModelLag(c, lag) },
+		},
 	}
 }
 
@@ -157,8 +181,16 @@ func RunBenchmark(setup BenchmarkSetup) (Benchmark, error) {
 	if err != nil {
 		return Benchmark{}, fmt.Errorf("benchmark: %w", err)
 	}
-	b := Benchmark{Setup: setup, Planned: planned, Policies: NamedPolicies(), Specs: map[string]HPASpec{}, ModelLags: map[string]int{},
-		Scenarios: Scenarios(), Sensitivity: setup.SensitivityVariants(), Diagnostics: setup.DiagnosticVariants(planned)}
+	b := Benchmark{
+		Setup:       setup,
+		Planned:     planned,
+		Policies:    NamedPolicies(),
+		Specs:       map[string]HPASpec{},
+		ModelLags:   map[string]int{},
+		Scenarios:   Scenarios(),
+		Sensitivity: setup.SensitivityVariants(),
+		Diagnostics: setup.DiagnosticVariants(planned),
+	}
 	for _, name := range b.Policies {
 		spec, lag, err := NamedPolicy(name, planned)
 		if err != nil {

@@ -69,7 +69,11 @@ type scalingRules struct {
 // (copyHPAScalingRules over the default rules) and the controller fills a nil scale-down window
 // (maybeInitScaleDownStabilizationWindow).
 func effectiveRules(r *policy.Rules, def *policy.Rules) scalingRules {
-	out := scalingRules{windowSeconds: *def.StabilizationWindowSeconds, selectPolicy: def.SelectPolicy, policies: def.Policies}
+	out := scalingRules{
+		windowSeconds: *def.StabilizationWindowSeconds,
+		selectPolicy:  def.SelectPolicy,
+		policies:      def.Policies,
+	}
 	if r == nil {
 		return out
 	}
@@ -300,7 +304,13 @@ func limitReason(limited bool, reason string) string {
 // periodStartReplicas is the replica count at the start of a policy's period, rebuilt from the
 // scale events inside it: every policy limits the change over its period, not per sync.
 func (c *Controller) periodStartReplicas(now, current, periodSeconds int) int {
-	return current - replicasChangedSince(now-periodSeconds, c.scaleUpEvents) + replicasChangedSince(now-periodSeconds, c.scaleDownEvents)
+	return current - replicasChangedSince(
+		now-periodSeconds,
+		c.scaleUpEvents,
+	) + replicasChangedSince(
+		now-periodSeconds,
+		c.scaleDownEvents,
+	)
 }
 
 // replicasChangedSince sums the events strictly after cutoff, like getReplicasChangePerPeriod: an

@@ -46,7 +46,9 @@ type step struct {
 func runSteps(t *testing.T, c *Controller, steps []step) {
 	t.Helper()
 	for _, s := range steps {
-		d := c.Reconcile(Observation{Now: s.now, SpecReplicas: s.spec, StatusReplicas: s.spec, Usage: milliQuantityFromRPS(s.usage)})
+		d := c.Reconcile(
+			Observation{Now: s.now, SpecReplicas: s.spec, StatusReplicas: s.spec, Usage: milliQuantityFromRPS(s.usage)},
+		)
 		if d.Desired != s.want {
 			t.Fatalf("t=%d from %d replicas at %v RPS: desired %d (proposed %d, stabilized %d, limit %q), want %d",
 				s.now, s.spec, s.usage, d.Desired, d.Proposed, d.Stabilized, d.Limit, s.want)
@@ -158,7 +160,9 @@ func TestSelectPolicy(t *testing.T) {
 		t.Run(tc.sel, func(t *testing.T) {
 			c := newTestController(t, HPASpec{MinReplicas: 1, MaxReplicas: 50, Target: 3000,
 				Behavior: &Behavior{ScaleUp: rules(0, tc.sel, pods(4, 15), percent(100, 15))}})
-			d := c.Reconcile(Observation{Now: 0, SpecReplicas: tc.from, StatusReplicas: tc.from, Usage: policy.MilliQuantity(tc.usage * 1000)})
+			d := c.Reconcile(
+				Observation{Now: 0, SpecReplicas: tc.from, StatusReplicas: tc.from, Usage: policy.MilliQuantity(tc.usage * 1000)},
+			)
 			if d.Desired != tc.want || d.Limit != tc.wantLimitName {
 				t.Errorf("from %d: desired %d (%s), want %d (%s)", tc.from, d.Desired, d.Limit, tc.want, tc.wantLimitName)
 			}
@@ -268,7 +272,15 @@ func TestClamping(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newTestController(t, spec)
-			d := c.Reconcile(Observation{Now: 0, SpecReplicas: tc.current, StatusReplicas: tc.current, Usage: milliQuantityFromRPS(tc.usage), MetricMissing: tc.missing})
+			d := c.Reconcile(
+				Observation{
+					Now:            0,
+					SpecReplicas:   tc.current,
+					StatusReplicas: tc.current,
+					Usage:          milliQuantityFromRPS(tc.usage),
+					MetricMissing:  tc.missing,
+				},
+			)
 			if d.Desired != tc.want || d.Limit != tc.limit {
 				t.Errorf("desired %d (%q), want %d (%q)", d.Desired, d.Limit, tc.want, tc.limit)
 			}

@@ -55,7 +55,10 @@ func (m MetricPipeline) validate() error {
 	}
 	if m.RateWindowSeconds < 2*m.ScrapeIntervalSeconds {
 		// The policy package refuses this too: rate() needs two samples in its window.
-		errs = append(errs, fmt.Errorf("rate window %ds holds fewer than two %ds scrapes", m.RateWindowSeconds, m.ScrapeIntervalSeconds))
+		errs = append(
+			errs,
+			fmt.Errorf("rate window %ds holds fewer than two %ds scrapes", m.RateWindowSeconds, m.ScrapeIntervalSeconds),
+		)
 	}
 	return errors.Join(errs...)
 }

@@ -64,7 +64,12 @@ func TestBenchmarkSimulatesBothDeployedHPAs(t *testing.T) {
 	}
 	model, server := cfg.HPA, *cfg.ServerHPA
 	if *model.Behavior.ScaleUp.StabilizationWindowSeconds != *server.Behavior.ScaleUp.StabilizationWindowSeconds+p.ModelScaleUpLagSeconds {
-		t.Errorf("model window %d, server %d, lag %d", *model.Behavior.ScaleUp.StabilizationWindowSeconds, *server.Behavior.ScaleUp.StabilizationWindowSeconds, p.ModelScaleUpLagSeconds)
+		t.Errorf(
+			"model window %d, server %d, lag %d",
+			*model.Behavior.ScaleUp.StabilizationWindowSeconds,
+			*server.Behavior.ScaleUp.StabilizationWindowSeconds,
+			p.ModelScaleUpLagSeconds,
+		)
 	}
 	model.Behavior = &Behavior{ScaleUp: server.Behavior.ScaleUp, ScaleDown: model.Behavior.ScaleDown}
 	if !reflect.DeepEqual(model, server) {
@@ -125,7 +130,11 @@ func TestPlannedMeetsTheTargetOnTheGuideRamp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := b.CheckTarget("guide-ramp", RunKey{Variant: MainVariant, Policy: PolicyPlanned}, RunKey{Variant: MainVariant, Policy: PolicyDefault})
+	c, err := b.CheckTarget(
+		"guide-ramp",
+		RunKey{Variant: MainVariant, Policy: PolicyPlanned},
+		RunKey{Variant: MainVariant, Policy: PolicyDefault},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

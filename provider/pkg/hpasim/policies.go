@@ -131,10 +131,15 @@ func NamedPolicy(name string, planned Planned) (server HPASpec, modelLagSeconds 
 func DescribeBehavior(b *Behavior) string {
 	if b == nil {
 		return fmt.Sprintf("no behavior field (controller's legacy path: up to max(%g×current, %g) per sync; "+
-			"down to the highest recommendation of %d s)", legacyScaleUpFactor, legacyScaleUpMinimum, policy.DefaultScaleDownWindow)
+			"down to the highest recommendation of %d "+
+			"s)", legacyScaleUpFactor, legacyScaleUpMinimum, policy.DefaultScaleDownWindow)
 	}
 	def := DefaultBehavior()
-	return fmt.Sprintf("scaleUp: %s; scaleDown: %s", describeRules(effectiveRules(b.ScaleUp, def.ScaleUp)), describeRules(effectiveRules(b.ScaleDown, def.ScaleDown)))
+	return fmt.Sprintf(
+		"scaleUp: %s; scaleDown: %s",
+		describeRules(effectiveRules(b.ScaleUp, def.ScaleUp)),
+		describeRules(effectiveRules(b.ScaleDown, def.ScaleDown)),
+	)
 }
 
 func describeRules(r scalingRules) string {

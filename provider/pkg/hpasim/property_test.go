@@ -58,8 +58,15 @@ func randomConfig(r *rand.Rand) Config {
 	scrape := 5 + r.IntN(30)
 	return Config{
 		HPA: spec, SaturationRPS: spec.Target.Float() * (1 + r.Float64()),
-		ServerReadySeconds: r.IntN(200), MaxStartingServerPods: r.IntN(4), ModelHPAOffsetSeconds: r.IntN(15), ServerHPAOffsetSeconds: r.IntN(15),
-		Metric: MetricPipeline{ScrapeIntervalSeconds: scrape, RateWindowSeconds: 2*scrape + r.IntN(60), ScrapeOffsetSeconds: r.IntN(30), ServedOnly: r.IntN(2) == 0},
+		ServerReadySeconds: r.IntN(
+			200,
+		), MaxStartingServerPods: r.IntN(4), ModelHPAOffsetSeconds: r.IntN(15), ServerHPAOffsetSeconds: r.IntN(15),
+		Metric: MetricPipeline{
+			ScrapeIntervalSeconds: scrape,
+			RateWindowSeconds:     2*scrape + r.IntN(60),
+			ScrapeOffsetSeconds:   r.IntN(30),
+			ServedOnly:            r.IntN(2) == 0,
+		},
 	}
 }
 
@@ -126,7 +133,15 @@ func checkScaleUpRate(spec HPASpec, cs []scaleChange) error {
 			}
 		}
 		if c.to > limit {
-			return fmt.Errorf("t=%d: %d → %d exceeds the %s limit %d of %v", c.at, c.from, c.to, up.selectPolicy, limit, up.policies)
+			return fmt.Errorf(
+				"t=%d: %d → %d exceeds the %s limit %d of %v",
+				c.at,
+				c.from,
+				c.to,
+				up.selectPolicy,
+				limit,
+				up.policies,
+			)
 		}
 	}
 	return nil
@@ -153,7 +168,14 @@ func TestPropertiesUnderRandomLoad(t *testing.T) {
 				t.Fatalf("seed %d t=%d: %d model replicas on %d ready servers", seed, s.Second, s.ModelServing, s.ServerReady)
 			}
 			if s.ScheduleFailed == (s.ModelServing == s.ModelDesired) {
-				t.Fatalf("seed %d t=%d: ScheduleFailed %v with %d of %d serving", seed, s.Second, s.ScheduleFailed, s.ModelServing, s.ModelDesired)
+				t.Fatalf(
+					"seed %d t=%d: ScheduleFailed %v with %d of %d serving",
+					seed,
+					s.Second,
+					s.ScheduleFailed,
+					s.ModelServing,
+					s.ModelDesired,
+				)
 			}
 		}
 		for name, f := range map[string]func(Sample) int{

@@ -29,14 +29,28 @@ const (
 func Scenarios() []Scenario {
 	return []Scenario{
 		{
-			Name:        "guide-ramp",
-			Description: "the guide's pathological case: a continuous ramp from 6 to 36 RPS (2 to 12 replicas) at 0.25 RPS/s, then held",
-			Trace:       Trace{{0, scenarioBaseRPS}, {scenarioSettle, scenarioBaseRPS}, {scenarioSettle + 120, scenarioPeakRPS}, {1500, scenarioPeakRPS}},
+			Name: "guide-ramp",
+			Description: "the guide's pathological case: a continuous ramp from 6 to 36 RPS (2 to 12 replicas) at 0.25 RPS/s, " +
+				"then held",
+			Trace: Trace{
+				{0, scenarioBaseRPS},
+				{scenarioSettle, scenarioBaseRPS},
+				{scenarioSettle + 120, scenarioPeakRPS},
+				{1500, scenarioPeakRPS},
+			},
 		},
 		{
-			Name:        "short-spike",
-			Description: "a 45 s spike from 6 to 7.2 RPS: above the tolerance band, within the 2 replicas' capacity (7.5 RPS); should be absorbed",
-			Trace:       Trace{{0, scenarioBaseRPS}, {scenarioSettle, scenarioBaseRPS}, {scenarioSettle + 1, 7.2}, {scenarioSettle + 45, 7.2}, {scenarioSettle + 46, scenarioBaseRPS}, {900, scenarioBaseRPS}},
+			Name: "short-spike",
+			Description: "a 45 s spike from 6 to 7.2 RPS: above the tolerance band, within the 2 replicas' capacity (7.5 " +
+				"RPS); should be absorbed",
+			Trace: Trace{
+				{0, scenarioBaseRPS},
+				{scenarioSettle, scenarioBaseRPS},
+				{scenarioSettle + 1, 7.2},
+				{scenarioSettle + 45, 7.2},
+				{scenarioSettle + 46, scenarioBaseRPS},
+				{900, scenarioBaseRPS},
+			},
 		},
 		{
 			Name:        "sustained-step",

@@ -62,7 +62,16 @@ func TestScenarioShapes(t *testing.T) {
 			t.Fatal(err)
 		}
 		if sc.Trace.Peak() != tc.peak || sc.Trace.Duration() != tc.seconds || sc.Trace.LastChange() != tc.lastChange {
-			t.Errorf("%s: peak %v, %d s, last change %d; want %v, %d, %d", tc.name, sc.Trace.Peak(), sc.Trace.Duration(), sc.Trace.LastChange(), tc.peak, tc.seconds, tc.lastChange)
+			t.Errorf(
+				"%s: peak %v, %d s, last change %d; want %v, %d, %d",
+				tc.name,
+				sc.Trace.Peak(),
+				sc.Trace.Duration(),
+				sc.Trace.LastChange(),
+				tc.peak,
+				tc.seconds,
+				tc.lastChange,
+			)
 		}
 	}
 	if _, err := ScenarioByName("nope"); err == nil {

@@ -24,7 +24,12 @@ type seldon struct {
 }
 
 func newSeldon(replicas, serverReadySeconds, maxStarting int) *seldon {
-	s := &seldon{serverReadySeconds: serverReadySeconds, maxStarting: maxStarting, modelSpec: replicas, modelServing: replicas}
+	s := &seldon{
+		serverReadySeconds: serverReadySeconds,
+		maxStarting:        maxStarting,
+		modelSpec:          replicas,
+		modelServing:       replicas,
+	}
 	for range replicas {
 		s.serverPods = append(s.serverPods, 0)
 	}

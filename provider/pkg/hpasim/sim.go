@@ -70,7 +70,10 @@ func (c Config) validate() error {
 		errs = append(errs, fmt.Errorf("sync period %ds is below 1s", c.SyncPeriodSeconds))
 	}
 	if c.ModelHPAOffsetSeconds < 0 || c.ServerHPAOffsetSeconds < 0 {
-		errs = append(errs, fmt.Errorf("HPA timer offsets (%ds, %ds) must not be negative", c.ModelHPAOffsetSeconds, c.ServerHPAOffsetSeconds))
+		errs = append(
+			errs,
+			fmt.Errorf("HPA timer offsets (%ds, %ds) must not be negative", c.ModelHPAOffsetSeconds, c.ServerHPAOffsetSeconds),
+		)
 	}
 	if c.MaxStartingServerPods < 0 {
 		errs = append(errs, fmt.Errorf("max starting server pods %d is negative", c.MaxStartingServerPods))

@@ -18,7 +18,11 @@ func TestSchedulingIsAllOrNothing(t *testing.T) {
 	s.setServerReplicas(20, 4) // a fourth pod, ready at 110
 	s.schedule(90)
 	if s.serverReady(90) != 3 || s.modelServing != 2 || !s.scheduleFailed {
-		t.Fatalf("3 of 4 servers ready: serving %d failed %v, want 2 true (no partial scheduling)", s.modelServing, s.scheduleFailed)
+		t.Fatalf(
+			"3 of 4 servers ready: serving %d failed %v, want 2 true (no partial scheduling)",
+			s.modelServing,
+			s.scheduleFailed,
+		)
 	}
 	s.schedule(110)
 	if s.modelServing != 4 || s.scheduleFailed {
@@ -151,10 +155,12 @@ func TestHPATimersAndScheduleFailedSpan(t *testing.T) {
 				t.Fatal(err)
 			}
 			tl := res.Timeline
-			if got := firstChange(tl, func(s Sample) int { return s.ModelDesired }); got != tc.modelAt || tl[got].ModelDesired != 4 {
+			if got := firstChange(tl, func(s Sample) int { return s.ModelDesired }); got != tc.modelAt ||
+				tl[got].ModelDesired != 4 {
 				t.Errorf("model scaled at %d to %d, want %d to 4", got, tl[got].ModelDesired, tc.modelAt)
 			}
-			if got := firstChange(tl, func(s Sample) int { return s.ServerDesired }); got != tc.serverAt || tl[got].ServerDesired != 4 {
+			if got := firstChange(tl, func(s Sample) int { return s.ServerDesired }); got != tc.serverAt ||
+				tl[got].ServerDesired != 4 {
 				t.Errorf("server scaled at %d to %d, want %d to 4", got, tl[got].ServerDesired, tc.serverAt)
 			}
 			if got := firstChange(tl, func(s Sample) int { return s.ServerReady }); got != tc.serverAt+90 {
@@ -165,7 +171,12 @@ func TestHPATimersAndScheduleFailedSpan(t *testing.T) {
 			}
 			sum := res.Summary
 			if sum.ScheduleFailedSeconds != tc.failedSeconds || sum.ScheduleFailedEpisodes != 1 {
-				t.Errorf("ScheduleFailed %d s in %d episodes, want %d s in 1", sum.ScheduleFailedSeconds, sum.ScheduleFailedEpisodes, tc.failedSeconds)
+				t.Errorf(
+					"ScheduleFailed %d s in %d episodes, want %d s in 1",
+					sum.ScheduleFailedSeconds,
+					sum.ScheduleFailedEpisodes,
+					tc.failedSeconds,
+				)
 			}
 			// 2 replicas serve 7.5 RPS of the 12 from 301 s until the new ones serve.
 			if want := tc.serverAt + 90 - 301; sum.SLABreachSeconds != want {
@@ -232,10 +243,12 @@ func TestRunRejectsBadInput(t *testing.T) {
 	cfg := stepConfig(0, 0)
 	cfg.SaturationRPS = 0
 	cfg.Metric = MetricPipeline{ScrapeIntervalSeconds: 60, RateWindowSeconds: 60}
-	if _, err := Run(cfg, stepTrace()); err == nil || !strings.Contains(err.Error(), "saturation") || !strings.Contains(err.Error(), "fewer than two") {
+	if _, err := Run(cfg, stepTrace()); err == nil || !strings.Contains(err.Error(), "saturation") ||
+		!strings.Contains(err.Error(), "fewer than two") {
 		t.Errorf("error %v", err)
 	}
-	if _, err := Run(stepConfig(0, 0), Trace{{5, 1}, {10, 1}}); err == nil || !strings.Contains(err.Error(), "starts at 0") {
+	if _, err := Run(stepConfig(0, 0), Trace{{5, 1}, {10, 1}}); err == nil ||
+		!strings.Contains(err.Error(), "starts at 0") {
 		t.Errorf("error %v", err)
 	}
 }
@@ -281,7 +294,15 @@ func TestParseTraceCSV(t *testing.T) {
 
 func TestSummarize(t *testing.T) {
 	s := func(load, capacity float64, serving, ready, desired int, failed bool) Sample {
-		return Sample{Load: load, Capacity: capacity, ModelServing: serving, ModelDesired: desired, ServerReady: ready, ServerDesired: desired, ScheduleFailed: failed}
+		return Sample{
+			Load:           load,
+			Capacity:       capacity,
+			ModelServing:   serving,
+			ModelDesired:   desired,
+			ServerReady:    ready,
+			ServerDesired:  desired,
+			ScheduleFailed: failed,
+		}
 	}
 	tl := []Sample{
 		s(6, 7.5, 2, 2, 2, false),

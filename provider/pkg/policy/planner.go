@@ -65,8 +65,18 @@ func (p *planner) planWarnings(sat *float64, ramp float64) {
 	ready, headroom := p.out.ServerReadySeconds, p.out.ScaleUpHeadroomPods
 	if need := RampReplicas(ramp, ready, target); need > headroom {
 		p.warn(FieldRampRate, fmt.Sprintf(
-			"a ramp of %s RPS/s needs %d new replicas every %d s but the cluster can start %d: replicas fall behind by about %s RPS each period and the margin will not cover it; raise %s or %s, or expect SLA breach during such ramps",
-			formatRPS(ramp), need, ready, headroom, formatRPS(float64(need-headroom)*target.Float()), FieldHeadroom, FieldSafetyMargin))
+			"a ramp of %s RPS/s needs %d new replicas every %d s but the cluster can start %d: replicas fall behind by about "+
+				"%s RPS each period and the margin will not cover it; raise %s or %s, or expect SLA breach during such ramps",
+			formatRPS(
+				ramp,
+			),
+			need,
+			ready,
+			headroom,
+			formatRPS(float64(need-headroom)*target.Float()),
+			FieldHeadroom,
+			FieldSafetyMargin,
+		))
 	}
 	if sat == nil || p.out.ScaleUp.StabilizationWindowSeconds == nil {
 		return
@@ -81,7 +91,20 @@ func (p *planner) planWarnings(sat *float64, ramp float64) {
 	need := int(math.Ceil(rise/spare - 1e-9))
 	if need > p.out.MinReplicas {
 		p.warn(FieldRampRate, fmt.Sprintf(
-			"between a rise starting and the first new replicas serving (window %d s + sync %d s + the later of serverReadySeconds %d s and the Model's lag %d s = %d s, before any metric lag) a %s RPS/s ramp adds %s RPS; each replica has %s RPS spare, so starting from fewer than %d replicas the ramp saturates them first (minReplicas is %d: raise it, or the margin, if such ramps start from the quietest load)",
-			window, HPASyncPeriodSeconds, ready, p.out.ModelScaleUpLagSeconds, reaction, formatRPS(ramp), formatRPS(rise), formatRPS(spare), need, p.out.MinReplicas))
+			"between a rise starting and the first new replicas serving (window %d s + sync %d s + the later of "+
+				"serverReadySeconds %d s and the Model's lag %d s = %d s, before any metric lag) a %s RPS/s ramp adds %s RPS; "+
+				"each replica has %s RPS spare, so starting from fewer than %d replicas the ramp saturates them first "+
+				"(minReplicas is %d: raise it, or the margin, if such ramps start from the quietest load)",
+			window,
+			HPASyncPeriodSeconds,
+			ready,
+			p.out.ModelScaleUpLagSeconds,
+			reaction,
+			formatRPS(ramp),
+			formatRPS(rise),
+			formatRPS(spare),
+			need,
+			p.out.MinReplicas,
+		))
 	}
 }

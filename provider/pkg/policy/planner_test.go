@@ -74,15 +74,18 @@ func TestPlannerGuideExamples(t *testing.T) {
 			reasonHave: "the guide's example window",
 		},
 		{
-			name: "slow Server pods: a longer lag", edit: func(in *Input) { in.ServerReadySeconds = ptr(300); in.Sizing.RampRPSPerSecond = nil },
+			name: "slow Server pods: a longer " +
+				"lag", edit: func(in *Input) { in.ServerReadySeconds = ptr(300); in.Sizing.RampRPSPerSecond = nil },
 			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 315,
 		},
 		{
-			name: "lag 0: identical HPAs", edit: func(in *Input) { in.ModelScaleUpLagSeconds = ptr(0); in.Sizing.RampRPSPerSecond = nil },
+			name: "lag 0: identical " +
+				"HPAs", edit: func(in *Input) { in.ModelScaleUpLagSeconds = ptr(0); in.Sizing.RampRPSPerSecond = nil },
 			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 0,
 		},
 		{
-			name: "derived lag cut to Kubernetes' limit", edit: func(in *Input) { in.Sizing.SpikeSeconds = ptr(3550); in.Sizing.RampRPSPerSecond = nil },
+			name: "derived lag cut to Kubernetes' " +
+				"limit", edit: func(in *Input) { in.Sizing.SpikeSeconds = ptr(3550); in.Sizing.RampRPSPerSecond = nil },
 			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 3550, lag: 50,
 			warnings:   []string{"leaves room for a Model lag of only 50 s"},
 			reasonHave: "cut to 50 s",
@@ -96,14 +99,26 @@ func TestPlannerGuideExamples(t *testing.T) {
 				t.Fatal(err)
 			}
 			if p.MinReplicas != tc.min || p.MaxReplicas != tc.max || p.Target != tc.target {
-				t.Errorf("min %d max %d target %s, want %d %d %s", p.MinReplicas, p.MaxReplicas, p.Target, tc.min, tc.max, tc.target)
+				t.Errorf(
+					"min %d max %d target %s, want %d %d %s",
+					p.MinReplicas,
+					p.MaxReplicas,
+					p.Target,
+					tc.min,
+					tc.max,
+					tc.target,
+				)
 			}
 			wantUp := Rules{StabilizationWindowSeconds: ptr(tc.upWindow), SelectPolicy: SelectMax,
 				Policies: []ScalingPolicy{{PolicyPods, tc.upPods, *in.ServerReadySeconds}}}
 			if !reflect.DeepEqual(p.ScaleUp, wantUp) {
 				t.Errorf("scaleUp %+v, want %+v", p.ScaleUp, wantUp)
 			}
-			wantDown := Rules{StabilizationWindowSeconds: ptr(300), SelectPolicy: SelectMax, Policies: []ScalingPolicy{{PolicyPercent, 100, 15}}}
+			wantDown := Rules{
+				StabilizationWindowSeconds: ptr(300),
+				SelectPolicy:               SelectMax,
+				Policies:                   []ScalingPolicy{{PolicyPercent, 100, 15}},
+			}
 			if !reflect.DeepEqual(p.ScaleDown, wantDown) {
 				t.Errorf("scaleDown %+v, want Kubernetes' default", p.ScaleDown)
 			}

@@ -423,11 +423,17 @@ func (p *planner) readiness() {
 	if v := p.in.ServerReadySeconds; v != nil {
 		p.out.ServerReadySeconds = *v
 		if *v < 1 || *v > MaxPeriodSeconds {
-			p.errs.Addf(FieldServerReady, "measure how long a new Server pod takes to load the model and become ready, and set that (1 to 1800)",
-				"%d is outside 1..%d seconds", *v, MaxPeriodSeconds)
+			p.errs.Addf(
+				FieldServerReady,
+				"measure how long a new Server pod takes to load the model and become ready, and set that (1 to 1800)",
+				"%d is outside 1..%d seconds",
+				*v,
+				MaxPeriodSeconds,
+			)
 		}
 	} else {
-		p.derive(FieldServerReady, fmt.Sprint(DefaultServerReadySeconds), "default: the guide's example; measure yours and set it")
+		p.derive(FieldServerReady, fmt.Sprint(DefaultServerReadySeconds), "default: the guide's example; measure yours and "+
+			"set it")
 	}
 	p.out.ScaleUpHeadroomPods = DefaultScaleUpHeadroomPods
 	if v := p.in.ScaleUpHeadroomPods; v != nil {
@@ -444,51 +450,56 @@ func (p *planner) readiness() {
 // period than the cluster can start, nor more than the ramp needs, nor sooner than a Server pod
 // becomes ready; a window as long as the spikes to absorb.
 func (p *planner) scaleUp(ramp float64) Rules {
-	ready, headroom := p.out.ServerReadySeconds, p.out.ScaleUpHeadroomPods
-	pods := headroom
-	podsWhy := fmt.Sprintf("scaleUpHeadroomPods %d (no autoscaling.sizing.rampRpsPerSecond given)", headroom)
-	if ramp > 0 && p.out.Target > 0 {
-		pods = PlannedScaleUpPods(headroom, ready, ramp, p.out.Target)
-		podsWhy = fmt.Sprintf("min(scaleUpHeadroomPods %d, ⌈ramp %s RPS/s × %d s / target %s⌉ = %d)", headroom, formatRPS(ramp), ready, p.out.Target,
-			RampReplicas(ramp, ready, p.out.Target))
-	}
-	derived := []ScalingPolicy{{Type: PolicyPods, Value: pods, PeriodSeconds: ready}}
-	derivePolicies := func() {
-		p.derive(FieldScaleUp+".policies", fmt.Sprintf("Pods %d per %ds", pods, ready),
-			podsWhy+" per serverReadySeconds: no more Server pods per period than the cluster can start, nor than the ramp needs; "+
-				"replicas asked for faster than they become ready leave the Model ScheduleFailed on its old replicas")
-	}
-	deriveWindow := func() *int {
-		w := DefaultScaleUpWindow
-		why := "the guide's example window: absorbs spikes of about 4 HPA samples; set autoscaling.sizing.spikeSeconds to size it from your spikes"
-		if s := p.in.Sizing; s != nil && s.SpikeSeconds != nil && *s.SpikeSeconds >= 0 && *s.SpikeSeconds <= MaxWindowSeconds {
-			w = *s.SpikeSeconds
-			why = fmt.Sprintf("spikeSeconds %d: the HPA scales up only on what every recommendation of this window asks for, so shorter spikes are "+
-				"absorbed within the margin — as the metric shows them, which the scrape interval stretches by up to one interval; a sustained rise is answered as much later", w)
-		}
-		p.derive(FieldScaleUp+".stabilizationWindowSeconds", fmt.Sprint(w), why)
-		return &w
-	}
 	in := p.in.ScaleUp
 	if in == nil {
-		w := deriveWindow()
-		derivePolicies()
-		return Rules{StabilizationWindowSeconds: w, SelectPolicy: SelectMax, Policies: derived}
+		w := p.scaleUpWindow()
+		return Rules{StabilizationWindowSeconds: w, SelectPolicy: SelectMax, Policies: p.scaleUpPolicies(ramp)}
 	}
 	out := p.rules(FieldScaleUp, *in)
 	if out.SelectPolicy == SelectDisabled {
-		p.errs.Add(FieldScaleUp+".selectPolicy", "use Max or Min; to pin the replica count set minReplicas equal to maxReplicas",
-			"Disabled stops the HPA from ever adding replicas")
+		p.errs.Add(FieldScaleUp+".selectPolicy", "use Max or Min; to pin the replica count set minReplicas equal to "+
+			"maxReplicas", "Disabled stops the HPA from ever adding replicas")
 	}
 	if out.StabilizationWindowSeconds == nil {
-		out.StabilizationWindowSeconds = deriveWindow()
+		out.StabilizationWindowSeconds = p.scaleUpWindow()
 	}
 	if len(in.Policies) == 0 {
-		out.Policies = derived
-		derivePolicies()
+		out.Policies = p.scaleUpPolicies(ramp)
 	}
 	p.guardScaleUpPolicies(in.Policies)
 	return out
+}
+
+// scaleUpPolicies derives the scale-up policy: Pods per serverReadySeconds, as many as the
+// cluster can start and the ramp needs.
+func (p *planner) scaleUpPolicies(ramp float64) []ScalingPolicy {
+	ready, headroom := p.out.ServerReadySeconds, p.out.ScaleUpHeadroomPods
+	pods := headroom
+	why := fmt.Sprintf("scaleUpHeadroomPods %d (no autoscaling.sizing.rampRpsPerSecond given)", headroom)
+	if ramp > 0 && p.out.Target > 0 {
+		pods = PlannedScaleUpPods(headroom, ready, ramp, p.out.Target)
+		why = fmt.Sprintf("min(scaleUpHeadroomPods %d, ⌈ramp %s RPS/s × %d s / target %s⌉ = %d)", headroom,
+			formatRPS(ramp), ready, p.out.Target, RampReplicas(ramp, ready, p.out.Target))
+	}
+	p.derive(FieldScaleUp+".policies", fmt.Sprintf("Pods %d per %ds", pods, ready), why+" per serverReadySeconds: "+
+		"no more Server pods per period than the cluster can start, nor than the ramp needs; replicas asked for "+
+		"faster than they become ready leave the Model ScheduleFailed on its old replicas")
+	return []ScalingPolicy{{Type: PolicyPods, Value: pods, PeriodSeconds: ready}}
+}
+
+// scaleUpWindow derives the scale-up stabilization window: the guide's, or the spikes to absorb.
+func (p *planner) scaleUpWindow() *int {
+	w := DefaultScaleUpWindow
+	why := "the guide's example window: absorbs spikes of about 4 HPA samples; set autoscaling.sizing.spikeSeconds " +
+		"to size it from your spikes"
+	if s := p.in.Sizing; s != nil && s.SpikeSeconds != nil && *s.SpikeSeconds >= 0 && *s.SpikeSeconds <= MaxWindowSeconds {
+		w = *s.SpikeSeconds
+		why = fmt.Sprintf("spikeSeconds %d: the HPA scales up only on what every recommendation of this window asks "+
+			"for, so shorter spikes are absorbed within the margin — as the metric shows them, which the scrape "+
+			"interval stretches by up to one interval; a sustained rise is answered as much later", w)
+	}
+	p.derive(FieldScaleUp+".stabilizationWindowSeconds", fmt.Sprint(w), why)
+	return &w
 }
 
 // guardScaleUpPolicies refuses the user's scale-up policies that outrun the Server: Percent steps
@@ -498,16 +509,41 @@ func (p *planner) guardScaleUpPolicies(policies []ScalingPolicy) {
 	for i, pol := range policies {
 		f := fmt.Sprintf("%s.policies[%d]", FieldScaleUp, i)
 		if pol.Type == PolicyPercent && !p.in.AllowPercentScaleUp {
-			p.errs.Add(f+".type", fmt.Sprintf("use a Pods policy (e.g. Pods %d per %ds), or set %s: true to accept the risk", p.out.ScaleUpHeadroomPods, p.out.ServerReadySeconds, FieldAllowPercentUp),
-				"a Percent scale-up policy multiplies the replica count each period, faster than Server pods can become ready (the guide advises against the default doubling)")
+			p.errs.Add(
+				f+".type",
+				fmt.Sprintf(
+					"use a Pods policy (e.g. Pods %d per %ds), or set %s: true to accept the risk",
+					p.out.ScaleUpHeadroomPods,
+					p.out.ServerReadySeconds,
+					FieldAllowPercentUp,
+				),
+				"a Percent scale-up policy multiplies the replica count each period, faster than Server pods can become ready "+
+					"(the guide advises against the default doubling)",
+			)
 		}
 		if pol.Type == PolicyPods && pol.Value > p.out.ScaleUpHeadroomPods {
-			p.errs.Addf(f+".value", fmt.Sprintf("set it to %d or less, or raise %s if the cluster can start more pods at once", p.out.ScaleUpHeadroomPods, FieldHeadroom),
-				"%d pods per period exceeds %s (%d): the Model would sit in ScheduleFailed while the extra Server pods start", pol.Value, FieldHeadroom, p.out.ScaleUpHeadroomPods)
+			p.errs.Addf(
+				f+".value",
+				fmt.Sprintf(
+					"set it to %d or less, or raise %s if the cluster can start more pods at once",
+					p.out.ScaleUpHeadroomPods,
+					FieldHeadroom,
+				),
+				"%d pods per period exceeds %s (%d): the Model would sit in ScheduleFailed while the extra Server pods start",
+				pol.Value,
+				FieldHeadroom,
+				p.out.ScaleUpHeadroomPods,
+			)
 		}
 		if pol.PeriodSeconds > 0 && pol.PeriodSeconds < p.out.ServerReadySeconds {
-			p.errs.Addf(f+".periodSeconds", fmt.Sprintf("set it to %d or more", p.out.ServerReadySeconds),
-				"%ds is shorter than %s (%ds): the HPA would ask for more Server replicas before the last ones are ready", pol.PeriodSeconds, FieldServerReady, p.out.ServerReadySeconds)
+			p.errs.Addf(
+				f+".periodSeconds",
+				fmt.Sprintf("set it to %d or more", p.out.ServerReadySeconds),
+				"%ds is shorter than %s (%ds): the HPA would ask for more Server replicas before the last ones are ready",
+				pol.PeriodSeconds,
+				FieldServerReady,
+				p.out.ServerReadySeconds,
+			)
 		}
 	}
 }
@@ -521,28 +557,41 @@ func (p *planner) modelLag() {
 	if w := p.out.ScaleUp.StabilizationWindowSeconds; w != nil {
 		window = *w
 	}
-	if v := p.in.ModelScaleUpLagSeconds; v != nil {
-		p.out.ModelScaleUpLagSeconds = *v
-		switch {
-		case *v < 0:
-			p.errs.Addf(FieldModelLag, "use 0 (both HPAs identical) or more seconds", "%d is negative", *v)
-		case window+*v > MaxWindowSeconds:
-			p.errs.Addf(FieldModelLag, fmt.Sprintf("set it to %d or less, or shorten autoscaling.scaleUp.stabilizationWindowSeconds", max(MaxWindowSeconds-window, 0)),
-				"the Model HPA's scale-up window would be %d s (shared window %d s + lag %d s), beyond Kubernetes' limit of %d s", window+*v, window, *v, MaxWindowSeconds)
-		}
+	v := p.in.ModelScaleUpLagSeconds
+	if v == nil {
+		p.deriveModelLag(window)
 		return
 	}
+	p.out.ModelScaleUpLagSeconds = *v
+	switch {
+	case *v < 0:
+		p.errs.Addf(FieldModelLag, "use 0 (both HPAs identical) or more seconds", "%d is negative", *v)
+	case window+*v > MaxWindowSeconds:
+		p.errs.Addf(FieldModelLag, fmt.Sprintf("set it to %d or less, or shorten "+
+			"autoscaling.scaleUp.stabilizationWindowSeconds", max(MaxWindowSeconds-window, 0)),
+			"the Model HPA's scale-up window would be %d s (shared window %d s + lag %d s), beyond Kubernetes' limit "+
+				"of %d s", window+*v, window, *v, MaxWindowSeconds)
+	}
+}
+
+// deriveModelLag is one serverReadySeconds and one sync period, cut to what Kubernetes' window
+// limit leaves beside the shared window.
+func (p *planner) deriveModelLag(window int) {
 	ready := p.out.ServerReadySeconds
 	lag := PlannedModelScaleUpLag(ready)
-	why := fmt.Sprintf("serverReadySeconds %d + one HPA sync period %d s: the Model HPA's scale-up window is this much longer than the Server HPA's, "+
-		"so the Server HPA starts pods first and the Model asks only for replicas whose Server pods have had time to become ready "+
-		"(the guide's note: a Model scaled up slightly before its Server is ScheduleFailed until new Server replicas become available, "+
-		"and the pathological case: asked for again meanwhile, it waits for all of them); 0 makes both HPAs identical, as the guide's manifests are", ready, HPASyncPeriodSeconds)
+	why := fmt.Sprintf("serverReadySeconds %d + one HPA sync period %d s: the Model HPA's scale-up window is this much "+
+		"longer than the Server HPA's, so the Server HPA starts pods first and the Model asks only for replicas whose "+
+		"Server pods have had time to become ready (the guide's note: a Model scaled up slightly before its Server is "+
+		"ScheduleFailed until new Server replicas become available, and the pathological case: asked for again "+
+		"meanwhile, it waits for all of them); 0 makes both HPAs identical, as the guide's manifests are",
+		ready, HPASyncPeriodSeconds)
 	if window+lag > MaxWindowSeconds {
 		lag = max(MaxWindowSeconds-window, 0)
-		why += fmt.Sprintf("; cut to %d s so the Model's window stays within Kubernetes' limit of %d s", lag, MaxWindowSeconds)
-		p.warn(FieldModelLag, fmt.Sprintf("the shared scale-up window of %d s leaves room for a Model lag of only %d s (Kubernetes' limit is %d s): the Model may ask for replicas before their Server pods are ready and go ScheduleFailed; shorten the window",
-			window, lag, MaxWindowSeconds))
+		why += fmt.Sprintf("; cut to %d s so the Model's window stays within Kubernetes' limit of %d s",
+			lag, MaxWindowSeconds)
+		p.warn(FieldModelLag, fmt.Sprintf("the shared scale-up window of %d s leaves room for a Model lag of only %d s "+
+			"(Kubernetes' limit is %d s): the Model may ask for replicas before their Server pods are ready and go "+
+			"ScheduleFailed; shorten the window", window, lag, MaxWindowSeconds))
 	}
 	p.out.ModelScaleUpLagSeconds = lag
 	p.derive(FieldModelLag, fmt.Sprint(lag), why)

@@ -23,9 +23,21 @@ func TestDefaults(t *testing.T) {
 	w60, w300 := 60, 300
 	want := Policy{
 		MinReplicas: 1, MaxReplicas: 3, Target: 3000, ServerReadySeconds: 90, ScaleUpHeadroomPods: 5,
-		ScaleUp:                Rules{StabilizationWindowSeconds: &w60, SelectPolicy: "Max", Policies: []ScalingPolicy{{"Pods", 5, 90}}},
-		ScaleDown:              Rules{StabilizationWindowSeconds: &w300, SelectPolicy: "Max", Policies: []ScalingPolicy{{"Percent", 100, 15}}},
-		Timing:                 Timing{ScrapeInterval: 30 * time.Second, RelistInterval: time.Minute, RateWindow: time.Minute},
+		ScaleUp: Rules{
+			StabilizationWindowSeconds: &w60,
+			SelectPolicy:               "Max",
+			Policies:                   []ScalingPolicy{{"Pods", 5, 90}},
+		},
+		ScaleDown: Rules{
+			StabilizationWindowSeconds: &w300,
+			SelectPolicy:               "Max",
+			Policies:                   []ScalingPolicy{{"Percent", 100, 15}},
+		},
+		Timing: Timing{
+			ScrapeInterval: 30 * time.Second,
+			RelistInterval: time.Minute,
+			RateWindow:     time.Minute,
+		},
 		ModelScaleUpLagSeconds: 105,
 	}
 	if !reflect.DeepEqual(p, want) {
@@ -58,13 +70,16 @@ func TestSizing(t *testing.T) {
 			8000, 13, []string{FieldTarget, FieldMaxReplicas}},
 		{"default margin", Input{Sizing: &Sizing{PeakRPS: ptr(24.0), SaturationRPS: ptr(5.0)}},
 			4000, 6, []string{FieldSafetyMargin, FieldTarget, FieldMaxReplicas}},
-		{"exact multiple needs no extra replica", Input{Sizing: &Sizing{PeakRPS: ptr(9.0), SaturationRPS: ptr(3.75), SafetyMargin: ptr(0.2)}},
+		{"exact multiple needs no extra " +
+			"replica", Input{Sizing: &Sizing{PeakRPS: ptr(9.0), SaturationRPS: ptr(3.75), SafetyMargin: ptr(0.2)}},
 			3000, 3, []string{FieldTarget, FieldMaxReplicas}},
-		{"fractional target in milli units", Input{Sizing: &Sizing{PeakRPS: ptr(10.0), SaturationRPS: ptr(3.0), SafetyMargin: ptr(0.1)}},
+		{"fractional target in milli " +
+			"units", Input{Sizing: &Sizing{PeakRPS: ptr(10.0), SaturationRPS: ptr(3.0), SafetyMargin: ptr(0.1)}},
 			2700, 4, []string{FieldTarget, FieldMaxReplicas}},
 		{"user target, max from peak", Input{TargetRPS: ptr(2.5), Sizing: &Sizing{PeakRPS: ptr(11.0)}},
 			2500, 5, []string{FieldMaxReplicas}},
-		{"user max, target from saturation", Input{MaxReplicas: ptr(10), Sizing: &Sizing{PeakRPS: ptr(40.0), SaturationRPS: ptr(5.0)}},
+		{"user max, target from " +
+			"saturation", Input{MaxReplicas: ptr(10), Sizing: &Sizing{PeakRPS: ptr(40.0), SaturationRPS: ptr(5.0)}},
 			4000, 10, []string{FieldTarget}},
 		{"max raised to min", Input{MinReplicas: ptr(3), Sizing: &Sizing{PeakRPS: ptr(1.0), SaturationRPS: ptr(10.0)}},
 			8000, 3, []string{FieldMaxReplicas}},
@@ -127,21 +142,27 @@ func TestGuards(t *testing.T) {
 		{"relist below scrape", func(in *Input) {
 			in.Timing = Timing{ScrapeInterval: time.Minute, RelistInterval: 30 * time.Second, RateWindow: 2 * time.Minute}
 		}, FieldRelistInterval},
-		{"window below two scrapes", func(in *Input) { in.Timing = Timing{ScrapeInterval: 30 * time.Second, RateWindow: 45 * time.Second} }, FieldRateWindow},
+		{"window below two " +
+			"scrapes", func(in *Input) { in.Timing = Timing{ScrapeInterval: 30 * time.Second, RateWindow: 45 * time.Second} }, FieldRateWindow},
 		{"sub-second relist", func(in *Input) {
 			in.Timing = Timing{ScrapeInterval: time.Second, RelistInterval: 1500 * time.Millisecond, RateWindow: time.Minute}
 		}, FieldRelistInterval},
 		{"server ready 0", func(in *Input) { in.ServerReadySeconds = ptr(0) }, FieldServerReady},
 		{"server ready beyond period limit", func(in *Input) { in.ServerReadySeconds = ptr(1801) }, FieldServerReady},
 		{"headroom 0", func(in *Input) { in.ScaleUpHeadroomPods = ptr(0) }, FieldHeadroom},
-		{"scale-up period shorter than ready", func(in *Input) { in.ScaleUp = rules(ScalingPolicy{"Pods", 2, 30}) }, FieldScaleUp + ".policies[0].periodSeconds"},
-		{"scale-up pods beyond headroom", func(in *Input) { in.ScaleUp = rules(ScalingPolicy{"Pods", 6, 90}) }, FieldScaleUp + ".policies[0].value"},
-		{"percent scale-up without opt-in", func(in *Input) { in.ScaleUp = rules(ScalingPolicy{"Percent", 100, 90}) }, FieldScaleUp + ".policies[0].type"},
+		{"scale-up period shorter than " +
+			"ready", func(in *Input) { in.ScaleUp = rules(ScalingPolicy{"Pods", 2, 30}) }, FieldScaleUp + ".policies[0].periodSeconds"},
+		{"scale-up pods beyond " +
+			"headroom", func(in *Input) { in.ScaleUp = rules(ScalingPolicy{"Pods", 6, 90}) }, FieldScaleUp + ".policies[0].value"},
+		{"percent scale-up without " +
+			"opt-in", func(in *Input) { in.ScaleUp = rules(ScalingPolicy{"Percent", 100, 90}) }, FieldScaleUp + ".policies[0].type"},
 		{"scale-up disabled", func(in *Input) { in.ScaleUp = &Rules{SelectPolicy: "Disabled"} }, FieldScaleUp + ".selectPolicy"},
-		{"unknown select policy", func(in *Input) { in.ScaleDown = &Rules{SelectPolicy: "Fastest"} }, FieldScaleDown + ".selectPolicy"},
+		{"unknown select " +
+			"policy", func(in *Input) { in.ScaleDown = &Rules{SelectPolicy: "Fastest"} }, FieldScaleDown + ".selectPolicy"},
 		{"unknown policy type", func(in *Input) { in.ScaleDown = rules(ScalingPolicy{"Replicas", 1, 60}) }, FieldScaleDown + ".policies[0].type"},
 		{"policy value 0", func(in *Input) { in.ScaleDown = rules(ScalingPolicy{"Pods", 0, 60}) }, FieldScaleDown + ".policies[0].value"},
-		{"policy period beyond limit", func(in *Input) { in.ScaleDown = rules(ScalingPolicy{"Pods", 1, 1801}) }, FieldScaleDown + ".policies[0].periodSeconds"},
+		{"policy period beyond " +
+			"limit", func(in *Input) { in.ScaleDown = rules(ScalingPolicy{"Pods", 1, 1801}) }, FieldScaleDown + ".policies[0].periodSeconds"},
 		{"window beyond limit", func(in *Input) { in.ScaleDown = &Rules{StabilizationWindowSeconds: ptr(3601)} }, FieldScaleDown + ".stabilizationWindowSeconds"},
 		{"negative window", func(in *Input) { in.ScaleUp = &Rules{StabilizationWindowSeconds: ptr(-1)} }, FieldScaleUp + ".stabilizationWindowSeconds"},
 		{"min load negative", func(in *Input) { in.Sizing = &Sizing{MinLoadRPS: ptr(-1.0)} }, FieldMinLoadRPS},
@@ -150,7 +171,8 @@ func TestGuards(t *testing.T) {
 		{"ramp negative", func(in *Input) { in.Sizing = &Sizing{RampRPSPerSecond: ptr(-0.1)} }, FieldRampRate},
 		{"ramp infinite", func(in *Input) { in.Sizing = &Sizing{RampRPSPerSecond: ptr(math.Inf(1))} }, FieldRampRate},
 		{"spike negative", func(in *Input) { in.Sizing = &Sizing{SpikeSeconds: ptr(-1)} }, FieldSpikeSeconds},
-		{"spike beyond the window limit", func(in *Input) { in.Sizing = &Sizing{SpikeSeconds: ptr(3601)} }, FieldSpikeSeconds},
+		{"spike beyond the window " +
+			"limit", func(in *Input) { in.Sizing = &Sizing{SpikeSeconds: ptr(3601)} }, FieldSpikeSeconds},
 		{"model lag negative", func(in *Input) { in.ModelScaleUpLagSeconds = ptr(-1) }, FieldModelLag},
 		{"model lag beyond the window limit", func(in *Input) { in.ModelScaleUpLagSeconds = ptr(3541) }, FieldModelLag},
 		{"model lag with a long shared window", func(in *Input) {
@@ -204,7 +226,13 @@ func TestAcceptedOverrides(t *testing.T) {
 }
 
 func TestAllProblemsReportedAtOnce(t *testing.T) {
-	_, _, err := Plan(Input{MinReplicas: ptr(0), TargetType: "Value", Timing: Timing{ScrapeInterval: time.Minute, RelistInterval: time.Second}})
+	_, _, err := Plan(
+		Input{
+			MinReplicas: ptr(0),
+			TargetType:  "Value",
+			Timing:      Timing{ScrapeInterval: time.Minute, RelistInterval: time.Second},
+		},
+	)
 	var errs refusal.Errors
 	if !errors.As(err, &errs) || len(errs) < 4 {
 		t.Fatalf("want at least 4 problems, got %v", err)
