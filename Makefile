@@ -85,16 +85,16 @@ fuzz: ## each fuzz target for FUZZTIME; crashers land in testdata/fuzz and stay 
 	go test -run '^$$' -fuzz FuzzRender -fuzztime $(FUZZTIME) ./provider/pkg/adapterrules/
 
 cluster-up: tools ## a local control plane with Seldon's CRDs; kubeconfig in .state/cluster/kubeconfig
-	go run ./tests/e2e/cmd/testbed up
+	go run ./internal/testbed/cmd/testbed up
 
 cluster-down:
-	go run ./tests/e2e/cmd/testbed down
+	go run ./internal/testbed/cmd/testbed down
 
 demo: tools ## local control plane + `pulumi up` of the Go example, then show what it made
-	go run ./tests/e2e/cmd/testbed demo
+	go run ./internal/testbed/cmd/testbed demo
 
 demo-down: ## destroy the demo stack and stop the control plane
-	go run ./tests/e2e/cmd/testbed demo-down
+	go run ./internal/testbed/cmd/testbed demo-down
 
 clean:
 	rm -rf $(BIN) .state

@@ -23,8 +23,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/tests/e2e/localcluster"
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/tests/e2e/stacks"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/stacks"
 )
 
 // Plugin binary names.

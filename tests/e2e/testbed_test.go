@@ -20,8 +20,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/tests/e2e/localcluster"
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/tests/e2e/stacks"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/stacks"
 )
 
 // testbed is the package's shared control plane and toolchain, started once in TestMain.
