@@ -63,8 +63,11 @@ unit: ## fast tests: pure packages and the component with a mocked engine
 tools: ## build or reuse the pinned test-bed tools (cached under ~/.cache)
 	hack/tools.sh all
 
-e2e: tools ## end-to-end tests against a local control plane
+# The tests that start a control plane: the e2e suite, then bench/'s check that the hand-written program
+# matches the component. One after the other: the pipeline tests time the HPA controller on 2 cores.
+e2e: tools ## end-to-end tests against a local control plane, and the benchmark's equivalence test
 	go test -count=1 -timeout $(E2E_TIMEOUT) -v ./tests/e2e/...
+	go test -count=1 -timeout $(E2E_TIMEOUT) -v ./bench/...
 
 test: check-generated lint unit e2e ## everything CI checks
 
