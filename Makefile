@@ -67,8 +67,11 @@ unit: ## fast tests: pure packages and the component with a mocked engine
 tools: ## build or reuse the pinned test-bed tools (cached under ~/.cache)
 	hack/tools.sh all
 
-e2e: tools ## end-to-end tests against a local control plane
+# The tests that start a control plane: the e2e suite, then bench/'s check that the hand-written program
+# matches the component. One after the other: the pipeline tests time the HPA controller on 2 cores.
+e2e: tools ## end-to-end tests against a local control plane, and the benchmark's equivalence test
 	go test -count=1 -timeout $(E2E_TIMEOUT) -v ./tests/e2e/...
+	go test -count=1 -timeout $(E2E_TIMEOUT) -v ./bench/...
 
 test: check-generated lint unit e2e ## everything CI checks
 
@@ -89,16 +92,16 @@ fuzz: ## each fuzz target for FUZZTIME; crashers land in testdata/fuzz and stay 
 	go test -run '^$$' -fuzz FuzzRender -fuzztime $(FUZZTIME) ./provider/pkg/adapterrules/
 
 cluster-up: tools ## a local control plane with Seldon's CRDs; kubeconfig in .state/cluster/kubeconfig
-	go run ./tests/e2e/cmd/testbed up
+	go run ./internal/testbed/cmd/testbed up
 
 cluster-down:
-	go run ./tests/e2e/cmd/testbed down
+	go run ./internal/testbed/cmd/testbed down
 
 demo: tools ## local control plane + `pulumi up` of the Go example, then show what it made
-	go run ./tests/e2e/cmd/testbed demo
+	go run ./internal/testbed/cmd/testbed demo
 
 demo-down: ## destroy the demo stack and stop the control plane
-	go run ./tests/e2e/cmd/testbed demo-down
+	go run ./internal/testbed/cmd/testbed demo-down
 
 clean:
 	rm -rf $(BIN) .state

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/bench/sidebyside"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed"
 )
 
 // TestHandwrittenMatchesComponent runs both programs for three models (the first installs the
@@ -28,7 +29,7 @@ func TestHandwrittenMatchesComponent(t *testing.T) {
 		t.Fatal(err)
 	}
 	bed, err := sidebyside.Start(ctx, sidebyside.Options{Root: root, Log: os.Stderr})
-	if errors.Is(err, sidebyside.ErrToolsMissing) && os.Getenv("CI") != "true" {
+	if errors.Is(err, testbed.ErrToolsMissing) && os.Getenv("CI") != "true" {
 		t.Skip(err)
 	}
 	if err != nil {

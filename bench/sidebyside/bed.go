@@ -5,7 +5,6 @@ package sidebyside
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -23,8 +22,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/tests/e2e/localcluster"
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/tests/e2e/stacks"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/stacks"
 )
 
 // Plugin binary names.
@@ -32,9 +32,6 @@ const (
 	ProviderPlugin   = "pulumi-resource-seldon-autoscaling"
 	KubernetesPlugin = "pulumi-resource-kubernetes"
 )
-
-// ErrToolsMissing is returned by Start when the pinned tools or etcd are not installed.
-var ErrToolsMissing = errors.New("test-bed tools missing (run `make tools`)")
 
 // Bed is a running control plane with Seldon's CRDs and status stand-in, the freshly built
 // provider, and both plugins wrapped by bench/cmd/pluginlauncher so their usage is recorded.
@@ -62,33 +59,26 @@ type Bed struct {
 
 // Options for Start.
 type Options struct {
-	Root string    // repository root; ../shared/fixtures must be beside it
+	Root string    // repository root; testbed.FindFixtures says where the fixtures are
 	Log  io.Writer // progress; may be nil
 	Keep bool      // keep Tmp after Stop (for debugging)
 }
 
-// Start builds the plugins and starts the control plane. On error everything started is stopped.
+// Start builds the plugins and starts the control plane. On error everything started is stopped;
+// an error wrapping testbed.ErrToolsMissing means nothing was started.
 func Start(ctx context.Context, o Options) (b *Bed, err error) {
-	b = &Bed{Root: o.Root, Tools: stacks.DefaultTools(), keep: o.Keep, log: o.Log}
+	b = &Bed{Root: o.Root, Tools: testbed.ToolsDir(), keep: o.Keep, log: o.Log}
 	if b.log == nil {
 		b.log = io.Discard
 	}
-	for _, tool := range []string{"pulumi", KubernetesPlugin, "kube-apiserver", "kube-controller-manager"} {
-		if _, err := os.Stat(filepath.Join(b.Tools, tool)); err != nil {
-			return nil, fmt.Errorf("%w: %s not in %s", ErrToolsMissing, tool, b.Tools)
-		}
+	if err := testbed.CheckTools(b.Tools); err != nil {
+		return nil, err
 	}
-	if _, err := exec.LookPath("etcd"); err != nil {
-		return nil, fmt.Errorf("%w: etcd not on PATH", ErrToolsMissing)
+	fixtures, err := testbed.FindFixtures(o.Root)
+	if err != nil {
+		return nil, err
 	}
-	shared := filepath.Join(o.Root, "..", "shared", "fixtures")
-	b.ChartPath = filepath.Join(shared, "charts", "prometheus-adapter-5.3.0")
-	crds := localcluster.SeldonCRDs(filepath.Join(shared, "seldon-core-v2.10.2", "crds"))
-	for _, f := range append(crds, filepath.Join(b.ChartPath, "Chart.yaml")) {
-		if _, err := os.Stat(f); err != nil {
-			return nil, fmt.Errorf("fixture missing: %s (../shared beside the repository)", f)
-		}
-	}
+	b.ChartPath = fixtures.Chart
 	if b.Tmp, err = os.MkdirTemp("", "seldon-autoscaling-bench-"); err != nil {
 		return nil, err
 	}
@@ -119,7 +109,7 @@ func Start(ctx context.Context, o Options) (b *Bed, err error) {
 	if b.Kube, err = kubernetes.NewForConfig(cfg); err != nil {
 		return b, err
 	}
-	if err := localcluster.ApplyManifests(ctx, b.Dyn, crds...); err != nil {
+	if err := localcluster.ApplyManifests(ctx, b.Dyn, fixtures.SeldonCRDs...); err != nil {
 		return b, fmt.Errorf("installing Seldon CRDs: %w", err)
 	}
 	// Otherwise the first destroy of a run waits for the garbage collector to learn the CRDs.

@@ -66,7 +66,7 @@ func (r *Result) Markdown() string {
 	w("- **Wall time** is the `pulumi preview|up|destroy` command the Automation API runs (the program runs inline, in the benchmark's process); the Automation API's follow-up commands (`stack history`, outputs) are excluded and shown separately below.\n")
 	w("- **Ratio** is component / hand-written, computed pair by pair; the table gives the median and the range of the pair ratios.\n")
 	w("- **Provider peak RSS** is the largest peak RSS (`ru_maxrss`) of the `pulumi-resource-seldon-autoscaling` processes of the step, recorded by a launcher (`bench/cmd/pluginlauncher`) that runs the plugin as its child; the Kubernetes plugin is wrapped the same way in both programs.\n")
-	w("- Control plane: etcd, kube-apiserver and kube-controller-manager from `tests/e2e/localcluster` on loopback, Seldon's v2.10.2 CRDs and the Seldon status stand-in; the adapter is installed from the local chart with `skipAwait` (no pods run).\n\n")
+	w("- Control plane: etcd, kube-apiserver and kube-controller-manager from `internal/testbed/localcluster` on loopback, Seldon's v2.10.2 CRDs and the Seldon status stand-in; the adapter is installed from the local chart with `skipAwait` (no pods run).\n\n")
 
 	w("## Results\n\n")
 	w("| step | N | component (median s) | hand-written (median s) | ratio (median of pairs) | pair ratios min–max | provider peak RSS (MiB) | Kubernetes plugin peak RSS (MiB): component / hand-written |\n")

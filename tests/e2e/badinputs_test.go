@@ -10,7 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/badinputs"
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/tests/e2e/localcluster"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
 )
 
 // TestBadInputsCreateNothing replays the unit tests' catalogue of refused inputs through the

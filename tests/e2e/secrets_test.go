@@ -21,8 +21,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/pipeline"
 	sa "github.com/seldon-autoscaling/pulumi-seldon-autoscaling/sdk/go/seldonautoscaling"
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/tests/e2e/pipeline"
 )
 
 // authVolume is the pod volume the component mounts the Prometheus credentials from.

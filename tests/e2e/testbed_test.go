@@ -20,8 +20,10 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/tests/e2e/localcluster"
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/tests/e2e/stacks"
+	// Aliased: this package's own type is called testbed.
+	bedenv "github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/stacks"
 )
 
 // testbed is the package's shared control plane and toolchain, started once in TestMain.
@@ -66,9 +68,9 @@ func run(m *testing.M) (int, error) {
 	}
 	if missing != "" {
 		if os.Getenv("CI") == "true" {
-			return 1, fmt.Errorf("%s; CI must build the tools first (make tools)", missing)
+			return 1, fmt.Errorf("%s; CI must build the tools first", missing)
 		}
-		skipReason = missing + " (run `make tools`)"
+		skipReason = missing
 	}
 	bed = b
 	code := m.Run()
@@ -85,25 +87,15 @@ func setup() (*testbed, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	b := &testbed{root: root}
-	b.tools = stacks.DefaultTools()
-	for _, tool := range []string{"pulumi", "pulumi-resource-kubernetes", "pulumi-language-yaml", "kube-apiserver", "kube-controller-manager"} {
-		if _, err := os.Stat(filepath.Join(b.tools, tool)); err != nil {
-			return nil, fmt.Sprintf("%s not found in %s", tool, b.tools), nil
-		}
+	b := &testbed{root: root, tools: bedenv.ToolsDir()}
+	if err := bedenv.CheckTools(b.tools, "pulumi-language-yaml"); err != nil {
+		return nil, err.Error(), nil
 	}
-	if _, err := exec.LookPath("etcd"); err != nil {
-		return nil, "etcd not on PATH", nil
+	fixtures, err := bedenv.FindFixtures(root)
+	if err != nil {
+		return nil, "", err
 	}
-	shared := filepath.Join(root, "..", "shared", "fixtures")
-	b.chartPath = filepath.Join(shared, "charts", "prometheus-adapter-5.3.0")
-	crds := filepath.Join(shared, "seldon-core-v2.10.2", "crds")
-	for _, f := range append(localcluster.SeldonCRDs(crds), filepath.Join(b.chartPath, "Chart.yaml")) {
-		if _, err := os.Stat(f); err != nil {
-			// Fixtures are part of the checkout's surroundings: their absence is an error, not a skip.
-			return nil, "", fmt.Errorf("fixture missing: %s (the tests expect ../shared beside the repository)", f)
-		}
-	}
+	b.chartPath = fixtures.Chart
 
 	if b.tmp, err = os.MkdirTemp("", "seldon-autoscaling-e2e-"); err != nil {
 		return nil, "", err
@@ -131,7 +123,7 @@ func setup() (*testbed, string, error) {
 	if b.kube, err = kubernetes.NewForConfig(cfg); err != nil {
 		return b, "", err
 	}
-	if err := localcluster.ApplyManifests(ctx, b.dyn, localcluster.SeldonCRDs(crds)...); err != nil {
+	if err := localcluster.ApplyManifests(ctx, b.dyn, fixtures.SeldonCRDs...); err != nil {
 		return b, "", fmt.Errorf("installing Seldon CRDs: %w", err)
 	}
 	// Otherwise the first test to destroy a Model waits for the garbage collector to learn the CRDs.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -59,11 +58,6 @@ func ApplyManifests(ctx context.Context, dyn dynamic.Interface, files ...string)
 		}
 	}
 	return nil
-}
-
-// SeldonCRDs lists the Model and Server CRD files of a Seldon release's crds directory.
-func SeldonCRDs(dir string) []string {
-	return []string{filepath.Join(dir, "mlops.seldon.io_models.yaml"), filepath.Join(dir, "mlops.seldon.io_servers.yaml")}
 }
 
 func createOrReplace(ctx context.Context, r dynamic.ResourceInterface, obj *unstructured.Unstructured) error {

@@ -1,6 +1,6 @@
-// Package localcluster runs a real, minimal Kubernetes control plane on loopback for end-to-end
-// tests and the demo: etcd, kube-apiserver (with the aggregation layer) and kube-controller-manager
-// (with the HPA controller), each a process started, recorded and stopped by PID.
+// Package localcluster runs a real, minimal Kubernetes control plane on loopback for the end-to-end
+// tests, the demo and the benchmarks: etcd, kube-apiserver (with the aggregation layer) and
+// kube-controller-manager (with the HPA controller), each a process started, recorded and stopped by PID.
 package localcluster
 
 import (

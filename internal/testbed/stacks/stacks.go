@@ -1,6 +1,6 @@
 // Package stacks runs Pulumi programs with the Automation API against the local toolchain: a
 // file backend, the freshly built provider and the locally built Kubernetes plugin, so nothing
-// is ever downloaded. The e2e tests and the demo share it.
+// is ever downloaded. The e2e tests, the demo and the benchmarks share it.
 package stacks
 
 import (
@@ -15,18 +15,9 @@ import (
 
 // Env locates the tools and the cluster a stack runs against.
 type Env struct {
-	Tools       string // holds pulumi, pulumi-language-yaml, pulumi-resource-kubernetes
+	Tools       string // holds pulumi, pulumi-language-yaml, pulumi-resource-kubernetes (testbed.ToolsDir)
 	ProviderDir string // holds pulumi-resource-seldon-autoscaling
 	Kubeconfig  string
-}
-
-// DefaultTools is where hack/tools.sh caches the pinned tools, unless SELDON_AUTOSCALING_TOOLS says otherwise.
-func DefaultTools() string {
-	if d := os.Getenv("SELDON_AUTOSCALING_TOOLS"); d != "" {
-		return d
-	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, ".cache", "pulumi-seldon-autoscaling", "bin")
 }
 
 // BuildProvider builds the plugin from the repository at root into dir.

@@ -30,8 +30,9 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/examples/go/autoscaledmodel"
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/tests/e2e/localcluster"
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/tests/e2e/stacks"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/stacks"
 )
 
 func main() {
@@ -80,16 +81,15 @@ func repoRoot() (string, error) {
 	return string(out[:len(out)-1]), nil
 }
 
-func fixtures(root string) (chart, crds string) {
-	shared := filepath.Join(root, "..", "shared", "fixtures")
-	return filepath.Join(shared, "charts", "prometheus-adapter-5.3.0"), filepath.Join(shared, "seldon-core-v2.10.2", "crds")
-}
-
 func up(root, dir string) (string, error) {
+	fixtures, err := testbed.FindFixtures(root)
+	if err != nil {
+		return "", err
+	}
 	_ = localcluster.StopDir(dir) // a stale cluster from an earlier run
 	_ = os.RemoveAll(dir)
 	ctx := context.Background()
-	c, err := localcluster.Start(ctx, localcluster.Options{Dir: dir, BinDir: stacks.DefaultTools(), Log: os.Stderr})
+	c, err := localcluster.Start(ctx, localcluster.Options{Dir: dir, BinDir: testbed.ToolsDir(), Log: os.Stderr})
 	if err != nil {
 		return "", err
 	}
@@ -101,9 +101,8 @@ func up(root, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, crds := fixtures(root)
-	if err := localcluster.ApplyManifests(ctx, dyn, localcluster.SeldonCRDs(crds)...); err != nil {
-		return "", fmt.Errorf("installing Seldon CRDs from %s: %w", crds, err)
+	if err := localcluster.ApplyManifests(ctx, dyn, fixtures.SeldonCRDs...); err != nil {
+		return "", fmt.Errorf("installing Seldon CRDs from %s: %w", fixtures.Dir, err)
 	}
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
@@ -139,12 +138,16 @@ func standIn(kubeconfig string) error {
 }
 
 func demoStack(root, state, kubeconfig string) (auto.Stack, error) {
+	fixtures, err := testbed.FindFixtures(root)
+	if err != nil {
+		return auto.Stack{}, err
+	}
 	ctx := context.Background()
 	providerDir := filepath.Join(state, "provider")
 	if err := stacks.BuildProvider(root, providerDir); err != nil {
 		return auto.Stack{}, err
 	}
-	env := stacks.Env{Tools: stacks.DefaultTools(), ProviderDir: providerDir, Kubeconfig: kubeconfig}
+	env := stacks.Env{Tools: testbed.ToolsDir(), ProviderDir: providerDir, Kubeconfig: kubeconfig}
 	project := workspace.Project{Name: "seldon-autoscaling-demo", Runtime: workspace.NewProjectRuntimeInfo("go", nil)}
 	opts, err := env.Options(filepath.Join(state, "demo"), project)
 	if err != nil {
@@ -154,8 +157,7 @@ func demoStack(root, state, kubeconfig string) (auto.Stack, error) {
 	if err != nil {
 		return auto.Stack{}, err
 	}
-	chart, _ := fixtures(root)
-	for k, v := range map[string]string{"adapterChartPath": chart, "adapterSkipAwait": "true"} {
+	for k, v := range map[string]string{"adapterChartPath": fixtures.Chart, "adapterSkipAwait": "true"} {
 		if err := st.SetConfig(ctx, k, auto.ConfigValue{Value: v}); err != nil {
 			return auto.Stack{}, err
 		}
