@@ -235,7 +235,10 @@ func hpaSpec(kind, name, model, averageValue string) *autoscalingv2.HorizontalPo
 					ApiVersion: pulumi.String(seldonAPIVersion), Kind: pulumi.String("Model"), Name: pulumi.String(model),
 				},
 				Metric: &autoscalingv2.MetricIdentifierArgs{Name: pulumi.String("infer_rps")},
-				Target: &autoscalingv2.MetricTargetArgs{Type: pulumi.String("AverageValue"), AverageValue: pulumi.String(averageValue)},
+				Target: &autoscalingv2.MetricTargetArgs{
+					Type:         pulumi.String("AverageValue"),
+					AverageValue: pulumi.String(averageValue),
+				},
 			},
 		}},
 		Behavior: &autoscalingv2.HorizontalPodAutoscalerBehaviorArgs{

@@ -185,7 +185,9 @@ func (b *Bed) UseProfiledProvider(on bool) error {
 
 // EnsureNamespace creates a namespace if it does not exist.
 func (b *Bed) EnsureNamespace(ctx context.Context, name string) error {
-	_, err := b.Kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+	_, err := b.Kube.CoreV1().
+		Namespaces().
+		Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
 		return nil
 	}

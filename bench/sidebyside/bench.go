@@ -57,7 +57,13 @@ const (
 // where a target is missed. The control plane and every plugin are stopped before it returns.
 func Bench(ctx context.Context, cfg Config) (res *Result, err error) {
 	logf := func(format string, a ...any) { fmt.Fprintf(cfg.Log, "bench: "+format+"\n", a...) }
-	res = &Result{Config: cfg, Machine: describeMachine(cfg.Root), Started: time.Now(), LoadBefore: loadavg(), Startup: map[string][]Startup{}}
+	res = &Result{
+		Config:     cfg,
+		Machine:    describeMachine(cfg.Root),
+		Started:    time.Now(),
+		LoadBefore: loadavg(),
+		Startup:    map[string][]Startup{},
+	}
 	stat0, use0 := busyCPU(), takeUsage(nil)
 	bed, err := Start(ctx, Options{Root: cfg.Root, Log: cfg.Log})
 	if err != nil {
@@ -113,8 +119,15 @@ func Bench(ctx context.Context, cfg Config) (res *Result, err error) {
 				logf("N=%d rep %d %-11s %6.1fs  (%s)", n, r, p.Name, time.Since(start).Seconds(), stepSummary(run))
 				pair[i] = run
 			}
-			if diffs := append(pair[0].Objects.Diff(pair[1].Objects), DiffState(pair[0].State, pair[1].State)...); len(diffs) > 0 {
-				return res, fmt.Errorf("pair %d at N=%d: the hand-written program is not equivalent to the component:\n%s", r, n, strings.Join(diffs, "\n"))
+			if diffs := append(pair[0].Objects.Diff(pair[1].Objects), DiffState(pair[0].State, pair[1].State)...); len(
+				diffs,
+			) > 0 {
+				return res, fmt.Errorf(
+					"pair %d at N=%d: the hand-written program is not equivalent to the component:\n%s",
+					r,
+					n,
+					strings.Join(diffs, "\n"),
+				)
 			}
 			res.Pairs = append(res.Pairs, pair)
 		}
@@ -168,7 +181,10 @@ func (r *Result) Targets() []Target {
 		}
 		for _, s := range TargetSteps {
 			ratio := median(r.ratios(n, s))
-			out = append(out, Target{What: "ratio " + string(s), Step: s, N: n, Value: ratio, Limit: RatioLimit, Met: ratio <= RatioLimit})
+			out = append(
+				out,
+				Target{What: "ratio " + string(s), Step: s, N: n, Value: ratio, Limit: RatioLimit, Met: ratio <= RatioLimit},
+			)
 		}
 	}
 	if lo, hi := r.Config.Ns[0], r.Config.Ns[len(r.Config.Ns)-1]; hi > lo {
@@ -240,20 +256,34 @@ func (r *Result) profile(ctx context.Context, bed *Bed, n int, steps []Step) err
 		for _, s := range steps {
 			files, _ := filepath.Glob(filepath.Join(dir, "cli-"+stepTag(s)+".*.cpu"))
 			if top, err := pprofTop(files); err == nil {
-				r.Profiles = append(r.Profiles, Profile{Program: p.Name, Step: s, Process: "engine (pulumi CLI)", Top: top, Wall: run.Steps[s].Wall,
-					Sampled: totalSamples(top), Checkpoint: cumOf(top, "SnapshotManager).saveSnapshot")})
+				r.Profiles = append(
+					r.Profiles,
+					Profile{Program: p.Name, Step: s, Process: "engine (pulumi CLI)", Top: top, Wall: run.Steps[s].Wall,
+						Sampled: totalSamples(top), Checkpoint: cumOf(top, "SnapshotManager).saveSnapshot")},
+				)
 			} else {
 				r.Profiles = append(r.Profiles, Profile{Program: p.Name, Step: s, Process: "engine (pulumi CLI)", Top: "no profile: " + err.Error()})
 			}
 			if p.Component {
 				files, _ := filepath.Glob(filepath.Join(dir, stepTag(s), "cpu-*.pprof"))
 				if top, err := pprofTop(files); err == nil {
-					r.Profiles = append(r.Profiles, Profile{Program: p.Name, Step: s, Process: "seldon-autoscaling provider", Top: top, Wall: run.Steps[s].Wall})
+					r.Profiles = append(
+						r.Profiles,
+						Profile{Program: p.Name, Step: s, Process: "seldon-autoscaling provider", Top: top, Wall: run.Steps[s].Wall},
+					)
 				}
 			}
 		}
 		if top, err := pprofTop([]string{self.Name()}); err == nil {
-			r.Profiles = append(r.Profiles, Profile{Program: p.Name, Step: "whole lifecycle", Process: "benchmark process (inline program, stand-in, client-go)", Top: top})
+			r.Profiles = append(
+				r.Profiles,
+				Profile{
+					Program: p.Name,
+					Step:    "whole lifecycle",
+					Process: "benchmark process (inline program, stand-in, client-go)",
+					Top:     top,
+				},
+			)
 		}
 	}
 	return nil

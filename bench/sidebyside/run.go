@@ -35,8 +35,17 @@ type Program struct {
 
 // The two programs.
 var (
-	ComponentProgram   = Program{Name: "component", Component: true, Namespace: "bench-component", AdapterNamespace: "bench-component-monitoring"}
-	HandwrittenProgram = Program{Name: "handwritten", Namespace: "bench-handwritten", AdapterNamespace: "bench-handwritten-monitoring"}
+	ComponentProgram = Program{
+		Name:             "component",
+		Component:        true,
+		Namespace:        "bench-component",
+		AdapterNamespace: "bench-component-monitoring",
+	}
+	HandwrittenProgram = Program{
+		Name:             "handwritten",
+		Namespace:        "bench-handwritten",
+		AdapterNamespace: "bench-handwritten-monitoring",
+	}
 )
 
 // Params are the program's parameters for n models.
@@ -113,7 +122,14 @@ type timedCommand struct {
 	last    map[string]time.Duration
 }
 
-func (c *timedCommand) Run(ctx context.Context, workdir string, stdin io.Reader, out, errOut []io.Writer, env []string, args ...string) (string, string, int, error) {
+func (c *timedCommand) Run(
+	ctx context.Context,
+	workdir string,
+	stdin io.Reader,
+	out, errOut []io.Writer,
+	env []string,
+	args ...string,
+) (string, string, int, error) {
 	verb := ""
 	for _, a := range args {
 		if !strings.HasPrefix(a, "-") {
@@ -150,7 +166,10 @@ func (c *timedCommand) took(verb string) time.Duration {
 
 // stack makes a fresh workspace (own directory, file backend and PULUMI_HOME) and stack for p.
 func (b *Bed) stack(ctx context.Context, p Program, n int, label, dir string) (auto.Stack, *timedCommand, error) {
-	project := workspace.Project{Name: tokens.PackageName("bench-" + p.Name), Runtime: workspace.NewProjectRuntimeInfo("go", nil)}
+	project := workspace.Project{
+		Name:    tokens.PackageName("bench-" + p.Name),
+		Runtime: workspace.NewProjectRuntimeInfo("go", nil),
+	}
 	opts, err := b.Env.Options(dir, project)
 	if err != nil {
 		return auto.Stack{}, nil, err
@@ -300,7 +319,10 @@ func checkChanges(run *Run, p Program, n int) error {
 	var errs []error
 	expect := func(s Step, op string, count int) {
 		if got := run.Steps[s].Changes[op]; got != count {
-			errs = append(errs, fmt.Errorf("%s %s n=%d: %d %s, want %d (%v)", p.Name, s, n, got, op, count, run.Steps[s].Changes))
+			errs = append(
+				errs,
+				fmt.Errorf("%s %s n=%d: %d %s, want %d (%v)", p.Name, s, n, got, op, count, run.Steps[s].Changes),
+			)
 		}
 	}
 	expect(StepPreview, "create", want)

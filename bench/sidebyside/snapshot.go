@@ -65,7 +65,9 @@ func (b *Bed) Snapshot(ctx context.Context, ns, adapterNS string) (*Objects, err
 		return nil, fmt.Errorf("adapter rules ConfigMap: %w", err)
 	}
 	o.AdapterConfig = cm.Data["config.yaml"]
-	secrets, err := b.Kube.CoreV1().Secrets(adapterNS).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + releaseName + ",status=deployed"})
+	secrets, err := b.Kube.CoreV1().
+		Secrets(adapterNS).
+		List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + releaseName + ",status=deployed"})
 	if err != nil {
 		return nil, fmt.Errorf("reading the Helm release: %w", err)
 	}

@@ -31,10 +31,17 @@ func TestAdoptedAdapter(t *testing.T) {
 			window = "1m"
 		}
 		_, err := sa.NewSeldonAutoscaledModel(ctx, "irisa0", &sa.SeldonAutoscaledModelArgs{
-			Model:       &sa.ModelSpecArgs{Name: pulumi.String(modelName), StorageUri: pulumi.String("gs://seldon-models/testing/iris1")},
+			Model: &sa.ModelSpecArgs{
+				Name:       pulumi.String(modelName),
+				StorageUri: pulumi.String("gs://seldon-models/testing/iris1"),
+			},
 			Server:      &sa.ServerSpecArgs{Dedicated: pulumi.BoolPtr(true), ServerConfig: pulumi.StringPtr("mlserver")},
 			Autoscaling: &sa.AutoscalingSpecArgs{MaxReplicas: pulumi.IntPtr(3), TargetRpsPerReplica: pulumi.Float64Ptr(3)},
-			Adapter:     &sa.AdapterSpecArgs{Mode: pulumi.StringPtr("adopt"), SkipAwait: pulumi.BoolPtr(true), RateWindow: pulumi.StringPtr(window)},
+			Adapter: &sa.AdapterSpecArgs{
+				Mode:       pulumi.StringPtr("adopt"),
+				SkipAwait:  pulumi.BoolPtr(true),
+				RateWindow: pulumi.StringPtr(window),
+			},
 		})
 		return err
 	}
@@ -65,7 +72,8 @@ func TestAdoptedAdapter(t *testing.T) {
 	if len(hash) != 64 {
 		t.Errorf("the adopted Deployment's pod template lacks the rules hash: %v", d.Spec.Template.Annotations)
 	}
-	if args := d.Spec.Template.Spec.Containers[0].Args; len(args) != 2 || d.Spec.Template.Spec.Containers[0].Image != dep.Spec.Template.Spec.Containers[0].Image {
+	if args := d.Spec.Template.Spec.Containers[0].Args; len(args) != 2 ||
+		d.Spec.Template.Spec.Containers[0].Image != dep.Spec.Template.Spec.Containers[0].Image {
 		t.Errorf("adopting changed the installer's container: %v", d.Spec.Template.Spec.Containers[0])
 	}
 	assertNoChanges(t, st)
@@ -77,8 +85,14 @@ func TestAdoptedAdapter(t *testing.T) {
 			t.Fatalf("up: %v", err)
 		}
 		rules, after := adopted()
-		if !strings.Contains(rules, "[2m]") || after.Generation != before.Generation+1 || after.Spec.Template.Annotations[checksumNote] == hash {
-			t.Errorf("rules %q, generation %d -> %d: want the 2m window and exactly one rollout", rules, before.Generation, after.Generation)
+		if !strings.Contains(rules, "[2m]") || after.Generation != before.Generation+1 ||
+			after.Spec.Template.Annotations[checksumNote] == hash {
+			t.Errorf(
+				"rules %q, generation %d -> %d: want the 2m window and exactly one rollout",
+				rules,
+				before.Generation,
+				after.Generation,
+			)
 		}
 		assertNoChanges(t, st)
 	})
@@ -127,7 +141,10 @@ func (b *testbed) fakeAdoptedAdapter(t *testing.T, rules string) *appsv1.Deploym
 	t.Helper()
 	ctx := context.Background()
 	b.ensureNamespace(t, adapterNS)
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: adapterName, Namespace: adapterNS}, Data: map[string]string{"config.yaml": rules}}
+	cm := &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: adapterName, Namespace: adapterNS},
+		Data:       map[string]string{"config.yaml": rules},
+	}
 	labels := map[string]string{"app": "prometheus-adapter"}
 	dep := &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: adapterName, Namespace: adapterNS},

@@ -29,7 +29,12 @@ func TestBadInputsCreateNothing(t *testing.T) {
 	var inputs map[string]any
 	program := func(ctx *pulumi.Context) error {
 		var res pulumi.ResourceState
-		return ctx.RegisterRemoteComponentResource("seldon-autoscaling:index:SeldonAutoscaledModel", "bad", pulumi.ToMap(inputs), &res)
+		return ctx.RegisterRemoteComponentResource(
+			"seldon-autoscaling:index:SeldonAutoscaledModel",
+			"bad",
+			pulumi.ToMap(inputs),
+			&res,
+		)
 	}
 	st := b.goStack(t, "bad-inputs", program, nil)
 	for _, tc := range cat.Cases {

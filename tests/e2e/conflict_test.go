@@ -18,10 +18,15 @@ import (
 func TestForeignCustomMetricsProvider(t *testing.T) {
 	b := requireBed(t)
 	ctx := context.Background()
-	apiServices := b.dyn.Resource(schema.GroupVersionResource{Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices"})
+	apiServices := b.dyn.Resource(
+		schema.GroupVersionResource{Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices"},
+	)
 	foreign := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
-		"metadata": map[string]any{"name": "v1beta1.custom.metrics.k8s.io", "labels": map[string]any{"app": "another-metrics-provider"}},
+		"metadata": map[string]any{
+			"name":   "v1beta1.custom.metrics.k8s.io",
+			"labels": map[string]any{"app": "another-metrics-provider"},
+		},
 		"spec": map[string]any{
 			"group": "custom.metrics.k8s.io", "version": "v1beta1", "insecureSkipTLSVerify": true,
 			"groupPriorityMinimum": int64(100), "versionPriority": int64(100),
@@ -33,7 +38,12 @@ func TestForeignCustomMetricsProvider(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = apiServices.Delete(ctx, "v1beta1.custom.metrics.k8s.io", metav1.DeleteOptions{}) })
 
-	st := b.goStack(t, "conflict", autoscaledmodel.Program, map[string]string{"adapterChartPath": b.chartPath, "adapterSkipAwait": "true"})
+	st := b.goStack(
+		t,
+		"conflict",
+		autoscaledmodel.Program,
+		map[string]string{"adapterChartPath": b.chartPath, "adapterSkipAwait": "true"},
+	)
 	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
 	_, err := st.Up(ctx)
 	if err == nil {
@@ -48,7 +58,8 @@ func TestForeignCustomMetricsProvider(t *testing.T) {
 	// Nothing that serves or scales was created. Only the stack's own rules ConfigMap, which the
 	// release mounts and so comes first, exists; destroy removes it.
 	b.assertModelGone(t)
-	if s, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease + ",status=deployed"}); err != nil || len(s.Items) > 0 {
+	if s, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease + ",status=deployed"}); err != nil ||
+		len(s.Items) > 0 {
 		t.Errorf("a Helm release was deployed (%v)", err)
 	}
 	got, err := apiServices.Get(ctx, "v1beta1.custom.metrics.k8s.io", metav1.GetOptions{})

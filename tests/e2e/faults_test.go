@@ -14,7 +14,12 @@ func TestFailedHelmInstallRecovers(t *testing.T) {
 	b := requireBed(t)
 	ctx := context.Background()
 	missing := b.chartPath + "-does-not-exist"
-	st := b.goStack(t, "helm-fault", autoscaledmodel.Program, map[string]string{"adapterChartPath": missing, "adapterSkipAwait": "true"})
+	st := b.goStack(
+		t,
+		"helm-fault",
+		autoscaledmodel.Program,
+		map[string]string{"adapterChartPath": missing, "adapterSkipAwait": "true"},
+	)
 	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
 
 	_, err := st.Up(ctx)

@@ -204,7 +204,9 @@ func (b *testbed) assertDeployed(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
 
-	secrets, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease + ",status=deployed"})
+	secrets, err := b.kube.CoreV1().
+		Secrets(adapterNS).
+		List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease + ",status=deployed"})
 	if err != nil || len(secrets.Items) != 1 {
 		t.Errorf("Helm release %s not deployed (%d deployed revisions, %v)", helmRelease, len(secrets.Items), err)
 	}
@@ -225,8 +227,10 @@ func (b *testbed) assertDeployed(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(rules), &cfg); err != nil {
 		t.Fatalf("adapter config.yaml: %v\n%s", err, rules)
 	}
-	if len(cfg.Rules) != 1 || cfg.Rules[0].Name.As != "infer_rps" || !strings.Contains(cfg.Rules[0].SeriesQuery, "seldon_model_infer_total") ||
-		cfg.Rules[0].Resources.Overrides["model"]["group"] != "mlops.seldon.io" || !strings.Contains(cfg.Rules[0].MetricsQuery, "rate (") {
+	if len(cfg.Rules) != 1 || cfg.Rules[0].Name.As != "infer_rps" ||
+		!strings.Contains(cfg.Rules[0].SeriesQuery, "seldon_model_infer_total") ||
+		cfg.Rules[0].Resources.Overrides["model"]["group"] != "mlops.seldon.io" ||
+		!strings.Contains(cfg.Rules[0].MetricsQuery, "rate (") {
 		t.Errorf("adapter ConfigMap does not hold exactly the Seldon rule:\n%s", rules)
 	}
 
@@ -288,15 +292,18 @@ func (b *testbed) assertDeployed(t *testing.T) {
 		t.Errorf("the two HPAs differ beyond their scale target and scale-up window:\n%+v\n%+v", ms, ss)
 	}
 	m := mh.Spec.Metrics[0]
-	if m.Type != autoscalingv2.ObjectMetricSourceType || m.Object.Metric.Name != "infer_rps" || m.Object.DescribedObject.Kind != "Model" ||
-		m.Object.Target.Type != autoscalingv2.AverageValueMetricType || m.Object.Target.AverageValue.String() != target {
+	if m.Type != autoscalingv2.ObjectMetricSourceType || m.Object.Metric.Name != "infer_rps" ||
+		m.Object.DescribedObject.Kind != "Model" ||
+		m.Object.Target.Type != autoscalingv2.AverageValueMetricType ||
+		m.Object.Target.AverageValue.String() != target {
 		t.Errorf("metric %+v", m.Object)
 	}
 	if *mh.Spec.MinReplicas != 1 || mh.Spec.MaxReplicas != 3 {
 		t.Errorf("min/max %d/%d", *mh.Spec.MinReplicas, mh.Spec.MaxReplicas)
 	}
 	up := mh.Spec.Behavior.ScaleUp
-	if len(up.Policies) != 1 || up.Policies[0].Type != autoscalingv2.PodsScalingPolicy || up.Policies[0].Value != 5 || up.Policies[0].PeriodSeconds != 90 {
+	if len(up.Policies) != 1 || up.Policies[0].Type != autoscalingv2.PodsScalingPolicy || up.Policies[0].Value != 5 ||
+		up.Policies[0].PeriodSeconds != 90 {
 		t.Errorf("scale-up policies %+v", up.Policies)
 	}
 }
@@ -306,7 +313,9 @@ func (b *testbed) assertDeployed(t *testing.T) {
 func (b *testbed) assertModelGone(t *testing.T) {
 	t.Helper()
 	b.assertModelGoneExceptAdapter(t)
-	if err := getErr(b.kube.AppsV1().Deployments(adapterNS).Get(context.Background(), adapterName, metav1.GetOptions{})); !apierrors.IsNotFound(err) {
+	if err := getErr(b.kube.AppsV1().Deployments(adapterNS).Get(context.Background(), adapterName, metav1.GetOptions{})); !apierrors.IsNotFound(
+		err,
+	) {
 		t.Errorf("adapter Deployment exists (or lookup failed: %v)", err)
 	}
 }
@@ -335,10 +344,13 @@ func (b *testbed) assertGone(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
 	b.assertModelGone(t)
-	if err := getErr(b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterRules, metav1.GetOptions{})); !apierrors.IsNotFound(err) {
+	if err := getErr(b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterRules, metav1.GetOptions{})); !apierrors.IsNotFound(
+		err,
+	) {
 		t.Errorf("adapter rules ConfigMap still exists (or lookup failed: %v)", err)
 	}
-	if s, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease}); err == nil && len(s.Items) > 0 {
+	if s, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease}); err == nil &&
+		len(s.Items) > 0 {
 		t.Errorf("%d Helm release records left", len(s.Items))
 	}
 }

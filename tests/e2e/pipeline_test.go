@@ -80,7 +80,9 @@ func pipelineProgram(chart string, tm pipelineTiming, models ...string) pulumi.R
 	return func(ctx *pulumi.Context) error {
 		policy := func(selector pulumi.StringMap) *sa.AutoscalingSpecArgs {
 			p := &sa.AutoscalingSpecArgs{
-				MinReplicas: pulumi.IntPtr(1), MaxReplicas: pulumi.IntPtr(6), TargetRpsPerReplica: pulumi.Float64Ptr(pipelineTarget),
+				MinReplicas: pulumi.IntPtr(
+					1,
+				), MaxReplicas: pulumi.IntPtr(6), TargetRpsPerReplica: pulumi.Float64Ptr(pipelineTarget),
 				MetricSelector: selector, ServerReadySeconds: pulumi.IntPtr(tm.ServerReady), ScaleUpHeadroomPods: pulumi.IntPtr(5),
 			}
 			if tm.ModelLag != nil {
@@ -106,7 +108,11 @@ func pipelineProgram(chart string, tm pipelineTiming, models ...string) pulumi.R
 		selectors := map[string]pulumi.StringMap{"irisa0": nil, "irisb0": {"method_type": pulumi.String("rest")}}
 		for _, name := range models {
 			m, err := sa.NewSeldonAutoscaledModel(ctx, name, &sa.SeldonAutoscaledModelArgs{
-				Model:       &sa.ModelSpecArgs{Name: pulumi.String(name), StorageUri: pulumi.String("gs://seldon-models/testing/iris1"), Requirements: pulumi.ToStringArray([]string{"sklearn"})},
+				Model: &sa.ModelSpecArgs{
+					Name:         pulumi.String(name),
+					StorageUri:   pulumi.String("gs://seldon-models/testing/iris1"),
+					Requirements: pulumi.ToStringArray([]string{"sklearn"}),
+				},
 				Server:      &sa.ServerSpecArgs{Dedicated: pulumi.BoolPtr(true), ServerConfig: pulumi.StringPtr("mlserver")},
 				Autoscaling: policy(selectors[name]),
 				Adapter: &sa.AdapterSpecArgs{
@@ -147,7 +153,12 @@ func (b *testbed) requirePipelineTools(t *testing.T) string {
 }
 
 // startPipeline brings up the whole pipeline for tm; everything stops when the test ends.
-func (b *testbed) startPipeline(t *testing.T, tm pipelineTiming, models []string, rates map[pipeline.Series]float64) *pipelineRun {
+func (b *testbed) startPipeline(
+	t *testing.T,
+	tm pipelineTiming,
+	models []string,
+	rates map[pipeline.Series]float64,
+) *pipelineRun {
 	t.Helper()
 	ctx := context.Background()
 	adapterBin := b.requirePipelineTools(t)
@@ -160,7 +171,15 @@ func (b *testbed) startPipeline(t *testing.T, tm pipelineTiming, models []string
 		agent.SetRate(s, r)
 	}
 	dir := t.TempDir()
-	prom, err := pipeline.StartPrometheus(ctx, b.cluster, filepath.Join(dir, "prometheus"), agent.Addr, ns, "mlserver-0", tm.Scrape)
+	prom, err := pipeline.StartPrometheus(
+		ctx,
+		b.cluster,
+		filepath.Join(dir, "prometheus"),
+		agent.Addr,
+		ns,
+		"mlserver-0",
+		tm.Scrape,
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,8 +197,17 @@ func (b *testbed) startPipeline(t *testing.T, tm pipelineTiming, models []string
 			paths[k] = s
 		}
 	}
-	adapter, err := pipeline.StartAdapter(ctx, b.cluster, b.kube, b.dyn, adapterBin, filepath.Join(dir, "adapter"), b.cluster.Kubeconfig,
-		pipeline.AdapterSource{Namespace: adapterNS, ConfigMap: adapterRules, Deployment: adapterName}, prom)
+	adapter, err := pipeline.StartAdapter(
+		ctx,
+		b.cluster,
+		b.kube,
+		b.dyn,
+		adapterBin,
+		filepath.Join(dir, "adapter"),
+		b.cluster.Kubeconfig,
+		pipeline.AdapterSource{Namespace: adapterNS, ConfigMap: adapterRules, Deployment: adapterName},
+		prom,
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +227,12 @@ func TestMetricsPipeline(t *testing.T) {
 	aRest := pipeline.Series{Model: "irisa0", Server: "irisa0-server", MethodType: "rest"}
 	bRest := pipeline.Series{Model: "irisb0", Server: "irisb0-server", MethodType: "rest"}
 	bGRPC := pipeline.Series{Model: "irisb0", Server: "irisb0-server", MethodType: "grpc"}
-	run := b.startPipeline(t, fast, []string{"irisa0", "irisb0"}, map[pipeline.Series]float64{aRest: pipelineTarget, bRest: pipelineTarget, bGRPC: 0})
+	run := b.startPipeline(
+		t,
+		fast,
+		[]string{"irisa0", "irisb0"},
+		map[pipeline.Series]float64{aRest: pipelineTarget, bRest: pipelineTarget, bGRPC: 0},
+	)
 	agent, st, pathA, pathB := run.agent, run.st, run.paths["path-irisa0"], run.paths["path-irisb0"]
 	scaleDownWin := time.Duration(*fast.ScaleDownWindow) * time.Second
 
@@ -223,7 +256,12 @@ func TestMetricsPipeline(t *testing.T) {
 		agent.SetRate(bGRPC, 4*pipelineTarget) // gRPC load irisb0 must ignore: it scales on REST only
 		step := time.Now()
 		first, steady := b.waitReplicas(t, "irisa0", "irisa0-server", 4, bound+30*time.Second)
-		t.Logf("step to 4x: first replica change after %s, both at 4 after %s (bound %s)", first.Sub(step).Round(time.Second), steady.Sub(step).Round(time.Second), bound)
+		t.Logf(
+			"step to 4x: first replica change after %s, both at 4 after %s (bound %s)",
+			first.Sub(step).Round(time.Second),
+			steady.Sub(step).Round(time.Second),
+			bound,
+		)
 		compareWithSimulator(t, fast, first.Sub(step), steady.Sub(step))
 		if steady.Sub(step) > bound+hpaSyncPeriod {
 			t.Errorf("reached 4 replicas after %s, beyond the pipeline bound %s (+ one sync period)", steady.Sub(step), bound)
@@ -248,7 +286,11 @@ func TestMetricsPipeline(t *testing.T) {
 		if d := steady.Sub(step); d < scaleDownWin {
 			t.Errorf("scaled in after %s, before the %s scale-down window", d, scaleDownWin)
 		}
-		t.Logf("step back to 1x: both at 1 after %s (scale-down window %s)", steady.Sub(step).Round(time.Second), scaleDownWin)
+		t.Logf(
+			"step back to 1x: both at 1 after %s (scale-down window %s)",
+			steady.Sub(step).Round(time.Second),
+			scaleDownWin,
+		)
 	})
 
 	t.Run("removing one model leaves the shared adapter serving the other", func(t *testing.T) {
@@ -260,7 +302,11 @@ func TestMetricsPipeline(t *testing.T) {
 			t.Fatalf("up without irisa0: %v", err)
 		}
 		if n := (*res.Summary.ResourceChanges)["delete"]; n != 5 {
-			t.Errorf("removing irisa0 deleted %d resources, want its 5 (component, Model, Server, 2 HPAs): %v", n, *res.Summary.ResourceChanges)
+			t.Errorf(
+				"removing irisa0 deleted %d resources, want its 5 (component, Model, Server, 2 HPAs): %v",
+				n,
+				*res.Summary.ResourceChanges,
+			)
 		}
 		if b.replicas(ctx, "model", "irisa0") != -1 {
 			t.Error("irisa0 still exists")
@@ -328,7 +374,12 @@ func (b *testbed) replicas(ctx context.Context, kind, name string) int64 {
 
 // waitReplicas waits until the Model and its Server both ask for want replicas; it returns when
 // either first moved and when both got there.
-func (b *testbed) waitReplicas(t *testing.T, model, server string, want int64, timeout time.Duration) (first, steady time.Time) {
+func (b *testbed) waitReplicas(
+	t *testing.T,
+	model, server string,
+	want int64,
+	timeout time.Duration,
+) (first, steady time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	m0, s0 := b.replicas(ctx, "model", model), b.replicas(ctx, "server", server)
@@ -369,7 +420,13 @@ func TestPipelineReaction(t *testing.T) {
 		{Name: "guard minimum (5 s scrape)", Scrape: 5 * time.Second, RateWindow: 10 * time.Second, Relist: 5 * time.Second,
 			ServerReady: 10, ScaleUpWindow: ptr(0), ScaleDownWindow: ptr(15), ModelLag: ptr(0)},
 		fast,
-		{Name: "component defaults (30 s scrape)", Scrape: 30 * time.Second, RateWindow: time.Minute, Relist: time.Minute, ServerReady: 90},
+		{
+			Name:        "component defaults (30 s scrape)",
+			Scrape:      30 * time.Second,
+			RateWindow:  time.Minute,
+			Relist:      time.Minute,
+			ServerReady: 90,
+		},
 	}
 	type row struct {
 		tm            pipelineTiming
@@ -391,30 +448,60 @@ func TestPipelineReaction(t *testing.T) {
 		})
 	}
 	var md strings.Builder
-	md.WriteString("# Metrics pipeline reaction times\n\n<!-- Generated by `make bench-pipeline` (TestPipelineReaction). Do not edit. -->\n\n")
+	md.WriteString(
+		"# Metrics pipeline reaction times\n\n<!-- Generated by `make bench-pipeline` (TestPipelineReaction). Do not edit. " +
+			"-->\n\n",
+	)
 	fmt.Fprintf(&md, "Measured %s on %s: the real pipeline of the e2e suite (stand-in agent → Debian Prometheus → "+
-		"prometheus-adapter v0.12.0 with the component's rules → kube-controller-manager 1.37 HPA controller, sync every %s) "+
-		"for one Model and its dedicated Server, target %v RPS per replica. At t = 0 the offered load steps from 1× to 4× the target; "+
-		"the table gives the time until the first replica change and until both the Model and the Server ask for 4 replicas.\n\n",
+		"prometheus-adapter v0.12.0 with the component's rules → kube-controller-manager 1.37 HPA controller, sync every "+
+		"%s) "+
+		"for one Model and its dedicated Server, target %v RPS per replica. At t = 0 the offered load steps from 1× to 4× "+
+		"the target; "+
+		"the table gives the time until the first replica change and until both the Model and the Server ask for 4 "+
+		"replicas.\n\n",
 		time.Now().UTC().Format("2006-01-02"), machine(), hpaSyncPeriod, pipelineTarget)
-	md.WriteString("The floor is the sum of the intervals a step passes through before both HPAs act: scrape + rate window + relist + " +
-		"HPA sync + the Model HPA's scale-up stabilization window (the shared window plus `modelScaleUpLagSeconds`, which holds the " +
-		"Model back until its Server's new pods can be ready; the test rows set it to 0 to time the pipeline alone). In practice the HPA acts before the rate window has filled: a partial window already shows a ratio above " +
-		"the 10 % tolerance, so reaction can beat the floor.\n\n")
-	md.WriteString("| settings | scrape | rate window | relist | scale-up window | Model lag | floor | first change | both at 4 | steady / floor |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	md.WriteString(
+		"The floor is the sum of the intervals a step passes through before both HPAs act: scrape + rate window + relist + " +
+			"HPA sync + the Model HPA's scale-up stabilization window (the shared window plus `modelScaleUpLagSeconds`, which " +
+			"holds the " +
+			"Model back until its Server's new pods can be ready; the test rows set it to 0 to time the pipeline alone). In " +
+			"practice the HPA acts before the rate window has filled: a partial window already shows a ratio above " +
+			"the 10 % tolerance, so reaction can beat the floor.\n\n",
+	)
+	md.WriteString(
+		"| settings | scrape | rate window | relist | scale-up window | Model lag | floor | first change | both at 4 | " +
+			"steady / floor |\n|---|---|---|---|---|---|---|---|---|---|\n",
+	)
 	for _, r := range rows {
 		w := 60
 		if r.tm.ScaleUpWindow != nil {
 			w = *r.tm.ScaleUpWindow
 		}
-		fmt.Fprintf(&md, "| %s | %s | %s | %s | %ds | %ds | %s | %s | %s | %.2f |\n", r.tm.Name, r.tm.Scrape, r.tm.RateWindow, r.tm.Relist, w,
-			r.tm.modelLag(), r.tm.floor(), r.first.Round(time.Second), r.steady.Round(time.Second), r.steady.Seconds()/r.tm.floor().Seconds())
+		fmt.Fprintf(
+			&md,
+			"| %s | %s | %s | %s | %ds | %ds | %s | %s | %s | %.2f |\n",
+			r.tm.Name,
+			r.tm.Scrape,
+			r.tm.RateWindow,
+			r.tm.Relist,
+			w,
+			r.tm.modelLag(),
+			r.tm.floor(),
+			r.first.Round(time.Second),
+			r.steady.Round(time.Second),
+			r.steady.Seconds()/r.tm.floor().Seconds(),
+		)
 	}
-	md.WriteString("\nA rate window of only two scrapes is what the guards allow, and it is erratic: when a scrape lands late, one " +
-		"sample is left in the window, rate() returns nothing, and the HPA skips that sync, so its reaction varies widely from " +
-		"run to run (this repository's runs have measured 10 s to 81 s). Four scrapes per window (the `fast` row, used by the tests) is steadier. With " +
-		"the component's defaults the Server moves first and the Model follows by `modelScaleUpLagSeconds`, so that its new " +
-		"replicas find ready Server pods.\n")
+	md.WriteString(
+		"\nA rate window of only two scrapes is what the guards allow, and it is erratic: when a scrape lands late, one " +
+			"sample is left in the window, rate() returns nothing, and the HPA skips that sync, so its reaction varies widely " +
+			"from " +
+			"run to run (this repository's runs have measured 10 s to 81 s). Four scrapes per window (the `fast` row, used by " +
+			"the tests) is steadier. With " +
+			"the component's defaults the Server moves first and the Model follows by `modelScaleUpLagSeconds`, so that its " +
+			"new " +
+			"replicas find ready Server pods.\n",
+	)
 	md.WriteString("\nReproduce with `make bench-pipeline` (after `make tools`).\n")
 	if err := os.WriteFile(filepath.Join(b.root, "docs", "pipeline-benchmark.md"), []byte(md.String()), 0o644); err != nil {
 		t.Fatal(err)
@@ -442,8 +529,12 @@ func compareWithSimulator(t *testing.T, tm pipelineTiming, realFirst, realSteady
 	in := policy.Input{
 		MinReplicas: ptr(1), MaxReplicas: ptr(6), TargetRPS: ptr(pipelineTarget), ServerReadySeconds: ptr(tm.ServerReady),
 		ScaleUpHeadroomPods: ptr(5), ScaleUp: &policy.Rules{StabilizationWindowSeconds: tm.ScaleUpWindow},
-		ScaleDown:              &policy.Rules{StabilizationWindowSeconds: tm.ScaleDownWindow},
-		Timing:                 policy.Timing{ScrapeInterval: tm.Scrape, RelistInterval: tm.Relist, RateWindow: tm.RateWindow},
+		ScaleDown: &policy.Rules{StabilizationWindowSeconds: tm.ScaleDownWindow},
+		Timing: policy.Timing{
+			ScrapeInterval: tm.Scrape,
+			RelistInterval: tm.Relist,
+			RateWindow:     tm.RateWindow,
+		},
 		ModelScaleUpLagSeconds: tm.ModelLag, // as pipelineProgram deploys it
 	}
 	pol, _, err := policy.Plan(in)
@@ -461,7 +552,11 @@ func compareWithSimulator(t *testing.T, tm pipelineTiming, realFirst, realSteady
 			res, err := hpasim.Run(hpasim.Config{
 				HPA: hpasim.SpecsFromPolicy(pol).Server, SaturationRPS: 100, ServerReadySeconds: tm.ServerReady,
 				SyncPeriodSeconds: sync, ModelHPAOffsetSeconds: hpaOffset % sync, ServerHPAOffsetSeconds: hpaOffset / sync,
-				Metric:          hpasim.MetricPipeline{ScrapeIntervalSeconds: scrape, ScrapeOffsetSeconds: scrapeOffset, RateWindowSeconds: int(tm.RateWindow.Seconds())},
+				Metric: hpasim.MetricPipeline{
+					ScrapeIntervalSeconds: scrape,
+					ScrapeOffsetSeconds:   scrapeOffset,
+					RateWindowSeconds:     int(tm.RateWindow.Seconds()),
+				},
 				InitialReplicas: 1,
 			}, trace)
 			if err != nil {
@@ -485,7 +580,8 @@ func compareWithSimulator(t *testing.T, tm pipelineTiming, realFirst, realSteady
 	within := func(real time.Duration, lo, hi int) bool {
 		return real >= time.Duration(lo-sync)*time.Second && real <= time.Duration(hi+sync)*time.Second
 	}
-	if minFirst < 0 || minSteady < 0 || !within(realFirst, minFirst, maxFirst) || !within(realSteady, minSteady, maxSteady) {
+	if minFirst < 0 || minSteady < 0 || !within(realFirst, minFirst, maxFirst) ||
+		!within(realSteady, minSteady, maxSteady) {
 		t.Errorf("the real HPA controller and the simulator disagree by more than one sync period")
 	}
 }

@@ -72,11 +72,18 @@ func TestLeastPrivilege(t *testing.T) {
 	// (adapter.skipAwait is left false) and their reads show in the audit log.
 	standIn, stop := context.WithCancel(ctx)
 	t.Cleanup(stop)
-	go localcluster.RunKubeletStandIn(standIn, b.kube, adapterNS, func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) })
+	go localcluster.RunKubeletStandIn(
+		standIn,
+		b.kube,
+		adapterNS,
+		func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) },
+	)
 	t.Cleanup(func() { // before the stand-in stops: no pod may be left terminating
 		deadline := time.Now().Add(30 * time.Second)
 		for time.Now().Before(deadline) {
-			pods, err := b.kube.CoreV1().Pods(adapterNS).List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + localcluster.StandInNode})
+			pods, err := b.kube.CoreV1().
+				Pods(adapterNS).
+				List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + localcluster.StandInNode})
 			if err != nil || len(pods.Items) == 0 {
 				return
 			}
@@ -208,10 +215,15 @@ func rbacProgram(b *testbed, mode string, token bool) pulumi.RunFunc {
 			adapter.Chart = &sa.ChartSpecArgs{Path: pulumi.StringPtr(b.chartPath)}
 		}
 		if token {
-			adapter.Prometheus = &sa.PrometheusSpecArgs{BearerToken: config.RequireSecret(ctx, "prometheusToken").ToStringPtrOutput()}
+			adapter.Prometheus = &sa.PrometheusSpecArgs{
+				BearerToken: config.RequireSecret(ctx, "prometheusToken").ToStringPtrOutput(),
+			}
 		}
 		_, err := sa.NewSeldonAutoscaledModel(ctx, "irisa0", &sa.SeldonAutoscaledModelArgs{
-			Model:       &sa.ModelSpecArgs{Name: pulumi.String(modelName), StorageUri: pulumi.String("gs://seldon-models/testing/iris1")},
+			Model: &sa.ModelSpecArgs{
+				Name:       pulumi.String(modelName),
+				StorageUri: pulumi.String("gs://seldon-models/testing/iris1"),
+			},
 			Server:      &sa.ServerSpecArgs{Dedicated: pulumi.BoolPtr(true), ServerConfig: pulumi.StringPtr("mlserver")},
 			Autoscaling: &sa.AutoscalingSpecArgs{MaxReplicas: pulumi.IntPtr(3), TargetRpsPerReplica: pulumi.Float64Ptr(3)},
 			Adapter:     adapter,
@@ -265,7 +277,9 @@ func (b *testbed) deployerKubeconfig(t *testing.T) string {
 		_ = b.kube.RbacV1().ClusterRoleBindings().Delete(ctx, binding.Name, metav1.DeleteOptions{})
 		_ = b.kube.CoreV1().ServiceAccounts("kube-system").Delete(ctx, sa.Name, metav1.DeleteOptions{})
 	})
-	tok, err := b.kube.CoreV1().ServiceAccounts("kube-system").CreateToken(ctx, sa.Name, &authenticationv1.TokenRequest{}, metav1.CreateOptions{})
+	tok, err := b.kube.CoreV1().
+		ServiceAccounts("kube-system").
+		CreateToken(ctx, sa.Name, &authenticationv1.TokenRequest{}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,10 +389,16 @@ func (b *testbed) proveBindEscalate(t *testing.T, role rbacv1.ClusterRole, chart
 		defer func() { _ = b.kube.RbacV1().ClusterRoleBindings().Delete(ctx, user, metav1.DeleteOptions{}) }()
 		// The authorizer learns of the binding through its cache: wait until it applies.
 		eventually(t, 30*time.Second, user+"'s binding in effect", func() (bool, string) {
-			sar, err := b.kube.AuthorizationV1().SubjectAccessReviews().Create(ctx, &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
-				User:               user,
-				ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: "create", Group: rbacv1.GroupName, Resource: "clusterrolebindings"},
-			}}, metav1.CreateOptions{})
+			sar, err := b.kube.AuthorizationV1().
+				SubjectAccessReviews().
+				Create(ctx, &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+					User: user,
+					ResourceAttributes: &authorizationv1.ResourceAttributes{
+						Verb:     "create",
+						Group:    rbacv1.GroupName,
+						Resource: "clusterrolebindings",
+					},
+				}}, metav1.CreateOptions{})
 			return err == nil && sar.Status.Allowed, fmt.Sprint(err)
 		})
 		cfg := rest.CopyConfig(admin)
@@ -398,7 +418,9 @@ func (b *testbed) proveBindEscalate(t *testing.T, role rbacv1.ClusterRole, chart
 				}
 			}
 			gvr := schema.GroupVersionResource{Group: rbacv1.GroupName, Version: "v1", Resource: rbacKinds[obj.GetKind()]}
-			_, err := dyn.Resource(gvr).Namespace(obj.GetNamespace()).Create(ctx, cp, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+			_, err := dyn.Resource(gvr).
+				Namespace(obj.GetNamespace()).
+				Create(ctx, cp, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 			switch {
 			case apierrors.IsForbidden(err):
 				out = append(out, obj.GetKind()+" "+obj.GetName())
@@ -533,7 +555,12 @@ func readAudit(t *testing.T, path string, offset int64) auditReport {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	rep := auditReport{used: map[access]int{}, others: map[string]int{}, denied: map[string]int{}, deniedExample: map[string]string{}}
+	rep := auditReport{
+		used:          map[access]int{},
+		others:        map[string]int{},
+		denied:        map[string]int{},
+		deniedExample: map[string]string{},
+	}
 	for _, id := range order {
 		e := events[id]
 		code := 0

@@ -15,14 +15,21 @@ import (
 func TestAPIServerRestartDuringUp(t *testing.T) {
 	b := requireBed(t)
 	ctx := context.Background()
-	st := b.goStack(t, "restart", autoscaledmodel.Program, map[string]string{"adapterChartPath": b.chartPath, "adapterSkipAwait": "true"})
+	st := b.goStack(
+		t,
+		"restart",
+		autoscaledmodel.Program,
+		map[string]string{"adapterChartPath": b.chartPath, "adapterSkipAwait": "true"},
+	)
 	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
 
 	done := make(chan error, 1)
 	go func() { _, err := st.Up(ctx); done <- err }()
 	// Wait until Helm has started writing the release, then take the API server away.
 	eventually(t, 60*time.Second, "the Helm release to start", func() (bool, string) {
-		s, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease})
+		s, err := b.kube.CoreV1().
+			Secrets(adapterNS).
+			List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease})
 		return err == nil && len(s.Items) > 0, "no release record yet"
 	})
 	if err := b.cluster.RestartAPIServer(ctx, 3*time.Second); err != nil {
@@ -41,7 +48,9 @@ func TestAPIServerRestartDuringUp(t *testing.T) {
 	}
 	b.assertDeployed(t)
 	assertNoChanges(t, st)
-	releases, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease + ",status=deployed"})
+	releases, err := b.kube.CoreV1().
+		Secrets(adapterNS).
+		List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease + ",status=deployed"})
 	if err != nil || len(releases.Items) != 1 {
 		t.Errorf("want exactly one deployed release revision, got %d (%v)", len(releases.Items), err)
 	}

@@ -48,7 +48,11 @@ func TestTypeScriptSDK(t *testing.T) {
 	runStep(t, ex, nil, 5*time.Minute, tsc, "--noEmit", "-p", sdk)
 	runStep(t, ex, nil, 5*time.Minute, tsc, "--noEmit", "-p", ".")
 	runStep(t, ex, nil, 5*time.Minute, tsc, "-p", ".")
-	copyFile(t, filepath.Join(b.root, "tests", "e2e", "testdata", "sdks", "automation.js"), filepath.Join(ex, "automation.js"))
+	copyFile(
+		t,
+		filepath.Join(b.root, "tests", "e2e", "testdata", "sdks", "automation.js"),
+		filepath.Join(ex, "automation.js"),
+	)
 
 	b.sdkLifecycle(t, "nodejs", func(action, spec string) driverResult {
 		return runDriver(t, ex, node, "automation.js", action, spec)
@@ -69,7 +73,11 @@ func TestPythonSDK(t *testing.T) {
 	pipEnv := []string{"PIP_CACHE_DIR=" + cacheDir(t, "pip"), "PIP_DISABLE_PIP_VERSION_CHECK=1"}
 	runStep(t, ex, pipEnv, 10*time.Minute, filepath.Join(venv, "bin", "pip"), "install", "-r", "requirements-dev.txt")
 	runStep(t, ex, nil, 5*time.Minute, filepath.Join(venv, "bin", "mypy"))
-	copyFile(t, filepath.Join(b.root, "tests", "e2e", "testdata", "sdks", "automation.py"), filepath.Join(ex, "automation.py"))
+	copyFile(
+		t,
+		filepath.Join(b.root, "tests", "e2e", "testdata", "sdks", "automation.py"),
+		filepath.Join(ex, "automation.py"),
+	)
 
 	b.sdkLifecycle(t, "python", func(action, spec string) driverResult {
 		return runDriver(t, ex, filepath.Join(venv, "bin", "python"), "automation.py", action, spec)
@@ -140,7 +148,8 @@ func (b *testbed) sdkLifecycle(t *testing.T, runtime string, drive func(action, 
 	if got := up.Outputs["customMetricsPath"]; got != "/apis/custom.metrics.k8s.io/v1beta1/namespaces/seldon-mesh/models.mlops.seldon.io/irisa0/infer_rps" {
 		t.Errorf("customMetricsPath output %v", got)
 	}
-	if policy, ok := up.Outputs["policy"].(map[string]any); !ok || policy["maxReplicas"] != float64(3) || policy["targetAverageValue"] != "3" {
+	if policy, ok := up.Outputs["policy"].(map[string]any); !ok || policy["maxReplicas"] != float64(3) ||
+		policy["targetAverageValue"] != "3" {
 		t.Errorf("policy output %v", up.Outputs["policy"])
 	}
 	b.assertDeployed(t)

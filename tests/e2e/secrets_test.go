@@ -37,7 +37,10 @@ func TestPrometheusTokenStaysSecret(t *testing.T) {
 	b.ensureNamespace(t, adapterNS)
 	program := func(ctx *pulumi.Context) error {
 		m, err := sa.NewSeldonAutoscaledModel(ctx, "irisa0", &sa.SeldonAutoscaledModelArgs{
-			Model:       &sa.ModelSpecArgs{Name: pulumi.String(modelName), StorageUri: pulumi.String("gs://seldon-models/testing/iris1")},
+			Model: &sa.ModelSpecArgs{
+				Name:       pulumi.String(modelName),
+				StorageUri: pulumi.String("gs://seldon-models/testing/iris1"),
+			},
 			Server:      &sa.ServerSpecArgs{Dedicated: pulumi.BoolPtr(true), ServerConfig: pulumi.StringPtr("mlserver")},
 			Autoscaling: &sa.AutoscalingSpecArgs{MaxReplicas: pulumi.IntPtr(3), TargetRpsPerReplica: pulumi.Float64Ptr(3)},
 			Adapter: &sa.AdapterSpecArgs{
@@ -87,7 +90,9 @@ func TestPrometheusTokenStaysSecret(t *testing.T) {
 	if after := b.adapterTemplate(t); after.generation != before.generation+1 {
 		t.Errorf("rotating the token rolled the adapter %d times, want once", after.generation-before.generation)
 	}
-	if _, err := b.kube.CoreV1().Secrets(adapterNS).Get(ctx, secret.Name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+	if _, err := b.kube.CoreV1().Secrets(adapterNS).Get(ctx, secret.Name, metav1.GetOptions{}); !apierrors.IsNotFound(
+		err,
+	) {
 		t.Errorf("the old token's Secret %s outlived the rotation (%v)", secret.Name, err)
 	}
 	assertNotInStack(t, st, res, token+"-rotated")
@@ -132,16 +137,27 @@ func TestPrometheusCredentialsAuthenticate(t *testing.T) {
 	}
 	trusted := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
 		RootCAs: pool, Certificates: []tls.Certificate{clientCert}, MinVersion: tls.VersionTLS12}}}
-	prom, err := pipeline.StartSecuredPrometheus(ctx, b.cluster, filepath.Join(t.TempDir(), "prometheus"), agent.Addr, ns, "mlserver-0", fast.Scrape,
+	prom, err := pipeline.StartSecuredPrometheus(
+		ctx,
+		b.cluster,
+		filepath.Join(t.TempDir(), "prometheus"),
+		agent.Addr,
+		ns,
+		"mlserver-0",
+		fast.Scrape,
 		pipeline.WebSecurity{CertFile: filepath.Join(pki, "prometheus.crt"), KeyFile: filepath.Join(pki, "prometheus.key"),
-			ClientCAFile: filepath.Join(pki, "ca.crt"), Username: user, Password: password, Client: trusted})
+			ClientCAFile: filepath.Join(pki, "ca.crt"), Username: user, Password: password, Client: trusted},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = b.cluster.Kill("prometheus") })
 
 	// The test would prove nothing if Prometheus let anyone in.
-	anonymous := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	anonymous := &http.Client{
+		Timeout:   5 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}},
+	}
 	if resp, err := anonymous.Get(prom.URL + "api/v1/query?query=up"); err == nil {
 		_ = resp.Body.Close()
 		t.Fatalf("Prometheus answered a client without a certificate: %s", resp.Status)
@@ -156,20 +172,27 @@ func TestPrometheusCredentialsAuthenticate(t *testing.T) {
 	program := func(ctx *pulumi.Context) error {
 		cfg := config.New(ctx, "")
 		m, err := sa.NewSeldonAutoscaledModel(ctx, "irisa0", &sa.SeldonAutoscaledModelArgs{
-			Model:       &sa.ModelSpecArgs{Name: pulumi.String(modelName), StorageUri: pulumi.String("gs://seldon-models/testing/iris1")},
+			Model: &sa.ModelSpecArgs{
+				Name:       pulumi.String(modelName),
+				StorageUri: pulumi.String("gs://seldon-models/testing/iris1"),
+			},
 			Server:      &sa.ServerSpecArgs{Dedicated: pulumi.BoolPtr(true), ServerConfig: pulumi.StringPtr("mlserver")},
 			Autoscaling: &sa.AutoscalingSpecArgs{MaxReplicas: pulumi.IntPtr(3), TargetRpsPerReplica: pulumi.Float64Ptr(3)},
 			Adapter: &sa.AdapterSpecArgs{
 				Chart: &sa.ChartSpecArgs{Path: pulumi.StringPtr(b.chartPath)},
 				// The namespace is created by the component, before the Secret that lives in it.
 				SkipAwait: pulumi.BoolPtr(true), CreateNamespace: pulumi.BoolPtr(true),
-				RateWindow: pulumi.StringPtr(fast.RateWindow.String()), PrometheusScrapeInterval: pulumi.StringPtr(fast.Scrape.String()),
+				RateWindow: pulumi.StringPtr(
+					fast.RateWindow.String(),
+				), PrometheusScrapeInterval: pulumi.StringPtr(fast.Scrape.String()),
 				MetricsRelistInterval: pulumi.StringPtr(fast.Relist.String()),
 				Prometheus: &sa.PrometheusSpecArgs{
 					Url: pulumi.StringPtr("https://127.0.0.1"), Port: pulumi.IntPtr(cfg.RequireInt("prometheusPort")),
 					BasicAuth: &sa.BasicAuthSpecArgs{Username: pulumi.String(user), Password: cfg.RequireSecret("prometheusPassword")},
 					Tls: &sa.PrometheusTLSSpecArgs{
-						CaCertificate: pulumi.StringPtr(cfg.Require("prometheusCA")), ClientCertificate: pulumi.StringPtr(cfg.Require("clientCertificate")),
+						CaCertificate: pulumi.StringPtr(
+							cfg.Require("prometheusCA"),
+						), ClientCertificate: pulumi.StringPtr(cfg.Require("clientCertificate")),
 						ClientKey: cfg.RequireSecret("clientKey").ToStringPtrOutput(),
 					},
 				},
@@ -182,7 +205,12 @@ func TestPrometheusCredentialsAuthenticate(t *testing.T) {
 		ctx.Export("adapterConfig", m.AdapterConfig)
 		return nil
 	}
-	st := b.goStack(t, "credentials", program, map[string]string{"prometheusPort": port, "prometheusCA": read("ca.crt"), "clientCertificate": read("adapter.crt")})
+	st := b.goStack(
+		t,
+		"credentials",
+		program,
+		map[string]string{"prometheusPort": port, "prometheusCA": read("ca.crt"), "clientCertificate": read("adapter.crt")},
+	)
 	for k, v := range map[string]string{"prometheusPassword": password, "clientKey": clientKey} {
 		if err := st.SetConfig(ctx, k, autoConfigSecret(v)); err != nil {
 			t.Fatal(err)
@@ -194,7 +222,8 @@ func TestPrometheusCredentialsAuthenticate(t *testing.T) {
 		t.Fatalf("up: %v", err)
 	}
 	secret, args := b.authSecret(t)
-	if !strings.Contains(args, "--prometheus-auth-config=/var/run/prometheus-auth/auth.kubeconfig") || strings.Contains(args, "--prometheus-token-file") {
+	if !strings.Contains(args, "--prometheus-auth-config=/var/run/prometheus-auth/auth.kubeconfig") ||
+		strings.Contains(args, "--prometheus-token-file") {
 		t.Errorf("the adapter's auth flags: %s", args)
 	}
 	if !strings.Contains(string(secret.Data["auth.kubeconfig"]), "client-key-data") {
@@ -203,8 +232,17 @@ func TestPrometheusCredentialsAuthenticate(t *testing.T) {
 
 	// The adapter, run with exactly what the Deployment mounts, reads the metric through the
 	// secured Prometheus.
-	adapter, err := pipeline.StartAdapter(ctx, b.cluster, b.kube, b.dyn, adapterBin, filepath.Join(t.TempDir(), "adapter"), b.cluster.Kubeconfig,
-		pipeline.AdapterSource{Namespace: adapterNS, ConfigMap: adapterRules, Deployment: adapterName}, prom)
+	adapter, err := pipeline.StartAdapter(
+		ctx,
+		b.cluster,
+		b.kube,
+		b.dyn,
+		adapterBin,
+		filepath.Join(t.TempDir(), "adapter"),
+		b.cluster.Kubeconfig,
+		pipeline.AdapterSource{Namespace: adapterNS, ConfigMap: adapterRules, Deployment: adapterName},
+		prom,
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +322,9 @@ func assertNotInStack(t *testing.T, st auto.Stack, res auto.UpResult, secret str
 
 func (b *testbed) ensureNamespace(t *testing.T, name string) {
 	t.Helper()
-	_, err := b.kube.CoreV1().Namespaces().Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+	_, err := b.kube.CoreV1().
+		Namespaces().
+		Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}

@@ -135,7 +135,11 @@ func setup() (*testbed, string, error) {
 	}
 	standInCtx, cancel := context.WithCancel(ctx)
 	b.stopStandIn = cancel
-	go localcluster.RunSeldonStatusStandIn(standInCtx, b.dyn, func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) })
+	go localcluster.RunSeldonStatusStandIn(
+		standInCtx,
+		b.dyn,
+		func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) },
+	)
 	return b, "", nil
 }
 
@@ -162,7 +166,10 @@ func (b *testbed) stackOptions(t *testing.T, project workspace.Project) []auto.L
 func (b *testbed) goStack(t *testing.T, name string, program pulumi.RunFunc, config map[string]string) auto.Stack {
 	t.Helper()
 	ctx := context.Background()
-	project := workspace.Project{Name: tokens.PackageName("seldon-autoscaling-e2e-" + name), Runtime: workspace.NewProjectRuntimeInfo("go", nil)}
+	project := workspace.Project{
+		Name:    tokens.PackageName("seldon-autoscaling-e2e-" + name),
+		Runtime: workspace.NewProjectRuntimeInfo("go", nil),
+	}
 	st, err := auto.UpsertStackInlineSource(ctx, "e2e", project.Name.String(), program, b.stackOptions(t, project)...)
 	if err != nil {
 		t.Fatalf("creating stack: %v", err)

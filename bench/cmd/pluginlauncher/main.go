@@ -68,7 +68,13 @@ func run() int {
 		code = 1
 	}
 	if dir := os.Getenv("SA_BENCH_RECORDS"); dir != "" && cmd.ProcessState != nil {
-		rec := Record{Plugin: filepath.Base(self), PID: cmd.Process.Pid, StartNanos: start.UnixNano(), EndNanos: end.UnixNano(), ExitCode: code}
+		rec := Record{
+			Plugin:     filepath.Base(self),
+			PID:        cmd.Process.Pid,
+			StartNanos: start.UnixNano(),
+			EndNanos:   end.UnixNano(),
+			ExitCode:   code,
+		}
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			rec.MaxRSSKiB = ru.Maxrss // kilobytes on Linux
 			rec.UserSec = time.Duration(ru.Utime.Nano()).Seconds()

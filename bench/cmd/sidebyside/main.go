@@ -32,7 +32,11 @@ func run() error {
 	ns := flag.String("n", "1,10,50", "model counts, comma-separated")
 	reps := flag.Int("reps", 5, "pairs (component, hand-written) per model count")
 	out := flag.String("out", "docs/benchmarks.md", "report path; empty: standard output only")
-	smoke := flag.Bool("smoke", false, "quick check that the benchmark works: no warm-up, 3 start-up launches, no profiling")
+	smoke := flag.Bool(
+		"smoke",
+		false,
+		"quick check that the benchmark works: no warm-up, 3 start-up launches, no profiling",
+	)
 	profile := flag.Bool("profile", true, "profile the component where a target is missed")
 	profileAt := flag.Int("profile-at", 0, "profile at this N (preview and no-op up) whatever the results")
 	raw := flag.String("raw", ".state/benchmarks.json", "where the measurements are saved (JSON); empty: not saved")

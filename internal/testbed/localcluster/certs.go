@@ -102,7 +102,10 @@ type pki struct {
 
 func writePKI(dir string) (*pki, error) {
 	p := &pki{
-		CA: filepath.Join(dir, "ca.crt"), ServingCert: filepath.Join(dir, "apiserver.crt"), ServingKey: filepath.Join(dir, "apiserver.key"),
+		CA: filepath.Join(
+			dir,
+			"ca.crt",
+		), ServingCert: filepath.Join(dir, "apiserver.crt"), ServingKey: filepath.Join(dir, "apiserver.key"),
 		AdminCert: filepath.Join(dir, "admin.crt"), AdminKey: filepath.Join(dir, "admin.key"),
 		FrontProxyCA: filepath.Join(dir, "front-proxy-ca.crt"), ProxyClientCert: filepath.Join(dir, "front-proxy-client.crt"),
 		ProxyClientKey: filepath.Join(dir, "front-proxy-client.key"),
@@ -124,7 +127,11 @@ func writePKI(dir string) (*pki, error) {
 		files[certPath], files[keyPath] = c, k
 		return nil
 	}
-	c, k, err := ca.issue("kube-apiserver", nil, []string{"127.0.0.1", "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "10.0.0.1"})
+	c, k, err := ca.issue(
+		"kube-apiserver",
+		nil,
+		[]string{"127.0.0.1", "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "10.0.0.1"},
+	)
 	if err := add(p.ServingCert, p.ServingKey, c, k, err); err != nil {
 		return nil, err
 	}

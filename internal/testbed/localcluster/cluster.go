@@ -162,7 +162,11 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 		return c, err
 	}
 	if err := waitHTTP(ctx, insecureClient(), fmt.Sprintf("https://127.0.0.1:%d/healthz", kcmPort), 60*time.Second); err != nil {
-		return c, fmt.Errorf("kube-controller-manager did not become healthy (see %s): %w", c.logPath("kube-controller-manager"), err)
+		return c, fmt.Errorf(
+			"kube-controller-manager did not become healthy (see %s): %w",
+			c.logPath("kube-controller-manager"),
+			err,
+		)
 	}
 	logf("kube-controller-manager ready (HPA sync every %s)", o.HPASyncPeriod)
 	return c, nil
@@ -172,7 +176,9 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 // when they start), at Metadata level, and nothing else.
 func auditPolicy(users []string) []byte {
 	var b strings.Builder
-	b.WriteString("apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n  - level: Metadata\n    users:\n")
+	b.WriteString(
+		"apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n  - level: Metadata\n    users:\n",
+	)
 	for _, u := range users {
 		fmt.Fprintf(&b, "      - %q\n", u)
 	}
@@ -360,7 +366,10 @@ func (c *Cluster) adminHTTPClient() (*http.Client, error) {
 // insecureClient probes the controller manager's self-signed health endpoint on loopback.
 func insecureClient() *http.Client {
 	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}, //nolint:gosec // loopback health probe
+		TLSClientConfig: &tls.Config{
+			InsecureSkipVerify: true,
+			MinVersion:         tls.VersionTLS12,
+		}, //nolint:gosec // loopback health probe
 	}}
 }
 

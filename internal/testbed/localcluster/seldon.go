@@ -21,7 +21,11 @@ import (
 
 var (
 	// CRDResource is apiextensions.k8s.io/v1 CustomResourceDefinitions.
-	CRDResource = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+	CRDResource = schema.GroupVersionResource{
+		Group:    "apiextensions.k8s.io",
+		Version:  "v1",
+		Resource: "customresourcedefinitions",
+	}
 	// ModelResource and ServerResource are Seldon's kinds.
 	ModelResource  = schema.GroupVersionResource{Group: "mlops.seldon.io", Version: "v1alpha1", Resource: "models"}
 	ServerResource = schema.GroupVersionResource{Group: "mlops.seldon.io", Version: "v1alpha1", Resource: "servers"}
@@ -158,7 +162,9 @@ func syncStatus(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVers
 		if gvr == ModelResource {
 			_ = unstructured.SetNestedField(obj.Object, replicas, "status", "availableReplicas")
 		}
-		if _, err := dyn.Resource(gvr).Namespace(obj.GetNamespace()).UpdateStatus(ctx, obj, metav1.UpdateOptions{}); err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
+		if _, err := dyn.Resource(gvr).Namespace(obj.GetNamespace()).UpdateStatus(ctx, obj, metav1.UpdateOptions{}); err != nil &&
+			!apierrors.IsConflict(err) &&
+			!apierrors.IsNotFound(err) {
 			return fmt.Errorf("%s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
 		}
 	}
@@ -172,7 +178,8 @@ func ApplyRBAC(ctx context.Context, kube kubernetes.Interface, file string) erro
 		return err
 	}
 	for i := range roles {
-		if _, err := kube.RbacV1().ClusterRoles().Create(ctx, &roles[i], metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		if _, err := kube.RbacV1().ClusterRoles().Create(ctx, &roles[i], metav1.CreateOptions{}); err != nil &&
+			!apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("%s: %w", roles[i].Name, err)
 		}
 	}
@@ -218,7 +225,8 @@ func AwaitGarbageCollector(ctx context.Context, dyn dynamic.Interface, namespace
 		if _, err := models.Create(ctx, probe, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return 0, fmt.Errorf("creating the garbage-collector probe: %w", err)
 		}
-		if err := models.Delete(ctx, "gc-probe", metav1.DeleteOptions{PropagationPolicy: &foreground}); err != nil && !apierrors.IsNotFound(err) {
+		if err := models.Delete(ctx, "gc-probe", metav1.DeleteOptions{PropagationPolicy: &foreground}); err != nil &&
+			!apierrors.IsNotFound(err) {
 			return 0, fmt.Errorf("deleting the garbage-collector probe: %w", err)
 		}
 		deadline := time.Now().Add(5 * time.Second)

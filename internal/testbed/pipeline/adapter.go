@@ -40,7 +40,13 @@ type Adapter struct {
 
 // materializeSecretVolumes writes every Secret volume the pod mounts into dir/<volume>/<key> and
 // returns mount path → local directory.
-func materializeSecretVolumes(ctx context.Context, kube kubernetes.Interface, ns string, pod corev1.PodSpec, dir string) (map[string]string, error) {
+func materializeSecretVolumes(
+	ctx context.Context,
+	kube kubernetes.Interface,
+	ns string,
+	pod corev1.PodSpec,
+	dir string,
+) (map[string]string, error) {
 	secretOf := map[string]string{}
 	for _, v := range pod.Volumes {
 		if v.Secret != nil {
@@ -103,7 +109,13 @@ func StartAdapter(ctx context.Context, sp Spawner, kube kubernetes.Interface, dy
 	a := &Adapter{Config: cm.Data["config.yaml"]}
 	// The credentials the Deployment mounts from Secrets, written where this process reads them,
 	// as the kubelet would: the auth flags are passed on with their paths moved there.
-	mounts, err := materializeSecretVolumes(ctx, kube, src.Namespace, dep.Spec.Template.Spec, filepath.Join(dir, "secrets"))
+	mounts, err := materializeSecretVolumes(
+		ctx,
+		kube,
+		src.Namespace,
+		dep.Spec.Template.Spec,
+		filepath.Join(dir, "secrets"),
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +138,11 @@ func StartAdapter(ctx context.Context, sp Spawner, kube kubernetes.Interface, dy
 	}
 	a.AuthArgs = authArgs
 	if a.Config == "" || a.RelistInterval == "" {
-		return nil, fmt.Errorf("the adapter's config (%d bytes) or relist interval (%q) is missing", len(a.Config), a.RelistInterval)
+		return nil, fmt.Errorf(
+			"the adapter's config (%d bytes) or relist interval (%q) is missing",
+			len(a.Config),
+			a.RelistInterval,
+		)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "certs"), 0o755); err != nil {
 		return nil, err
@@ -160,7 +176,11 @@ const shimService = "local-prometheus-adapter"
 
 func routeAPIService(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interface, ns string, port int) error {
 	svc := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: shimService, Namespace: ns, Labels: map[string]string{"app.kubernetes.io/managed-by": "e2e-harness"}},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      shimService,
+			Namespace: ns,
+			Labels:    map[string]string{"app.kubernetes.io/managed-by": "e2e-harness"},
+		},
 		Spec: corev1.ServiceSpec{
 			Type: corev1.ServiceTypeExternalName, ExternalName: "localhost",
 			Ports: []corev1.ServicePort{{Name: "https", Port: int32(port)}}, //nolint:gosec // a port number
@@ -178,7 +198,12 @@ func routeAPIService(ctx context.Context, kube kubernetes.Interface, dyn dynamic
 	} else if err != nil {
 		return err
 	}
-	patch := fmt.Sprintf(`{"spec":{"service":{"name":%q,"namespace":%q,"port":%d},"insecureSkipTLSVerify":true}}`, shimService, ns, port)
+	patch := fmt.Sprintf(
+		`{"spec":{"service":{"name":%q,"namespace":%q,"port":%d},"insecureSkipTLSVerify":true}}`,
+		shimService,
+		ns,
+		port,
+	)
 	if _, err := dyn.Resource(apiServices).Patch(ctx, APIServiceName, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
 		return fmt.Errorf("routing %s to the local adapter: %w", APIServiceName, err)
 	}

@@ -80,5 +80,9 @@ func (a *Agent) serveMetrics(w http.ResponseWriter, _ *http.Request) {
 	a.mu.Unlock()
 	sort.Strings(lines)
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-	_, _ = fmt.Fprintf(w, "# HELP seldon_model_infer_total A count of inferences.\n# TYPE seldon_model_infer_total counter\n%s\n", strings.Join(lines, "\n"))
+	_, _ = fmt.Fprintf(
+		w,
+		"# HELP seldon_model_infer_total A count of inferences.\n# TYPE seldon_model_infer_total counter\n%s\n",
+		strings.Join(lines, "\n"),
+	)
 }

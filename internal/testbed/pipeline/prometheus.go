@@ -33,16 +33,33 @@ type WebSecurity struct {
 
 // StartPrometheus runs Debian's prometheus binary scraping the agent every scrape interval, with
 // the namespace and pod target labels a PodMonitor would add.
-func StartPrometheus(ctx context.Context, sp Spawner, dir, agentAddr, namespace, pod string, scrape time.Duration) (*Prometheus, error) {
+func StartPrometheus(
+	ctx context.Context,
+	sp Spawner,
+	dir, agentAddr, namespace, pod string,
+	scrape time.Duration,
+) (*Prometheus, error) {
 	return startPrometheus(ctx, sp, dir, agentAddr, namespace, pod, scrape, nil)
 }
 
 // StartSecuredPrometheus is StartPrometheus behind mutual TLS and basic auth.
-func StartSecuredPrometheus(ctx context.Context, sp Spawner, dir, agentAddr, namespace, pod string, scrape time.Duration, web WebSecurity) (*Prometheus, error) {
+func StartSecuredPrometheus(
+	ctx context.Context,
+	sp Spawner,
+	dir, agentAddr, namespace, pod string,
+	scrape time.Duration,
+	web WebSecurity,
+) (*Prometheus, error) {
 	return startPrometheus(ctx, sp, dir, agentAddr, namespace, pod, scrape, &web)
 }
 
-func startPrometheus(ctx context.Context, sp Spawner, dir, agentAddr, namespace, pod string, scrape time.Duration, web *WebSecurity) (*Prometheus, error) {
+func startPrometheus(
+	ctx context.Context,
+	sp Spawner,
+	dir, agentAddr, namespace, pod string,
+	scrape time.Duration,
+	web *WebSecurity,
+) (*Prometheus, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -74,8 +91,15 @@ scrape_configs:
 		if err != nil {
 			return nil, err
 		}
-		webCfg := fmt.Sprintf("tls_server_config:\n  cert_file: %s\n  key_file: %s\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: %s\nbasic_auth_users:\n  %s: %s\n",
-			web.CertFile, web.KeyFile, web.ClientCAFile, web.Username, hash)
+		webCfg := fmt.Sprintf(
+			"tls_server_config:\n  cert_file: %s\n  key_file: %s\n  client_auth_type: RequireAndVerifyClientCert\n  "+
+				"client_ca_file: %s\nbasic_auth_users:\n  %s: %s\n",
+			web.CertFile,
+			web.KeyFile,
+			web.ClientCAFile,
+			web.Username,
+			hash,
+		)
 		webPath := filepath.Join(dir, "web.yml")
 		if err := os.WriteFile(webPath, []byte(webCfg), 0o600); err != nil {
 			return nil, err
@@ -94,7 +118,13 @@ scrape_configs:
 	return p, nil
 }
 
-func waitOK(ctx context.Context, client *http.Client, url string, prepare func(*http.Request), timeout time.Duration) error {
+func waitOK(
+	ctx context.Context,
+	client *http.Client,
+	url string,
+	prepare func(*http.Request),
+	timeout time.Duration,
+) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {

@@ -22,7 +22,13 @@ type Env struct {
 
 // BuildProvider builds the plugin from the repository at root into dir.
 func BuildProvider(root, dir string) error {
-	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "pulumi-resource-seldon-autoscaling"), "./provider/cmd/pulumi-resource-seldon-autoscaling")
+	cmd := exec.Command(
+		"go",
+		"build",
+		"-o",
+		filepath.Join(dir, "pulumi-resource-seldon-autoscaling"),
+		"./provider/cmd/pulumi-resource-seldon-autoscaling",
+	)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("building the provider: %w", err)
