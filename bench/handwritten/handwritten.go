@@ -3,10 +3,11 @@
 // component through its Go SDK.
 //
 // The hand-written program declares exactly what the component declares — the adapter namespace,
-// the rules ConfigMap and one prometheus-adapter Helm release with the component's values, and per model a dedicated Server, the Model and the two
-// HPAs, with the same names, specs, dependencies and options (ignoreChanges on spec.replicas) — so
-// the two cost the same Kubernetes work and differ only in how they are declared. The equivalence
-// test and every benchmark run check that against the API server and the stack state.
+// the rules ConfigMap and one prometheus-adapter Helm release with the component's values, and per
+// model a dedicated Server, the Model and the two HPAs, with the same names, specs, dependencies and
+// options (ignoreChanges on spec.replicas) — so the two cost the same Kubernetes work and differ
+// only in how they are declared. The equivalence test and every benchmark run check that against
+// the API server and the stack state.
 package handwritten
 
 import (

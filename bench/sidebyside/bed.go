@@ -136,7 +136,11 @@ func (b *Bed) buildPlugins() error {
 	b.Kubernetes = filepath.Join(b.Tools, KubernetesPlugin)
 	launcher := filepath.Join(b.Tmp, "plugins", "pluginlauncher")
 	b.profProvider = filepath.Join(b.Tmp, "plugins", "prof", ProviderPlugin)
-	for _, build := range []struct{ out, pkg string }{{launcher, "./bench/cmd/pluginlauncher"}, {b.profProvider, "./bench/cmd/profprovider"}} {
+	builds := []struct{ out, pkg string }{
+		{launcher, "./bench/cmd/pluginlauncher"},
+		{b.profProvider, "./bench/cmd/profprovider"},
+	}
+	for _, build := range builds {
 		cmd := exec.Command("go", "build", "-o", build.out, build.pkg)
 		cmd.Dir, cmd.Stdout, cmd.Stderr = b.Root, b.log, b.log
 		if err := cmd.Run(); err != nil {
@@ -144,10 +148,12 @@ func (b *Bed) buildPlugins() error {
 		}
 	}
 	var err error
-	if b.ProviderLauncher, err = installLauncher(launcher, filepath.Join(b.Tmp, "plugins", "seldon"), ProviderPlugin, b.Provider); err != nil {
+	seldonDir := filepath.Join(b.Tmp, "plugins", "seldon")
+	if b.ProviderLauncher, err = installLauncher(launcher, seldonDir, ProviderPlugin, b.Provider); err != nil {
 		return err
 	}
-	if b.KubernetesLauncher, err = installLauncher(launcher, filepath.Join(b.Tmp, "plugins", "kubernetes"), KubernetesPlugin, b.Kubernetes); err != nil {
+	kubernetesDir := filepath.Join(b.Tmp, "plugins", "kubernetes")
+	if b.KubernetesLauncher, err = installLauncher(launcher, kubernetesDir, KubernetesPlugin, b.Kubernetes); err != nil {
 		return err
 	}
 	b.kubeDir = filepath.Dir(b.KubernetesLauncher)

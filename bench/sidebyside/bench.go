@@ -262,7 +262,9 @@ func (r *Result) profile(ctx context.Context, bed *Bed, n int, steps []Step) err
 						Sampled: totalSamples(top), Checkpoint: cumOf(top, "SnapshotManager).saveSnapshot")},
 				)
 			} else {
-				r.Profiles = append(r.Profiles, Profile{Program: p.Name, Step: s, Process: "engine (pulumi CLI)", Top: "no profile: " + err.Error()})
+				r.Profiles = append(r.Profiles, Profile{
+					Program: p.Name, Step: s, Process: "engine (pulumi CLI)", Top: "no profile: " + err.Error(),
+				})
 			}
 			if p.Component {
 				files, _ := filepath.Glob(filepath.Join(dir, stepTag(s), "cpu-*.pprof"))
@@ -323,7 +325,11 @@ func pprofTop(files []string) (string, error) {
 		return "", errors.New("no profile files")
 	}
 	var parts []string
-	for _, flags := range [][]string{{"-top", "-nodecount=12"}, {"-top", "-cum", "-nodecount=15", "-show=github.com/pulumi"}} {
+	flagSets := [][]string{
+		{"-top", "-nodecount=12"},
+		{"-top", "-cum", "-nodecount=15", "-show=github.com/pulumi"},
+	}
+	for _, flags := range flagSets {
 		args := append(append([]string{"tool", "pprof"}, flags...), files...)
 		out, err := exec.Command("go", args...).CombinedOutput()
 		if err != nil {

@@ -106,9 +106,9 @@ func (r *Result) Markdown() string {
 		len(r.Pairs),
 	)
 	w(
-		"- Each run is one lifecycle in a fresh workspace (file backend): `preview` of the empty stack, `up` (create), " +
-			"`up` with no change, `up` after changing every HPA target (3 → 5 RPS, so 2N HPAs update), `destroy`. Each step's " +
-			"change counts are checked.\n",
+		"- Each run is one lifecycle in a fresh workspace (file backend): `preview` of the empty stack, " +
+			"`up` (create), `up` with no change, `up` after changing every HPA target (3 → 5 RPS, so 2N HPAs " +
+			"update), `destroy`. Each step's change counts are checked.\n",
 	)
 	w("- Runs alternate component, hand-written, component, ... : %d pairs per N", c.Reps)
 	if c.Warmup {

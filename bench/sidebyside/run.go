@@ -190,7 +190,8 @@ func (b *Bed) stack(ctx context.Context, p Program, n int, label, dir string) (a
 	if err != nil {
 		return auto.Stack{}, nil, fmt.Errorf("creating stack: %w", err)
 	}
-	if err := st.SetConfig(ctx, handwritten.TargetKey, auto.ConfigValue{Value: strconv.FormatFloat(handwritten.DefaultTarget, 'f', -1, 64)}); err != nil {
+	target := auto.ConfigValue{Value: strconv.FormatFloat(handwritten.DefaultTarget, 'f', -1, 64)}
+	if err := st.SetConfig(ctx, handwritten.TargetKey, target); err != nil {
 		return auto.Stack{}, nil, err
 	}
 	return st, timed, nil

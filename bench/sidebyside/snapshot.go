@@ -47,7 +47,8 @@ type Objects struct {
 // Snapshot reads the Models, Servers and HPAs in ns and the adapter release in adapterNS.
 func (b *Bed) Snapshot(ctx context.Context, ns, adapterNS string) (*Objects, error) {
 	o := &Objects{Items: map[string]any{}}
-	for _, gvr := range []schema.GroupVersionResource{localcluster.ModelResource, localcluster.ServerResource, hpaResource} {
+	gvrs := []schema.GroupVersionResource{localcluster.ModelResource, localcluster.ServerResource, hpaResource}
+	for _, gvr := range gvrs {
 		list, err := b.Dyn.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("listing %s: %w", gvr.Resource, err)

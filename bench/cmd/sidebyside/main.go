@@ -65,7 +65,8 @@ func run() error {
 	}
 	command := "make bench"
 	cfg := sidebyside.Config{
-		Root: root, Ns: counts, Reps: *reps, Warmup: true, StartupLaunches: *launches, Profile: *profile, ProfileAt: *profileAt, Log: os.Stderr,
+		Root: root, Ns: counts, Reps: *reps, Warmup: true,
+		StartupLaunches: *launches, Profile: *profile, ProfileAt: *profileAt, Log: os.Stderr,
 	}
 	if *smoke {
 		command = "make bench-smoke"

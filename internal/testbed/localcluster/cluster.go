@@ -161,7 +161,8 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 	); err != nil {
 		return c, err
 	}
-	if err := waitHTTP(ctx, insecureClient(), fmt.Sprintf("https://127.0.0.1:%d/healthz", kcmPort), 60*time.Second); err != nil {
+	healthz := fmt.Sprintf("https://127.0.0.1:%d/healthz", kcmPort)
+	if err := waitHTTP(ctx, insecureClient(), healthz, 60*time.Second); err != nil {
 		return c, fmt.Errorf(
 			"kube-controller-manager did not become healthy (see %s): %w",
 			c.logPath("kube-controller-manager"),

@@ -74,7 +74,9 @@ func readyStatus(pod *corev1.Pod) *corev1.Pod {
 	pod.Status.HostIP, pod.Status.PodIP = "127.0.0.1", "127.0.0.1"
 	pod.Status.StartTime = &now
 	pod.Status.Conditions = nil
-	for _, t := range []corev1.PodConditionType{corev1.PodScheduled, corev1.PodInitialized, corev1.ContainersReady, corev1.PodReady} {
+	for _, t := range []corev1.PodConditionType{
+		corev1.PodScheduled, corev1.PodInitialized, corev1.ContainersReady, corev1.PodReady,
+	} {
 		pod.Status.Conditions = append(
 			pod.Status.Conditions,
 			corev1.PodCondition{Type: t, Status: corev1.ConditionTrue, LastTransitionTime: now},

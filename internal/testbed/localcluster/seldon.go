@@ -162,7 +162,8 @@ func syncStatus(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVers
 		if gvr == ModelResource {
 			_ = unstructured.SetNestedField(obj.Object, replicas, "status", "availableReplicas")
 		}
-		if _, err := dyn.Resource(gvr).Namespace(obj.GetNamespace()).UpdateStatus(ctx, obj, metav1.UpdateOptions{}); err != nil &&
+		objects := dyn.Resource(gvr).Namespace(obj.GetNamespace())
+		if _, err := objects.UpdateStatus(ctx, obj, metav1.UpdateOptions{}); err != nil &&
 			!apierrors.IsConflict(err) &&
 			!apierrors.IsNotFound(err) {
 			return fmt.Errorf("%s/%s: %w", obj.GetNamespace(), obj.GetName(), err)

@@ -157,8 +157,8 @@ func StartAdapter(ctx context.Context, sp Spawner, kube kubernetes.Interface, dy
 	args := append([]string{
 		fmt.Sprintf("--secure-port=%d", a.Port), "--bind-address=127.0.0.1", "--cert-dir=" + filepath.Join(dir, "certs"),
 		"--prometheus-url=" + prom.URL, "--metrics-relist-interval=" + a.RelistInterval, "--config=" + cfgPath,
-		"--lister-kubeconfig=" + kubeconfig, "--authentication-kubeconfig=" + kubeconfig, "--authorization-kubeconfig=" + kubeconfig,
-		"--v=2",
+		"--lister-kubeconfig=" + kubeconfig, "--authentication-kubeconfig=" + kubeconfig,
+		"--authorization-kubeconfig=" + kubeconfig, "--v=2",
 	}, authArgs...)
 	if err := sp.Spawn("prometheus-adapter", bin, args...); err != nil {
 		return nil, err
@@ -204,7 +204,9 @@ func routeAPIService(ctx context.Context, kube kubernetes.Interface, dyn dynamic
 		ns,
 		port,
 	)
-	if _, err := dyn.Resource(apiServices).Patch(ctx, APIServiceName, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+	if _, err := dyn.Resource(apiServices).Patch(
+		ctx, APIServiceName, types.MergePatchType, []byte(patch), metav1.PatchOptions{},
+	); err != nil {
 		return fmt.Errorf("routing %s to the local adapter: %w", APIServiceName, err)
 	}
 	return nil

@@ -28,7 +28,8 @@ type Prometheus struct {
 type WebSecurity struct {
 	CertFile, KeyFile, ClientCAFile string
 	Username, Password              string
-	Client                          *http.Client // trusted by and presenting a certificate to the server, for readiness checks
+	// Client is trusted by and presents a certificate to the server, for readiness checks.
+	Client *http.Client
 }
 
 // StartPrometheus runs Debian's prometheus binary scraping the agent every scrape interval, with

@@ -108,7 +108,8 @@ func up(root, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "seldon-mesh"}}, metav1.CreateOptions{}); err != nil &&
+	seldonMesh := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "seldon-mesh"}}
+	if _, err := kube.CoreV1().Namespaces().Create(ctx, seldonMesh, metav1.CreateOptions{}); err != nil &&
 		!apierrors.IsAlreadyExists(err) {
 		return "", err
 	}
