@@ -131,7 +131,9 @@ var (
 		`(?i)\b(must|refused|at least|at most|required|not allowed|accepted)\b|≥|≤|\d+ to \d+|in \[`,
 	)
 	// strongGuardWords mark a definition (a description's first sentence) that also states a bound.
-	strongGuardWords = regexp.MustCompile(`(?i)\b(refused|at least|at most|not allowed|must keep)\b|≥|≤|\d+ to \d+|in \[`)
+	strongGuardWords = regexp.MustCompile(
+		`(?i)\b(refused|at least|at most|not allowed|must keep)\b|≥|≤|\d+ to \d+|in \[`,
+	)
 )
 
 // splitDescription sorts a description's sentences into its default ("Default: ..."), the

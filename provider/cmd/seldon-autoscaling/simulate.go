@@ -65,7 +65,8 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "\nplot written to %s\n", o.svgPath)
 	}
 	if o.timelinePath != "" {
-		if err := writeFileWith(o.timelinePath, func(w io.Writer) error { return writeTimelineCSV(w, res.Timeline) }); err != nil {
+		writeTimeline := func(w io.Writer) error { return writeTimelineCSV(w, res.Timeline) }
+		if err := writeFileWith(o.timelinePath, writeTimeline); err != nil {
 			return fmt.Errorf("writing the timeline: %w", err)
 		}
 		fmt.Fprintf(stdout, "timeline written to %s\n", o.timelinePath)
@@ -156,7 +157,9 @@ func parseSimulateFlags(args []string, stderr io.Writer) (*simulateOptions, erro
 	o.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
 	o.setup.Figures = o.figures
-	o.setup.Metric.ScrapeIntervalSeconds, o.setup.Metric.ScrapeOffsetSeconds, o.setup.Metric.RateWindowSeconds = o.scrapeInterval, o.scrapeOffset, o.window
+	o.setup.Metric.ScrapeIntervalSeconds = o.scrapeInterval
+	o.setup.Metric.ScrapeOffsetSeconds = o.scrapeOffset
+	o.setup.Metric.RateWindowSeconds = o.window
 	return o, nil
 }
 
@@ -273,7 +276,8 @@ func (o *simulateOptions) override(spec hpasim.HPASpec) (hpasim.HPASpec, error) 
 	if b.ScaleUp, err = o.overrideRules(b.ScaleUp, "scale-up", o.upWindow, o.upSelect, o.upPolicies); err != nil {
 		return spec, err
 	}
-	if b.ScaleDown, err = o.overrideRules(b.ScaleDown, "scale-down", o.downWindow, o.downSelect, o.downPolicies); err != nil {
+	b.ScaleDown, err = o.overrideRules(b.ScaleDown, "scale-down", o.downWindow, o.downSelect, o.downPolicies)
+	if err != nil {
 		return spec, err
 	}
 	spec.Behavior = &b

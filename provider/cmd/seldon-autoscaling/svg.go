@@ -62,11 +62,9 @@ func writeSVG(w io.Writer, title string, tl []hpasim.Sample) error {
 
 	fmt.Fprintf(
 		bw,
-		`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n",
-		svgWidth,
-		svgHeight,
-		svgWidth,
-		svgHeight,
+		`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" `+
+			`font-family="sans-serif" font-size="12">`+"\n",
+		svgWidth, svgHeight, svgWidth, svgHeight,
 	)
 	fmt.Fprintf(bw, `<rect width="%d" height="%d" fill="white"/>`+"\n", svgWidth, svgHeight)
 	fmt.Fprintf(bw, `<text x="%d" y="24" font-size="15" font-weight="bold">%s</text>`+"\n", plotLeft, escape(title))
@@ -115,9 +113,9 @@ func writeSVG(w io.Writer, title string, tl []hpasim.Sample) error {
 	x := float64(plotLeft + 3*225)
 	fmt.Fprintf(
 		bw,
-		`<rect x="%.1f" y="46" width="22" height="10" fill="#d62728" fill-opacity="0.15"/><text x="%.1f" y="56">Model ScheduleFailed</text>`+"\n",
-		x,
-		x+28,
+		`<rect x="%.1f" y="46" width="22" height="10" fill="#d62728" fill-opacity="0.15"/>`+
+			`<text x="%.1f" y="56">Model ScheduleFailed</text>`+"\n",
+		x, x+28,
 	)
 	fmt.Fprintln(bw, `</svg>`)
 	return bw.Flush()
