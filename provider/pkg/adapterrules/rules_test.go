@@ -124,7 +124,8 @@ func TestModelMetricPath(t *testing.T) {
 	}{
 		{nil, "/apis/custom.metrics.k8s.io/v1beta1/namespaces/seldon-mesh/models.mlops.seldon.io/irisa0/infer_rps"},
 		{map[string]string{"method_type": "rest", "code": "200"},
-			"/apis/custom.metrics.k8s.io/v1beta1/namespaces/seldon-mesh/models.mlops.seldon.io/irisa0/infer_rps?metricLabelSelector=code%3D200%2Cmethod_type%3Drest"},
+			"/apis/custom.metrics.k8s.io/v1beta1/namespaces/seldon-mesh/models.mlops.seldon.io/irisa0/infer_rps" +
+				"?metricLabelSelector=code%3D200%2Cmethod_type%3Drest"},
 	} {
 		if got := ModelMetricPath("seldon-mesh", "irisa0", "infer_rps", tc.sel); got != tc.want {
 			t.Errorf("got %s, want %s", got, tc.want)

@@ -140,10 +140,12 @@ func NewSeldonAutoscaledModel(
 	}
 	// The HPAs come after everything they read: the scale targets and the metric's adapter.
 	hpaDeps := pulumi.DependsOn(append([]pulumi.Resource{model}, modelDeps...))
-	if _, err := declareHPA(ctx, name+"-model-hpa", d, d.ModelHPAName, "Model", d.Model.Name, parent, hpaDeps); err != nil {
+	_, err = declareHPA(ctx, name+"-model-hpa", d, d.ModelHPAName, "Model", d.Model.Name, parent, hpaDeps)
+	if err != nil {
 		return nil, err
 	}
-	if _, err := declareHPA(ctx, name+"-server-hpa", d, d.ServerHPAName, "Server", d.ServerName, parent, hpaDeps); err != nil {
+	_, err = declareHPA(ctx, name+"-server-hpa", d, d.ServerHPAName, "Server", d.ServerName, parent, hpaDeps)
+	if err != nil {
 		return nil, err
 	}
 
@@ -365,7 +367,10 @@ func declareAuthSecret(
 		}
 		// Checked and rendered once the values are known: a bad PEM fails here, before the
 		// Secret, and therefore before the adapter and everything after it.
-		kubeconfig := pulumi.All(str(c.username), str(c.password), str(c.caCertificate), str(c.clientCertificate), str(c.clientKey)).
+		credentials := []any{
+			str(c.username), str(c.password), str(c.caCertificate), str(c.clientCertificate), str(c.clientKey),
+		}
+		kubeconfig := pulumi.All(credentials...).
 			ApplyT(func(v []any) (string, error) {
 				kubeconfig, err := promauth.Kubeconfig(promauth.Credentials{Server: a.PrometheusServer,
 					Username: v[0].(string), Password: v[1].(string), CACertificate: v[2].(string),

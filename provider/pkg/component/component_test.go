@@ -594,14 +594,9 @@ func TestModelLagZeroMakesIdenticalHPAs(t *testing.T) {
 		delete(spec, "scaleTargetRef")
 		specs[get(t, m, "metadata.name").(string)] = spec
 	}
-	if a, b := presource.NewPropertyValue(specs["irisa0-model-hpa"]), presource.NewPropertyValue(specs["irisa0-server-hpa"]); !a.DeepEquals(
-		b,
-	) {
-		t.Errorf(
-			"lag 0: the two HPA specs differ beyond scaleTargetRef:\n%v\n%v",
-			specs["irisa0-model-hpa"],
-			specs["irisa0-server-hpa"],
-		)
+	model, server := specs["irisa0-model-hpa"], specs["irisa0-server-hpa"]
+	if !presource.NewPropertyValue(model).DeepEquals(presource.NewPropertyValue(server)) {
+		t.Errorf("lag 0: the two HPA specs differ beyond scaleTargetRef:\n%v\n%v", model, server)
 	}
 	state := presource.ToResourcePropertyMap(resp.State).Mappable()
 	assertPath(t, state, "policy.modelScaleUpLagSeconds", float64(0))

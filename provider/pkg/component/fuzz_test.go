@@ -11,9 +11,17 @@ func FuzzResolve(f *testing.F) {
 	for _, seed := range []string{
 		`{"model":{"name":"irisa0","storageUri":"gs://x"},"autoscaling":{"maxReplicas":3,"targetRpsPerReplica":3}}`,
 		`{"model":{"name":"irisa0","storageUri":"gs://x"},"autoscaling":{"sizing":{"peakRps":100,"saturationRps":10}}}`,
-		`{"model":{"name":"a","storageUri":"s3://b","memory":"1Gi"},"server":{"dedicated":true,"serverConfig":"mlserver"},"autoscaling":{"maxReplicas":5,"targetRpsPerReplica":0.5,"scaleUp":{"policies":[{"type":"Pods","value":2,"periodSeconds":120}]}},"adapter":{"mode":"adopt","rateWindow":"2m"}}`,
-		`{"model":{"name":"x","storageUri":"y"},"autoscaling":{"maxReplicas":1,"targetRpsPerReplica":1},"adapter":{"rule":{"nameMatches":"^seldon_model_(.*)_total$","nameAs":"${1}_rps","seriesFilters":[{"isNot":"aggregate"}]}}}`,
-		`{"model":{"name":"x","storageUri":"y"},"autoscaling":{"minReplicas":-1,"maxReplicas":0,"targetRpsPerReplica":-3},"adapter":{"mode":"nope","metricsRelistInterval":"1d"}}`,
+		`{"model":{"name":"a","storageUri":"s3://b","memory":"1Gi"},` +
+			`"server":{"dedicated":true,"serverConfig":"mlserver"},` +
+			`"autoscaling":{"maxReplicas":5,"targetRpsPerReplica":0.5,` +
+			`"scaleUp":{"policies":[{"type":"Pods","value":2,"periodSeconds":120}]}},` +
+			`"adapter":{"mode":"adopt","rateWindow":"2m"}}`,
+		`{"model":{"name":"x","storageUri":"y"},"autoscaling":{"maxReplicas":1,"targetRpsPerReplica":1},` +
+			`"adapter":{"rule":{"nameMatches":"^seldon_model_(.*)_total$","nameAs":"${1}_rps",` +
+			`"seriesFilters":[{"isNot":"aggregate"}]}}}`,
+		`{"model":{"name":"x","storageUri":"y"},` +
+			`"autoscaling":{"minReplicas":-1,"maxReplicas":0,"targetRpsPerReplica":-3},` +
+			`"adapter":{"mode":"nope","metricsRelistInterval":"1d"}}`,
 	} {
 		f.Add(seed)
 	}

@@ -159,7 +159,9 @@ func TestPropertiesUnderRandomLoad(t *testing.T) {
 		}
 		spec := cfg.HPA
 		for _, s := range res.Timeline {
-			for name, n := range map[string]int{"model desired": s.ModelDesired, "server desired": s.ServerDesired, "model serving": s.ModelServing} {
+			for name, n := range map[string]int{
+				"model desired": s.ModelDesired, "server desired": s.ServerDesired, "model serving": s.ModelServing,
+			} {
 				if n > spec.MaxReplicas || (name != "model serving" && n < spec.MinReplicas) {
 					t.Fatalf("seed %d t=%d: %s %d outside [%d, %d]", seed, s.Second, name, n, spec.MinReplicas, spec.MaxReplicas)
 				}

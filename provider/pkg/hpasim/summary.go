@@ -69,7 +69,8 @@ func summarize(tl []Sample, serverReadySeconds, loadLastChange int) Summary {
 	closeEpisode()
 	if n := len(tl); n > 0 {
 		last := tl[n-1]
-		s.FinalModelDesired, s.FinalServerDesired, s.FinalScheduleFailed = last.ModelDesired, last.ServerDesired, last.ScheduleFailed
+		s.FinalModelDesired, s.FinalServerDesired = last.ModelDesired, last.ServerDesired
+		s.FinalScheduleFailed = last.ScheduleFailed
 	}
 	if n := len(tl); n > 0 && n-lastChange >= settleHoldSeconds && !tl[n-1].ScheduleFailed {
 		s.Settled, s.SteadyAt = true, lastChange

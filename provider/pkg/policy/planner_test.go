@@ -62,7 +62,8 @@ func TestPlannerGuideExamples(t *testing.T) {
 		{
 			// The policy package's sizing example: saturation 10, margin 0.2, peak 100 → 8, 13.
 			name: "sizing formula", edit: func(in *Input) {
-				in.Sizing.SaturationRPS, in.Sizing.PeakRPS, in.Sizing.MinLoadRPS, in.Sizing.RampRPSPerSecond = ptr(10.0), ptr(100.0), ptr(20.0), nil
+				in.Sizing.SaturationRPS, in.Sizing.PeakRPS = ptr(10.0), ptr(100.0)
+				in.Sizing.MinLoadRPS, in.Sizing.RampRPSPerSecond = ptr(20.0), nil
 			},
 			min: 3, max: 13, target: 8000, upPods: 5, upWindow: 60, lag: 105,
 		},
@@ -151,7 +152,11 @@ func TestPlannerGuideExamples(t *testing.T) {
 			for _, d := range derived {
 				fields[d.Field] = !d.Warning || fields[d.Field]
 			}
-			for _, f := range []string{FieldTarget, FieldMaxReplicas, FieldScaleUp + ".policies", FieldScaleUp + ".stabilizationWindowSeconds", FieldScaleDown} {
+			for _, f := range []string{
+				FieldTarget, FieldMaxReplicas,
+				FieldScaleUp + ".policies", FieldScaleUp + ".stabilizationWindowSeconds",
+				FieldScaleDown,
+			} {
 				if !fields[f] {
 					t.Errorf("no reason for %s", f)
 				}

@@ -355,7 +355,8 @@ func (p *planner) maxReplicas(l loadFigures, q MilliQuantity) {
 		}
 	case l.peak != nil:
 		m := PlannedMaxReplicas(*l.peak, q)
-		reason := fmt.Sprintf("⌈peakRps %v / target %s⌉: the fewest replicas that serve the peak at the target", *l.peak, q)
+		reason := fmt.Sprintf("⌈peakRps %v / target %s⌉: the fewest replicas that serve the peak at the target",
+			*l.peak, q)
 		if m < p.out.MinReplicas {
 			m = p.out.MinReplicas
 			reason += ", raised to minReplicas"

@@ -47,8 +47,10 @@ func TestDefaults(t *testing.T) {
 	for _, d := range derived {
 		fields[d.Field] = true
 	}
-	for _, f := range []string{FieldMinReplicas, FieldScrapeInterval, FieldServerReady, FieldHeadroom, FieldScaleUp + ".stabilizationWindowSeconds",
-		FieldScaleUp + ".policies", FieldScaleDown, FieldModelLag} {
+	for _, f := range []string{
+		FieldMinReplicas, FieldScrapeInterval, FieldServerReady, FieldHeadroom,
+		FieldScaleUp + ".stabilizationWindowSeconds", FieldScaleUp + ".policies", FieldScaleDown, FieldModelLag,
+	} {
 		if !fields[f] {
 			t.Errorf("derivation of %s not reported (got %v)", f, derived)
 		}
@@ -134,45 +136,68 @@ func TestGuards(t *testing.T) {
 		{"no target, no sizing", func(in *Input) { in.TargetRPS = nil }, FieldTarget},
 		{"no max, no sizing", func(in *Input) { in.MaxReplicas = nil }, FieldMaxReplicas},
 		{"peak beyond max × target", func(in *Input) { in.Sizing = &Sizing{PeakRPS: ptr(10.0)} }, FieldPeakRPS},
-		{"margin 1", func(in *Input) { in.Sizing = &Sizing{SaturationRPS: ptr(10.0), SafetyMargin: ptr(1.0)} }, FieldSafetyMargin},
-		{"margin negative", func(in *Input) { in.Sizing = &Sizing{SaturationRPS: ptr(10.0), SafetyMargin: ptr(-0.1)} }, FieldSafetyMargin},
+		{"margin 1", func(in *Input) {
+			in.Sizing = &Sizing{SaturationRPS: ptr(10.0), SafetyMargin: ptr(1.0)}
+		}, FieldSafetyMargin},
+		{"margin negative", func(in *Input) {
+			in.Sizing = &Sizing{SaturationRPS: ptr(10.0), SafetyMargin: ptr(-0.1)}
+		}, FieldSafetyMargin},
 		{"saturation zero", func(in *Input) { in.Sizing = &Sizing{SaturationRPS: ptr(0.0)} }, FieldSaturationRPS},
 		{"peak negative", func(in *Input) { in.Sizing = &Sizing{PeakRPS: ptr(-5.0)} }, FieldPeakRPS},
 		{"target at saturation", func(in *Input) { in.Sizing = &Sizing{SaturationRPS: ptr(3.0)} }, FieldTarget},
 		{"relist below scrape", func(in *Input) {
 			in.Timing = Timing{ScrapeInterval: time.Minute, RelistInterval: 30 * time.Second, RateWindow: 2 * time.Minute}
 		}, FieldRelistInterval},
-		{"window below two " +
-			"scrapes", func(in *Input) { in.Timing = Timing{ScrapeInterval: 30 * time.Second, RateWindow: 45 * time.Second} }, FieldRateWindow},
+		{"window below two scrapes", func(in *Input) {
+			in.Timing = Timing{ScrapeInterval: 30 * time.Second, RateWindow: 45 * time.Second}
+		}, FieldRateWindow},
 		{"sub-second relist", func(in *Input) {
 			in.Timing = Timing{ScrapeInterval: time.Second, RelistInterval: 1500 * time.Millisecond, RateWindow: time.Minute}
 		}, FieldRelistInterval},
 		{"server ready 0", func(in *Input) { in.ServerReadySeconds = ptr(0) }, FieldServerReady},
 		{"server ready beyond period limit", func(in *Input) { in.ServerReadySeconds = ptr(1801) }, FieldServerReady},
 		{"headroom 0", func(in *Input) { in.ScaleUpHeadroomPods = ptr(0) }, FieldHeadroom},
-		{"scale-up period shorter than " +
-			"ready", func(in *Input) { in.ScaleUp = rules(ScalingPolicy{"Pods", 2, 30}) }, FieldScaleUp + ".policies[0].periodSeconds"},
-		{"scale-up pods beyond " +
-			"headroom", func(in *Input) { in.ScaleUp = rules(ScalingPolicy{"Pods", 6, 90}) }, FieldScaleUp + ".policies[0].value"},
-		{"percent scale-up without " +
-			"opt-in", func(in *Input) { in.ScaleUp = rules(ScalingPolicy{"Percent", 100, 90}) }, FieldScaleUp + ".policies[0].type"},
-		{"scale-up disabled", func(in *Input) { in.ScaleUp = &Rules{SelectPolicy: "Disabled"} }, FieldScaleUp + ".selectPolicy"},
-		{"unknown select " +
-			"policy", func(in *Input) { in.ScaleDown = &Rules{SelectPolicy: "Fastest"} }, FieldScaleDown + ".selectPolicy"},
-		{"unknown policy type", func(in *Input) { in.ScaleDown = rules(ScalingPolicy{"Replicas", 1, 60}) }, FieldScaleDown + ".policies[0].type"},
-		{"policy value 0", func(in *Input) { in.ScaleDown = rules(ScalingPolicy{"Pods", 0, 60}) }, FieldScaleDown + ".policies[0].value"},
-		{"policy period beyond " +
-			"limit", func(in *Input) { in.ScaleDown = rules(ScalingPolicy{"Pods", 1, 1801}) }, FieldScaleDown + ".policies[0].periodSeconds"},
-		{"window beyond limit", func(in *Input) { in.ScaleDown = &Rules{StabilizationWindowSeconds: ptr(3601)} }, FieldScaleDown + ".stabilizationWindowSeconds"},
-		{"negative window", func(in *Input) { in.ScaleUp = &Rules{StabilizationWindowSeconds: ptr(-1)} }, FieldScaleUp + ".stabilizationWindowSeconds"},
+		{"scale-up period shorter than ready", func(in *Input) {
+			in.ScaleUp = rules(ScalingPolicy{"Pods", 2, 30})
+		}, FieldScaleUp + ".policies[0].periodSeconds"},
+		{"scale-up pods beyond headroom", func(in *Input) {
+			in.ScaleUp = rules(ScalingPolicy{"Pods", 6, 90})
+		}, FieldScaleUp + ".policies[0].value"},
+		{"percent scale-up without opt-in", func(in *Input) {
+			in.ScaleUp = rules(ScalingPolicy{"Percent", 100, 90})
+		}, FieldScaleUp + ".policies[0].type"},
+		{"scale-up disabled", func(in *Input) {
+			in.ScaleUp = &Rules{SelectPolicy: "Disabled"}
+		}, FieldScaleUp + ".selectPolicy"},
+		{"unknown select policy", func(in *Input) {
+			in.ScaleDown = &Rules{SelectPolicy: "Fastest"}
+		}, FieldScaleDown + ".selectPolicy"},
+		{"unknown policy type", func(in *Input) {
+			in.ScaleDown = rules(ScalingPolicy{"Replicas", 1, 60})
+		}, FieldScaleDown + ".policies[0].type"},
+		{"policy value 0", func(in *Input) {
+			in.ScaleDown = rules(ScalingPolicy{"Pods", 0, 60})
+		}, FieldScaleDown + ".policies[0].value"},
+		{"policy period beyond limit", func(in *Input) {
+			in.ScaleDown = rules(ScalingPolicy{"Pods", 1, 1801})
+		}, FieldScaleDown + ".policies[0].periodSeconds"},
+		{"window beyond limit", func(in *Input) {
+			in.ScaleDown = &Rules{StabilizationWindowSeconds: ptr(3601)}
+		}, FieldScaleDown + ".stabilizationWindowSeconds"},
+		{"negative window", func(in *Input) {
+			in.ScaleUp = &Rules{StabilizationWindowSeconds: ptr(-1)}
+		}, FieldScaleUp + ".stabilizationWindowSeconds"},
 		{"min load negative", func(in *Input) { in.Sizing = &Sizing{MinLoadRPS: ptr(-1.0)} }, FieldMinLoadRPS},
 		{"min load NaN", func(in *Input) { in.Sizing = &Sizing{MinLoadRPS: ptr(math.NaN())} }, FieldMinLoadRPS},
-		{"min load above peak", func(in *Input) { in.Sizing = &Sizing{PeakRPS: ptr(6.0), MinLoadRPS: ptr(7.0)} }, FieldMinLoadRPS},
+		{"min load above peak", func(in *Input) {
+			in.Sizing = &Sizing{PeakRPS: ptr(6.0), MinLoadRPS: ptr(7.0)}
+		}, FieldMinLoadRPS},
 		{"ramp negative", func(in *Input) { in.Sizing = &Sizing{RampRPSPerSecond: ptr(-0.1)} }, FieldRampRate},
 		{"ramp infinite", func(in *Input) { in.Sizing = &Sizing{RampRPSPerSecond: ptr(math.Inf(1))} }, FieldRampRate},
 		{"spike negative", func(in *Input) { in.Sizing = &Sizing{SpikeSeconds: ptr(-1)} }, FieldSpikeSeconds},
-		{"spike beyond the window " +
-			"limit", func(in *Input) { in.Sizing = &Sizing{SpikeSeconds: ptr(3601)} }, FieldSpikeSeconds},
+		{"spike beyond the window limit", func(in *Input) {
+			in.Sizing = &Sizing{SpikeSeconds: ptr(3601)}
+		}, FieldSpikeSeconds},
 		{"model lag negative", func(in *Input) { in.ModelScaleUpLagSeconds = ptr(-1) }, FieldModelLag},
 		{"model lag beyond the window limit", func(in *Input) { in.ModelScaleUpLagSeconds = ptr(3541) }, FieldModelLag},
 		{"model lag with a long shared window", func(in *Input) {
@@ -240,7 +265,10 @@ func TestAllProblemsReportedAtOnce(t *testing.T) {
 }
 
 func TestDurationText(t *testing.T) {
-	for d, want := range map[time.Duration]string{30 * time.Second: "30s", time.Minute: "1m", 90 * time.Second: "1m30s", 2 * time.Hour: "2h", 1500 * time.Millisecond: "1.5s"} {
+	for d, want := range map[time.Duration]string{
+		30 * time.Second: "30s", time.Minute: "1m", 90 * time.Second: "1m30s", 2 * time.Hour: "2h",
+		1500 * time.Millisecond: "1.5s",
+	} {
 		if got := duration(d); got != want {
 			t.Errorf("%v: got %q want %q", d, got, want)
 		}
