@@ -104,7 +104,8 @@ func TestAdoptedAdapter(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.Data["config.yaml"] = foreignRules
-		if _, err := b.kube.CoreV1().ConfigMaps(adapterNS).Update(ctx, c, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
+		edit := metav1.UpdateOptions{FieldManager: "kubectl-edit"}
+		if _, err := b.kube.CoreV1().ConfigMaps(adapterNS).Update(ctx, c, edit); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.Up(ctx, optup.Refresh()); err != nil {
@@ -159,10 +160,11 @@ func (b *testbed) fakeAdoptedAdapter(t *testing.T, rules string) *appsv1.Deploym
 			},
 		},
 	}
-	if _, err := b.kube.CoreV1().ConfigMaps(adapterNS).Create(ctx, cm, metav1.CreateOptions{FieldManager: "helm"}); err != nil {
+	asHelm := metav1.CreateOptions{FieldManager: "helm"}
+	if _, err := b.kube.CoreV1().ConfigMaps(adapterNS).Create(ctx, cm, asHelm); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.kube.AppsV1().Deployments(adapterNS).Create(ctx, dep, metav1.CreateOptions{FieldManager: "helm"}); err != nil {
+	if _, err := b.kube.AppsV1().Deployments(adapterNS).Create(ctx, dep, asHelm); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {

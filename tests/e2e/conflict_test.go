@@ -58,8 +58,8 @@ func TestForeignCustomMetricsProvider(t *testing.T) {
 	// Nothing that serves or scales was created. Only the stack's own rules ConfigMap, which the
 	// release mounts and so comes first, exists; destroy removes it.
 	b.assertModelGone(t)
-	if s, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease + ",status=deployed"}); err != nil ||
-		len(s.Items) > 0 {
+	deployed := metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease + ",status=deployed"}
+	if s, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, deployed); err != nil || len(s.Items) > 0 {
 		t.Errorf("a Helm release was deployed (%v)", err)
 	}
 	got, err := apiServices.Get(ctx, "v1beta1.custom.metrics.k8s.io", metav1.GetOptions{})

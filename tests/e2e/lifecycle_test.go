@@ -63,7 +63,8 @@ func TestGoExampleLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatalf("up: %v", err)
 		}
-		if res.Outputs["customMetricsPath"].Value != "/apis/custom.metrics.k8s.io/v1beta1/namespaces/seldon-mesh/models.mlops.seldon.io/irisa0/infer_rps" {
+		want := "/apis/custom.metrics.k8s.io/v1beta1/namespaces/seldon-mesh/models.mlops.seldon.io/irisa0/infer_rps"
+		if res.Outputs["customMetricsPath"].Value != want {
 			t.Errorf("customMetricsPath output %v", res.Outputs["customMetricsPath"].Value)
 		}
 		b.assertDeployed(t)
@@ -158,7 +159,8 @@ func TestGoExampleLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		cm.Data["config.yaml"] = "rules: []\n"
-		if _, err := b.kube.CoreV1().ConfigMaps(adapterNS).Update(ctx, cm, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
+		edit := metav1.UpdateOptions{FieldManager: "kubectl-edit"}
+		if _, err := b.kube.CoreV1().ConfigMaps(adapterNS).Update(ctx, cm, edit); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.Up(ctx, optup.Refresh()); err != nil {
@@ -279,12 +281,14 @@ func (b *testbed) assertDeployed(t *testing.T) {
 	// One difference beyond the scale target: the Model HPA's scale-up window is longer by the
 	// derived lag, serverReadySeconds (90, the default) + one 15 s sync period.
 	ms, ss := mh.Spec.DeepCopy(), sh.Spec.DeepCopy()
-	ms.ScaleTargetRef, ss.ScaleTargetRef = autoscalingv2.CrossVersionObjectReference{}, autoscalingv2.CrossVersionObjectReference{}
+	ms.ScaleTargetRef = autoscalingv2.CrossVersionObjectReference{}
+	ss.ScaleTargetRef = autoscalingv2.CrossVersionObjectReference{}
 	if ms.Behavior == nil || ss.Behavior == nil || ms.Behavior.ScaleUp == nil || ss.Behavior.ScaleUp == nil ||
 		ms.Behavior.ScaleUp.StabilizationWindowSeconds == nil || ss.Behavior.ScaleUp.StabilizationWindowSeconds == nil {
 		t.Fatalf("HPAs without scale-up windows:\n%+v\n%+v", ms.Behavior, ss.Behavior)
 	}
-	if mw, sw := *ms.Behavior.ScaleUp.StabilizationWindowSeconds, *ss.Behavior.ScaleUp.StabilizationWindowSeconds; mw != sw+105 {
+	mw, sw := *ms.Behavior.ScaleUp.StabilizationWindowSeconds, *ss.Behavior.ScaleUp.StabilizationWindowSeconds
+	if mw != sw+105 {
 		t.Errorf("scale-up windows: Model %d s, Server %d s; want the Model's 105 s longer", mw, sw)
 	}
 	ms.Behavior.ScaleUp.StabilizationWindowSeconds = ss.Behavior.ScaleUp.StabilizationWindowSeconds
@@ -313,9 +317,8 @@ func (b *testbed) assertDeployed(t *testing.T) {
 func (b *testbed) assertModelGone(t *testing.T) {
 	t.Helper()
 	b.assertModelGoneExceptAdapter(t)
-	if err := getErr(b.kube.AppsV1().Deployments(adapterNS).Get(context.Background(), adapterName, metav1.GetOptions{})); !apierrors.IsNotFound(
-		err,
-	) {
+	err := getErr(b.kube.AppsV1().Deployments(adapterNS).Get(context.Background(), adapterName, metav1.GetOptions{}))
+	if !apierrors.IsNotFound(err) {
 		t.Errorf("adapter Deployment exists (or lookup failed: %v)", err)
 	}
 }
@@ -324,14 +327,17 @@ func (b *testbed) assertModelGone(t *testing.T) {
 func (b *testbed) assertModelGoneExceptAdapter(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
+	models := b.dyn.Resource(localcluster.ModelResource).Namespace(ns)
+	servers := b.dyn.Resource(localcluster.ServerResource).Namespace(ns)
+	hpas := b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns)
 	for _, check := range []struct {
 		what string
 		err  error
 	}{
-		{"Model", getErr(b.dyn.Resource(localcluster.ModelResource).Namespace(ns).Get(ctx, modelName, metav1.GetOptions{}))},
-		{"Server", getErr(b.dyn.Resource(localcluster.ServerResource).Namespace(ns).Get(ctx, serverName, metav1.GetOptions{}))},
-		{"Model HPA", getErr(b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, modelHPA, metav1.GetOptions{}))},
-		{"Server HPA", getErr(b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, serverHPA, metav1.GetOptions{}))},
+		{"Model", getErr(models.Get(ctx, modelName, metav1.GetOptions{}))},
+		{"Server", getErr(servers.Get(ctx, serverName, metav1.GetOptions{}))},
+		{"Model HPA", getErr(hpas.Get(ctx, modelHPA, metav1.GetOptions{}))},
+		{"Server HPA", getErr(hpas.Get(ctx, serverHPA, metav1.GetOptions{}))},
 	} {
 		if !apierrors.IsNotFound(check.err) {
 			t.Errorf("%s exists (or lookup failed: %v)", check.what, check.err)
@@ -344,13 +350,12 @@ func (b *testbed) assertGone(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
 	b.assertModelGone(t)
-	if err := getErr(b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterRules, metav1.GetOptions{})); !apierrors.IsNotFound(
-		err,
-	) {
+	err := getErr(b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterRules, metav1.GetOptions{}))
+	if !apierrors.IsNotFound(err) {
 		t.Errorf("adapter rules ConfigMap still exists (or lookup failed: %v)", err)
 	}
-	if s, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease}); err == nil &&
-		len(s.Items) > 0 {
+	records := metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease}
+	if s, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, records); err == nil && len(s.Items) > 0 {
 		t.Errorf("%d Helm release records left", len(s.Items))
 	}
 }

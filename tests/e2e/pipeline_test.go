@@ -503,7 +503,8 @@ func TestPipelineReaction(t *testing.T) {
 			"replicas find ready Server pods.\n",
 	)
 	md.WriteString("\nReproduce with `make bench-pipeline` (after `make tools`).\n")
-	if err := os.WriteFile(filepath.Join(b.root, "docs", "pipeline-benchmark.md"), []byte(md.String()), 0o644); err != nil {
+	out := filepath.Join(b.root, "docs", "pipeline-benchmark.md")
+	if err := os.WriteFile(out, []byte(md.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -339,7 +339,8 @@ func (b *testbed) deleteNamespace(t *testing.T, name string) {
 }
 
 var rbacKinds = map[string]string{
-	"ClusterRole": "clusterroles", "ClusterRoleBinding": "clusterrolebindings", "Role": "roles", "RoleBinding": "rolebindings",
+	"ClusterRole": "clusterroles", "ClusterRoleBinding": "clusterrolebindings",
+	"Role": "roles", "RoleBinding": "rolebindings",
 }
 
 // chartRBAC returns the RBAC objects the adapter's Helm release created.

@@ -120,7 +120,8 @@ func TestJavaSDK(t *testing.T) {
 	}
 
 	runStep(t, work, nil, 15*time.Minute, mvn, "-B", "-ntp", repo, "-f", "examples/java/pom.xml", "compile")
-	if _, err := os.Stat(filepath.Join(work, "examples", "java", "target", "classes", "example", "App.class")); err != nil {
+	class := filepath.Join(work, "examples", "java", "target", "classes", "example", "App.class")
+	if _, err := os.Stat(class); err != nil {
 		t.Fatalf("the Java example did not compile to App.class: %v", err)
 	}
 }
@@ -145,7 +146,8 @@ func (b *testbed) sdkLifecycle(t *testing.T, runtime string, drive func(action, 
 	})
 
 	up := drive("up", spec)
-	if got := up.Outputs["customMetricsPath"]; got != "/apis/custom.metrics.k8s.io/v1beta1/namespaces/seldon-mesh/models.mlops.seldon.io/irisa0/infer_rps" {
+	want := "/apis/custom.metrics.k8s.io/v1beta1/namespaces/seldon-mesh/models.mlops.seldon.io/irisa0/infer_rps"
+	if got := up.Outputs["customMetricsPath"]; got != want {
 		t.Errorf("customMetricsPath output %v", got)
 	}
 	if policy, ok := up.Outputs["policy"].(map[string]any); !ok || policy["maxReplicas"] != float64(3) ||

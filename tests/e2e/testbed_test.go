@@ -130,7 +130,8 @@ func setup() (*testbed, string, error) {
 	if _, err := localcluster.AwaitGarbageCollector(ctx, b.dyn, "default"); err != nil {
 		return b, "", err
 	}
-	if _, err := b.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "seldon-mesh"}}, metav1.CreateOptions{}); err != nil {
+	seldonMesh := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "seldon-mesh"}}
+	if _, err := b.kube.CoreV1().Namespaces().Create(ctx, seldonMesh, metav1.CreateOptions{}); err != nil {
 		return b, "", err
 	}
 	standInCtx, cancel := context.WithCancel(ctx)
