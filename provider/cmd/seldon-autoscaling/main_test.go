@@ -254,9 +254,9 @@ func TestBenchmarkReportSections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, section := range []string{"## Setup", "## Results", "### guide-ramp", "## Target on " +
-		"guide-ramp", "## Sensitivity",
-		"## Diagnostics"} {
+	for _, section := range []string{
+		"## Setup", "## Results", "### guide-ramp", "## Target on guide-ramp", "## Sensitivity", "## Diagnostics",
+	} {
 		if !strings.Contains(report, section) {
 			t.Errorf("report lacks %q", section)
 		}

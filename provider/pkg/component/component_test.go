@@ -447,8 +447,9 @@ func TestPrometheusCredentialsStaySecret(t *testing.T) {
 		t.Errorf("the credentials are not marked secret")
 	}
 	plain := fmt.Sprint(data.Mappable())
-	for _, want := range []string{AuthKubeconfigKey, "s3cr3t-password", "server: " +
-		"https://prometheus.monitoring.svc:9090", "client-key-data"} {
+	for _, want := range []string{
+		AuthKubeconfigKey, "s3cr3t-password", "server: https://prometheus.monitoring.svc:9090", "client-key-data",
+	} {
 		if !strings.Contains(plain, want) {
 			t.Errorf("the auth Secret lacks %q", want)
 		}

@@ -75,18 +75,24 @@ func TestPlannerGuideExamples(t *testing.T) {
 			reasonHave: "the guide's example window",
 		},
 		{
-			name: "slow Server pods: a longer " +
-				"lag", edit: func(in *Input) { in.ServerReadySeconds = ptr(300); in.Sizing.RampRPSPerSecond = nil },
+			name: "slow Server pods: a longer lag", edit: func(in *Input) {
+				in.ServerReadySeconds = ptr(300)
+				in.Sizing.RampRPSPerSecond = nil
+			},
 			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 315,
 		},
 		{
-			name: "lag 0: identical " +
-				"HPAs", edit: func(in *Input) { in.ModelScaleUpLagSeconds = ptr(0); in.Sizing.RampRPSPerSecond = nil },
+			name: "lag 0: identical HPAs", edit: func(in *Input) {
+				in.ModelScaleUpLagSeconds = ptr(0)
+				in.Sizing.RampRPSPerSecond = nil
+			},
 			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 0,
 		},
 		{
-			name: "derived lag cut to Kubernetes' " +
-				"limit", edit: func(in *Input) { in.Sizing.SpikeSeconds = ptr(3550); in.Sizing.RampRPSPerSecond = nil },
+			name: "derived lag cut to Kubernetes' limit", edit: func(in *Input) {
+				in.Sizing.SpikeSeconds = ptr(3550)
+				in.Sizing.RampRPSPerSecond = nil
+			},
 			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 3550, lag: 50,
 			warnings:   []string{"leaves room for a Model lag of only 50 s"},
 			reasonHave: "cut to 50 s",

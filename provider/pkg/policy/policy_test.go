@@ -72,16 +72,16 @@ func TestSizing(t *testing.T) {
 			8000, 13, []string{FieldTarget, FieldMaxReplicas}},
 		{"default margin", Input{Sizing: &Sizing{PeakRPS: ptr(24.0), SaturationRPS: ptr(5.0)}},
 			4000, 6, []string{FieldSafetyMargin, FieldTarget, FieldMaxReplicas}},
-		{"exact multiple needs no extra " +
-			"replica", Input{Sizing: &Sizing{PeakRPS: ptr(9.0), SaturationRPS: ptr(3.75), SafetyMargin: ptr(0.2)}},
+		{"exact multiple needs no extra replica",
+			Input{Sizing: &Sizing{PeakRPS: ptr(9.0), SaturationRPS: ptr(3.75), SafetyMargin: ptr(0.2)}},
 			3000, 3, []string{FieldTarget, FieldMaxReplicas}},
-		{"fractional target in milli " +
-			"units", Input{Sizing: &Sizing{PeakRPS: ptr(10.0), SaturationRPS: ptr(3.0), SafetyMargin: ptr(0.1)}},
+		{"fractional target in milli units",
+			Input{Sizing: &Sizing{PeakRPS: ptr(10.0), SaturationRPS: ptr(3.0), SafetyMargin: ptr(0.1)}},
 			2700, 4, []string{FieldTarget, FieldMaxReplicas}},
 		{"user target, max from peak", Input{TargetRPS: ptr(2.5), Sizing: &Sizing{PeakRPS: ptr(11.0)}},
 			2500, 5, []string{FieldMaxReplicas}},
-		{"user max, target from " +
-			"saturation", Input{MaxReplicas: ptr(10), Sizing: &Sizing{PeakRPS: ptr(40.0), SaturationRPS: ptr(5.0)}},
+		{"user max, target from saturation",
+			Input{MaxReplicas: ptr(10), Sizing: &Sizing{PeakRPS: ptr(40.0), SaturationRPS: ptr(5.0)}},
 			4000, 10, []string{FieldTarget}},
 		{"max raised to min", Input{MinReplicas: ptr(3), Sizing: &Sizing{PeakRPS: ptr(1.0), SaturationRPS: ptr(10.0)}},
 			8000, 3, []string{FieldMaxReplicas}},
