@@ -59,10 +59,9 @@ func (r *Result) Markdown() string {
 	case len(busyRuns) > 0 || (elapsed > 0 && other/elapsed > busyCores):
 		w(
 			"**The machine was otherwise busy** at times: other processes used %.0f core-seconds in all (%.2f cores on "+
-				"average), and more than %.2f cores during %d of %d runs: %s. "+
-				"Wall times of those runs carry noise from them; the pairs alternate (component, hand-written, ...) so both "+
-				"sides share it, "+
-				"and the CPU-second figures below are per process and not affected by it. ",
+				"average), and more than %.2f cores during %d of %d runs: %s. Wall times of those runs carry noise from them; the "+
+				"pairs alternate (component, hand-written, ...) so both sides share it, and the CPU-second figures below are per "+
+				"process and not affected by it. ",
 			max(other, 0),
 			max(other, 0)/max(elapsed, 1),
 			busyCores,
@@ -124,8 +123,8 @@ func (r *Result) Markdown() string {
 			"shown separately below.\n",
 	)
 	w(
-		"- **Ratio** is component / hand-written, computed pair by pair; the table gives the median and the range of the " +
-			"pair ratios.\n",
+		"- **Ratio** is component / hand-written, computed pair by pair; " +
+			"the table gives the median and the range of the pair ratios.\n",
 	)
 	w(
 		"- **Provider peak RSS** is the largest peak RSS (`ru_maxrss`) of the `pulumi-resource-seldon-autoscaling` " +
@@ -237,8 +236,8 @@ func (r *Result) Markdown() string {
 		w("\n")
 		if len(steep) > 0 {
 			w("The exponent hides a cost per model that rises with N (last marginal cost above 1.5 × the first) for: %s. "+
-				"Where the hand-written factor is as large, the rise is the engine's and the Kubernetes provider's, not the "+
-				"component's.\n\n",
+				"Where the hand-written factor is as large, the rise is the engine's and the Kubernetes provider's, "+
+				"not the component's.\n\n",
 				strings.Join(steep, "; "))
 		}
 	}
@@ -250,8 +249,8 @@ func (r *Result) Markdown() string {
 				"engine can connect), and memory at that moment; then stopped with SIGINT as the engine does. ",
 		)
 		w(
-			"Every preview, up and destroy of the component program starts the provider once; the hand-written program never " +
-				"starts it.\n\n",
+			"Every preview, up and destroy of the component program starts the provider once; " +
+				"the hand-written program never starts it.\n\n",
 		)
 		w(
 			"| binary | launches | ready, median (ms) | ready, p90 (ms) | RSS at ready, median (MiB) | peak RSS at ready, " +
@@ -287,13 +286,13 @@ func (r *Result) Markdown() string {
 	w("## Where the time goes\n\n")
 	w(
 		"CPU seconds per step (medians over the runs): the engine and plugins (every CLI process of the step and its " +
-			"plugins, from `RUSAGE_CHILDREN`), of which the seldon-autoscaling provider and the Kubernetes plugin (from the " +
-			"launcher); ",
+			"plugins, from `RUSAGE_CHILDREN`), of which the seldon-autoscaling provider and the Kubernetes plugin " +
+			"(from the launcher); ",
 	)
 	w(
-		"this process (the inline Go program, plus the stand-in and client-go polling, which run throughout); and the " +
-			"control plane (etcd, kube-apiserver, kube-controller-manager, read from /proc, including their background " +
-			"work).\n\n",
+		"this process (the inline Go program, plus the stand-in and client-go polling, which run throughout); " +
+			"and the control plane (etcd, kube-apiserver, kube-controller-manager, read from /proc, " +
+			"including their background work).\n\n",
 	)
 	w(
 		"| step | N | wall s comp / hand | engine+plugins CPU s comp / hand | provider CPU s | Kubernetes plugin CPU s " +
@@ -349,8 +348,8 @@ func (r *Result) Markdown() string {
 	r.whatDominates(w)
 
 	w(
-		"Automation API call totals (median s, component / hand-written), which add `stack history` and output reads to " +
-			"the operation:\n\n",
+		"Automation API call totals (median s, component / hand-written), " +
+			"which add `stack history` and output reads to the operation:\n\n",
 	)
 	w("| step |")
 	for _, n := range c.Ns {
@@ -384,8 +383,8 @@ func (r *Result) Markdown() string {
 				"pprof -top`, flat, merged over the step's processes, then the Pulumi functions by cumulative time.\n\n",
 		)
 		w(
-			"| program | step | engine CPU sampled (s) | of which saving the checkpoint (`SnapshotManager.saveSnapshot`) " +
-				"|\n|---|---|---:|---:|\n",
+			"| program | step | engine CPU sampled (s) | " +
+				"of which saving the checkpoint (`SnapshotManager.saveSnapshot`) |\n|---|---|---:|---:|\n",
 		)
 		for _, p := range r.Profiles {
 			if p.Sampled > 0 {
@@ -422,8 +421,8 @@ func (r *Result) Markdown() string {
 
 	w("## Raw runs\n\n")
 	w(
-		"Wall seconds per step (%s), the 1-minute load average when the run started, and the CPU other processes used "+
-			"during each run.\n\n",
+		"Wall seconds per step (%s), the 1-minute load average when the run started, "+
+			"and the CPU other processes used during each run.\n\n",
 		stepNames(),
 	)
 	w(

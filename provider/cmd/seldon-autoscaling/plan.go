@@ -71,8 +71,8 @@ func formatPlan(p hpasim.Planned) string {
 	if p.ModelScaleUpLagSeconds == 0 {
 		b.WriteString("# Both HPAs (Model and Server) get the same spec:\n")
 	} else {
-		fmt.Fprintf(&b, "# The Server HPA gets this spec; the Model HPA the same but for a scale-up window %d s longer (%d "+
-			"s):\n",
+		fmt.Fprintf(&b, "# The Server HPA gets this spec; "+
+			"the Model HPA the same but for a scale-up window %d s longer (%d s):\n",
 			p.ModelScaleUpLagSeconds, *p.HPAs().Model.ScaleUp.StabilizationWindowSeconds)
 	}
 	fmt.Fprintf(&b, "minReplicas: %d\nmaxReplicas: %d\n", p.MinReplicas, p.MaxReplicas)
@@ -95,8 +95,8 @@ func formatPlan(p hpasim.Planned) string {
 		}
 	}
 	b.WriteString(
-		"\nThis is the component's own planner (policy.Plan): a SeldonAutoscaledModel with these autoscaling.sizing inputs " +
-			"deploys exactly this.\n",
+		"\nThis is the component's own planner (policy.Plan): " +
+			"a SeldonAutoscaledModel with these autoscaling.sizing inputs deploys exactly this.\n",
 	)
 	return b.String()
 }

@@ -113,8 +113,8 @@ func parseSimulateFlags(args []string, stderr io.Writer) (*simulateOptions, erro
 		&o.modelLagSeconds,
 		"model-scale-up-lag",
 		0,
-		"give the Model HPA a scale-up window this much longer than the Server HPA's (default: the policy's own; planned: "+
-			"serverReadySeconds + 15)",
+		"give the Model HPA a scale-up window this much longer than the Server HPA's "+
+			"(default: the policy's own; planned: serverReadySeconds + 15)",
 	)
 
 	fs.IntVar(&o.setup.SyncPeriodSeconds, "sync-period", o.setup.SyncPeriodSeconds, "HPA sync period in seconds")

@@ -173,8 +173,8 @@ func (s *ScalingRules) Annotate(an infer.Annotator) {
 	an.SetToken("index", "ScalingRules")
 	an.Describe(&s.StabilizationWindowSeconds, "Seconds of past recommendations the HPA considers (0 to 3600): "+
 		"the smallest one is applied when scaling up, the largest when scaling down.")
-	an.Describe(&s.SelectPolicy, "Which policy wins when several apply: `Max`, `Min` or `Disabled` (not allowed for "+
-		"scale-up). Default: Max.")
+	an.Describe(&s.SelectPolicy, "Which policy wins when several apply: `Max`, `Min` or `Disabled` "+
+		"(not allowed for scale-up). Default: Max.")
 	an.Describe(&s.Policies, "Rate limits. For scale-up: Pods policies with periodSeconds ≥ serverReadySeconds and "+
 		"value ≤ scaleUpHeadroomPods. When empty, derived.")
 }

@@ -17,8 +17,8 @@ const (
 func Provider() (p.Provider, error) {
 	prov, err := infer.NewProviderBuilder().
 		WithDisplayName("Seldon Autoscaling").
-		WithDescription("Autoscale Seldon Core 2 Models and Servers on inference RPS with HPA and prometheus-adapter, in "+
-			"one guarded resource.").
+		WithDescription("Autoscale Seldon Core 2 Models and Servers on inference RPS with HPA and prometheus-adapter, "+
+			"in one guarded resource.").
 		WithKeywords("seldon", "kubernetes", "autoscaling", "hpa", "prometheus-adapter", "category/cloud", "kind/component").
 		WithLicense("Apache-2.0").
 		WithPublisher("pulumi-seldon-autoscaling").

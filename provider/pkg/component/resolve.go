@@ -200,8 +200,9 @@ func resolveServer(errs *refusal.Errors, model string, srv ServerSpec) resolvedS
 		errs.Add("server.serverConfig", "set it to the ServerConfig to build the Server from, e.g. mlserver",
 			"is required for a dedicated Server")
 	case !dedicated && srv.ServerConfig != nil:
-		errs.Add("server.serverConfig", "set server.dedicated: true, or remove server.serverConfig to use the "+
-			"existing Server "+out.Name, "only applies to a dedicated Server")
+		errs.Add("server.serverConfig",
+			"set server.dedicated: true, or remove server.serverConfig to use the existing Server "+out.Name,
+			"only applies to a dedicated Server")
 	case !dedicated && (len(srv.Labels) > 0 || len(srv.Annotations) > 0):
 		errs.Add("server.labels", "set server.dedicated: true, or remove them",
 			"labels and annotations only apply to a dedicated Server")

@@ -61,8 +61,8 @@ func (s BenchmarkSetup) SensitivityVariants() []Variant {
 	return []Variant{
 		{
 			Name: "served-only metric",
-			Description: "the counter counts only requests the serving replicas complete, so a saturated Model reports at " +
-				"most its capacity",
+			Description: "the counter counts only requests the serving replicas complete, " +
+				"so a saturated Model reports at most its capacity",
 			Apply: func(c Config) Config { c.Metric.ServedOnly = true; return c },
 		},
 		{Name: fmt.Sprintf("cluster starts %d pods at a time", s.Figures.ScaleUpHeadroomPods),
@@ -111,8 +111,8 @@ func (s BenchmarkSetup) DiagnosticVariants(planned Planned) []Variant {
 		{
 			Name: fmt.Sprintf("default with the Model lag (%d s)", lag),
 			Description: fmt.Sprintf(
-				"Kubernetes' default behavior with the planned Model lag: the Model HPA's scale-up window %d s longer than the "+
-					"Server HPA's",
+				"Kubernetes' default behavior with the planned Model lag: "+
+					"the Model HPA's scale-up window %d s longer than the Server HPA's",
 				lag,
 			),
 			Policies: []string{PolicyDefault},

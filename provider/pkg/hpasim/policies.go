@@ -130,9 +130,8 @@ func NamedPolicy(name string, planned Planned) (server HPASpec, modelLagSeconds 
 // DescribeBehavior writes a behavior the way an HPA manifest reads, for tables and reports.
 func DescribeBehavior(b *Behavior) string {
 	if b == nil {
-		return fmt.Sprintf("no behavior field (controller's legacy path: up to max(%g×current, %g) per sync; "+
-			"down to the highest recommendation of %d "+
-			"s)", legacyScaleUpFactor, legacyScaleUpMinimum, policy.DefaultScaleDownWindow)
+		return fmt.Sprintf("no behavior field (controller's legacy path: up to max(%g×current, %g) per sync; down to the "+
+			"highest recommendation of %d s)", legacyScaleUpFactor, legacyScaleUpMinimum, policy.DefaultScaleDownWindow)
 	}
 	def := DefaultBehavior()
 	return fmt.Sprintf(

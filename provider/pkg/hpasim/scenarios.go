@@ -30,8 +30,8 @@ func Scenarios() []Scenario {
 	return []Scenario{
 		{
 			Name: "guide-ramp",
-			Description: "the guide's pathological case: a continuous ramp from 6 to 36 RPS (2 to 12 replicas) at 0.25 RPS/s, " +
-				"then held",
+			Description: "the guide's pathological case: " +
+				"a continuous ramp from 6 to 36 RPS (2 to 12 replicas) at 0.25 RPS/s, then held",
 			Trace: Trace{
 				{0, scenarioBaseRPS},
 				{scenarioSettle, scenarioBaseRPS},
@@ -41,8 +41,8 @@ func Scenarios() []Scenario {
 		},
 		{
 			Name: "short-spike",
-			Description: "a 45 s spike from 6 to 7.2 RPS: above the tolerance band, within the 2 replicas' capacity (7.5 " +
-				"RPS); should be absorbed",
+			Description: "a 45 s spike from 6 to 7.2 RPS: above the tolerance band, " +
+				"within the 2 replicas' capacity (7.5 RPS); should be absorbed",
 			Trace: Trace{
 				{0, scenarioBaseRPS},
 				{scenarioSettle, scenarioBaseRPS},

@@ -261,8 +261,9 @@ func (p *planner) loadFigures() loadFigures {
 	if v := s.MinLoadRPS; v != nil {
 		switch {
 		case !finiteNonNegative(*v):
-			p.errs.Addf(FieldMinLoadRPS, "use the load of the quietest period in RPS (0 or more), or remove it for "+
-				"minReplicas 1", "%v is not a finite number ≥ 0", *v)
+			p.errs.Addf(FieldMinLoadRPS,
+				"use the load of the quietest period in RPS (0 or more), or remove it for minReplicas 1",
+				"%v is not a finite number ≥ 0", *v)
 		case l.peak != nil && *v > *l.peak:
 			p.errs.Addf(FieldMinLoadRPS, "use the load of the quietest period, at most autoscaling.sizing.peakRps",
 				"%v is above peakRps %v", *v, *l.peak)
@@ -364,8 +365,9 @@ func (p *planner) maxReplicas(l loadFigures, q MilliQuantity) {
 		p.out.MaxReplicas = m
 		p.derive(FieldMaxReplicas, fmt.Sprint(m), reason)
 	default:
-		p.errs.Add(FieldMaxReplicas, "set autoscaling.maxReplicas, or autoscaling.sizing.peakRps (maxReplicas = "+
-			"⌈peak / target⌉)", "not set, and there is no autoscaling.sizing.peakRps to derive it from")
+		p.errs.Add(FieldMaxReplicas,
+			"set autoscaling.maxReplicas, or autoscaling.sizing.peakRps (maxReplicas = ⌈peak / target⌉)",
+			"not set, and there is no autoscaling.sizing.peakRps to derive it from")
 	}
 }
 
@@ -433,8 +435,8 @@ func (p *planner) readiness() {
 			)
 		}
 	} else {
-		p.derive(FieldServerReady, fmt.Sprint(DefaultServerReadySeconds), "default: the guide's example; measure yours and "+
-			"set it")
+		p.derive(FieldServerReady, fmt.Sprint(DefaultServerReadySeconds),
+			"default: the guide's example; measure yours and set it")
 	}
 	p.out.ScaleUpHeadroomPods = DefaultScaleUpHeadroomPods
 	if v := p.in.ScaleUpHeadroomPods; v != nil {
@@ -458,8 +460,9 @@ func (p *planner) scaleUp(ramp float64) Rules {
 	}
 	out := p.rules(FieldScaleUp, *in)
 	if out.SelectPolicy == SelectDisabled {
-		p.errs.Add(FieldScaleUp+".selectPolicy", "use Max or Min; to pin the replica count set minReplicas equal to "+
-			"maxReplicas", "Disabled stops the HPA from ever adding replicas")
+		p.errs.Add(FieldScaleUp+".selectPolicy",
+			"use Max or Min; to pin the replica count set minReplicas equal to maxReplicas",
+			"Disabled stops the HPA from ever adding replicas")
 	}
 	if out.StabilizationWindowSeconds == nil {
 		out.StabilizationWindowSeconds = p.scaleUpWindow()
@@ -568,10 +571,11 @@ func (p *planner) modelLag() {
 	case *v < 0:
 		p.errs.Addf(FieldModelLag, "use 0 (both HPAs identical) or more seconds", "%d is negative", *v)
 	case window+*v > MaxWindowSeconds:
-		p.errs.Addf(FieldModelLag, fmt.Sprintf("set it to %d or less, or shorten "+
-			"autoscaling.scaleUp.stabilizationWindowSeconds", max(MaxWindowSeconds-window, 0)),
-			"the Model HPA's scale-up window would be %d s (shared window %d s + lag %d s), beyond Kubernetes' limit "+
-				"of %d s", window+*v, window, *v, MaxWindowSeconds)
+		p.errs.Addf(FieldModelLag,
+			fmt.Sprintf("set it to %d or less, or shorten autoscaling.scaleUp.stabilizationWindowSeconds",
+				max(MaxWindowSeconds-window, 0)),
+			"the Model HPA's scale-up window would be %d s (shared window %d s + lag %d s), "+
+				"beyond Kubernetes' limit of %d s", window+*v, window, *v, MaxWindowSeconds)
 	}
 }
 

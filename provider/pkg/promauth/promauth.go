@@ -53,8 +53,8 @@ func Validate(c Credentials) error {
 				"set the user name Prometheus expects, or remove the password",
 			)
 		} else {
-			add(FieldPassword, "is empty while a user name is set", "set the password (as a Pulumi secret), or remove the "+
-				"user name")
+			add(FieldPassword, "is empty while a user name is set",
+				"set the password (as a Pulumi secret), or remove the user name")
 		}
 	}
 	if c.CACertificate != "" {
@@ -75,13 +75,13 @@ func Validate(c Credentials) error {
 				"set the PEM client certificate that goes with the key",
 			)
 		} else {
-			add(FieldClientKey, "is empty while a client certificate is set", "set the PEM private key of the client "+
-				"certificate (as a Pulumi secret)")
+			add(FieldClientKey, "is empty while a client certificate is set",
+				"set the PEM private key of the client certificate (as a Pulumi secret)")
 		}
 	} else if c.ClientCertificate != "" {
 		if block, _ := pem.Decode([]byte(c.ClientCertificate)); block == nil || block.Type != "CERTIFICATE" {
-			add(FieldClientCertificate, "is not a PEM certificate", "give the client certificate as PEM (-----BEGIN "+
-				"CERTIFICATE-----)")
+			add(FieldClientCertificate, "is not a PEM certificate",
+				"give the client certificate as PEM (-----BEGIN CERTIFICATE-----)")
 		} else if block, _ := pem.Decode([]byte(c.ClientKey)); block == nil || !strings.HasSuffix(block.Type, "PRIVATE KEY") {
 			add(FieldClientKey, "is not a PEM private key", "give the client key as PEM (-----BEGIN ... PRIVATE KEY-----)")
 		} else if _, err := tls.X509KeyPair([]byte(c.ClientCertificate), []byte(c.ClientKey)); err != nil {
