@@ -162,10 +162,10 @@ func firstDifference(a, b string) string {
 
 // StateResource is one custom resource of a stack's state, made comparable.
 type StateResource struct {
-	Inputs        any      `json:"inputs"`
-	IgnoreChanges []string `json:"ignoreChanges"`
-	Dependencies  []string `json:"dependencies"`
-	Provider      string   `json:"provider"`
+	Inputs        any
+	IgnoreChanges []string
+	Dependencies  []string
+	Provider      string
 }
 
 // State reads the stack's custom resources (not providers, components or the stack), keyed by
