@@ -102,10 +102,11 @@ type AutoscalingSpec struct {
 
 func (a *AutoscalingSpec) Annotate(an infer.Annotator) {
 	an.SetToken("index", "AutoscalingSpec")
-	an.Describe(&a.MinReplicas, "Fewest replicas of the Model and of its Server (at least 1). Also the Model's initial "+
-		"`spec.replicas`. Default: 1.")
-	an.Describe(&a.MaxReplicas, "Most replicas of the Model and of its Server; at least minReplicas. The cluster must be "+
-		"able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.")
+	an.Describe(&a.MinReplicas, "Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's "+
+		"initial `spec.replicas`. Default: 1.")
+	an.Describe(&a.MaxReplicas, "Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more "+
+		"Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server "+
+		"pods at once. Default: derived as ⌈sizing.peakRps / target⌉.")
 	an.Describe(&a.TargetRpsPerReplica, "Inference requests per second each replica should carry: the HPA's "+
 		"`target.averageValue`. Keep it below the RPS at which one replica breaches its latency SLA. "+
 		"Default: derived as sizing.saturationRps × (1 − sizing.safetyMargin).")
@@ -118,10 +119,12 @@ func (a *AutoscalingSpec) Annotate(an infer.Annotator) {
 	an.Describe(&a.Sizing, "Load figures to size the target and maxReplicas from, as the Seldon guide does.")
 	an.Describe(&a.ServerReadySeconds, "Seconds a new Server replica takes to start and load the Model. Scale-up "+
 		"periods shorter than this are refused. Default: 90 (the guide's example); measure yours.")
-	an.Describe(&a.ScaleUpHeadroomPods, "How many new Server pods the cluster can start at once. Scale-up policies "+
-		"adding more pods per period are refused. Default: 5 (the guide's example).")
+	an.Describe(&a.ScaleUpHeadroomPods, "How many new Server pods the cluster can start at once (1 to 10000). Scale-up "+
+		"policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the "+
+		"guide's example).")
 	an.Describe(&a.AllowPercentScaleUp, "Accept Percent scale-up policies. They multiply the replica count each period "+
-		"and the Seldon guide advises against them; refused unless this is true. Default: false.")
+		"and the Seldon guide advises against them; refused unless this is true, and even then when value% of "+
+		"maxReplicas exceeds scaleUpHeadroomPods. Default: false.")
 	an.Describe(&a.ScaleUp, "HPA scale-up rules (the Model HPA's window is longer by modelScaleUpLagSeconds). Default: "+
 		"derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond "+
 		"needs) per serverReadySeconds.")
@@ -190,7 +193,7 @@ func (s *ScalingPolicy) Annotate(an infer.Annotator) {
 	an.SetToken("index", "ScalingPolicy")
 	an.Describe(&s.Type, "`Pods` (add or remove at most value pods per period) or `Percent` (at most value % of "+
 		"the current replicas per period).")
-	an.Describe(&s.Value, "Pods or percent allowed per period; at least 1.")
+	an.Describe(&s.Value, "Pods (1 to 10000) or percent (1 to 10000) allowed per period.")
 	an.Describe(&s.PeriodSeconds, "Length of the period in seconds, 1 to 1800.")
 }
 

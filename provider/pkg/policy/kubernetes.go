@@ -25,6 +25,20 @@ const (
 	MaxPeriodSeconds = 1800
 )
 
+// Sane bounds on the counts that reach the HPAs' int32 fields (minReplicas, maxReplicas, policy
+// values). The API server takes any int32, but a value past int32 fails only at `up`, after the
+// adapter, Model and Server exist; and far below int32 a count is already a typo.
+const (
+	// MaxReplicasBound: one Model on one Server scaled past 10000 replicas (and as many Server
+	// pods) is beyond any single-model deployment Seldon documents; a count that high is a typo.
+	// It bounds minReplicas, maxReplicas, scaleUpHeadroomPods and a Pods policy's value alike:
+	// none can usefully exceed the replicas there can ever be.
+	MaxReplicasBound = 10000
+	// MaxPercentValue: a Percent policy of 10000% multiplies the replica count by 101 per period,
+	// far past anything MaxReplicasBound leaves room for; more is a typo.
+	MaxPercentValue = 10000
+)
+
 // DefaultScaleUpRules is what the API server fills in for behavior.scaleUp
 // (GenerateHPAScaleUpRules): the larger of 4 Pods and 100% per 15 s, with no stabilization.
 // A new value each call, so callers may edit it.
@@ -64,8 +78,12 @@ func ValidateRules(field string, r Rules) refusal.Errors {
 		if pol.Type != PolicyPods && pol.Type != PolicyPercent {
 			errs.Addf(f+".type", "use Pods or Percent", "%q is not a scaling policy type", pol.Type)
 		}
-		if pol.Value < 1 {
-			errs.Addf(f+".value", "use 1 or more", "%d is below 1", pol.Value)
+		limit := MaxReplicasBound
+		if pol.Type == PolicyPercent {
+			limit = MaxPercentValue
+		}
+		if pol.Value < 1 || pol.Value > limit {
+			errs.Addf(f+".value", fmt.Sprintf("use 1 to %d", limit), "%d is outside 1..%d", pol.Value, limit)
 		}
 		if pol.PeriodSeconds < 1 || pol.PeriodSeconds > MaxPeriodSeconds {
 			errs.Addf(f+".periodSeconds", "use 1 to 1800 seconds", "%d is outside 1..%d", pol.PeriodSeconds, MaxPeriodSeconds)

@@ -228,6 +228,8 @@ func (p *planner) replicaBounds() (*float64, float64) {
 		p.errs.Addf(FieldMinReplicas, "set it to 1 or more", "%d is below 1: a Model with no replicas cannot serve "+
 			"the load its own metric needs to scale up", *in.MinReplicas)
 	}
+	p.atMostReplicasBound(FieldMinReplicas, in.MinReplicas)
+	p.atMostReplicasBound(FieldMaxReplicas, in.MaxReplicas)
 	l := p.loadFigures()
 	q, ok := p.target(l)
 	if !ok {
@@ -328,6 +330,9 @@ func (p *planner) minReplicas(l loadFigures, q MilliQuantity) {
 	case p.in.MinReplicas != nil:
 		p.out.MinReplicas = *p.in.MinReplicas
 	case l.minLoad != nil:
+		if !p.derivedWithinBound(FieldMinLoadRPS, *l.minLoad, q, "minReplicas") {
+			return
+		}
 		p.out.MinReplicas = PlannedMinReplicas(*l.minLoad, q)
 		p.derive(FieldMinReplicas, fmt.Sprint(p.out.MinReplicas),
 			fmt.Sprintf("⌈minLoadRps %v / target %s⌉, at least 1: serves the quietest period at the target", *l.minLoad, q))
@@ -355,6 +360,9 @@ func (p *planner) maxReplicas(l loadFigures, q MilliQuantity) {
 				*l.peak, m, q, formatRPS(float64(m)*target))
 		}
 	case l.peak != nil:
+		if !p.derivedWithinBound(FieldPeakRPS, *l.peak, q, "maxReplicas") {
+			return
+		}
 		m := PlannedMaxReplicas(*l.peak, q)
 		reason := fmt.Sprintf("⌈peakRps %v / target %s⌉: the fewest replicas that serve the peak at the target",
 			*l.peak, q)
@@ -369,6 +377,26 @@ func (p *planner) maxReplicas(l loadFigures, q MilliQuantity) {
 			"set autoscaling.maxReplicas, or autoscaling.sizing.peakRps (maxReplicas = ⌈peak / target⌉)",
 			"not set, and there is no autoscaling.sizing.peakRps to derive it from")
 	}
+}
+
+// atMostReplicasBound refuses a replica count beyond MaxReplicasBound: past int32 the HPA fails
+// only at `up`, after the Model and Server exist, and far below that the count is a typo.
+func (p *planner) atMostReplicasBound(field string, v *int) {
+	if v != nil && *v > MaxReplicasBound {
+		p.errs.Addf(field, fmt.Sprintf("use at most %d (the bound this component sets for one Model's Server)",
+			MaxReplicasBound), "%d is above %d", *v, MaxReplicasBound)
+	}
+}
+
+// derivedWithinBound refuses a replica count derived as ⌈load / target⌉ beyond MaxReplicasBound,
+// naming the load input it came from; it compares in float so a huge load cannot overflow int.
+func (p *planner) derivedWithinBound(field string, load float64, q MilliQuantity, what string) bool {
+	if load/q.Float() <= MaxReplicasBound {
+		return true
+	}
+	p.errs.Addf(field, fmt.Sprintf("check the figure, or raise the target: %s = ⌈load / target⌉ must stay at most %d",
+		what, MaxReplicasBound), "%v RPS / target %s RPS asks for more than %d replicas", load, q, MaxReplicasBound)
+	return false
 }
 
 // positive returns v when it is a finite number above zero, and refuses it otherwise.
@@ -441,8 +469,9 @@ func (p *planner) readiness() {
 	p.out.ScaleUpHeadroomPods = DefaultScaleUpHeadroomPods
 	if v := p.in.ScaleUpHeadroomPods; v != nil {
 		p.out.ScaleUpHeadroomPods = *v
-		if *v < 1 {
-			p.errs.Addf(FieldHeadroom, "set how many Server pods the cluster can start at once (1 or more)", "%d is below 1", *v)
+		if *v < 1 || *v > MaxReplicasBound {
+			p.errs.Addf(FieldHeadroom, fmt.Sprintf("set how many Server pods the cluster can start at once (1 to %d)",
+				MaxReplicasBound), "%d is outside 1..%d", *v, MaxReplicasBound)
 		}
 	} else {
 		p.derive(FieldHeadroom, fmt.Sprint(DefaultScaleUpHeadroomPods), "default: the guide's example")
@@ -525,6 +554,9 @@ func (p *planner) guardScaleUpPolicies(policies []ScalingPolicy) {
 					"(the guide advises against the default doubling)",
 			)
 		}
+		if pol.Type == PolicyPercent && p.in.AllowPercentScaleUp {
+			p.percentWithinHeadroom(f+".value", pol.Value)
+		}
 		if pol.Type == PolicyPods && pol.Value > p.out.ScaleUpHeadroomPods {
 			p.errs.Addf(
 				f+".value",
@@ -550,6 +582,31 @@ func (p *planner) guardScaleUpPolicies(policies []ScalingPolicy) {
 			)
 		}
 	}
+}
+
+// percentWithinHeadroom refuses a Percent scale-up policy that asks for more new Server pods per
+// period than scaleUpHeadroomPods once the count is high: allowPercentScaleUp accepts the risk of
+// the multiplication, not of exceeding the headroom the user declared. It checks at maxReplicas,
+// where value% of the count is largest, with the HPA's own rounding up
+// (calculateScaleUpLimitWithScalingRules: ⌈current × (1 + value/100)⌉).
+func (p *planner) percentWithinHeadroom(field string, value int) {
+	maxReplicas, headroom := p.out.MaxReplicas, p.out.ScaleUpHeadroomPods
+	if maxReplicas < 1 || headroom < 1 || value < 1 || value > MaxPercentValue {
+		return // refused elsewhere: no bound to check against
+	}
+	added := int(math.Ceil(float64(value*maxReplicas)/100 - 1e-9))
+	if added <= headroom {
+		return
+	}
+	fix := fmt.Sprintf("set it to %d or less (that percent of maxReplicas %d stays within %s %d)",
+		headroom*100/maxReplicas, maxReplicas, FieldHeadroom, headroom)
+	if headroom*100/maxReplicas == 0 {
+		fix = fmt.Sprintf("use a Pods policy of at most %d pods, or raise %s if the cluster can start more pods at once",
+			headroom, FieldHeadroom)
+	}
+	p.errs.Addf(field, fix, "%d%% of maxReplicas %d adds up to %d Server pods per period, more than %s (%d): the "+
+		"Model would sit in ScheduleFailed while the extra Server pods start", value, maxReplicas, added, FieldHeadroom,
+		headroom)
 }
 
 // modelLag settles how much longer the Model HPA's scale-up window is than the Server HPA's. The

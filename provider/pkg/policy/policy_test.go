@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,6 +199,28 @@ func TestGuards(t *testing.T) {
 		{"spike beyond the window limit", func(in *Input) {
 			in.Sizing = &Sizing{SpikeSeconds: ptr(3601)}
 		}, FieldSpikeSeconds},
+		{"min beyond the replica bound", func(in *Input) {
+			in.MinReplicas, in.MaxReplicas = ptr(MaxReplicasBound+1), ptr(MaxReplicasBound+1)
+		}, FieldMinReplicas},
+		{"max beyond int32", func(in *Input) { in.MaxReplicas = ptr(math.MaxInt32 + 1) }, FieldMaxReplicas},
+		{"max beyond the replica bound", func(in *Input) { in.MaxReplicas = ptr(MaxReplicasBound + 1) }, FieldMaxReplicas},
+		{"derived max beyond the replica bound", func(in *Input) {
+			in.MaxReplicas, in.Sizing = nil, &Sizing{PeakRPS: ptr(1e15)}
+		}, FieldPeakRPS},
+		{"derived min beyond the replica bound", func(in *Input) { in.Sizing = &Sizing{MinLoadRPS: ptr(1e12)} },
+			FieldMinLoadRPS},
+		{"headroom beyond the replica bound", func(in *Input) { in.ScaleUpHeadroomPods = ptr(math.MaxInt32 + 1) },
+			FieldHeadroom},
+		{"scale-down pods beyond the replica bound", func(in *Input) {
+			in.ScaleDown = rules(ScalingPolicy{"Pods", MaxReplicasBound + 1, 60})
+		}, FieldScaleDown + ".policies[0].value"},
+		{"scale-down percent beyond its bound", func(in *Input) {
+			in.ScaleDown = rules(ScalingPolicy{"Percent", math.MaxInt32 + 1, 60})
+		}, FieldScaleDown + ".policies[0].value"},
+		{"allowed percent scale-up beyond the headroom at maxReplicas", func(in *Input) {
+			in.AllowPercentScaleUp, in.MaxReplicas = true, ptr(20)
+			in.ScaleUp = rules(ScalingPolicy{"Percent", 50, 90})
+		}, FieldScaleUp + ".policies[0].value"},
 		{"model lag negative", func(in *Input) { in.ModelScaleUpLagSeconds = ptr(-1) }, FieldModelLag},
 		{"model lag beyond the window limit", func(in *Input) { in.ModelScaleUpLagSeconds = ptr(3541) }, FieldModelLag},
 		{"model lag with a long shared window", func(in *Input) {
@@ -247,6 +270,39 @@ func TestAcceptedOverrides(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("derived window not reported: %v", derived)
+	}
+}
+
+// TestPercentScaleUpWithinHeadroom: an allowed Percent scale-up policy may add at most
+// scaleUpHeadroomPods at maxReplicas; the fix names the largest value that does, or Pods when
+// none does.
+func TestPercentScaleUpWithinHeadroom(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		value, max, h int
+		fix           string // "" when accepted
+	}{
+		{"25% of 20 is 5, the headroom", 25, 20, 5, ""},
+		{"26% of 20 rounds up to 6", 26, 20, 5, "set it to 25 or less"},
+		{"100% of 3 is 3", 100, 3, 5, ""},
+		{"1% of 10000 is 100", 1, MaxReplicasBound, 5, "use a Pods policy of at most 5 pods"},
+		{"200% of 4 is 8", 200, 4, 5, "set it to 125 or less"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := base()
+			in.AllowPercentScaleUp, in.MaxReplicas, in.ScaleUpHeadroomPods = true, ptr(tc.max), ptr(tc.h)
+			in.ScaleUp = &Rules{Policies: []ScalingPolicy{{PolicyPercent, tc.value, 90}}}
+			_, _, err := Plan(in)
+			var errs refusal.Errors
+			errors.As(err, &errs)
+			switch {
+			case tc.fix == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.fix != "" && (len(errs) != 1 || errs[0].Field != FieldScaleUp+".policies[0].value" ||
+				!strings.HasPrefix(errs[0].Fix, tc.fix)):
+				t.Errorf("want one refusal of the value with fix %q, got %v", tc.fix, err)
+			}
+		})
 	}
 }
 
