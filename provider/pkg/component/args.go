@@ -49,7 +49,9 @@ func (m *ModelSpec) Annotate(an infer.Annotator) {
 	)
 	an.Describe(
 		&m.StorageURI,
-		"Where Seldon loads the model artifact from, e.g. `gs://seldon-models/testing/iris1`. Required.",
+		"Where Seldon loads the model artifact from, as rclone reads it: `<remote>://<path>` or "+
+			"`<remote>:<path>` (an rclone backend or a remote a storage secret configures), e.g. "+
+			"`gs://seldon-models/testing/iris1`, or an absolute path such as `/mnt/models/iris`. Required.",
 	)
 	an.Describe(&m.Requirements, "Capabilities the Server must advertise to load this Model, e.g. `[\"sklearn\"]`.")
 	an.Describe(&m.Memory, "Memory the Model needs, as a Kubernetes quantity such as `3M` or `1Gi`.")
@@ -115,7 +117,8 @@ func (a *AutoscalingSpec) Annotate(an infer.Annotator) {
 	an.Describe(&a.MetricName, "Custom metric the HPAs read. It must be the name the adapter rule exposes for "+
 		"`seldon_model_infer_total`. Default: `infer_rps`.")
 	an.Describe(&a.MetricSelector, "Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to "+
-		"scale on REST traffic only. Keys must be valid label names.")
+		"scale on REST traffic only. Keys must be both Prometheus label names and Kubernetes label keys (so none "+
+		"starting with `_`).")
 	an.Describe(&a.Sizing, "Load figures to size the target and maxReplicas from, as the Seldon guide does.")
 	an.Describe(&a.ServerReadySeconds, "Seconds a new Server replica takes to start and load the Model. Scale-up "+
 		"periods shorter than this are refused. Default: 90 (the guide's example); measure yours.")
@@ -268,7 +271,8 @@ func (c *ChartSpec) Annotate(an infer.Annotator) {
 	an.Describe(&c.Name, "Chart name in the repository. Default: `prometheus-adapter`.")
 	an.Describe(
 		&c.Version,
-		"Chart version. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.",
+		"Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` "+
+			"(adapter v0.12.0), the version this component is tested with.",
 	)
 	an.Describe(&c.Path, "A local chart directory or archive instead of a repository (air-gapped clusters, tests). "+
 		"Refused together with repo, name or version. Empty means unset.")
@@ -288,10 +292,12 @@ type PrometheusSpec struct {
 
 func (p *PrometheusSpec) Annotate(an infer.Annotator) {
 	an.SetToken("index", "PrometheusSpec")
-	an.Describe(&p.URL, "Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same "+
-		"namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.")
+	an.Describe(&p.URL, "Prometheus URL: scheme and host only, no port, path or query (the chart appends "+
+		"`:port` and then path), e.g. `http://seldon-monitoring-prometheus` (same namespace) or "+
+		"`http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.")
 	an.Describe(&p.Port, "Prometheus port. Default: 9090.")
-	an.Describe(&p.Path, "Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.")
+	an.Describe(&p.Path, "Path prefix when Prometheus is served under one, starting with `/`, e.g. `/prometheus`. "+
+		"Default: none.")
 	an.Describe(&p.BearerToken, "Bearer token the adapter sends to Prometheus (install mode). It is kept in a "+
 		"Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears "+
 		"in no Helm value, output or plain-text state.")

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -154,10 +155,7 @@ func ResolveInputs(inputs map[string]any) (*Desired, error) {
 func resolveModel(errs *refusal.Errors, m ModelSpec) {
 	checkLabel(errs, "model.name", m.Name)
 	checkLabel(errs, "model.namespace", deref(m.Namespace, DefaultModelNamespace))
-	if strings.TrimSpace(m.StorageURI) == "" {
-		errs.Add("model.storageUri", "set the URI Seldon loads the artifact from, e.g. gs://seldon-models/testing/iris1",
-			"is empty")
-	}
+	checkStorageURI(errs, m.StorageURI)
 	if m.Memory != nil {
 		if _, err := resource.ParseQuantity(*m.Memory); err != nil {
 			errs.Addf("model.memory", "use a Kubernetes quantity such as 3M or 1Gi", "%q is not a quantity", *m.Memory)
@@ -174,6 +172,30 @@ func resolveModel(errs *refusal.Errors, m ModelSpec) {
 				"turns on Seldon's own autoscaler, which fights the HPA"
 		}
 		errs.Add("model.extraSpec."+k, fix, "is managed by this component")
+	}
+}
+
+// storageURIForms is the fix for a storageUri Seldon cannot load: the forms it can.
+const storageURIForms = "use <remote>://<path> or <remote>:<path>, where the remote is an rclone backend or one a " +
+	"storage secret configures, e.g. gs://seldon-models/testing/iris1 or s3:bucket/iris, or an absolute path " +
+	"such as /mnt/models/iris"
+
+// checkStorageURI refuses only what Seldon can never load. Seldon's agent hands storageUri to
+// rclone as the copy source (RCloneClient.Copy); with a storage secret it first takes the remote
+// name before the first ':' (getRemoteName, an error without one). rclone reads a source with no
+// ':' before its first '/' as a local path, which only an absolute one (Seldon's /mnt/models/...
+// examples) can name. Remote names are not checked: a storage secret may configure any.
+func checkStorageURI(errs *refusal.Errors, uri string) {
+	const field = "model.storageUri"
+	switch colon := strings.Index(uri, ":"); {
+	case strings.TrimSpace(uri) == "":
+		errs.Add(field, "set the URI Seldon loads the artifact from, e.g. gs://seldon-models/testing/iris1", "is empty")
+	case strings.TrimSpace(uri) != uri || strings.ContainsFunc(uri, unicode.IsControl):
+		errs.Addf(field, "remove the surrounding spaces and line breaks", "%q has leading or trailing whitespace or "+
+			"control characters, which rclone would read as part of the remote or the path", uri)
+	case (colon < 0 || strings.Contains(uri[:colon], "/")) && !strings.HasPrefix(uri, "/"):
+		errs.Addf(field, storageURIForms, "%q names no storage remote: rclone would read it as a path relative "+
+			"to the Seldon agent's working directory", uri)
 	}
 }
 
@@ -218,6 +240,12 @@ func policyInput(errs *refusal.Errors, a AutoscalingSpec) policy.Input {
 		field := "autoscaling.metricSelector." + k
 		if !promLabelName.MatchString(k) {
 			errs.Addf(field, "use a Prometheus label name such as method_type", "%q is not a valid Prometheus label name", k)
+		} else if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
+			// The HPAs' metric.selector is a Kubernetes LabelSelector: its keys must also be
+			// qualified names, which Prometheus names starting with '_' (such as __name__) are not.
+			errs.Addf(field, "use a label name that starts with a letter, such as method_type",
+				"%q is a Prometheus label name but not a Kubernetes label key, as the HPA's metric selector needs: %s",
+				k, strings.Join(msgs, "; "))
 		}
 		if msgs := validation.IsValidLabelValue(a.MetricSelector[k]); len(msgs) > 0 {
 			errs.Addf(field, "use a value Kubernetes label selectors accept", "%q: %s", a.MetricSelector[k],

@@ -3,11 +3,13 @@ package component
 import (
 	"fmt"
 	"maps"
+	neturl "net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/Masterminds/semver/v3"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/adapterrules"
@@ -212,6 +214,21 @@ func (r adapterResolver) chart(out *Adapter) {
 	out.ChartRepo = deref(c.Repo, DefaultChartRepo)
 	out.Chart = deref(c.Name, DefaultChartName)
 	out.ChartVersion = deref(c.Version, DefaultChartVersion)
+	r.chartVersion(out.ChartVersion)
+}
+
+// chartVersion refuses what Helm would: the Release passes the version to Helm's chart lookup,
+// which trims it and, unless empty (the latest), parses it with Masterminds' semver.NewConstraint
+// (repo.IndexFile.Get), so an exact SemVer 2 version or a constraint such as ~5.3 passes.
+func (r adapterResolver) chartVersion(v string) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return
+	}
+	if _, err := semver.NewConstraint(v); err != nil {
+		r.errs.Addf(r.field("chart.version"), "use a SemVer 2 version such as 5.3.0, or a constraint such as ~5.3 "+
+			"or >=5.0.0 <6.0.0", "%q is neither a version nor a constraint Helm accepts: %v", v, err)
+	}
 }
 
 // installValues are the chart's values: the user's extra values, with the keys the component owns
@@ -249,15 +266,47 @@ func (r adapterResolver) installValues(configMap, configHash string) map[string]
 func (r adapterResolver) prometheus() (url string, port int, path string) {
 	prom := deref(r.spec.Prometheus, PrometheusSpec{})
 	url = deref(prom.URL, DefaultPrometheusURL)
-	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
-		r.errs.Addf(r.field("prometheus.url"), "start it with http:// or https://, without the port",
-			"%q is not an http(s) URL", url)
-	}
+	r.prometheusURL(url)
 	port = deref(prom.Port, DefaultPrometheusPort)
 	if port < 1 || port > 65535 {
 		r.errs.Addf(r.field("prometheus.port"), "use a port from 1 to 65535", "%d is not a port", port)
 	}
-	return url, port, deref(prom.Path, "")
+	path = deref(prom.Path, "")
+	if path != "" && (!strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?# \t\n")) {
+		r.errs.Addf(r.field("prometheus.path"), "start it with / and give only the path, e.g. /prometheus",
+			"%q would be appended to the URL as it is (the chart joins url:port then path)", path)
+	}
+	return url, port, path
+}
+
+// prometheusURL checks the URL the chart completes: its deployment template renders
+// --prometheus-url={{url}}:{{port}}{{path}}, so anything after the host (a port, a path, a
+// query, a fragment) ends up before or inside ":port" and the adapter queries a broken URL.
+func (r adapterResolver) prometheusURL(raw string) {
+	field := r.field("prometheus.url")
+	u, err := neturl.Parse(raw)
+	if strings.Contains(raw, "{{") && (strings.HasPrefix(raw, "http://") || strings.HasPrefix(raw, "https://")) {
+		return // the chart renders the URL with tpl: a template is no URL until Helm renders it
+	}
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		r.errs.Addf(field, "start it with http:// or https://, without the port",
+			"%q is not an http(s) URL", raw)
+		return
+	}
+	var extra []string
+	if u.Port() != "" {
+		extra = append(extra, "a port (set "+r.field("prometheus.port")+")")
+	}
+	if u.Path != "" || u.RawPath != "" {
+		extra = append(extra, "a path (set "+r.field("prometheus.path")+")")
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#") {
+		extra = append(extra, "a query or fragment")
+	}
+	if len(extra) > 0 {
+		r.errs.Addf(field, fmt.Sprintf("give only the scheme and host, e.g. %s://%s", u.Scheme, u.Hostname()),
+			"%q has %s, but the chart appends :port and then the path to it", raw, strings.Join(extra, " and "))
+	}
 }
 
 // auth says which credentials are set and checks what can be checked before their values are
