@@ -2,7 +2,9 @@ package component
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -12,12 +14,14 @@ import (
 	comProvider "github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/promauth"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
 )
 
 // deferUnknownInputs wraps Construct so inputs that are not known yet (outputs of resources a
 // preview has not created) do not reach the guards as empty values, which would be refused with
-// a misleading error. In a preview the component is registered alone, with a warning naming
-// those inputs; the guards run in the update, when every value is known.
+// a misleading error. In a preview the guards still run on the known inputs, and report what no
+// unknown value can change (knownRefusals); otherwise the component is registered alone, with a
+// warning naming the unknown inputs, and the rest of the guards run in the update.
 func deferUnknownInputs(construct constructFunc) constructFunc {
 	return func(ctx context.Context, req p.ConstructRequest) (p.ConstructResponse, error) {
 		typeName := req.Urn.Type().Name().String()
@@ -35,6 +39,9 @@ func deferUnknownInputs(construct constructFunc) constructFunc {
 				"%s checks every input before it creates anything, so they must be known",
 				strings.Join(unknown, ", "), typeName)
 		}
+		if err := knownRefusals(typeName, req.Inputs, unknown); err != nil {
+			return p.ConstructResponse{}, err
+		}
 		return p.ProgramConstruct(ctx, req, func(pctx *pulumi.Context, typ, name string,
 			_ comProvider.ConstructInputs, opts pulumi.ResourceOption) (*comProvider.ConstructResult, error) {
 			comp := &deferredComponent{}
@@ -42,7 +49,8 @@ func deferUnknownInputs(construct constructFunc) constructFunc {
 				return nil, err
 			}
 			_ = pctx.Log.Warn(fmt.Sprintf("inputs %s are not known until the resources they come from exist: "+
-				"the guards and the child resources are evaluated during the update", strings.Join(unknown, ", ")),
+				"the guards that read them and the child resources are evaluated during the update",
+				strings.Join(unknown, ", ")),
 				&pulumi.LogArgs{Resource: comp})
 			if err := pctx.RegisterResourceOutputs(comp, pulumi.Map{}); err != nil {
 				return nil, err
@@ -131,4 +139,94 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
+}
+
+// blockReads says, for each block of SeldonAutoscaledModel's inputs, which blocks its refusals
+// may read: model's checks read the model alone; a dedicated Server is named <model.name>-server;
+// autoscaling.metricName is checked against adapter.rule; the adapter resolver reads only the
+// adapter block (the timing it gets from the planner comes from adapter inputs).
+var blockReads = map[string][]string{
+	"model":       {"model"},
+	"server":      {"server", "model"},
+	"autoscaling": {"autoscaling", "adapter"},
+	"adapter":     {"adapter"},
+}
+
+// knownRefusals runs Resolve at preview on the inputs with the unknown ones removed, and keeps
+// the refusals that no unknown value can change. The rule is conservative, by block: a refusal is
+// kept only when no block it may read (blockReads) holds an unknown input, so a refusal caused
+// by a value missing only because it is unknown (model.name unknown: the derived Server name;
+// targetRpsPerReplica unknown: "not set") is never reported. SeldonMetricsAdapter's inputs are
+// one block, so an unknown input there leaves nothing to report before the update.
+func knownRefusals(typeName string, inputs property.Map, unknown []string) error {
+	if typeName != ModelType {
+		return nil
+	}
+	known, _ := knownValue(property.New(inputs)).(map[string]any)
+	_, err := ResolveInputs(known)
+	var errs refusal.Errors
+	if !errors.As(err, &errs) {
+		return nil // accepted, or not decodable yet: the update decides
+	}
+	var kept refusal.Errors
+	for _, e := range errs {
+		if !readsUnknown(e.Field, unknown) {
+			kept = append(kept, e)
+		}
+	}
+	return kept.For(ModelType)
+}
+
+// readsUnknown reports whether a refusal of field may read one of the unknown input paths; a
+// field of no known block is assumed to read everything.
+func readsUnknown(field string, unknown []string) bool {
+	reads, ok := blockReads[topBlock(field)]
+	if !ok {
+		return true
+	}
+	for _, u := range unknown {
+		if slices.Contains(reads, topBlock(u)) {
+			return true
+		}
+	}
+	return false
+}
+
+// topBlock is the first segment of an input path: "autoscaling" for autoscaling.scaleUp.policies[0].
+func topBlock(path string) string {
+	if i := strings.IndexAny(path, ".["); i >= 0 {
+		return path[:i]
+	}
+	return path
+}
+
+// knownValue is v as plain JSON-shaped data with every unknown value left out, as if unset.
+// Secrets are read through: only credentials may be secrets, and Resolve does not read them.
+func knownValue(v property.Value) any {
+	switch {
+	case v.IsMap():
+		out := map[string]any{}
+		for k, e := range v.AsMap().All {
+			if !e.IsComputed() {
+				out[k] = knownValue(e)
+			}
+		}
+		return out
+	case v.IsArray():
+		out := []any{}
+		for _, e := range v.AsArray().All {
+			if !e.IsComputed() {
+				out = append(out, knownValue(e))
+			}
+		}
+		return out
+	case v.IsString():
+		return v.AsString()
+	case v.IsNumber():
+		return v.AsNumber()
+	case v.IsBool():
+		return v.AsBool()
+	default:
+		return nil // null, or kinds the inputs' schema has none of
+	}
 }
