@@ -14,13 +14,13 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
     public sealed class AutoscalingSpecArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
-        /// Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true. Default: false.
+        /// Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true, and even then when value% of maxReplicas exceeds scaleUpHeadroomPods. Default: false.
         /// </summary>
         [Input("allowPercentScaleUp")]
         public Input<bool>? AllowPercentScaleUp { get; set; }
 
         /// <summary>
-        /// Most replicas of the Model and of its Server; at least minReplicas. The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+        /// Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
         /// </summary>
         [Input("maxReplicas")]
         public Input<int>? MaxReplicas { get; set; }
@@ -35,7 +35,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         private InputMap<string>? _metricSelector;
 
         /// <summary>
-        /// Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be valid label names.
+        /// Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be both Prometheus label names and Kubernetes label keys (so none starting with `_`).
         /// </summary>
         public InputMap<string> MetricSelector
         {
@@ -44,7 +44,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         }
 
         /// <summary>
-        /// Fewest replicas of the Model and of its Server (at least 1). Also the Model's initial `spec.replicas`. Default: 1.
+        /// Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
         /// </summary>
         [Input("minReplicas")]
         public Input<int>? MinReplicas { get; set; }
@@ -68,7 +68,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         public Input<Inputs.ScalingRulesArgs>? ScaleUp { get; set; }
 
         /// <summary>
-        /// How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused. Default: 5 (the guide's example).
+        /// How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide's example).
         /// </summary>
         [Input("scaleUpHeadroomPods")]
         public Input<int>? ScaleUpHeadroomPods { get; set; }

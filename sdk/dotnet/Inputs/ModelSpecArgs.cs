@@ -80,7 +80,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         }
 
         /// <summary>
-        /// Where Seldon loads the model artifact from, e.g. `gs://seldon-models/testing/iris1`. Required.
+        /// Where Seldon loads the model artifact from, as rclone reads it: `&lt;remote&gt;://&lt;path&gt;` or `&lt;remote&gt;:&lt;path&gt;` (an rclone backend or a remote a storage secret configures), e.g. `gs://seldon-models/testing/iris1`, or an absolute path such as `/mnt/models/iris`. Required.
         /// </summary>
         [Input("storageUri", required: true)]
         public Input<string> StorageUri { get; set; } = null!;

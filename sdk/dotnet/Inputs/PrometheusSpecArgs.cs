@@ -36,7 +36,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         }
 
         /// <summary>
-        /// Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
+        /// Path prefix when Prometheus is served under one, starting with `/`, e.g. `/prometheus`. Default: none.
         /// </summary>
         [Input("path")]
         public Input<string>? Path { get; set; }
@@ -54,7 +54,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         public Input<Inputs.PrometheusTLSSpecArgs>? Tls { get; set; }
 
         /// <summary>
-        /// Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
+        /// Prometheus URL: scheme and host only, no port, path or query (the chart appends `:port` and then path), e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
         /// </summary>
         [Input("url")]
         public Input<string>? Url { get; set; }

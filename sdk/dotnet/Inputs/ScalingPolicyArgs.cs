@@ -26,7 +26,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         public Input<string> Type { get; set; } = null!;
 
         /// <summary>
-        /// Pods or percent allowed per period; at least 1.
+        /// Pods (1 to 10000) or percent (1 to 10000) allowed per period.
         /// </summary>
         [Input("value", required: true)]
         public Input<int> Value { get; set; } = null!;

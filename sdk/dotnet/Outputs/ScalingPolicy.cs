@@ -23,7 +23,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Outputs
         /// </summary>
         public readonly string Type;
         /// <summary>
-        /// Pods or percent allowed per period; at least 1.
+        /// Pods (1 to 10000) or percent (1 to 10000) allowed per period.
         /// </summary>
         public readonly int Value;
 

@@ -398,15 +398,15 @@ func (o AdapterSpecPtrOutput) Values() pulumi.MapOutput {
 }
 
 type AutoscalingSpec struct {
-	// Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true. Default: false.
+	// Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true, and even then when value% of maxReplicas exceeds scaleUpHeadroomPods. Default: false.
 	AllowPercentScaleUp *bool `pulumi:"allowPercentScaleUp"`
-	// Most replicas of the Model and of its Server; at least minReplicas. The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+	// Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
 	MaxReplicas *int `pulumi:"maxReplicas"`
 	// Custom metric the HPAs read. It must be the name the adapter rule exposes for `seldon_model_infer_total`. Default: `infer_rps`.
 	MetricName *string `pulumi:"metricName"`
-	// Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be valid label names.
+	// Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be both Prometheus label names and Kubernetes label keys (so none starting with `_`).
 	MetricSelector map[string]string `pulumi:"metricSelector"`
-	// Fewest replicas of the Model and of its Server (at least 1). Also the Model's initial `spec.replicas`. Default: 1.
+	// Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
 	MinReplicas *int `pulumi:"minReplicas"`
 	// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
 	ModelScaleUpLagSeconds *int `pulumi:"modelScaleUpLagSeconds"`
@@ -414,7 +414,7 @@ type AutoscalingSpec struct {
 	ScaleDown *ScalingRules `pulumi:"scaleDown"`
 	// HPA scale-up rules (the Model HPA's window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
 	ScaleUp *ScalingRules `pulumi:"scaleUp"`
-	// How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused. Default: 5 (the guide's example).
+	// How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide's example).
 	ScaleUpHeadroomPods *int `pulumi:"scaleUpHeadroomPods"`
 	// Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example); measure yours.
 	ServerReadySeconds *int `pulumi:"serverReadySeconds"`
@@ -438,15 +438,15 @@ type AutoscalingSpecInput interface {
 }
 
 type AutoscalingSpecArgs struct {
-	// Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true. Default: false.
+	// Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true, and even then when value% of maxReplicas exceeds scaleUpHeadroomPods. Default: false.
 	AllowPercentScaleUp pulumi.BoolPtrInput `pulumi:"allowPercentScaleUp"`
-	// Most replicas of the Model and of its Server; at least minReplicas. The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+	// Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
 	MaxReplicas pulumi.IntPtrInput `pulumi:"maxReplicas"`
 	// Custom metric the HPAs read. It must be the name the adapter rule exposes for `seldon_model_infer_total`. Default: `infer_rps`.
 	MetricName pulumi.StringPtrInput `pulumi:"metricName"`
-	// Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be valid label names.
+	// Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be both Prometheus label names and Kubernetes label keys (so none starting with `_`).
 	MetricSelector pulumi.StringMapInput `pulumi:"metricSelector"`
-	// Fewest replicas of the Model and of its Server (at least 1). Also the Model's initial `spec.replicas`. Default: 1.
+	// Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
 	MinReplicas pulumi.IntPtrInput `pulumi:"minReplicas"`
 	// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
 	ModelScaleUpLagSeconds pulumi.IntPtrInput `pulumi:"modelScaleUpLagSeconds"`
@@ -454,7 +454,7 @@ type AutoscalingSpecArgs struct {
 	ScaleDown ScalingRulesPtrInput `pulumi:"scaleDown"`
 	// HPA scale-up rules (the Model HPA's window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
 	ScaleUp ScalingRulesPtrInput `pulumi:"scaleUp"`
-	// How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused. Default: 5 (the guide's example).
+	// How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide's example).
 	ScaleUpHeadroomPods pulumi.IntPtrInput `pulumi:"scaleUpHeadroomPods"`
 	// Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example); measure yours.
 	ServerReadySeconds pulumi.IntPtrInput `pulumi:"serverReadySeconds"`
@@ -492,12 +492,12 @@ func (o AutoscalingSpecOutput) ToAutoscalingSpecOutputWithContext(ctx context.Co
 	return o
 }
 
-// Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true. Default: false.
+// Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true, and even then when value% of maxReplicas exceeds scaleUpHeadroomPods. Default: false.
 func (o AutoscalingSpecOutput) AllowPercentScaleUp() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *bool { return v.AllowPercentScaleUp }).(pulumi.BoolPtrOutput)
 }
 
-// Most replicas of the Model and of its Server; at least minReplicas. The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+// Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
 func (o AutoscalingSpecOutput) MaxReplicas() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *int { return v.MaxReplicas }).(pulumi.IntPtrOutput)
 }
@@ -507,12 +507,12 @@ func (o AutoscalingSpecOutput) MetricName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *string { return v.MetricName }).(pulumi.StringPtrOutput)
 }
 
-// Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be valid label names.
+// Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be both Prometheus label names and Kubernetes label keys (so none starting with `_`).
 func (o AutoscalingSpecOutput) MetricSelector() pulumi.StringMapOutput {
 	return o.ApplyT(func(v AutoscalingSpec) map[string]string { return v.MetricSelector }).(pulumi.StringMapOutput)
 }
 
-// Fewest replicas of the Model and of its Server (at least 1). Also the Model's initial `spec.replicas`. Default: 1.
+// Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
 func (o AutoscalingSpecOutput) MinReplicas() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *int { return v.MinReplicas }).(pulumi.IntPtrOutput)
 }
@@ -532,7 +532,7 @@ func (o AutoscalingSpecOutput) ScaleUp() ScalingRulesPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *ScalingRules { return v.ScaleUp }).(ScalingRulesPtrOutput)
 }
 
-// How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused. Default: 5 (the guide's example).
+// How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide's example).
 func (o AutoscalingSpecOutput) ScaleUpHeadroomPods() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *int { return v.ScaleUpHeadroomPods }).(pulumi.IntPtrOutput)
 }
@@ -720,7 +720,7 @@ type ChartSpec struct {
 	Path *string `pulumi:"path"`
 	// Chart repository URL. Default: `https://prometheus-community.github.io/helm-charts`.
 	Repo *string `pulumi:"repo"`
-	// Chart version. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+	// Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
 	Version *string `pulumi:"version"`
 }
 
@@ -742,7 +742,7 @@ type ChartSpecArgs struct {
 	Path pulumi.StringPtrInput `pulumi:"path"`
 	// Chart repository URL. Default: `https://prometheus-community.github.io/helm-charts`.
 	Repo pulumi.StringPtrInput `pulumi:"repo"`
-	// Chart version. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+	// Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
 	Version pulumi.StringPtrInput `pulumi:"version"`
 }
 
@@ -838,7 +838,7 @@ func (o ChartSpecOutput) Repo() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ChartSpec) *string { return v.Repo }).(pulumi.StringPtrOutput)
 }
 
-// Chart version. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+// Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
 func (o ChartSpecOutput) Version() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ChartSpec) *string { return v.Version }).(pulumi.StringPtrOutput)
 }
@@ -897,7 +897,7 @@ func (o ChartSpecPtrOutput) Repo() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Chart version. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+// Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
 func (o ChartSpecPtrOutput) Version() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ChartSpec) *string {
 		if v == nil {
@@ -1016,7 +1016,7 @@ type ModelSpec struct {
 	Namespace *string `pulumi:"namespace"`
 	// Capabilities the Server must advertise to load this Model, e.g. `["sklearn"]`.
 	Requirements []string `pulumi:"requirements"`
-	// Where Seldon loads the model artifact from, e.g. `gs://seldon-models/testing/iris1`. Required.
+	// Where Seldon loads the model artifact from, as rclone reads it: `<remote>://<path>` or `<remote>:<path>` (an rclone backend or a remote a storage secret configures), e.g. `gs://seldon-models/testing/iris1`, or an absolute path such as `/mnt/models/iris`. Required.
 	StorageUri string `pulumi:"storageUri"`
 }
 
@@ -1046,7 +1046,7 @@ type ModelSpecArgs struct {
 	Namespace pulumi.StringPtrInput `pulumi:"namespace"`
 	// Capabilities the Server must advertise to load this Model, e.g. `["sklearn"]`.
 	Requirements pulumi.StringArrayInput `pulumi:"requirements"`
-	// Where Seldon loads the model artifact from, e.g. `gs://seldon-models/testing/iris1`. Required.
+	// Where Seldon loads the model artifact from, as rclone reads it: `<remote>://<path>` or `<remote>:<path>` (an rclone backend or a remote a storage secret configures), e.g. `gs://seldon-models/testing/iris1`, or an absolute path such as `/mnt/models/iris`. Required.
 	StorageUri pulumi.StringInput `pulumi:"storageUri"`
 }
 
@@ -1111,7 +1111,7 @@ func (o ModelSpecOutput) Requirements() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v ModelSpec) []string { return v.Requirements }).(pulumi.StringArrayOutput)
 }
 
-// Where Seldon loads the model artifact from, e.g. `gs://seldon-models/testing/iris1`. Required.
+// Where Seldon loads the model artifact from, as rclone reads it: `<remote>://<path>` or `<remote>:<path>` (an rclone backend or a remote a storage secret configures), e.g. `gs://seldon-models/testing/iris1`, or an absolute path such as `/mnt/models/iris`. Required.
 func (o ModelSpecOutput) StorageUri() pulumi.StringOutput {
 	return o.ApplyT(func(v ModelSpec) string { return v.StorageUri }).(pulumi.StringOutput)
 }
@@ -1121,13 +1121,13 @@ type PrometheusSpec struct {
 	BasicAuth *BasicAuthSpec `pulumi:"basicAuth"`
 	// Bearer token the adapter sends to Prometheus (install mode). It is kept in a Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears in no Helm value, output or plain-text state.
 	BearerToken *string `pulumi:"bearerToken"`
-	// Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
+	// Path prefix when Prometheus is served under one, starting with `/`, e.g. `/prometheus`. Default: none.
 	Path *string `pulumi:"path"`
 	// Prometheus port. Default: 9090.
 	Port *int `pulumi:"port"`
 	// TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
 	Tls *PrometheusTLSSpec `pulumi:"tls"`
-	// Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
+	// Prometheus URL: scheme and host only, no port, path or query (the chart appends `:port` and then path), e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
 	Url *string `pulumi:"url"`
 }
 
@@ -1147,13 +1147,13 @@ type PrometheusSpecArgs struct {
 	BasicAuth BasicAuthSpecPtrInput `pulumi:"basicAuth"`
 	// Bearer token the adapter sends to Prometheus (install mode). It is kept in a Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears in no Helm value, output or plain-text state.
 	BearerToken pulumi.StringPtrInput `pulumi:"bearerToken"`
-	// Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
+	// Path prefix when Prometheus is served under one, starting with `/`, e.g. `/prometheus`. Default: none.
 	Path pulumi.StringPtrInput `pulumi:"path"`
 	// Prometheus port. Default: 9090.
 	Port pulumi.IntPtrInput `pulumi:"port"`
 	// TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
 	Tls PrometheusTLSSpecPtrInput `pulumi:"tls"`
-	// Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
+	// Prometheus URL: scheme and host only, no port, path or query (the chart appends `:port` and then path), e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
 	Url pulumi.StringPtrInput `pulumi:"url"`
 }
 
@@ -1244,7 +1244,7 @@ func (o PrometheusSpecOutput) BearerToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v PrometheusSpec) *string { return v.BearerToken }).(pulumi.StringPtrOutput)
 }
 
-// Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
+// Path prefix when Prometheus is served under one, starting with `/`, e.g. `/prometheus`. Default: none.
 func (o PrometheusSpecOutput) Path() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v PrometheusSpec) *string { return v.Path }).(pulumi.StringPtrOutput)
 }
@@ -1259,7 +1259,7 @@ func (o PrometheusSpecOutput) Tls() PrometheusTLSSpecPtrOutput {
 	return o.ApplyT(func(v PrometheusSpec) *PrometheusTLSSpec { return v.Tls }).(PrometheusTLSSpecPtrOutput)
 }
 
-// Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
+// Prometheus URL: scheme and host only, no port, path or query (the chart appends `:port` and then path), e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
 func (o PrometheusSpecOutput) Url() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v PrometheusSpec) *string { return v.Url }).(pulumi.StringPtrOutput)
 }
@@ -1308,7 +1308,7 @@ func (o PrometheusSpecPtrOutput) BearerToken() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
+// Path prefix when Prometheus is served under one, starting with `/`, e.g. `/prometheus`. Default: none.
 func (o PrometheusSpecPtrOutput) Path() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *PrometheusSpec) *string {
 		if v == nil {
@@ -1338,7 +1338,7 @@ func (o PrometheusSpecPtrOutput) Tls() PrometheusTLSSpecPtrOutput {
 	}).(PrometheusTLSSpecPtrOutput)
 }
 
-// Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
+// Prometheus URL: scheme and host only, no port, path or query (the chart appends `:port` and then path), e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
 func (o PrometheusSpecPtrOutput) Url() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *PrometheusSpec) *string {
 		if v == nil {
@@ -1741,7 +1741,7 @@ type ScalingPolicy struct {
 	PeriodSeconds int `pulumi:"periodSeconds"`
 	// `Pods` (add or remove at most value pods per period) or `Percent` (at most value % of the current replicas per period).
 	Type string `pulumi:"type"`
-	// Pods or percent allowed per period; at least 1.
+	// Pods (1 to 10000) or percent (1 to 10000) allowed per period.
 	Value int `pulumi:"value"`
 }
 
@@ -1761,7 +1761,7 @@ type ScalingPolicyArgs struct {
 	PeriodSeconds pulumi.IntInput `pulumi:"periodSeconds"`
 	// `Pods` (add or remove at most value pods per period) or `Percent` (at most value % of the current replicas per period).
 	Type pulumi.StringInput `pulumi:"type"`
-	// Pods or percent allowed per period; at least 1.
+	// Pods (1 to 10000) or percent (1 to 10000) allowed per period.
 	Value pulumi.IntInput `pulumi:"value"`
 }
 
@@ -1826,7 +1826,7 @@ func (o ScalingPolicyOutput) Type() pulumi.StringOutput {
 	return o.ApplyT(func(v ScalingPolicy) string { return v.Type }).(pulumi.StringOutput)
 }
 
-// Pods or percent allowed per period; at least 1.
+// Pods (1 to 10000) or percent (1 to 10000) allowed per period.
 func (o ScalingPolicyOutput) Value() pulumi.IntOutput {
 	return o.ApplyT(func(v ScalingPolicy) int { return v.Value }).(pulumi.IntOutput)
 }

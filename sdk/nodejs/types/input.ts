@@ -66,11 +66,11 @@ export interface AdapterSpecArgs {
 
 export interface AutoscalingSpecArgs {
     /**
-     * Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true. Default: false.
+     * Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true, and even then when value% of maxReplicas exceeds scaleUpHeadroomPods. Default: false.
      */
     allowPercentScaleUp?: pulumi.Input<boolean | undefined>;
     /**
-     * Most replicas of the Model and of its Server; at least minReplicas. The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+     * Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
      */
     maxReplicas?: pulumi.Input<number | undefined>;
     /**
@@ -78,11 +78,11 @@ export interface AutoscalingSpecArgs {
      */
     metricName?: pulumi.Input<string | undefined>;
     /**
-     * Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be valid label names.
+     * Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be both Prometheus label names and Kubernetes label keys (so none starting with `_`).
      */
     metricSelector?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
-     * Fewest replicas of the Model and of its Server (at least 1). Also the Model's initial `spec.replicas`. Default: 1.
+     * Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
      */
     minReplicas?: pulumi.Input<number | undefined>;
     /**
@@ -98,7 +98,7 @@ export interface AutoscalingSpecArgs {
      */
     scaleUp?: pulumi.Input<inputs.ScalingRulesArgs | undefined>;
     /**
-     * How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused. Default: 5 (the guide's example).
+     * How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide's example).
      */
     scaleUpHeadroomPods?: pulumi.Input<number | undefined>;
     /**
@@ -144,7 +144,7 @@ export interface ChartSpecArgs {
      */
     repo?: pulumi.Input<string | undefined>;
     /**
-     * Chart version. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+     * Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
      */
     version?: pulumi.Input<string | undefined>;
 }
@@ -179,7 +179,7 @@ export interface ModelSpecArgs {
      */
     requirements?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
-     * Where Seldon loads the model artifact from, e.g. `gs://seldon-models/testing/iris1`. Required.
+     * Where Seldon loads the model artifact from, as rclone reads it: `<remote>://<path>` or `<remote>:<path>` (an rclone backend or a remote a storage secret configures), e.g. `gs://seldon-models/testing/iris1`, or an absolute path such as `/mnt/models/iris`. Required.
      */
     storageUri: pulumi.Input<string>;
 }
@@ -194,7 +194,7 @@ export interface PrometheusSpecArgs {
      */
     bearerToken?: pulumi.Input<string | undefined>;
     /**
-     * Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
+     * Path prefix when Prometheus is served under one, starting with `/`, e.g. `/prometheus`. Default: none.
      */
     path?: pulumi.Input<string | undefined>;
     /**
@@ -206,7 +206,7 @@ export interface PrometheusSpecArgs {
      */
     tls?: pulumi.Input<inputs.PrometheusTLSSpecArgs | undefined>;
     /**
-     * Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
+     * Prometheus URL: scheme and host only, no port, path or query (the chart appends `:port` and then path), e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
      */
     url?: pulumi.Input<string | undefined>;
 }
@@ -259,7 +259,7 @@ export interface ScalingPolicyArgs {
      */
     type: pulumi.Input<string>;
     /**
-     * Pods or percent allowed per period; at least 1.
+     * Pods (1 to 10000) or percent (1 to 10000) allowed per period.
      */
     value: pulumi.Input<number>;
 }

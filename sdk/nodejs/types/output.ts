@@ -62,7 +62,7 @@ export interface ScalingPolicy {
      */
     type: string;
     /**
-     * Pods or percent allowed per period; at least 1.
+     * Pods (1 to 10000) or percent (1 to 10000) allowed per period.
      */
     value: number;
 }

@@ -335,11 +335,11 @@ class AdapterSpecArgs:
 class AutoscalingSpecArgsDict(TypedDict):
     allow_percent_scale_up: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
-    Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true. Default: false.
+    Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true, and even then when value% of maxReplicas exceeds scaleUpHeadroomPods. Default: false.
     """
     max_replicas: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    Most replicas of the Model and of its Server; at least minReplicas. The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+    Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
     """
     metric_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -347,11 +347,11 @@ class AutoscalingSpecArgsDict(TypedDict):
     """
     metric_selector: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]]
     """
-    Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be valid label names.
+    Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be both Prometheus label names and Kubernetes label keys (so none starting with `_`).
     """
     min_replicas: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    Fewest replicas of the Model and of its Server (at least 1). Also the Model's initial `spec.replicas`. Default: 1.
+    Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
     """
     model_scale_up_lag_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
@@ -367,7 +367,7 @@ class AutoscalingSpecArgsDict(TypedDict):
     """
     scale_up_headroom_pods: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused. Default: 5 (the guide's example).
+    How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide's example).
     """
     server_ready_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
@@ -403,15 +403,15 @@ class AutoscalingSpecArgs:
                  target_rps_per_replica: pulumi.Input[Optional[_builtins.float]] = None,
                  target_type: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        :param pulumi.Input[_builtins.bool] allow_percent_scale_up: Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true. Default: false.
-        :param pulumi.Input[_builtins.int] max_replicas: Most replicas of the Model and of its Server; at least minReplicas. The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+        :param pulumi.Input[_builtins.bool] allow_percent_scale_up: Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true, and even then when value% of maxReplicas exceeds scaleUpHeadroomPods. Default: false.
+        :param pulumi.Input[_builtins.int] max_replicas: Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
         :param pulumi.Input[_builtins.str] metric_name: Custom metric the HPAs read. It must be the name the adapter rule exposes for `seldon_model_infer_total`. Default: `infer_rps`.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] metric_selector: Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be valid label names.
-        :param pulumi.Input[_builtins.int] min_replicas: Fewest replicas of the Model and of its Server (at least 1). Also the Model's initial `spec.replicas`. Default: 1.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] metric_selector: Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be both Prometheus label names and Kubernetes label keys (so none starting with `_`).
+        :param pulumi.Input[_builtins.int] min_replicas: Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
         :param pulumi.Input[_builtins.int] model_scale_up_lag_seconds: Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
         :param pulumi.Input['ScalingRulesArgs'] scale_down: HPA scale-down rules. Default: Kubernetes' own — window 300 s, Percent 100 per 15 s.
         :param pulumi.Input['ScalingRulesArgs'] scale_up: HPA scale-up rules (the Model HPA's window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
-        :param pulumi.Input[_builtins.int] scale_up_headroom_pods: How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused. Default: 5 (the guide's example).
+        :param pulumi.Input[_builtins.int] scale_up_headroom_pods: How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide's example).
         :param pulumi.Input[_builtins.int] server_ready_seconds: Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example); measure yours.
         :param pulumi.Input['SizingSpecArgs'] sizing: Load figures to size the target and maxReplicas from, as the Seldon guide does.
         :param pulumi.Input[_builtins.float] target_rps_per_replica: Inference requests per second each replica should carry: the HPA's `target.averageValue`. Keep it below the RPS at which one replica breaches its latency SLA. Default: derived as sizing.saturationRps × (1 − sizing.safetyMargin).
@@ -448,7 +448,7 @@ class AutoscalingSpecArgs:
     @pulumi.getter(name="allowPercentScaleUp")
     def allow_percent_scale_up(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true. Default: false.
+        Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true, and even then when value% of maxReplicas exceeds scaleUpHeadroomPods. Default: false.
         """
         return pulumi.get(self, "allow_percent_scale_up")
 
@@ -460,7 +460,7 @@ class AutoscalingSpecArgs:
     @pulumi.getter(name="maxReplicas")
     def max_replicas(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Most replicas of the Model and of its Server; at least minReplicas. The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+        Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
         """
         return pulumi.get(self, "max_replicas")
 
@@ -484,7 +484,7 @@ class AutoscalingSpecArgs:
     @pulumi.getter(name="metricSelector")
     def metric_selector(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be valid label names.
+        Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be both Prometheus label names and Kubernetes label keys (so none starting with `_`).
         """
         return pulumi.get(self, "metric_selector")
 
@@ -496,7 +496,7 @@ class AutoscalingSpecArgs:
     @pulumi.getter(name="minReplicas")
     def min_replicas(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Fewest replicas of the Model and of its Server (at least 1). Also the Model's initial `spec.replicas`. Default: 1.
+        Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
         """
         return pulumi.get(self, "min_replicas")
 
@@ -544,7 +544,7 @@ class AutoscalingSpecArgs:
     @pulumi.getter(name="scaleUpHeadroomPods")
     def scale_up_headroom_pods(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused. Default: 5 (the guide's example).
+        How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide's example).
         """
         return pulumi.get(self, "scale_up_headroom_pods")
 
@@ -663,7 +663,7 @@ class ChartSpecArgsDict(TypedDict):
     """
     version: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Chart version. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+    Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
     """
 
 @pulumi.input_type
@@ -677,7 +677,7 @@ class ChartSpecArgs:
         :param pulumi.Input[_builtins.str] name: Chart name in the repository. Default: `prometheus-adapter`.
         :param pulumi.Input[_builtins.str] path: A local chart directory or archive instead of a repository (air-gapped clusters, tests). Refused together with repo, name or version. Empty means unset.
         :param pulumi.Input[_builtins.str] repo: Chart repository URL. Default: `https://prometheus-community.github.io/helm-charts`.
-        :param pulumi.Input[_builtins.str] version: Chart version. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+        :param pulumi.Input[_builtins.str] version: Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
         """
         if name is not None:
             pulumi.set(__self__, "name", name)
@@ -728,7 +728,7 @@ class ChartSpecArgs:
     @pulumi.getter
     def version(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Chart version. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+        Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
         """
         return pulumi.get(self, "version")
 
@@ -744,7 +744,7 @@ class ModelSpecArgsDict(TypedDict):
     """
     storage_uri: pulumi.Input[_builtins.str]
     """
-    Where Seldon loads the model artifact from, e.g. `gs://seldon-models/testing/iris1`. Required.
+    Where Seldon loads the model artifact from, as rclone reads it: `<remote>://<path>` or `<remote>:<path>` (an rclone backend or a remote a storage secret configures), e.g. `gs://seldon-models/testing/iris1`, or an absolute path such as `/mnt/models/iris`. Required.
     """
     annotations: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]]
     """
@@ -784,7 +784,7 @@ class ModelSpecArgs:
                  requirements: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
         """
         :param pulumi.Input[_builtins.str] name: Name of the Model CR (a DNS-1123 label: lower case letters, digits and '-', at most 63 characters). The HPAs are named `<name>-model-hpa` and `<name>-server-hpa`.
-        :param pulumi.Input[_builtins.str] storage_uri: Where Seldon loads the model artifact from, e.g. `gs://seldon-models/testing/iris1`. Required.
+        :param pulumi.Input[_builtins.str] storage_uri: Where Seldon loads the model artifact from, as rclone reads it: `<remote>://<path>` or `<remote>:<path>` (an rclone backend or a remote a storage secret configures), e.g. `gs://seldon-models/testing/iris1`, or an absolute path such as `/mnt/models/iris`. Required.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] annotations: Extra annotations on the Model CR.
         :param pulumi.Input[Mapping[str, Any]] extra_spec: Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] labels: Extra labels on the Model CR.
@@ -823,7 +823,7 @@ class ModelSpecArgs:
     @pulumi.getter(name="storageUri")
     def storage_uri(self) -> pulumi.Input[_builtins.str]:
         """
-        Where Seldon loads the model artifact from, e.g. `gs://seldon-models/testing/iris1`. Required.
+        Where Seldon loads the model artifact from, as rclone reads it: `<remote>://<path>` or `<remote>:<path>` (an rclone backend or a remote a storage secret configures), e.g. `gs://seldon-models/testing/iris1`, or an absolute path such as `/mnt/models/iris`. Required.
         """
         return pulumi.get(self, "storage_uri")
 
@@ -915,7 +915,7 @@ class PrometheusSpecArgsDict(TypedDict):
     """
     path: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
+    Path prefix when Prometheus is served under one, starting with `/`, e.g. `/prometheus`. Default: none.
     """
     port: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
@@ -927,7 +927,7 @@ class PrometheusSpecArgsDict(TypedDict):
     """
     url: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
+    Prometheus URL: scheme and host only, no port, path or query (the chart appends `:port` and then path), e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
     """
 
 @pulumi.input_type
@@ -942,10 +942,10 @@ class PrometheusSpecArgs:
         """
         :param pulumi.Input['BasicAuthSpecArgs'] basic_auth: HTTP basic-auth credentials for Prometheus (install mode), e.g. when it sits behind an authenticating proxy. Kept in the same Kubernetes Secret as the token.
         :param pulumi.Input[_builtins.str] bearer_token: Bearer token the adapter sends to Prometheus (install mode). It is kept in a Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears in no Helm value, output or plain-text state.
-        :param pulumi.Input[_builtins.str] path: Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
+        :param pulumi.Input[_builtins.str] path: Path prefix when Prometheus is served under one, starting with `/`, e.g. `/prometheus`. Default: none.
         :param pulumi.Input[_builtins.int] port: Prometheus port. Default: 9090.
         :param pulumi.Input['PrometheusTLSSpecArgs'] tls: TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
-        :param pulumi.Input[_builtins.str] url: Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
+        :param pulumi.Input[_builtins.str] url: Prometheus URL: scheme and host only, no port, path or query (the chart appends `:port` and then path), e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
         """
         if basic_auth is not None:
             pulumi.set(__self__, "basic_auth", basic_auth)
@@ -988,7 +988,7 @@ class PrometheusSpecArgs:
     @pulumi.getter
     def path(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
+        Path prefix when Prometheus is served under one, starting with `/`, e.g. `/prometheus`. Default: none.
         """
         return pulumi.get(self, "path")
 
@@ -1024,7 +1024,7 @@ class PrometheusSpecArgs:
     @pulumi.getter
     def url(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
+        Prometheus URL: scheme and host only, no port, path or query (the chart appends `:port` and then path), e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
         """
         return pulumi.get(self, "url")
 
@@ -1222,7 +1222,7 @@ class ScalingPolicyArgsDict(TypedDict):
     """
     value: pulumi.Input[_builtins.int]
     """
-    Pods or percent allowed per period; at least 1.
+    Pods (1 to 10000) or percent (1 to 10000) allowed per period.
     """
 
 @pulumi.input_type
@@ -1234,7 +1234,7 @@ class ScalingPolicyArgs:
         """
         :param pulumi.Input[_builtins.int] period_seconds: Length of the period in seconds, 1 to 1800.
         :param pulumi.Input[_builtins.str] type: `Pods` (add or remove at most value pods per period) or `Percent` (at most value % of the current replicas per period).
-        :param pulumi.Input[_builtins.int] value: Pods or percent allowed per period; at least 1.
+        :param pulumi.Input[_builtins.int] value: Pods (1 to 10000) or percent (1 to 10000) allowed per period.
         """
         pulumi.set(__self__, "period_seconds", period_seconds)
         pulumi.set(__self__, "type", type)
@@ -1268,7 +1268,7 @@ class ScalingPolicyArgs:
     @pulumi.getter
     def value(self) -> pulumi.Input[_builtins.int]:
         """
-        Pods or percent allowed per period; at least 1.
+        Pods (1 to 10000) or percent (1 to 10000) allowed per period.
         """
         return pulumi.get(self, "value")
 

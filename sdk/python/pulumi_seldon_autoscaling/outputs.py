@@ -213,7 +213,7 @@ class ScalingPolicy(dict):
         """
         :param _builtins.int period_seconds: Length of the period in seconds, 1 to 1800.
         :param _builtins.str type: `Pods` (add or remove at most value pods per period) or `Percent` (at most value % of the current replicas per period).
-        :param _builtins.int value: Pods or percent allowed per period; at least 1.
+        :param _builtins.int value: Pods (1 to 10000) or percent (1 to 10000) allowed per period.
         """
         pulumi.set(__self__, "period_seconds", period_seconds)
         pulumi.set(__self__, "type", type)
@@ -239,7 +239,7 @@ class ScalingPolicy(dict):
     @pulumi.getter
     def value(self) -> _builtins.int:
         """
-        Pods or percent allowed per period; at least 1.
+        Pods (1 to 10000) or percent (1 to 10000) allowed per period.
         """
         return pulumi.get(self, "value")
 

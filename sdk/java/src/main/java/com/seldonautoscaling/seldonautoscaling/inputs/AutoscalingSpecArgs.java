@@ -22,14 +22,14 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
     public static final AutoscalingSpecArgs Empty = new AutoscalingSpecArgs();
 
     /**
-     * Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true. Default: false.
+     * Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true, and even then when value% of maxReplicas exceeds scaleUpHeadroomPods. Default: false.
      * 
      */
     @Import(name="allowPercentScaleUp")
     private @Nullable Output<Boolean> allowPercentScaleUp;
 
     /**
-     * @return Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true. Default: false.
+     * @return Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true, and even then when value% of maxReplicas exceeds scaleUpHeadroomPods. Default: false.
      * 
      */
     public Optional<Output<Boolean>> allowPercentScaleUp() {
@@ -37,14 +37,14 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
     }
 
     /**
-     * Most replicas of the Model and of its Server; at least minReplicas. The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+     * Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
      * 
      */
     @Import(name="maxReplicas")
     private @Nullable Output<Integer> maxReplicas;
 
     /**
-     * @return Most replicas of the Model and of its Server; at least minReplicas. The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+     * @return Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
      * 
      */
     public Optional<Output<Integer>> maxReplicas() {
@@ -67,14 +67,14 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
     }
 
     /**
-     * Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be valid label names.
+     * Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be both Prometheus label names and Kubernetes label keys (so none starting with `_`).
      * 
      */
     @Import(name="metricSelector")
     private @Nullable Output<Map<String,String>> metricSelector;
 
     /**
-     * @return Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be valid label names.
+     * @return Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be both Prometheus label names and Kubernetes label keys (so none starting with `_`).
      * 
      */
     public Optional<Output<Map<String,String>>> metricSelector() {
@@ -82,14 +82,14 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
     }
 
     /**
-     * Fewest replicas of the Model and of its Server (at least 1). Also the Model&#39;s initial `spec.replicas`. Default: 1.
+     * Fewest replicas of the Model and of its Server (1 to 10000). Also the Model&#39;s initial `spec.replicas`. Default: 1.
      * 
      */
     @Import(name="minReplicas")
     private @Nullable Output<Integer> minReplicas;
 
     /**
-     * @return Fewest replicas of the Model and of its Server (at least 1). Also the Model&#39;s initial `spec.replicas`. Default: 1.
+     * @return Fewest replicas of the Model and of its Server (1 to 10000). Also the Model&#39;s initial `spec.replicas`. Default: 1.
      * 
      */
     public Optional<Output<Integer>> minReplicas() {
@@ -142,14 +142,14 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
     }
 
     /**
-     * How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused. Default: 5 (the guide&#39;s example).
+     * How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide&#39;s example).
      * 
      */
     @Import(name="scaleUpHeadroomPods")
     private @Nullable Output<Integer> scaleUpHeadroomPods;
 
     /**
-     * @return How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused. Default: 5 (the guide&#39;s example).
+     * @return How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide&#39;s example).
      * 
      */
     public Optional<Output<Integer>> scaleUpHeadroomPods() {
@@ -253,7 +253,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param allowPercentScaleUp Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true. Default: false.
+         * @param allowPercentScaleUp Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true, and even then when value% of maxReplicas exceeds scaleUpHeadroomPods. Default: false.
          * 
          * @return builder
          * 
@@ -264,7 +264,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param allowPercentScaleUp Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true. Default: false.
+         * @param allowPercentScaleUp Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true, and even then when value% of maxReplicas exceeds scaleUpHeadroomPods. Default: false.
          * 
          * @return builder
          * 
@@ -274,7 +274,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param maxReplicas Most replicas of the Model and of its Server; at least minReplicas. The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+         * @param maxReplicas Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
          * 
          * @return builder
          * 
@@ -285,7 +285,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param maxReplicas Most replicas of the Model and of its Server; at least minReplicas. The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+         * @param maxReplicas Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
          * 
          * @return builder
          * 
@@ -316,7 +316,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param metricSelector Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be valid label names.
+         * @param metricSelector Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be both Prometheus label names and Kubernetes label keys (so none starting with `_`).
          * 
          * @return builder
          * 
@@ -327,7 +327,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param metricSelector Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be valid label names.
+         * @param metricSelector Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be both Prometheus label names and Kubernetes label keys (so none starting with `_`).
          * 
          * @return builder
          * 
@@ -337,7 +337,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param minReplicas Fewest replicas of the Model and of its Server (at least 1). Also the Model&#39;s initial `spec.replicas`. Default: 1.
+         * @param minReplicas Fewest replicas of the Model and of its Server (1 to 10000). Also the Model&#39;s initial `spec.replicas`. Default: 1.
          * 
          * @return builder
          * 
@@ -348,7 +348,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param minReplicas Fewest replicas of the Model and of its Server (at least 1). Also the Model&#39;s initial `spec.replicas`. Default: 1.
+         * @param minReplicas Fewest replicas of the Model and of its Server (1 to 10000). Also the Model&#39;s initial `spec.replicas`. Default: 1.
          * 
          * @return builder
          * 
@@ -421,7 +421,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param scaleUpHeadroomPods How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused. Default: 5 (the guide&#39;s example).
+         * @param scaleUpHeadroomPods How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide&#39;s example).
          * 
          * @return builder
          * 
@@ -432,7 +432,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param scaleUpHeadroomPods How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused. Default: 5 (the guide&#39;s example).
+         * @param scaleUpHeadroomPods How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide&#39;s example).
          * 
          * @return builder
          * 

@@ -125,14 +125,14 @@ public final class ModelSpecArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * Where Seldon loads the model artifact from, e.g. `gs://seldon-models/testing/iris1`. Required.
+     * Where Seldon loads the model artifact from, as rclone reads it: `&lt;remote&gt;://&lt;path&gt;` or `&lt;remote&gt;:&lt;path&gt;` (an rclone backend or a remote a storage secret configures), e.g. `gs://seldon-models/testing/iris1`, or an absolute path such as `/mnt/models/iris`. Required.
      * 
      */
     @Import(name="storageUri", required=true)
     private Output<String> storageUri;
 
     /**
-     * @return Where Seldon loads the model artifact from, e.g. `gs://seldon-models/testing/iris1`. Required.
+     * @return Where Seldon loads the model artifact from, as rclone reads it: `&lt;remote&gt;://&lt;path&gt;` or `&lt;remote&gt;:&lt;path&gt;` (an rclone backend or a remote a storage secret configures), e.g. `gs://seldon-models/testing/iris1`, or an absolute path such as `/mnt/models/iris`. Required.
      * 
      */
     public Output<String> storageUri() {
@@ -328,7 +328,7 @@ public final class ModelSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param storageUri Where Seldon loads the model artifact from, e.g. `gs://seldon-models/testing/iris1`. Required.
+         * @param storageUri Where Seldon loads the model artifact from, as rclone reads it: `&lt;remote&gt;://&lt;path&gt;` or `&lt;remote&gt;:&lt;path&gt;` (an rclone backend or a remote a storage secret configures), e.g. `gs://seldon-models/testing/iris1`, or an absolute path such as `/mnt/models/iris`. Required.
          * 
          * @return builder
          * 
@@ -339,7 +339,7 @@ public final class ModelSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param storageUri Where Seldon loads the model artifact from, e.g. `gs://seldon-models/testing/iris1`. Required.
+         * @param storageUri Where Seldon loads the model artifact from, as rclone reads it: `&lt;remote&gt;://&lt;path&gt;` or `&lt;remote&gt;:&lt;path&gt;` (an rclone backend or a remote a storage secret configures), e.g. `gs://seldon-models/testing/iris1`, or an absolute path such as `/mnt/models/iris`. Required.
          * 
          * @return builder
          * 

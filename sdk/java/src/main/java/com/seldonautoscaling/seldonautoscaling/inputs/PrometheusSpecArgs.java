@@ -49,14 +49,14 @@ public final class PrometheusSpecArgs extends com.pulumi.resources.ResourceArgs 
     }
 
     /**
-     * Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
+     * Path prefix when Prometheus is served under one, starting with `/`, e.g. `/prometheus`. Default: none.
      * 
      */
     @Import(name="path")
     private @Nullable Output<String> path;
 
     /**
-     * @return Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
+     * @return Path prefix when Prometheus is served under one, starting with `/`, e.g. `/prometheus`. Default: none.
      * 
      */
     public Optional<Output<String>> path() {
@@ -94,14 +94,14 @@ public final class PrometheusSpecArgs extends com.pulumi.resources.ResourceArgs 
     }
 
     /**
-     * Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
+     * Prometheus URL: scheme and host only, no port, path or query (the chart appends `:port` and then path), e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
      * 
      */
     @Import(name="url")
     private @Nullable Output<String> url;
 
     /**
-     * @return Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
+     * @return Prometheus URL: scheme and host only, no port, path or query (the chart appends `:port` and then path), e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
      * 
      */
     public Optional<Output<String>> url() {
@@ -180,7 +180,7 @@ public final class PrometheusSpecArgs extends com.pulumi.resources.ResourceArgs 
         }
 
         /**
-         * @param path Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
+         * @param path Path prefix when Prometheus is served under one, starting with `/`, e.g. `/prometheus`. Default: none.
          * 
          * @return builder
          * 
@@ -191,7 +191,7 @@ public final class PrometheusSpecArgs extends com.pulumi.resources.ResourceArgs 
         }
 
         /**
-         * @param path Path prefix when Prometheus is served under one, e.g. `/prometheus`. Default: none.
+         * @param path Path prefix when Prometheus is served under one, starting with `/`, e.g. `/prometheus`. Default: none.
          * 
          * @return builder
          * 
@@ -243,7 +243,7 @@ public final class PrometheusSpecArgs extends com.pulumi.resources.ResourceArgs 
         }
 
         /**
-         * @param url Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
+         * @param url Prometheus URL: scheme and host only, no port, path or query (the chart appends `:port` and then path), e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
          * 
          * @return builder
          * 
@@ -254,7 +254,7 @@ public final class PrometheusSpecArgs extends com.pulumi.resources.ResourceArgs 
         }
 
         /**
-         * @param url Prometheus URL without the port, e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
+         * @param url Prometheus URL: scheme and host only, no port, path or query (the chart appends `:port` and then path), e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
          * 
          * @return builder
          * 

@@ -46,14 +46,14 @@ public final class ScalingPolicyArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * Pods or percent allowed per period; at least 1.
+     * Pods (1 to 10000) or percent (1 to 10000) allowed per period.
      * 
      */
     @Import(name="value", required=true)
     private Output<Integer> value;
 
     /**
-     * @return Pods or percent allowed per period; at least 1.
+     * @return Pods (1 to 10000) or percent (1 to 10000) allowed per period.
      * 
      */
     public Output<Integer> value() {
@@ -129,7 +129,7 @@ public final class ScalingPolicyArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param value Pods or percent allowed per period; at least 1.
+         * @param value Pods (1 to 10000) or percent (1 to 10000) allowed per period.
          * 
          * @return builder
          * 
@@ -140,7 +140,7 @@ public final class ScalingPolicyArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param value Pods or percent allowed per period; at least 1.
+         * @param value Pods (1 to 10000) or percent (1 to 10000) allowed per period.
          * 
          * @return builder
          * 

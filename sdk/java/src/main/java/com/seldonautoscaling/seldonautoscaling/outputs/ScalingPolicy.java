@@ -22,7 +22,7 @@ public final class ScalingPolicy {
      */
     private String type;
     /**
-     * @return Pods or percent allowed per period; at least 1.
+     * @return Pods (1 to 10000) or percent (1 to 10000) allowed per period.
      * 
      */
     private Integer value;
@@ -43,7 +43,7 @@ public final class ScalingPolicy {
         return this.type;
     }
     /**
-     * @return Pods or percent allowed per period; at least 1.
+     * @return Pods (1 to 10000) or percent (1 to 10000) allowed per period.
      * 
      */
     public Integer value() {
