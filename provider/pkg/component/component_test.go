@@ -409,6 +409,23 @@ func TestGuardsAcceptLegitimateForms(t *testing.T) {
 	}
 }
 
+// TestSelectorKeysBothRulesAccept: a metricSelector key must be a Prometheus label name and a
+// Kubernetes label key (the HPAs' selector is a LabelSelector). __name__ has no catalogue row:
+// Pulumi's RPC marshalling drops keys starting with "__" as internal ones (MarshalProperties with
+// SkipInternalKeys), so it never reaches Construct; it is checked here, on Resolve.
+func TestSelectorKeysBothRulesAccept(t *testing.T) {
+	cat := loadBadInputs(t)
+	for _, key := range []string{"_x", "__name__", "method-type", "method.type"} {
+		t.Run(key, func(t *testing.T) {
+			patch := map[string]any{"autoscaling": map[string]any{"metricSelector": map[string]any{key: "rest"}}}
+			_, err := ResolveInputs(cat.Inputs(badinputs.Case{Patch: patch}))
+			if err == nil || !strings.Contains(err.Error(), "autoscaling.metricSelector."+key+":") {
+				t.Errorf("want a refusal naming autoscaling.metricSelector.%s, got %v", key, err)
+			}
+		})
+	}
+}
+
 // TestBearerTokenStaysSecret: the token reaches the adapter only through a Secret the engine
 // keeps secret; no Helm value carries it.
 func TestBearerTokenStaysSecret(t *testing.T) {
