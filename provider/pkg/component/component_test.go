@@ -354,6 +354,11 @@ func TestGuardsCreateNothing(t *testing.T) {
 	if len(cat.Cases) < 30 {
 		t.Fatalf("the catalogue has %d cases, want at least 30", len(cat.Cases))
 	}
+	// docs/reliability.md gives the count: it must be the catalogue's.
+	if doc, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "reliability.md")); err != nil ||
+		!strings.Contains(string(doc), fmt.Sprintf("`TestGuardsCreateNothing` (%d cases", len(cat.Cases))) {
+		t.Errorf("docs/reliability.md does not count the catalogue's %d cases (%v)", len(cat.Cases), err)
+	}
 	for _, tc := range cat.Cases {
 		t.Run(tc.Name, func(t *testing.T) {
 			rec, _, err := construct(t, cat.Inputs(tc))

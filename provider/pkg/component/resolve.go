@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/adapterrules"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
@@ -148,7 +150,34 @@ func ResolveInputs(inputs map[string]any) (*Desired, error) {
 	if err := json.Unmarshal(raw, &args); err != nil {
 		return nil, fmt.Errorf("inputs do not fit %s's schema: %w", ModelType, err)
 	}
+	markCredentials(args.Adapter, inputs)
 	return Resolve(args)
+}
+
+// markCredentials sets the credential blocks and credentials the inputs hold. JSON cannot carry
+// them (they are Pulumi Inputs, so they may be secrets), and Resolve needs only to know which are
+// set.
+func markCredentials(ad *AdapterSpec, inputs map[string]any) {
+	adapter, _ := inputs["adapter"].(map[string]any)
+	prom, _ := adapter["prometheus"].(map[string]any)
+	if ad == nil || ad.Prometheus == nil || prom == nil {
+		return
+	}
+	set := func(block map[string]any, key string) pulumi.StringInput {
+		if block[key] != nil {
+			return pulumi.String("")
+		}
+		return nil
+	}
+	p := ad.Prometheus
+	p.BearerToken = set(prom, "bearerToken")
+	if b, ok := prom["basicAuth"].(map[string]any); ok {
+		p.BasicAuth = &BasicAuthSpec{Username: set(b, "username"), Password: set(b, "password")}
+	}
+	if t, ok := prom["tls"].(map[string]any); ok {
+		p.TLS = &PrometheusTLSSpec{CACertificate: set(t, "caCertificate"),
+			ClientCertificate: set(t, "clientCertificate"), ClientKey: set(t, "clientKey")}
+	}
 }
 
 // resolveModel checks the Model's own inputs.

@@ -162,7 +162,7 @@ func knownRefusals(typeName string, inputs property.Map, unknown []string) error
 	if typeName != ModelType {
 		return nil
 	}
-	known, _ := knownValue(property.New(inputs)).(map[string]any)
+	known, _ := knownValue("", property.New(inputs)).(map[string]any)
 	_, err := ResolveInputs(known)
 	var errs refusal.Errors
 	if !errors.As(err, &errs) {
@@ -200,23 +200,27 @@ func topBlock(path string) string {
 	return path
 }
 
-// knownValue is v as plain JSON-shaped data with every unknown value left out, as if unset.
-// Secrets are read through: only credentials may be secrets, and Resolve does not read them.
-func knownValue(v property.Value) any {
+// knownValue is v as plain JSON-shaped data with every unknown value left out, as if unset, but
+// for the credentials: they may be unknown (secrets made by other resources) and Resolve reads
+// only whether they are set, so an unknown credential stays set. Secrets are read through: only
+// credentials may be secrets.
+func knownValue(path string, v property.Value) any {
 	switch {
+	case v.IsComputed() && isCredential(path):
+		return ""
 	case v.IsMap():
 		out := map[string]any{}
 		for k, e := range v.AsMap().All {
-			if !e.IsComputed() {
-				out[k] = knownValue(e)
+			if !e.IsComputed() || isCredential(join(path, k)) {
+				out[k] = knownValue(join(path, k), e)
 			}
 		}
 		return out
 	case v.IsArray():
 		out := []any{}
-		for _, e := range v.AsArray().All {
+		for i, e := range v.AsArray().All {
 			if !e.IsComputed() {
-				out = append(out, knownValue(e))
+				out = append(out, knownValue(fmt.Sprintf("%s[%d]", path, i), e))
 			}
 		}
 		return out

@@ -61,6 +61,16 @@ func TestPreviewGuardsTheKnownInputs(t *testing.T) {
 			[]string{"adapter.prometheus.url", "autoscaling.metricSelector._x"}, []string{"model.storageUri"}},
 		{"unknown rate window, metric name checked against the adapter", `{"autoscaling": {"metricName": "rps"}}`,
 			[]string{"adapter.rateWindow"}, nil, nil},
+		// Credentials are Pulumi Inputs: set ones count as set whether known or not.
+		{"basic auth and TLS set, unknown namespace", `{"adapter": {"prometheus": {"url": "https://prom",
+			"basicAuth": {"username": "u", "password": "p"}, "tls": {"caCertificate": "pem"}}}}`,
+			[]string{"model.namespace"}, nil, nil},
+		{"basic auth with an unknown password, unknown namespace", `{"adapter": {"prometheus":
+			{"basicAuth": {"username": "u"}}}}`, []string{"model.namespace", "adapter.prometheus.basicAuth.password"},
+			nil, nil},
+		{"token and basic auth together, unknown namespace", `{"adapter": {"prometheus": {"bearerToken": "t",
+			"basicAuth": {"username": "u", "password": "p"}}}}`, []string{"model.namespace"},
+			[]string{"adapter.prometheus.basicAuth"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec, _, err := constructPM(t, withUnknown(t, tc.patch, tc.unknown...), true)
