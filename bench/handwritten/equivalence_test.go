@@ -64,8 +64,9 @@ func TestHandwrittenMatchesComponent(t *testing.T) {
 	for _, d := range comp.Objects.Diff(hand.Objects) {
 		t.Errorf("API server: %s", d)
 	}
-	if got := len(comp.State); got != 1+4*n {
-		t.Errorf("component state has %d custom resources, want %d", got, 1+4*n)
+	// The adapter's namespace, rules ConfigMap and Helm release; each model's Server, Model and two HPAs.
+	if got, want := len(comp.State), 3+4*n; got != want {
+		t.Errorf("component state has %d custom resources, want %d", got, want)
 	}
 	for _, d := range sidebyside.DiffState(comp.State, hand.State) {
 		t.Errorf("state: %s", d)
