@@ -6,7 +6,7 @@ TOOLS_BIN    := $(shell hack/tools.sh bindir)
 GO_PACKAGES  := ./provider/... ./internal/... ./sdk/... ./examples/...
 E2E_TIMEOUT  ?= 40m
 
-.PHONY: fuzz bench-pipeline all build schema sdk-go readme generate check-generated lint unit test e2e tools bench demo demo-down cluster-up cluster-down clean
+.PHONY: fixtures fuzz bench-pipeline all build schema sdk-go readme generate check-generated lint unit test e2e tools bench demo demo-down cluster-up cluster-down clean
 
 all: build
 
@@ -64,26 +64,29 @@ lint: ## gofmt, go vet and golangci-lint (pinned, built into the tools cache)
 unit: ## fast tests: pure packages and the component with a mocked engine
 	go test -count=1 $(GO_PACKAGES)
 
+fixtures: ## check the test bed's fixtures (../shared/fixtures, or $$SELDON_AUTOSCALING_FIXTURES) before any build
+	go run ./internal/testbed/cmd/testbed fixtures
+
 tools: ## build or reuse the pinned test-bed tools (cached under ~/.cache)
 	hack/tools.sh all
 
 # The tests that start a control plane: the e2e suite, then bench/'s check that the hand-written program
 # matches the component. One after the other: the pipeline tests time the HPA controller on 2 cores.
-e2e: tools ## end-to-end tests against a local control plane, and the benchmark's equivalence test
+e2e: fixtures tools ## end-to-end tests against a local control plane, and the benchmark's equivalence test
 	go test -count=1 -timeout $(E2E_TIMEOUT) -v ./tests/e2e/...
 	go test -count=1 -timeout $(E2E_TIMEOUT) -v ./bench/...
 
 test: check-generated lint unit e2e ## everything CI checks
 
-bench: tools ## micro-benchmarks (Resolve, Construct), then the component against a hand-written program; writes docs/benchmarks.md
+bench: fixtures tools ## micro-benchmarks (Resolve, Construct), then the component against a hand-written program; writes docs/benchmarks.md
 	go test -run '^$$' -bench . -benchmem ./provider/...
 	go run ./bench/cmd/sidebyside -n 1,10,50 -reps 5 -out docs/benchmarks.md
 
 .PHONY: bench-smoke
-bench-smoke: tools ## the side-by-side benchmark at N=1, one pair, report in .state/: checks the benchmark code still works
+bench-smoke: fixtures tools ## the side-by-side benchmark at N=1, one pair, report in .state/: checks the benchmark code still works
 	go run ./bench/cmd/sidebyside -n 1 -reps 1 -smoke -out .state/bench-smoke.md
 
-bench-pipeline: tools ## reaction time of the real metrics pipeline to a load step; writes docs/pipeline-benchmark.md
+bench-pipeline: fixtures tools ## reaction time of the real metrics pipeline to a load step; writes docs/pipeline-benchmark.md
 	SELDON_BENCH_PIPELINE=1 go test -count=1 -timeout 30m -v -run TestPipelineReaction ./tests/e2e/
 
 FUZZTIME ?= 30s
@@ -91,13 +94,13 @@ fuzz: ## each fuzz target for FUZZTIME; crashers land in testdata/fuzz and stay 
 	go test -run '^$$' -fuzz FuzzResolve -fuzztime $(FUZZTIME) ./provider/pkg/component/
 	go test -run '^$$' -fuzz FuzzRender -fuzztime $(FUZZTIME) ./provider/pkg/adapterrules/
 
-cluster-up: tools ## a local control plane with Seldon's CRDs; kubeconfig in .state/cluster/kubeconfig
+cluster-up: fixtures tools ## a local control plane with Seldon's CRDs; kubeconfig in .state/cluster/kubeconfig
 	go run ./internal/testbed/cmd/testbed up
 
 cluster-down:
 	go run ./internal/testbed/cmd/testbed down
 
-demo: tools ## local control plane + `pulumi up` of the Go example, then show what it made
+demo: fixtures tools ## local control plane + `pulumi up` of the Go example, then show what it made
 	go run ./internal/testbed/cmd/testbed demo
 
 demo-down: ## destroy the demo stack and stop the control plane

@@ -37,7 +37,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: testbed up|down|demo|demo-down")
+		fmt.Fprintln(os.Stderr, "usage: testbed fixtures|up|down|demo|demo-down")
 		os.Exit(2)
 	}
 	root, err := repoRoot()
@@ -54,6 +54,14 @@ func dispatch(root, cmd string, args []string) error {
 	state := filepath.Join(root, ".state")
 	clusterDir := filepath.Join(state, "cluster")
 	switch cmd {
+	case "fixtures":
+		// Checked before any tool is built: a clone away from ../shared learns at once what it
+		// lacks, not after half an hour of builds.
+		f, err := testbed.FindFixtures(root)
+		if err == nil {
+			fmt.Printf("fixtures: %s\n", f.Dir)
+		}
+		return err
 	case "up":
 		_, err := up(root, clusterDir)
 		return err
