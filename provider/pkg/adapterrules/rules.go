@@ -9,6 +9,7 @@ package adapterrules
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -229,4 +230,82 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// Merge puts rule into an adopted adapter's config.yaml, keeping everything else the installer
+// wrote there (other rules, resourceRules, externalRules, comments): a rule exposing the same metric
+// for the Seldon series is replaced, in place; otherwise rule is appended to `rules`. previous is
+// the rule it replaced, nil if none. An empty live config gives a config of rule alone.
+func Merge(live string, rule Rule) (merged string, previous *Rule, err error) {
+	if strings.TrimSpace(live) == "" {
+		merged, err = Config{Rules: []Rule{rule}}.YAML()
+		return merged, nil, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(live), &doc); err != nil {
+		return "", nil, fmt.Errorf("config.yaml is not YAML: %w", err)
+	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return "", nil, errors.New("config.yaml is not a mapping of rules, resourceRules and externalRules")
+	}
+	rules, err := rulesNode(doc.Content[0])
+	if err != nil {
+		return "", nil, err
+	}
+	var ours yaml.Node
+	if err := ours.Encode(rule); err != nil {
+		return "", nil, err
+	}
+	if previous, err = replaceRule(rules, rule, &ours); err != nil {
+		return "", nil, err
+	}
+	var b strings.Builder
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return "", nil, fmt.Errorf("rendering prometheus-adapter rules: %w", err)
+	}
+	return b.String(), previous, enc.Close()
+}
+
+// rulesNode finds (or adds) the `rules` sequence of a config mapping.
+func rulesNode(config *yaml.Node) (*yaml.Node, error) {
+	for i := 0; i+1 < len(config.Content); i += 2 {
+		if config.Content[i].Value != "rules" {
+			continue
+		}
+		seq := config.Content[i+1]
+		if seq.Kind == yaml.ScalarNode && seq.Tag == "!!null" {
+			seq.Kind, seq.Tag, seq.Value = yaml.SequenceNode, "!!seq", ""
+		}
+		if seq.Kind != yaml.SequenceNode {
+			return nil, errors.New("config.yaml's rules is not a list")
+		}
+		return seq, nil
+	}
+	seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+	config.Content = append(config.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "rules"}, seq)
+	return seq, nil
+}
+
+// replaceRule swaps the rule that exposes rule's metric for the Seldon series for ours, or appends
+// ours. Two rules exposing one metric would make the adapter serve either.
+func replaceRule(rules *yaml.Node, rule Rule, ours *yaml.Node) (*Rule, error) {
+	want, _, err := rule.ExposedMetric(SeldonSeries)
+	if err != nil {
+		return nil, err
+	}
+	for i, n := range rules.Content {
+		var r Rule
+		if n.Decode(&r) != nil {
+			continue
+		}
+		if got, ok, err := r.ExposedMetric(SeldonSeries); err != nil || !ok || got != want {
+			continue
+		}
+		rules.Content[i] = ours
+		return &r, nil
+	}
+	rules.Content = append(rules.Content, ours)
+	return nil, nil
 }
