@@ -172,7 +172,7 @@ func Program(p Params) pulumi.RunFunc {
 			server, err := apiextensions.NewCustomResource(ctx, name+"-server", &apiextensions.CustomResourceArgs{
 				ApiVersion: pulumi.String(seldonAPIVersion),
 				Kind:       pulumi.String("Server"),
-				Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(name + "-server"), Namespace: pulumi.String(p.Namespace)},
+				Metadata:   forced(name+"-server", p.Namespace),
 				OtherFields: map[string]any{"spec": map[string]any{
 					"serverConfig": serverConfig,
 					"replicas":     minReplicas,
@@ -184,7 +184,7 @@ func Program(p Params) pulumi.RunFunc {
 			model, err := apiextensions.NewCustomResource(ctx, name+"-model", &apiextensions.CustomResourceArgs{
 				ApiVersion: pulumi.String(seldonAPIVersion),
 				Kind:       pulumi.String("Model"),
-				Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: pulumi.String(p.Namespace)},
+				Metadata:   forced(name, p.Namespace),
 				OtherFields: map[string]any{"spec": map[string]any{
 					"storageUri":   storageURI,
 					"replicas":     minReplicas,
@@ -203,7 +203,7 @@ func Program(p Params) pulumi.RunFunc {
 				{"Server", name + "-server", name + "-server-hpa"},
 			} {
 				_, err := autoscalingv2.NewHorizontalPodAutoscaler(ctx, target.hpa, &autoscalingv2.HorizontalPodAutoscalerArgs{
-					Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(target.hpa), Namespace: pulumi.String(p.Namespace)},
+					Metadata: forced(target.hpa, p.Namespace),
 					Spec:     hpaSpec(target.kind, target.name, name, averageValue),
 				}, pulumi.DependsOn(deps))
 				if err != nil {
@@ -303,3 +303,10 @@ const rulesYAML = `rules:
         )
       )
 `
+
+// forced is an object's metadata applied with force, as the component applies its own, so that
+// `up --refresh` repairs an out-of-band edit instead of failing on a field-manager conflict.
+func forced(name, namespace string) *metav1.ObjectMetaArgs {
+	return &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: pulumi.String(namespace),
+		Annotations: pulumi.StringMap{"pulumi.com/patchForce": pulumi.String("true")}}
+}

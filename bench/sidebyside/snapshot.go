@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
 )
 
 const (
@@ -56,6 +57,8 @@ func (b *Bed) Snapshot(ctx context.Context, ns, adapterNS string) (*Objects, err
 		for _, item := range list.Items {
 			annotations := item.GetAnnotations()
 			delete(annotations, "kubectl.kubernetes.io/last-applied-configuration")
+			// The component's mark of its own objects: a hand-written program has no use for it.
+			delete(annotations, ownership.OwnerAnnotation)
 			o.Items[item.GetKind()+"/"+item.GetName()] = normalize(map[string]any{
 				"labels": item.GetLabels(), "annotations": annotations, "spec": item.Object["spec"],
 			}, ns, adapterNS)

@@ -146,6 +146,12 @@ namespace SeldonAutoscaling.SeldonAutoscaling
         [Input("server")]
         public Input<Inputs.ServerSpecArgs>? Server { get; set; }
 
+        /// <summary>
+        /// Manage a Model, dedicated Server or HPA of the same name that already exists and that this component did not create. Default false: `up` (and preview) refuse, naming the object and who manages it, before changing anything. When true the object is taken over: its live `spec.replicas` and the fields the component does not set are kept, the HPAs own its replicas from then on, and `destroy` deletes it as it does every object the component manages (as after `pulumi import`). Never applies to an adapter: use `adapter.mode: adopt` for an adapter someone else installed.
+        /// </summary>
+        [Input("takeOverExisting")]
+        public bool? TakeOverExisting { get; set; }
+
         public SeldonAutoscaledModelArgs()
         {
         }

@@ -98,6 +98,7 @@ export class SeldonAutoscaledModel extends pulumi.ComponentResource {
             resourceInputs["autoscaling"] = args?.autoscaling;
             resourceInputs["model"] = args?.model;
             resourceInputs["server"] = args?.server;
+            resourceInputs["takeOverExisting"] = args?.takeOverExisting;
             resourceInputs["adapterConfig"] = undefined /*out*/;
             resourceInputs["adapterConfigMap"] = undefined /*out*/;
             resourceInputs["adapterNamespace"] = undefined /*out*/;
@@ -151,4 +152,8 @@ export interface SeldonAutoscaledModelArgs {
      * The Seldon Server the Model runs on (single-model serving: one Model per Server replica). Default: the existing Server `mlserver` in the Model's namespace.
      */
     server?: pulumi.Input<inputs.ServerSpecArgs | undefined>;
+    /**
+     * Manage a Model, dedicated Server or HPA of the same name that already exists and that this component did not create. Default false: `up` (and preview) refuse, naming the object and who manages it, before changing anything. When true the object is taken over: its live `spec.replicas` and the fields the component does not set are kept, the HPAs own its replicas from then on, and `destroy` deletes it as it does every object the component manages (as after `pulumi import`). Never applies to an adapter: use `adapter.mode: adopt` for an adapter someone else installed.
+     */
+    takeOverExisting?: boolean;
 }

@@ -19,6 +19,7 @@ import (
 //	scrapeInterval    your Prometheus scrape interval (30s)
 //	adapterChartPath  a local prometheus-adapter chart instead of the public repository
 //	adapterSkipAwait  do not wait for the adapter pods (clusters that cannot run them)
+//	takeOverExisting  manage an irisa0 Model or Server someone else created, keeping its replicas
 func Program(ctx *pulumi.Context) error {
 	cfg := config.New(ctx, "")
 	adapter := &sa.AdapterSpecArgs{
@@ -34,6 +35,7 @@ func Program(ctx *pulumi.Context) error {
 	if v, err := cfg.TryFloat64("targetRps"); err == nil {
 		target = v
 	}
+	takeOver := cfg.GetBool("takeOverExisting")
 	model, err := sa.NewSeldonAutoscaledModel(ctx, "irisa0", &sa.SeldonAutoscaledModelArgs{
 		Model: &sa.ModelSpecArgs{
 			Name:         pulumi.String("irisa0"),
@@ -53,7 +55,8 @@ func Program(ctx *pulumi.Context) error {
 			ServerReadySeconds:  pulumi.IntPtr(90),
 			ScaleUpHeadroomPods: pulumi.IntPtr(5),
 		},
-		Adapter: adapter,
+		Adapter:          adapter,
+		TakeOverExisting: &takeOver,
 	})
 	if err != nil {
 		return err

@@ -85,6 +85,10 @@ func NewSeldonMetricsAdapter(
 	if err != nil {
 		return nil, err
 	}
+	a.Owner = ownerOf(ctx, MetricsAdapterType, name)
+	if _, err := checkExisting(ctx, MetricsAdapterType, a.Owner, false, a.objects(), &a); err != nil {
+		return nil, err
+	}
 	comp := &SeldonMetricsAdapter{}
 	if err := ctx.RegisterComponentResource(AdapterToken, name, comp, opts...); err != nil {
 		return nil, err

@@ -12,6 +12,8 @@ type Args struct {
 	Server      *ServerSpec     `pulumi:"server,optional" json:"server"`
 	Autoscaling AutoscalingSpec `pulumi:"autoscaling" json:"autoscaling"`
 	Adapter     *AdapterSpec    `pulumi:"adapter,optional" json:"adapter"`
+	// TakeOverExisting is the explicit opt-in to manage a Model, Server or HPA someone else created.
+	TakeOverExisting *bool `pulumi:"takeOverExisting,optional" json:"takeOverExisting"`
 }
 
 func (a *Args) Annotate(an infer.Annotator) {
@@ -22,6 +24,12 @@ func (a *Args) Annotate(an infer.Annotator) {
 		"maxReplicas, or a sizing block to derive them from.")
 	an.Describe(&a.Adapter, "How prometheus-adapter is provided and configured. Default: installed with Helm as "+
 		"release `hpa-metrics` in namespace `seldon-monitoring`.")
+	an.Describe(&a.TakeOverExisting, "Manage a Model, dedicated Server or HPA of the same name that already exists "+
+		"and that this component did not create. Default false: `up` (and preview) refuse, naming the object and who "+
+		"manages it, before changing anything. When true the object is taken over: its live `spec.replicas` and the "+
+		"fields the component does not set are kept, the HPAs own its replicas from then on, and `destroy` deletes it "+
+		"as it does every object the component manages (as after `pulumi import`). Never applies to an adapter: "+
+		"use `adapter.mode: adopt` for an adapter someone else installed.")
 }
 
 // ModelSpec describes the Seldon Model.
@@ -227,8 +235,9 @@ func (a *AdapterSpec) Annotate(an infer.Annotator) {
 func (a *AdapterSpec) describe(an infer.Annotator) {
 	an.Describe(&a.Mode, "`install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of "+
 		"the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and "+
-		"the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap "+
-		"is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another "+
+		"the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon "+
+		"rule is merged into its ConfigMap's config.yaml, keeping the installer's other rules, and its Deployment "+
+		"restarted only when that config changes. `none`: another "+
 		"resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model "+
 		"leaves it serving the others. Default: install.")
 	an.Describe(&a.ReleaseName, "Helm release name; the adapter's ConfigMap and Deployment are named after it "+

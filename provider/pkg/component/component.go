@@ -16,6 +16,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumix"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/promauth"
 )
@@ -114,6 +115,13 @@ func NewSeldonAutoscaledModel(
 	if err != nil {
 		return nil, err
 	}
+	d.Owner = ownerOf(ctx, ModelType, name)
+	d.Adapter.Owner = d.Owner
+	takeOver := deref(args.TakeOverExisting, false)
+	if d.Replicas, err = checkExisting(ctx, ModelType, d.Owner, takeOver, d.objects(), &d.Adapter); err != nil {
+		return nil, err
+	}
+	d.keepReplicas()
 	comp := &SeldonAutoscaledModel{}
 	if err := ctx.RegisterComponentResource(Token, name, comp, opts...); err != nil {
 		return nil, err
@@ -128,13 +136,13 @@ func NewSeldonAutoscaledModel(
 	// provider owns the APIService), nothing else is created.
 	modelDeps := adapter
 	if d.Server != nil {
-		server, err := declareSeldonObject(ctx, name+"-server", *d.Server, parent, pulumi.DependsOn(adapter))
+		server, err := declareSeldonObject(ctx, name+"-server", *d.Server, d.Owner, parent, pulumi.DependsOn(adapter))
 		if err != nil {
 			return nil, err
 		}
 		modelDeps = append(append([]pulumi.Resource{}, adapter...), server)
 	}
-	model, err := declareSeldonObject(ctx, name+"-model", d.Model, parent, pulumi.DependsOn(modelDeps))
+	model, err := declareSeldonObject(ctx, name+"-model", d.Model, d.Owner, parent, pulumi.DependsOn(modelDeps))
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +159,40 @@ func NewSeldonAutoscaledModel(
 
 	comp.setOutputs(ctx, d)
 	return comp, nil
+}
+
+// ownerOf names a component in the OwnerAnnotation of the objects it creates.
+func ownerOf(ctx *pulumi.Context, typ, name string) string {
+	return ctx.Project() + "/" + ctx.Stack() + "/" + typ + "/" + name
+}
+
+// keepReplicas gives a taken-over Model or Server its live spec.replicas, so that taking it over
+// does not scale it; from then on the HPAs own them.
+func (d *Desired) keepReplicas() {
+	if n, ok := d.Replicas["Model"]; ok {
+		d.Model.Spec["replicas"] = n
+	}
+	if n, ok := d.Replicas["Server"]; ok && d.Server != nil {
+		d.Server.Spec["replicas"] = n
+	}
+}
+
+// ownedMeta is the metadata of an object the component creates: marked as its own, and applied
+// with force, since the cluster check proved it ours (or the user asked to take it over), so that
+// `up --refresh` repairs an out-of-band edit instead of failing on a field-manager conflict.
+func ownedMeta(name, namespace, owner string, labels, annotations map[string]string) *metav1.ObjectMetaArgs {
+	notes := pulumi.StringMap{}
+	for k, v := range annotations {
+		notes[k] = pulumi.String(v)
+	}
+	notes[ownership.OwnerAnnotation] = pulumi.String(owner)
+	notes["pulumi.com/patchForce"] = pulumi.String("true")
+	meta := &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: pulumi.String(namespace), Annotations: notes}
+	// An empty map would read back as absent and show a diff on every update.
+	if len(labels) > 0 {
+		meta.Labels = pulumi.ToStringMap(labels)
+	}
+	return meta
 }
 
 // setOutputs reports what was declared and why; each planner warning is also logged.
@@ -215,11 +257,8 @@ func declareInstalledAdapter(
 	// The rules are the stack's own ConfigMap, forced over any out-of-band edit, so that
 	// `pulumi up --refresh` repairs drift (Helm would not see it).
 	cm, err := corev1.NewConfigMap(ctx, name+"-adapter-rules", &corev1.ConfigMapArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name: pulumi.String(a.ConfigMapName), Namespace: pulumi.String(a.Namespace),
-			Annotations: pulumi.StringMap{"pulumi.com/patchForce": pulumi.String("true")},
-		},
-		Data: pulumi.StringMap{"config.yaml": pulumi.String(a.ConfigYAML)},
+		Metadata: ownedMeta(a.ConfigMapName, a.Namespace, a.Owner, nil, nil),
+		Data:     pulumi.StringMap{"config.yaml": pulumi.String(a.ConfigYAML)},
 	}, inNamespace...)
 	if err != nil {
 		return nil, err
@@ -289,12 +328,15 @@ func declareAdoptedAdapter(
 	// The adopted adapter stays as configured on destroy: deleting the patches would remove
 	// config.yaml from its ConfigMap, and the adapter would fail at its next start.
 	opts = append(append([]pulumi.ResourceOption{}, opts...), pulumi.RetainOnDelete(true))
-	// The adopted ConfigMap is owned by whoever installed it: force our rules over theirs, as
-	// the guide's `kubectl replace` does.
+	// The adopted ConfigMap is owned by whoever installed it: its config.yaml, with the Seldon rule
+	// merged in (ownership.AdoptRules), is forced over theirs.
+	notes := pulumi.StringMap{"pulumi.com/patchForce": pulumi.String("true")}
+	if a.RuleClaim != "" {
+		notes[a.RuleClaim] = pulumi.String(a.Owner)
+	}
 	cm, err := corev1.NewConfigMapPatch(ctx, name+"-adapter-config", &corev1.ConfigMapPatchArgs{
 		Metadata: &metav1.ObjectMetaPatchArgs{
-			Name: pulumi.String(a.ConfigMapName), Namespace: pulumi.String(a.Namespace),
-			Annotations: pulumi.StringMap{"pulumi.com/patchForce": pulumi.String("true")},
+			Name: pulumi.String(a.ConfigMapName), Namespace: pulumi.String(a.Namespace), Annotations: notes,
 		},
 		Data: pulumi.StringMap{"config.yaml": pulumi.String(a.ConfigYAML)},
 	}, opts...)
@@ -391,16 +433,10 @@ func declareSeldonObject(
 	ctx *pulumi.Context,
 	name string,
 	o Object,
+	owner string,
 	opts ...pulumi.ResourceOption,
 ) (*apiextensions.CustomResource, error) {
-	meta := &metav1.ObjectMetaArgs{Name: pulumi.String(o.Name), Namespace: pulumi.String(o.Namespace)}
-	// Empty maps would read back as absent and show a diff on every update.
-	if len(o.Labels) > 0 {
-		meta.Labels = pulumi.ToStringMap(o.Labels)
-	}
-	if len(o.Annotations) > 0 {
-		meta.Annotations = pulumi.ToStringMap(o.Annotations)
-	}
+	meta := ownedMeta(o.Name, o.Namespace, owner, o.Labels, o.Annotations)
 	return apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
 		ApiVersion:  pulumi.String(SeldonAPIVersion),
 		Kind:        pulumi.String(o.Kind),
@@ -419,7 +455,7 @@ func declareHPA(
 	opts ...pulumi.ResourceOption,
 ) (*autoscalingv2.HorizontalPodAutoscaler, error) {
 	return autoscalingv2.NewHorizontalPodAutoscaler(ctx, name, &autoscalingv2.HorizontalPodAutoscalerArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(hpaName), Namespace: pulumi.String(d.Model.Namespace)},
+		Metadata: ownedMeta(hpaName, d.Model.Namespace, d.Owner, nil, nil),
 		Spec:     hpaSpec(d, kind, target),
 	}, opts...)
 }

@@ -79,7 +79,22 @@ func constructAs(
 	dryRun bool,
 ) (*recorder, p.ConstructResponse, error) {
 	t.Helper()
+	forgetDeclared()
 	rec := &recorder{}
+	resp, err := constructOn(t, testServer(t, rec), token, name, inputs, dryRun)
+	return rec, resp, err
+}
+
+// forgetDeclared starts a new deployment: what an earlier test's components declared is forgotten.
+func forgetDeclared() {
+	declared.Lock()
+	declared.by = map[string]string{}
+	declared.Unlock()
+}
+
+// testServer is the provider served in-process with the engine mocked; rec records the children.
+func testServer(t testing.TB, rec *recorder) integration.Server {
+	t.Helper()
 	prov, err := Provider()
 	if err != nil {
 		t.Fatal(err)
@@ -100,12 +115,22 @@ func constructAs(
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := s.Construct(p.ConstructRequest{
+	return s
+}
+
+func constructOn(
+	t testing.TB,
+	s integration.Server,
+	token, name string,
+	inputs presource.PropertyMap,
+	dryRun bool,
+) (p.ConstructResponse, error) {
+	t.Helper()
+	return s.Construct(p.ConstructRequest{
 		Urn:    presource.URN("urn:pulumi:test::test::" + token + "::" + name),
 		Inputs: presource.FromResourcePropertyMap(inputs),
 		DryRun: dryRun,
 	})
-	return rec, resp, err
 }
 
 // autoname gives an object without metadata.name a name with a random-looking suffix, as the

@@ -59,6 +59,6 @@ func Provider() (p.Provider, error) {
 	if err != nil {
 		return p.Provider{}, err
 	}
-	prov.Construct = deferUnknownInputs(prov.Construct)
+	prov.Construct = deferUnknownInputs(withKubernetesProvider(prov.Construct))
 	return prov, nil
 }

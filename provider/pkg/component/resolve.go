@@ -54,6 +54,10 @@ type Desired struct {
 	Adapter       Adapter
 	PromQL        string
 	MetricPath    string
+	// Owner is the ownership.OwnerAnnotation on every object the component creates; Replicas, by
+	// kind, the live spec.replicas of a Model or Server taken over (set by checkExisting).
+	Owner    string
+	Replicas map[string]int64
 }
 
 // Object is a Seldon custom resource to declare.
@@ -90,6 +94,9 @@ type Adapter struct {
 	PrometheusServer string
 	// Inputs names the block this adapter was resolved from, for refusals found in Construct.
 	Inputs inputBlock
+	// Owner marks the objects an install creates; RuleClaim, in adopt mode, is the annotation
+	// naming the component that keeps the metric's rule (empty when sharing another's).
+	Owner, RuleClaim string
 }
 
 // AdapterAuth lists the credentials set in adapter.prometheus.

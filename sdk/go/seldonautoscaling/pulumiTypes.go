@@ -24,7 +24,7 @@ type AdapterSpec struct {
 	DeploymentName *string `pulumi:"deploymentName"`
 	// How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
 	MetricsRelistInterval *string `pulumi:"metricsRelistInterval"`
-	// `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
+	// `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap's config.yaml, keeping the installer's other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
 	Mode *string `pulumi:"mode"`
 	// Namespace of the adapter, usually Prometheus' own. Default: `seldon-monitoring`.
 	Namespace *string `pulumi:"namespace"`
@@ -66,7 +66,7 @@ type AdapterSpecArgs struct {
 	DeploymentName pulumi.StringPtrInput `pulumi:"deploymentName"`
 	// How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
 	MetricsRelistInterval pulumi.StringPtrInput `pulumi:"metricsRelistInterval"`
-	// `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
+	// `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap's config.yaml, keeping the installer's other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
 	Mode pulumi.StringPtrInput `pulumi:"mode"`
 	// Namespace of the adapter, usually Prometheus' own. Default: `seldon-monitoring`.
 	Namespace pulumi.StringPtrInput `pulumi:"namespace"`
@@ -188,7 +188,7 @@ func (o AdapterSpecOutput) MetricsRelistInterval() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v AdapterSpec) *string { return v.MetricsRelistInterval }).(pulumi.StringPtrOutput)
 }
 
-// `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
+// `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap's config.yaml, keeping the installer's other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
 func (o AdapterSpecOutput) Mode() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v AdapterSpec) *string { return v.Mode }).(pulumi.StringPtrOutput)
 }
@@ -307,7 +307,7 @@ func (o AdapterSpecPtrOutput) MetricsRelistInterval() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
+// `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap's config.yaml, keeping the installer's other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
 func (o AdapterSpecPtrOutput) Mode() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AdapterSpec) *string {
 		if v == nil {

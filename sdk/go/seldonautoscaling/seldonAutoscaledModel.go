@@ -75,6 +75,8 @@ type seldonAutoscaledModelArgs struct {
 	Model ModelSpec `pulumi:"model"`
 	// The Seldon Server the Model runs on (single-model serving: one Model per Server replica). Default: the existing Server `mlserver` in the Model's namespace.
 	Server *ServerSpec `pulumi:"server"`
+	// Manage a Model, dedicated Server or HPA of the same name that already exists and that this component did not create. Default false: `up` (and preview) refuse, naming the object and who manages it, before changing anything. When true the object is taken over: its live `spec.replicas` and the fields the component does not set are kept, the HPAs own its replicas from then on, and `destroy` deletes it as it does every object the component manages (as after `pulumi import`). Never applies to an adapter: use `adapter.mode: adopt` for an adapter someone else installed.
+	TakeOverExisting *bool `pulumi:"takeOverExisting"`
 }
 
 // The set of arguments for constructing a SeldonAutoscaledModel resource.
@@ -87,6 +89,8 @@ type SeldonAutoscaledModelArgs struct {
 	Model ModelSpecInput
 	// The Seldon Server the Model runs on (single-model serving: one Model per Server replica). Default: the existing Server `mlserver` in the Model's namespace.
 	Server ServerSpecPtrInput
+	// Manage a Model, dedicated Server or HPA of the same name that already exists and that this component did not create. Default false: `up` (and preview) refuse, naming the object and who manages it, before changing anything. When true the object is taken over: its live `spec.replicas` and the fields the component does not set are kept, the HPAs own its replicas from then on, and `destroy` deletes it as it does every object the component manages (as after `pulumi import`). Never applies to an adapter: use `adapter.mode: adopt` for an adapter someone else installed.
+	TakeOverExisting *bool
 }
 
 func (SeldonAutoscaledModelArgs) ElementType() reflect.Type {

@@ -66,7 +66,7 @@ class AdapterSpecArgsDict(TypedDict):
     """
     mode: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
+    `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap's config.yaml, keeping the installer's other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
     """
     namespace: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -124,7 +124,7 @@ class AdapterSpecArgs:
         :param pulumi.Input[_builtins.bool] create_namespace: Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
         :param pulumi.Input[_builtins.str] deployment_name: Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
         :param pulumi.Input[_builtins.str] metrics_relist_interval: How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
-        :param pulumi.Input[_builtins.str] mode: `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
+        :param pulumi.Input[_builtins.str] mode: `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap's config.yaml, keeping the installer's other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
         :param pulumi.Input[_builtins.str] namespace: Namespace of the adapter, usually Prometheus' own. Default: `seldon-monitoring`.
         :param pulumi.Input['PrometheusSpecArgs'] prometheus: Where the adapter finds Prometheus. Default: `http://seldon-monitoring-prometheus` port 9090 (the guide's in-namespace service).
         :param pulumi.Input[_builtins.str] prometheus_scrape_interval: The scrape interval your Prometheus uses for Seldon's metrics. Not applied anywhere; the guards check the relist interval and rate window against it. Default: `30s` (kube-prometheus-stack's default; the guide's 1m rate window needs scrapes at least every 30 s).
@@ -227,7 +227,7 @@ class AdapterSpecArgs:
     @pulumi.getter
     def mode(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
+        `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap's config.yaml, keeping the installer's other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
         """
         return pulumi.get(self, "mode")
 

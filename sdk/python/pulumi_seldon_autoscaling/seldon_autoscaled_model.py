@@ -24,7 +24,8 @@ class SeldonAutoscaledModelArgs:
                  autoscaling: pulumi.Input['AutoscalingSpecArgs'],
                  model: pulumi.Input['ModelSpecArgs'],
                  adapter: pulumi.Input[Optional['AdapterSpecArgs']] = None,
-                 server: pulumi.Input[Optional['ServerSpecArgs']] = None):
+                 server: pulumi.Input[Optional['ServerSpecArgs']] = None,
+                 take_over_existing: Optional[_builtins.bool] = None):
         """
         The set of arguments for constructing a SeldonAutoscaledModel resource.
 
@@ -32,6 +33,7 @@ class SeldonAutoscaledModelArgs:
         :param pulumi.Input['ModelSpecArgs'] model: The Seldon Model to deploy and autoscale.
         :param pulumi.Input['AdapterSpecArgs'] adapter: How prometheus-adapter is provided and configured. Default: installed with Helm as release `hpa-metrics` in namespace `seldon-monitoring`.
         :param pulumi.Input['ServerSpecArgs'] server: The Seldon Server the Model runs on (single-model serving: one Model per Server replica). Default: the existing Server `mlserver` in the Model's namespace.
+        :param _builtins.bool take_over_existing: Manage a Model, dedicated Server or HPA of the same name that already exists and that this component did not create. Default false: `up` (and preview) refuse, naming the object and who manages it, before changing anything. When true the object is taken over: its live `spec.replicas` and the fields the component does not set are kept, the HPAs own its replicas from then on, and `destroy` deletes it as it does every object the component manages (as after `pulumi import`). Never applies to an adapter: use `adapter.mode: adopt` for an adapter someone else installed.
         """
         pulumi.set(__self__, "autoscaling", autoscaling)
         pulumi.set(__self__, "model", model)
@@ -39,6 +41,8 @@ class SeldonAutoscaledModelArgs:
             pulumi.set(__self__, "adapter", adapter)
         if server is not None:
             pulumi.set(__self__, "server", server)
+        if take_over_existing is not None:
+            pulumi.set(__self__, "take_over_existing", take_over_existing)
 
     @_builtins.property
     @pulumi.getter
@@ -88,6 +92,18 @@ class SeldonAutoscaledModelArgs:
     def server(self, value: pulumi.Input[Optional['ServerSpecArgs']]):
         pulumi.set(self, "server", value)
 
+    @_builtins.property
+    @pulumi.getter(name="takeOverExisting")
+    def take_over_existing(self) -> Optional[_builtins.bool]:
+        """
+        Manage a Model, dedicated Server or HPA of the same name that already exists and that this component did not create. Default false: `up` (and preview) refuse, naming the object and who manages it, before changing anything. When true the object is taken over: its live `spec.replicas` and the fields the component does not set are kept, the HPAs own its replicas from then on, and `destroy` deletes it as it does every object the component manages (as after `pulumi import`). Never applies to an adapter: use `adapter.mode: adopt` for an adapter someone else installed.
+        """
+        return pulumi.get(self, "take_over_existing")
+
+    @take_over_existing.setter
+    def take_over_existing(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "take_over_existing", value)
+
 
 @pulumi.type_token("seldon-autoscaling:index:SeldonAutoscaledModel")
 class SeldonAutoscaledModel(pulumi.ComponentResource):
@@ -99,6 +115,7 @@ class SeldonAutoscaledModel(pulumi.ComponentResource):
                  autoscaling: pulumi.Input[Optional[Union['AutoscalingSpecArgs', 'AutoscalingSpecArgsDict']]] = None,
                  model: pulumi.Input[Optional[Union['ModelSpecArgs', 'ModelSpecArgsDict']]] = None,
                  server: pulumi.Input[Optional[Union['ServerSpecArgs', 'ServerSpecArgsDict']]] = None,
+                 take_over_existing: Optional[_builtins.bool] = None,
                  __props__=None):
         """
         A Seldon Core 2 Model autoscaled on inference requests per second, as in Seldon's "HPA autoscaling in single-model serving" guide: prometheus-adapter serving the `infer_rps` custom metric, the Model (and optionally its dedicated Server), and one HPA each for the Model and the Server built from one shared, guarded policy.
@@ -109,6 +126,7 @@ class SeldonAutoscaledModel(pulumi.ComponentResource):
         :param pulumi.Input[Union['AutoscalingSpecArgs', 'AutoscalingSpecArgsDict']] autoscaling: The policy both HPAs (Model and Server) share. Give either targetRpsPerReplica and maxReplicas, or a sizing block to derive them from.
         :param pulumi.Input[Union['ModelSpecArgs', 'ModelSpecArgsDict']] model: The Seldon Model to deploy and autoscale.
         :param pulumi.Input[Union['ServerSpecArgs', 'ServerSpecArgsDict']] server: The Seldon Server the Model runs on (single-model serving: one Model per Server replica). Default: the existing Server `mlserver` in the Model's namespace.
+        :param _builtins.bool take_over_existing: Manage a Model, dedicated Server or HPA of the same name that already exists and that this component did not create. Default false: `up` (and preview) refuse, naming the object and who manages it, before changing anything. When true the object is taken over: its live `spec.replicas` and the fields the component does not set are kept, the HPAs own its replicas from then on, and `destroy` deletes it as it does every object the component manages (as after `pulumi import`). Never applies to an adapter: use `adapter.mode: adopt` for an adapter someone else installed.
         """
         ...
     @overload
@@ -138,6 +156,7 @@ class SeldonAutoscaledModel(pulumi.ComponentResource):
                  autoscaling: pulumi.Input[Optional[Union['AutoscalingSpecArgs', 'AutoscalingSpecArgsDict']]] = None,
                  model: pulumi.Input[Optional[Union['ModelSpecArgs', 'ModelSpecArgsDict']]] = None,
                  server: pulumi.Input[Optional[Union['ServerSpecArgs', 'ServerSpecArgsDict']]] = None,
+                 take_over_existing: Optional[_builtins.bool] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -157,6 +176,7 @@ class SeldonAutoscaledModel(pulumi.ComponentResource):
                 raise TypeError("Missing required property 'model'")
             __props__.__dict__["model"] = model
             __props__.__dict__["server"] = server
+            __props__.__dict__["take_over_existing"] = take_over_existing
             __props__.__dict__["adapter_config"] = None
             __props__.__dict__["adapter_config_map"] = None
             __props__.__dict__["adapter_namespace"] = None

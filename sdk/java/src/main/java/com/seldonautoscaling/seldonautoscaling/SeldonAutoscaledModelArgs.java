@@ -10,6 +10,7 @@ import com.seldonautoscaling.seldonautoscaling.inputs.AdapterSpecArgs;
 import com.seldonautoscaling.seldonautoscaling.inputs.AutoscalingSpecArgs;
 import com.seldonautoscaling.seldonautoscaling.inputs.ModelSpecArgs;
 import com.seldonautoscaling.seldonautoscaling.inputs.ServerSpecArgs;
+import java.lang.Boolean;
 import java.util.Objects;
 import java.util.Optional;
 import javax.annotation.Nullable;
@@ -79,6 +80,21 @@ public final class SeldonAutoscaledModelArgs extends com.pulumi.resources.Resour
         return Optional.ofNullable(this.server);
     }
 
+    /**
+     * Manage a Model, dedicated Server or HPA of the same name that already exists and that this component did not create. Default false: `up` (and preview) refuse, naming the object and who manages it, before changing anything. When true the object is taken over: its live `spec.replicas` and the fields the component does not set are kept, the HPAs own its replicas from then on, and `destroy` deletes it as it does every object the component manages (as after `pulumi import`). Never applies to an adapter: use `adapter.mode: adopt` for an adapter someone else installed.
+     * 
+     */
+    @Import(name="takeOverExisting")
+    private @Nullable Boolean takeOverExisting;
+
+    /**
+     * @return Manage a Model, dedicated Server or HPA of the same name that already exists and that this component did not create. Default false: `up` (and preview) refuse, naming the object and who manages it, before changing anything. When true the object is taken over: its live `spec.replicas` and the fields the component does not set are kept, the HPAs own its replicas from then on, and `destroy` deletes it as it does every object the component manages (as after `pulumi import`). Never applies to an adapter: use `adapter.mode: adopt` for an adapter someone else installed.
+     * 
+     */
+    public Optional<Boolean> takeOverExisting() {
+        return Optional.ofNullable(this.takeOverExisting);
+    }
+
     private SeldonAutoscaledModelArgs() {}
 
     private SeldonAutoscaledModelArgs(SeldonAutoscaledModelArgs $) {
@@ -86,6 +102,7 @@ public final class SeldonAutoscaledModelArgs extends com.pulumi.resources.Resour
         this.autoscaling = $.autoscaling;
         this.model = $.model;
         this.server = $.server;
+        this.takeOverExisting = $.takeOverExisting;
     }
 
     public static Builder builder() {
@@ -188,6 +205,17 @@ public final class SeldonAutoscaledModelArgs extends com.pulumi.resources.Resour
          */
         public Builder server(ServerSpecArgs server) {
             return server(Output.of(server));
+        }
+
+        /**
+         * @param takeOverExisting Manage a Model, dedicated Server or HPA of the same name that already exists and that this component did not create. Default false: `up` (and preview) refuse, naming the object and who manages it, before changing anything. When true the object is taken over: its live `spec.replicas` and the fields the component does not set are kept, the HPAs own its replicas from then on, and `destroy` deletes it as it does every object the component manages (as after `pulumi import`). Never applies to an adapter: use `adapter.mode: adopt` for an adapter someone else installed.
+         * 
+         * @return builder
+         * 
+         */
+        public Builder takeOverExisting(@Nullable Boolean takeOverExisting) {
+            $.takeOverExisting = takeOverExisting;
+            return this;
         }
 
         public SeldonAutoscaledModelArgs build() {

@@ -97,14 +97,14 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack&#39;s that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi&#39;s back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
+     * `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack&#39;s that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi&#39;s back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap&#39;s config.yaml, keeping the installer&#39;s other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
      * 
      */
     @Import(name="mode")
     private @Nullable Output<String> mode;
 
     /**
-     * @return `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack&#39;s that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi&#39;s back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
+     * @return `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack&#39;s that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi&#39;s back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap&#39;s config.yaml, keeping the installer&#39;s other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
      * 
      */
     public Optional<Output<String>> mode() {
@@ -374,7 +374,7 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param mode `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack&#39;s that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi&#39;s back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
+         * @param mode `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack&#39;s that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi&#39;s back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap&#39;s config.yaml, keeping the installer&#39;s other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
          * 
          * @return builder
          * 
@@ -385,7 +385,7 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param mode `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack&#39;s that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi&#39;s back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; its ConfigMap is overwritten with the Seldon rule and its Deployment restarted only when the rule changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
+         * @param mode `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack&#39;s that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi&#39;s back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap&#39;s config.yaml, keeping the installer&#39;s other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
          * 
          * @return builder
          * 

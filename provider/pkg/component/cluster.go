@@ -1,0 +1,214 @@
+package component
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
+)
+
+// The cluster read before the first create: which cluster it is, and what it holds under the names
+// the component would use. Thin on purpose: ownership decides.
+
+// explicitProviderKey carries, from Construct's request to the component, the URN of the explicit
+// Kubernetes provider the component was given, if any.
+type explicitProviderKey struct{}
+
+// withKubernetesProvider passes the component's explicit Kubernetes provider, which only the
+// Construct request names, down to the component.
+func withKubernetesProvider(construct constructFunc) constructFunc {
+	return func(ctx context.Context, req p.ConstructRequest) (p.ConstructResponse, error) {
+		if ref, ok := req.Providers["kubernetes"]; ok {
+			ctx = context.WithValue(ctx, explicitProviderKey{}, string(ref.Urn))
+		}
+		return construct(ctx, req)
+	}
+}
+
+// connectCluster returns a client for the cluster the component's children deploy to, or nil
+// when that is not known yet (an explicit provider whose kubeconfig is an unknown output in a
+// preview). A variable so that unit tests, which have no cluster, can serve one from memory.
+var connectCluster = func(ctx *pulumi.Context) (dynamic.Interface, error) {
+	cfg, err := kubeconfigOf(ctx)
+	if err != nil || cfg == nil {
+		return nil, err
+	}
+	return dynamic.NewForConfig(cfg)
+}
+
+// kubeconfigOf resolves the cluster as pulumi-kubernetes' provider Configure does: its
+// `kubeconfig` (a path or the file's contents), else $KUBECONFIG or ~/.kube/config, else the
+// in-cluster config; then its `context` and `cluster`. For the default provider these come from
+// the stack's kubernetes:* config; for an explicit provider from that provider's own inputs.
+func kubeconfigOf(ctx *pulumi.Context) (*rest.Config, error) {
+	settings := map[string]string{}
+	for _, k := range []string{"kubeconfig", "context", "cluster"} {
+		if v, ok := ctx.GetConfig("kubernetes:" + k); ok {
+			settings[k] = v
+		}
+	}
+	if urn, ok := ctx.Context().Value(explicitProviderKey{}).(string); ok {
+		var known bool
+		var err error
+		if settings, known, err = providerSettings(ctx, urn); err != nil || !known {
+			return nil, err
+		}
+	}
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	var loader clientcmd.ClientConfig
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: settings["context"]}
+	overrides.Context.Cluster = settings["cluster"]
+	switch kc := settings["kubeconfig"]; {
+	case kc == "":
+		loader = clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
+	case isFile(kc):
+		rules.ExplicitPath = expandHome(kc)
+		loader = clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
+	default:
+		raw, err := clientcmd.Load([]byte(kc))
+		if err != nil {
+			return nil, fmt.Errorf("reading the Kubernetes provider's kubeconfig: %w", err)
+		}
+		loader = clientcmd.NewNonInteractiveClientConfig(*raw, overrides.CurrentContext, overrides, nil)
+	}
+	cfg, err := loader.ClientConfig()
+	if err != nil && settings["kubeconfig"] == "" {
+		// As the Kubernetes provider: with no kubeconfig at all, the pod's service account.
+		if in, inErr := rest.InClusterConfig(); inErr == nil {
+			return in, nil
+		}
+	}
+	return cfg, err
+}
+
+// providerSettings reads an explicit Kubernetes provider's kubeconfig, context and cluster from
+// its state, through the engine's getResource invoke (how SDKs rehydrate resource references).
+func providerSettings(ctx *pulumi.Context, urn string) (map[string]string, bool, error) {
+	var res struct {
+		State map[string]any `pulumi:"state"`
+	}
+	if err := ctx.Invoke("pulumi:pulumi:getResource", map[string]any{"urn": urn}, &res); err != nil {
+		return nil, false, fmt.Errorf("reading the explicit Kubernetes provider %s: %w", urn, err)
+	}
+	settings := map[string]string{}
+	for _, k := range []string{"kubeconfig", "context", "cluster"} {
+		switch v := res.State[k].(type) {
+		case string:
+			settings[k] = v
+		case nil:
+		default:
+			// An output not known yet: the provider's cluster is being created in this preview.
+			return nil, false, nil
+		}
+	}
+	return settings, true, nil
+}
+
+func isFile(path string) bool {
+	if strings.ContainsAny(path, "\n{") {
+		return false
+	}
+	st, err := os.Stat(expandHome(path))
+	return err == nil && !st.IsDir()
+}
+
+func expandHome(path string) string {
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return path
+}
+
+// resources maps the kinds ownership.Object names to the API's resources.
+var resources = map[string]schema.GroupVersionResource{
+	"Model":                   {Group: "mlops.seldon.io", Version: "v1alpha1", Resource: "models"},
+	"Server":                  {Group: "mlops.seldon.io", Version: "v1alpha1", Resource: "servers"},
+	"HorizontalPodAutoscaler": {Group: "autoscaling", Version: "v2", Resource: "horizontalpodautoscalers"},
+	"ConfigMap":               {Version: "v1", Resource: "configmaps"},
+	"Deployment":              {Group: "apps", Version: "v1", Resource: "deployments"},
+	"APIService":              {Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices"},
+	"HelmRelease":             {Version: "v1", Resource: "secrets"},
+}
+
+// observe reads what the cluster holds under each object's name.
+func observe(ctx context.Context, c dynamic.Interface, objects []ownership.Object) (map[string]ownership.Observed, error) {
+	seen := map[string]ownership.Observed{}
+	for _, o := range objects {
+		obs, err := observeOne(ctx, c, o)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s to check who owns it: %w", o, err)
+		}
+		seen[o.Key()] = obs
+	}
+	return seen, nil
+}
+
+func observeOne(ctx context.Context, c dynamic.Interface, o ownership.Object) (ownership.Observed, error) {
+	ri := c.Resource(resources[o.Kind])
+	if o.Kind == "HelmRelease" {
+		// Helm keeps a release as Secrets labelled with its name; one is enough to know it exists.
+		list, err := ri.Namespace(o.Namespace).List(ctx, metav1.ListOptions{
+			LabelSelector: "owner=helm,name=" + o.Name, Limit: 1,
+		})
+		if err != nil {
+			return ownership.Observed{}, err
+		}
+		return ownership.Observed{Exists: len(list.Items) > 0, Managers: []string{"helm"}}, nil
+	}
+	var live *unstructured.Unstructured
+	var err error
+	if o.Namespace == "" {
+		live, err = ri.Get(ctx, o.Name, metav1.GetOptions{})
+	} else {
+		live, err = ri.Namespace(o.Namespace).Get(ctx, o.Name, metav1.GetOptions{})
+	}
+	if apierrors.IsNotFound(err) {
+		return ownership.Observed{}, nil
+	}
+	if err != nil {
+		return ownership.Observed{}, err
+	}
+	return observed(live), nil
+}
+
+// selfScaling are the spec fields with which Seldon scales a Model or Server itself.
+var selfScaling = map[string][]string{"Model": {"minReplicas", "maxReplicas"}, "Server": {"minReplicas", "maxReplicas"}}
+
+// observed keeps what ownership needs of a live object.
+func observed(live *unstructured.Unstructured) ownership.Observed {
+	obs := ownership.Observed{Exists: true, Owner: live.GetAnnotations()[ownership.OwnerAnnotation],
+		Annotations: live.GetAnnotations()}
+	for _, m := range live.GetManagedFields() {
+		obs.Managers = append(obs.Managers, m.Manager)
+	}
+	if n, ok, _ := unstructured.NestedInt64(live.Object, "spec", "replicas"); ok {
+		obs.Replicas = &n
+	}
+	for _, f := range selfScaling[live.GetKind()] {
+		if _, ok, _ := unstructured.NestedFieldNoCopy(live.Object, "spec", f); ok {
+			obs.SelfScaling = append(obs.SelfScaling, f)
+		}
+	}
+	ns, _, _ := unstructured.NestedString(live.Object, "spec", "service", "namespace")
+	name, _, _ := unstructured.NestedString(live.Object, "spec", "service", "name")
+	if name != "" {
+		obs.Service = ns + "/" + name
+	}
+	obs.Config, _, _ = unstructured.NestedString(live.Object, "data", "config.yaml")
+	return obs
+}
