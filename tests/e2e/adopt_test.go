@@ -15,24 +15,49 @@ import (
 	sa "github.com/seldon-autoscaling/pulumi-seldon-autoscaling/sdk/go/seldonautoscaling"
 )
 
+// installerRules is what the adopted adapter's installer configured: a custom rule and resource
+// metrics. Adopt mode must keep both.
+const installerRules = `rules:
+  - seriesQuery: 'http_requests_total{namespace!=""}'
+    resources:
+      template: <<.Resource>>
+    name:
+      matches: ^(.*)_total$
+      as: ${1}_per_second
+    metricsQuery: sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)
+resourceRules:
+  cpu:
+    containerQuery: sum(rate(container_cpu_usage_seconds_total{<<.LabelMatchers>>}[3m])) by (<<.GroupBy>>)
+    nodeQuery: sum(rate(container_cpu_usage_seconds_total{<<.LabelMatchers>>}[3m])) by (<<.GroupBy>>)
+    resources:
+      overrides:
+        node: {resource: node}
+    containerLabel: container
+  window: 3m
+`
+
 // TestAdoptedAdapter: an adapter someone else installed (here: its ConfigMap and Deployment,
-// created by another field manager) is configured in adopt mode — its rules replaced, its
-// Deployment restarted only when they change, an edit of the rules repaired by up --refresh —
-// and destroy leaves the adopted adapter working as configured.
+// created by another field manager) is configured in adopt mode — the Seldon rule merged into its
+// rules, the installer's rules kept, its Deployment restarted only when they change, an edit of the
+// rules repaired by up --refresh, a second adopter refused or sharing — and destroy leaves the
+// adopted adapter working as configured, with the installer's rules.
 func TestAdoptedAdapter(t *testing.T) {
 	b := requireBed(t)
 	ctx := context.Background()
-	const foreignRules = "rules:\n  - seriesQuery: 'up'\n"
-	dep := b.fakeAdoptedAdapter(t, foreignRules)
+	dep := b.fakeAdoptedAdapter(t, installerRules)
 
 	program := func(ctx *pulumi.Context) error {
-		window := config.New(ctx, "").Get("rateWindow")
+		cfg := config.New(ctx, "")
+		window, model := cfg.Get("rateWindow"), cfg.Get("model")
 		if window == "" {
 			window = "1m"
 		}
+		if model == "" {
+			model = modelName
+		}
 		_, err := sa.NewSeldonAutoscaledModel(ctx, "irisa0", &sa.SeldonAutoscaledModelArgs{
 			Model: &sa.ModelSpecArgs{
-				Name:       pulumi.String(modelName),
+				Name:       pulumi.String(model),
 				StorageUri: pulumi.String("gs://seldon-models/testing/iris1"),
 			},
 			Server:      &sa.ServerSpecArgs{Dedicated: pulumi.BoolPtr(true), ServerConfig: pulumi.StringPtr("mlserver")},
@@ -65,9 +90,7 @@ func TestAdoptedAdapter(t *testing.T) {
 		t.Fatalf("up: %v", err)
 	}
 	rules, d := adopted()
-	if !strings.Contains(rules, "seldon_model_infer_total") || strings.Contains(rules, "'up'") {
-		t.Errorf("the adopted ConfigMap does not hold exactly the Seldon rule:\n%s", rules)
-	}
+	assertInstallerRulesKept(t, rules)
 	hash := d.Spec.Template.Annotations[checksumNote]
 	if len(hash) != 64 {
 		t.Errorf("the adopted Deployment's pod template lacks the rules hash: %v", d.Spec.Template.Annotations)
@@ -85,7 +108,10 @@ func TestAdoptedAdapter(t *testing.T) {
 			t.Fatalf("up: %v", err)
 		}
 		rules, after := adopted()
-		if !strings.Contains(rules, "[2m]") || after.Generation != before.Generation+1 ||
+		assertInstallerRulesKept(t, rules)
+		// The Seldon rule's window (the installer's rule has its own [2m], followed by "))").
+		if !strings.Contains(rules, "<<.Series>>{<<.LabelMatchers>>}[2m]\n") ||
+			after.Generation != before.Generation+1 ||
 			after.Spec.Template.Annotations[checksumNote] == hash {
 			t.Errorf(
 				"rules %q, generation %d -> %d: want the 2m window and exactly one rollout",
@@ -103,7 +129,7 @@ func TestAdoptedAdapter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.Data["config.yaml"] = foreignRules
+		c.Data["config.yaml"] = installerRules
 		edit := metav1.UpdateOptions{FieldManager: "kubectl-edit"}
 		if _, err := b.kube.CoreV1().ConfigMaps(adapterNS).Update(ctx, c, edit); err != nil {
 			t.Fatal(err)
@@ -120,6 +146,32 @@ func TestAdoptedAdapter(t *testing.T) {
 		}
 	})
 
+	t.Run("a second adopter with another rule is refused, with the same rule it shares", func(t *testing.T) {
+		second := b.goStack(t, "adopt-b", program, map[string]string{"model": "irisb", "rateWindow": "5m"})
+		t.Cleanup(func() { _, _ = second.Destroy(ctx) })
+		want, _ := adopted()
+		_, err := second.Up(ctx)
+		if err == nil || !strings.Contains(err.Error(), "kept by another component") ||
+			!strings.Contains(err.Error(), "adapter.rule") {
+			t.Fatalf("a second adopter with another rule for infer_rps was not refused: %v", err)
+		}
+		if got, _ := adopted(); got != want {
+			t.Errorf("the refused adopter changed the rules:\n%s", got)
+		}
+		b.setConfig(t, second, map[string]string{"rateWindow": "2m"})
+		if _, err := second.Up(ctx); err != nil {
+			t.Fatalf("a second adopter with the same rule: %v", err)
+		}
+		assertNoChanges(t, st)
+		assertNoChanges(t, second)
+		if got, _ := adopted(); got != want {
+			t.Errorf("sharing the rule changed it:\n%s", got)
+		}
+		if _, err := second.Destroy(ctx); err != nil {
+			t.Fatalf("destroy of the second adopter: %v", err)
+		}
+	})
+
 	t.Run("destroy removes the model's objects and leaves the adopted adapter", func(t *testing.T) {
 		if _, err := st.Destroy(ctx); err != nil {
 			t.Fatalf("destroy: %v", err)
@@ -127,13 +179,23 @@ func TestAdoptedAdapter(t *testing.T) {
 		b.assertModelGoneExceptAdapter(t)
 		// Left as configured: without config.yaml the adapter would fail at its next start.
 		rules, d := adopted()
-		if !strings.Contains(rules, "seldon_model_infer_total") {
-			t.Errorf("destroy stripped the adopted adapter's rules:\n%s", rules)
-		}
+		assertInstallerRulesKept(t, rules)
 		if d.Spec.Template.Spec.Containers[0].Image != dep.Spec.Template.Spec.Containers[0].Image {
 			t.Error("destroy changed the installer's Deployment")
 		}
 	})
+}
+
+// assertInstallerRulesKept checks that the adopted config holds the Seldon rule and the installer's
+// custom rule and resource metrics.
+func assertInstallerRulesKept(t *testing.T, rules string) {
+	t.Helper()
+	for _, want := range []string{"seldon_model_infer_total", "as: infer_rps", "http_requests_total",
+		"as: ${1}_per_second", "resourceRules:", "container_cpu_usage_seconds_total", "window: 3m"} {
+		if !strings.Contains(rules, want) {
+			t.Errorf("the adopted config lacks %q:\n%s", want, rules)
+		}
+	}
 }
 
 // fakeAdoptedAdapter stands in for a prometheus-adapter someone else installed: the ConfigMap (with

@@ -13,8 +13,8 @@ import (
 )
 
 // TestForeignCustomMetricsProvider: a cluster has one custom metrics provider. When another one
-// already owns v1beta1.custom.metrics.k8s.io, install mode fails, leaves the other provider alone,
-// creates no Model, Server, HPA or release, and destroy cleans up the rest.
+// already owns v1beta1.custom.metrics.k8s.io, install mode is refused before anything is created
+// (the cluster check reads the APIService first), and the other provider is left alone.
 func TestForeignCustomMetricsProvider(t *testing.T) {
 	b := requireBed(t)
 	ctx := context.Background()
@@ -55,13 +55,11 @@ func TestForeignCustomMetricsProvider(t *testing.T) {
 	if !strings.Contains(err.Error(), "v1beta1.custom.metrics.k8s.io") {
 		t.Errorf("the error does not name the contested APIService:\n%v", err)
 	}
-	// Nothing that serves or scales was created. Only the stack's own rules ConfigMap, which the
-	// release mounts and so comes first, exists; destroy removes it.
-	b.assertModelGone(t)
-	deployed := metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease + ",status=deployed"}
-	if s, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, deployed); err != nil || len(s.Items) > 0 {
-		t.Errorf("a Helm release was deployed (%v)", err)
+	if !strings.Contains(err.Error(), "adapter.mode") {
+		t.Errorf("the refusal does not name the input to change:\n%v", err)
 	}
+	b.assertModelGone(t)
+	b.assertNothingCreated(t)
 	got, err := apiServices.Get(ctx, "v1beta1.custom.metrics.k8s.io", metav1.GetOptions{})
 	if err != nil || got.GetLabels()["app"] != "another-metrics-provider" {
 		t.Errorf("the other provider's APIService was changed or removed (%v)", err)
