@@ -182,8 +182,19 @@ func (b *testbed) goStack(t *testing.T, name string, program pulumi.RunFunc, con
 // yamlStack is the YAML example, run by the YAML language host from a copy of examples/yaml.
 func (b *testbed) yamlStack(t *testing.T, config map[string]string) auto.Stack {
 	t.Helper()
+	return b.yamlExample(t, "yaml", b.stackOptions, config)
+}
+
+// yamlExample runs examples/<example> from a copy, in a workspace made by options.
+func (b *testbed) yamlExample(
+	t *testing.T,
+	example string,
+	options func(*testing.T, workspace.Project) []auto.LocalWorkspaceOption,
+	config map[string]string,
+) auto.Stack {
+	t.Helper()
 	dir := t.TempDir()
-	src, err := os.ReadFile(filepath.Join(b.root, "examples", "yaml", "Pulumi.yaml"))
+	src, err := os.ReadFile(filepath.Join(b.root, "examples", example, "Pulumi.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +205,7 @@ func (b *testbed) yamlStack(t *testing.T, config map[string]string) auto.Stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := append(b.stackOptions(t, *project), auto.WorkDir(dir))
+	opts := append(options(t, *project), auto.WorkDir(dir))
 	st, err := auto.UpsertStackLocalSource(context.Background(), "e2e", dir, opts...)
 	if err != nil {
 		t.Fatalf("creating YAML stack: %v", err)

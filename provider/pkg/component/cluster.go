@@ -9,6 +9,7 @@ import (
 
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -95,23 +96,24 @@ func kubeconfigOf(ctx *pulumi.Context) (*rest.Config, error) {
 }
 
 // providerSettings reads an explicit Kubernetes provider's kubeconfig, context and cluster from
-// its state, through the engine's getResource invoke (how SDKs rehydrate resource references).
+// its state, through the engine's getResource invoke (how SDKs rehydrate resource references). Not
+// known when the provider's inputs are outputs a preview has not computed yet.
 func providerSettings(ctx *pulumi.Context, urn string) (map[string]string, bool, error) {
-	var res struct {
-		State map[string]any `pulumi:"state"`
-	}
-	if err := ctx.Invoke("pulumi:pulumi:getResource", map[string]any{"urn": urn}, &res); err != nil {
+	// The output form: the kubeconfig is a secret, which the plain Invoke refuses to return.
+	out := ctx.InvokeOutput("pulumi:pulumi:getResource", map[string]any{"urn": urn}, pulumi.MapOutput{},
+		pulumi.InvokeOutputOptions{})
+	res, err := internals.UnsafeAwaitOutput(ctx.Context(), out)
+	if err != nil {
 		return nil, false, fmt.Errorf("reading the explicit Kubernetes provider %s: %w", urn, err)
 	}
+	if !res.Known {
+		return nil, false, nil
+	}
+	state, _ := res.Value.(map[string]any)["state"].(map[string]any)
 	settings := map[string]string{}
 	for _, k := range []string{"kubeconfig", "context", "cluster"} {
-		switch v := res.State[k].(type) {
-		case string:
+		if v, ok := state[k].(string); ok {
 			settings[k] = v
-		case nil:
-		default:
-			// An output not known yet: the provider's cluster is being created in this preview.
-			return nil, false, nil
 		}
 	}
 	return settings, true, nil

@@ -70,8 +70,8 @@ func checkExisting(ctx *pulumi.Context, resource, owner string, takeOver bool, o
 			"own, and cannot: %w", resource, err)
 	}
 	if client == nil {
-		_ = ctx.Log.Info("the check for existing objects waits for the update: the explicit Kubernetes "+
-			"provider's kubeconfig is not known yet", nil)
+		_ = ctx.Log.Warn("the check for existing objects waits for the update: the explicit Kubernetes "+
+			"provider is new in this preview, so its kubeconfig cannot be read yet", nil)
 		return nil, nil
 	}
 	seen, err := observe(ctx.Context(), client, objs)
