@@ -147,8 +147,8 @@ var resources = map[string]schema.GroupVersionResource{
 	"HelmRelease":             {Version: "v1", Resource: "secrets"},
 }
 
-// observe reads what the cluster holds under each object's name.
-func observe(ctx context.Context, c dynamic.Interface, objects []ownership.Object) (map[string]ownership.Observed, error) {
+// Observe reads what the cluster holds under each object's name.
+func Observe(ctx context.Context, c dynamic.Interface, objects []ownership.Object) (map[string]ownership.Observed, error) {
 	seen := map[string]ownership.Observed{}
 	for _, o := range objects {
 		obs, err := observeOne(ctx, c, o)

@@ -118,7 +118,7 @@ func NewSeldonAutoscaledModel(
 	d.Owner = ownerOf(ctx, ModelType, name)
 	d.Adapter.Owner = d.Owner
 	takeOver := deref(args.TakeOverExisting, false)
-	if d.Replicas, err = checkExisting(ctx, ModelType, d.Owner, takeOver, d.objects(), &d.Adapter); err != nil {
+	if d.Replicas, err = checkExisting(ctx, ModelType, d.Owner, takeOver, d.Objects(), &d.Adapter); err != nil {
 		return nil, err
 	}
 	d.keepReplicas()

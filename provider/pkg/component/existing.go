@@ -16,9 +16,9 @@ const customMetricsAPIService = "v1beta1.custom.metrics.k8s.io"
 // takeOverField is the input that opts in to taking over existing Models, Servers and HPAs.
 const takeOverField = "takeOverExisting"
 
-// objects lists what the component would create (or, in adopt mode, patch), each with the input
+// Objects lists what the component would create (or, in adopt mode, patch), each with the input
 // that names it.
-func (d *Desired) objects() []ownership.Object {
+func (d *Desired) Objects() []ownership.Object {
 	ns := d.Model.Namespace
 	objs := []ownership.Object{
 		{Kind: "Model", Namespace: ns, Name: d.Model.Name, Role: ownership.Scaled, Field: "model.name"},
@@ -74,7 +74,7 @@ func checkExisting(ctx *pulumi.Context, resource, owner string, takeOver bool, o
 			"provider is new in this preview, so its kubeconfig cannot be read yet", nil)
 		return nil, nil
 	}
-	seen, err := observe(ctx.Context(), client, objs)
+	seen, err := Observe(ctx.Context(), client, objs)
 	if err != nil {
 		return nil, err
 	}
