@@ -239,7 +239,7 @@ func declareInstalledAdapter(
 			return a.ValuesWithAuth(*n), nil
 		}).(pulumi.MapOutput)
 	}
-	afterDeps := append(opts, pulumi.DependsOn(deps))
+	afterDeps := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn(deps))
 	rel, err := helmv3.NewRelease(ctx, name+"-adapter", releaseArgs(a, values), afterDeps...)
 	if err != nil {
 		return nil, err

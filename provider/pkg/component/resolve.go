@@ -154,7 +154,7 @@ func Resolve(args Args) (*Desired, error) {
 		return nil, err
 	}
 	d := layout(args.Model, server, pol, metric, args.Autoscaling.MetricSelector)
-	d.Derivations, d.Adapter = append(derived, adapter.Derived...), adapter
+	d.Derivations, d.Adapter = slices.Concat(derived, adapter.Derived), adapter
 	d.PromQL = adapter.Rule.ModelQuery(adapterrules.SeldonSeries, d.Model.Name, d.Model.Namespace, d.Selector)
 	return d, nil
 }
