@@ -111,6 +111,12 @@ namespace SeldonAutoscaling.SeldonAutoscaling
         public string? DeploymentName { get; set; }
 
         /// <summary>
+        /// Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+        /// </summary>
+        [Input("helmTimeoutSeconds")]
+        public int? HelmTimeoutSeconds { get; set; }
+
+        /// <summary>
         /// How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
         /// </summary>
         [Input("metricsRelistInterval")]
@@ -159,7 +165,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling
         public Input<Inputs.RuleSpecArgs>? Rule { get; set; }
 
         /// <summary>
-        /// Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+        /// Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
         /// </summary>
         [Input("skipAwait")]
         public bool? SkipAwait { get; set; }

@@ -68,6 +68,7 @@ export class SeldonMetricsAdapter extends pulumi.ComponentResource {
             resourceInputs["configMapName"] = args?.configMapName;
             resourceInputs["createNamespace"] = args?.createNamespace;
             resourceInputs["deploymentName"] = args?.deploymentName;
+            resourceInputs["helmTimeoutSeconds"] = args?.helmTimeoutSeconds;
             resourceInputs["metricsRelistInterval"] = args?.metricsRelistInterval;
             resourceInputs["mode"] = args?.mode;
             resourceInputs["namespace"] = args?.namespace;
@@ -118,6 +119,10 @@ export interface SeldonMetricsAdapterArgs {
      */
     deploymentName?: string;
     /**
+     * Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+     */
+    helmTimeoutSeconds?: number;
+    /**
      * How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
      */
     metricsRelistInterval?: string;
@@ -150,7 +155,7 @@ export interface SeldonMetricsAdapterArgs {
      */
     rule?: pulumi.Input<inputs.RuleSpecArgs | undefined>;
     /**
-     * Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+     * Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
      */
     skipAwait?: boolean;
     /**

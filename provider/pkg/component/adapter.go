@@ -70,7 +70,7 @@ func ResolveMetricsAdapter(args MetricsAdapterArgs) (Adapter, string, []policy.D
 		return Adapter{}, "", nil, err
 	}
 	metric, _, _ := a.Rule.ExposedMetric(adapterrules.SeldonSeries)
-	return a, metric, derived, nil
+	return a, metric, append(derived, a.Derived...), nil
 }
 
 // NewSeldonMetricsAdapter declares the adapter exactly as SeldonAutoscaledModel does in the same

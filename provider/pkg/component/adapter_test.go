@@ -83,6 +83,10 @@ func TestMetricsAdapterGuards(t *testing.T) {
 		{"TLS to an http Prometheus", func(a map[string]any) {
 			a["prometheus"] = map[string]any{"tls": map[string]any{"caCertificate": "x"}}
 		}, "prometheus.tls:"},
+		{"Helm timeout with skipAwait", func(a map[string]any) { a["helmTimeoutSeconds"] = 600 }, "helmTimeoutSeconds:"},
+		{"Helm timeout too short", func(a map[string]any) {
+			a["skipAwait"], a["helmTimeoutSeconds"] = false, 30
+		}, "helmTimeoutSeconds:"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,8 +119,8 @@ func TestMetricsAdapterDerivationsNameItsInputs(t *testing.T) {
 	for _, d := range derived {
 		fields = append(fields, d.Field)
 	}
-	if !reflect.DeepEqual(fields, []string{"prometheusScrapeInterval"}) {
-		t.Errorf("derived %v, want exactly the assumed prometheusScrapeInterval", fields)
+	if !reflect.DeepEqual(fields, []string{"prometheusScrapeInterval", "helmTimeoutSeconds"}) {
+		t.Errorf("derived %v, want exactly the assumed prometheusScrapeInterval and helmTimeoutSeconds", fields)
 	}
 	target, maxReplicas := 3.0, 3
 	d, err := Resolve(Args{Model: ModelSpec{Name: "m", StorageURI: "gs://m"},
@@ -124,11 +128,64 @@ func TestMetricsAdapterDerivationsNameItsInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	found := false
-	for _, dv := range d.Derivations {
-		found = found || dv.Field == "adapter.prometheusScrapeInterval"
+	for _, want := range []string{"adapter.prometheusScrapeInterval", "adapter.helmTimeoutSeconds"} {
+		found := false
+		for _, dv := range d.Derivations {
+			found = found || dv.Field == want
+		}
+		if !found {
+			t.Errorf("SeldonAutoscaledModel did not report %s: %v", want, d.Derivations)
+		}
 	}
-	if !found {
-		t.Errorf("SeldonAutoscaledModel did not report adapter.prometheusScrapeInterval: %v", d.Derivations)
+}
+
+// TestHelmReleaseRecoversFromFailure: the release Helm is given so that a failed install or
+// upgrade leaves nothing blocking the next up. Atomic and the timeout only where Helm waits.
+func TestHelmReleaseRecoversFromFailure(t *testing.T) {
+	cases := []struct {
+		name        string
+		adapter     map[string]any
+		atomic      bool
+		timeout     any // nil: left to pulumi-kubernetes, which sets none without a wait
+		derivedWait bool
+	}{
+		{"default: wait 300 s, roll back", map[string]any{}, true, float64(300), true},
+		{"timeout set", map[string]any{"helmTimeoutSeconds": 900}, true, float64(900), false},
+		{"lowest timeout", map[string]any{"helmTimeoutSeconds": MinHelmTimeoutSeconds}, true, float64(60), false},
+		{"highest timeout", map[string]any{"helmTimeoutSeconds": MaxHelmTimeoutSeconds}, true, float64(1800), false},
+		{"skipAwait: no wait, so no rollback", map[string]any{"skipAwait": true}, false, nil, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := guideInputs()
+			in["adapter"] = tc.adapter
+			rec, _, err := construct(t, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rel := rec.byType("kubernetes:helm.sh/v3:Release")[0].Inputs.Mappable()
+			assertPath(t, rel, "atomic", tc.atomic)
+			assertPath(t, rel, "cleanupOnFail", true)
+			assertPath(t, rel, "maxHistory", float64(HelmMaxHistory))
+			if rel["timeout"] != tc.timeout {
+				t.Errorf("timeout %v, want %v", rel["timeout"], tc.timeout)
+			}
+			d, err := ResolveInputs(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			derived := false
+			for _, dv := range d.Derivations {
+				if dv.Field == "adapter.helmTimeoutSeconds" {
+					derived = true
+					if !strings.HasPrefix(dv.String(), "adapter.helmTimeoutSeconds = 300 (Helm's own default") {
+						t.Errorf("derivation %q", dv.String())
+					}
+				}
+			}
+			if derived != tc.derivedWait {
+				t.Errorf("helmTimeoutSeconds derived: %v, want %v (%v)", derived, tc.derivedWait, d.Derivations)
+			}
+		})
 	}
 }

@@ -217,6 +217,7 @@ type AdapterSpec struct {
 	Chart                    *ChartSpec      `pulumi:"chart,optional" json:"chart"`
 	Values                   map[string]any  `pulumi:"values,optional" json:"values"`
 	SkipAwait                *bool           `pulumi:"skipAwait,optional" json:"skipAwait"`
+	HelmTimeoutSeconds       *int            `pulumi:"helmTimeoutSeconds,optional" json:"helmTimeoutSeconds"`
 	Prometheus               *PrometheusSpec `pulumi:"prometheus,optional" json:"prometheus"`
 	MetricsRelistInterval    *string         `pulumi:"metricsRelistInterval,optional" json:"metricsRelistInterval"`
 	PrometheusScrapeInterval *string         `pulumi:"prometheusScrapeInterval,optional" json:"prometheusScrapeInterval"`
@@ -250,7 +251,12 @@ func (a *AdapterSpec) describe(an infer.Annotator) {
 	an.Describe(&a.Values, "Extra Helm values (e.g. `image`, `resources`, `replicas`). The keys this component "+
 		"manages (`rules`, `prometheus`, `metricsRelistInterval`) are refused here: use their own inputs.")
 	an.Describe(&a.SkipAwait, "Do not wait for the adapter Deployment to become ready. Only for clusters where it "+
-		"cannot run (test beds). Default: false.")
+		"cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. "+
+		"Default: false.")
+	an.Describe(&a.HelmTimeoutSeconds, "Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). "+
+		"An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade "+
+		"returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long "+
+		"again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).")
 	an.Describe(&a.Prometheus, "Where the adapter finds Prometheus. Default: `http://seldon-monitoring-prometheus` "+
 		"port 9090 (the guide's in-namespace service).")
 	an.Describe(&a.MetricsRelistInterval, "How often the adapter re-discovers series (`--metrics-relist-interval`), "+

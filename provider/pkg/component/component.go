@@ -278,22 +278,38 @@ func declareInstalledAdapter(
 			return a.ValuesWithAuth(*n), nil
 		}).(pulumi.MapOutput)
 	}
+	afterDeps := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn(deps))
+	rel, err := helmv3.NewRelease(ctx, name+"-adapter", releaseArgs(a, values), afterDeps...)
+	if err != nil {
+		return nil, err
+	}
+	return []pulumi.Resource{rel, cm}, nil
+}
+
+// releaseArgs is the adapter's Helm release. A failed install or upgrade must leave nothing the
+// next up has to repair: atomic rolls it back (when Helm waits, see helmWait), cleanupOnFail
+// deletes what a failed upgrade created, and maxHistory bounds the records that failed upgrades
+// and their rollbacks add.
+func releaseArgs(a Adapter, values pulumi.MapOutput) *helmv3.ReleaseArgs {
 	args := &helmv3.ReleaseArgs{
-		Name:      pulumi.String(a.ReleaseName),
-		Namespace: pulumi.String(a.Namespace),
-		Chart:     pulumi.String(a.Chart),
-		Values:    values,
-		SkipAwait: pulumi.Bool(a.SkipAwait),
+		Name:          pulumi.String(a.ReleaseName),
+		Namespace:     pulumi.String(a.Namespace),
+		Chart:         pulumi.String(a.Chart),
+		Values:        values,
+		SkipAwait:     pulumi.Bool(a.SkipAwait),
+		Atomic:        pulumi.Bool(a.Atomic),
+		CleanupOnFail: pulumi.Bool(true),
+		MaxHistory:    pulumi.Int(HelmMaxHistory),
+	}
+	// Left unset with skipAwait, as pulumi-kubernetes does: Helm waits for nothing then.
+	if a.HelmTimeoutSeconds > 0 {
+		args.Timeout = pulumi.Int(a.HelmTimeoutSeconds)
 	}
 	if a.ChartRepo != "" {
 		args.RepositoryOpts = &helmv3.RepositoryOptsArgs{Repo: pulumi.String(a.ChartRepo)}
 		args.Version = pulumi.String(a.ChartVersion)
 	}
-	rel, err := helmv3.NewRelease(ctx, name+"-adapter", args, append(opts, pulumi.DependsOn(deps))...)
-	if err != nil {
-		return nil, err
-	}
-	return []pulumi.Resource{rel, cm}, nil
+	return args
 }
 
 // declareAdapterNamespace declares the adapter's namespace when asked to. Declared here, not left

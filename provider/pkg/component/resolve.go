@@ -39,6 +39,19 @@ const (
 	maxHelmReleaseNameLength = 53
 )
 
+// Helm's handling of the adapter release. The timeout bounds how long Helm waits for the adapter
+// and, when a wait fails, for the rollback; the bounds keep it longer than the adapter can become
+// ready in and shorter than the CI job limits that would kill Helm mid-operation, which leaves the
+// release pending and blocks every later up ("another operation is in progress").
+const (
+	DefaultHelmTimeoutSeconds = 300  // Helm's and pulumi-kubernetes' own default
+	MinHelmTimeoutSeconds     = 60   // the chart's readiness probe first runs 30 s after the pod starts
+	MaxHelmTimeoutSeconds     = 1800 // a failed upgrade waits this long and its rollback as long again
+	// HelmMaxHistory is how many revisions Helm keeps (the helm CLI's default; pulumi-kubernetes
+	// keeps all): every failed and rolled-back upgrade adds two release Secrets.
+	HelmMaxHistory = 10
+)
+
 // Desired is everything the component will declare, decided and checked before any resource is
 // registered. Resolve builds it from Args without touching Pulumi or a cluster.
 type Desired struct {
@@ -97,6 +110,13 @@ type Adapter struct {
 	// Owner marks the objects an install creates; RuleClaim, in adopt mode, is the annotation
 	// naming the component that keeps the metric's rule (empty when sharing another's).
 	Owner, RuleClaim string
+
+	// HelmTimeoutSeconds is how long Helm waits, and Atomic whether it rolls back what it could not
+	// finish; both only when it waits (SkipAwait false), as Helm's atomic forces the wait.
+	HelmTimeoutSeconds int
+	Atomic             bool
+	// Derived are the adapter values chosen because they were not set, with the reason.
+	Derived []policy.Derivation
 }
 
 // AdapterAuth lists the credentials set in adapter.prometheus.
@@ -141,7 +161,7 @@ func Resolve(args Args) (*Desired, error) {
 		return nil, err
 	}
 	d := layout(args.Model, server, pol, metric, args.Autoscaling.MetricSelector)
-	d.Derivations, d.Adapter = derived, adapter
+	d.Derivations, d.Adapter = slices.Concat(derived, adapter.Derived), adapter
 	d.PromQL = adapter.Rule.ModelQuery(adapterrules.SeldonSeries, d.Model.Name, d.Model.Namespace, d.Selector)
 	return d, nil
 }

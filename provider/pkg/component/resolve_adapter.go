@@ -106,6 +106,7 @@ func (r adapterResolver) installed(out *Adapter) {
 		"remove it: in install mode Helm names the Deployment "+fullName)
 	out.CreateNamespace = deref(ad.CreateNamespace, false)
 	r.chart(out)
+	r.helmWait(out)
 	out.Values = r.installValues(out.ConfigMapName, out.ConfigHash)
 	out.Auth, out.PrometheusServer = r.auth()
 }
@@ -119,6 +120,7 @@ func (r adapterResolver) adopted(out *Adapter) {
 		"remove it: the adopted Deployment keeps its own --prometheus-url")
 	r.refuse(ad.CreateNamespace != nil, "createNamespace", ModeAdopt,
 		"remove it: the adopted adapter's namespace exists")
+	r.refuse(ad.HelmTimeoutSeconds != nil, "helmTimeoutSeconds", ModeAdopt, "remove it: adopt mode does not run Helm")
 	fullName := chartFullName(out.ReleaseName, ad.Values)
 	out.ConfigMapName = deref(ad.ConfigMapName, fullName)
 	out.DeploymentName = deref(ad.DeploymentName, fullName)
@@ -137,6 +139,7 @@ func (r adapterResolver) none(out *Adapter) {
 		{ad.Chart != nil, "chart"}, {len(ad.Values) > 0, "values"}, {ad.Prometheus != nil, "prometheus"},
 		{ad.CreateNamespace != nil, "createNamespace"}, {ad.ConfigMapName != nil, "configMapName"},
 		{ad.DeploymentName != nil, "deploymentName"}, {ad.SkipAwait != nil, "skipAwait"},
+		{ad.HelmTimeoutSeconds != nil, "helmTimeoutSeconds"},
 	} {
 		r.refuse(in.set, in.name, ModeNone, fix)
 	}
@@ -193,6 +196,38 @@ func (r adapterResolver) seriesFilter(i int, f SeriesFilter) (adapterrules.Serie
 			"%q filters out seldon_model_infer_total, the series the HPAs scale on", is+isNot)
 	}
 	return adapterrules.SeriesFilter{Is: is, IsNot: isNot}, true
+}
+
+// helmWait decides how Helm waits for the adapter and what it does when the wait fails. Atomic:
+// a failed install is uninstalled and a failed upgrade rolled back to the last deployed revision,
+// so neither leaves a release the next up must first repair. Helm's atomic forces its wait, so with
+// skipAwait there is no rollback and no timeout to apply; a failed release is then left marked
+// failed, which Helm upgrades from, so it does not block the next up either.
+func (r adapterResolver) helmWait(out *Adapter) {
+	field, set := r.field("helmTimeoutSeconds"), r.spec.HelmTimeoutSeconds
+	if out.SkipAwait {
+		if set != nil {
+			r.errs.Add(field, "remove it, or set "+r.field("skipAwait")+" to false to have Helm wait and roll back "+
+				"a failed install or upgrade", "does not apply with skipAwait true: Helm then waits for nothing")
+		}
+		return
+	}
+	out.Atomic, out.HelmTimeoutSeconds = true, deref(set, DefaultHelmTimeoutSeconds)
+	switch t := out.HelmTimeoutSeconds; {
+	case set == nil:
+		out.Derived = append(out.Derived, policy.Derivation{Field: field, Value: fmt.Sprint(t),
+			Reason: "Helm's own default: room for the image pull and the chart's 30 s readiness delay; a failed " +
+				"install or upgrade is rolled back after it"})
+	case t < MinHelmTimeoutSeconds:
+		r.errs.Addf(field, fmt.Sprintf("use %d to %d seconds", MinHelmTimeoutSeconds, MaxHelmTimeoutSeconds),
+			"%d s is shorter than the adapter can become ready in (the chart's readiness probe first runs 30 s "+
+				"after the pod starts): every install and upgrade would fail and be rolled back", t)
+	case t > MaxHelmTimeoutSeconds:
+		r.errs.Addf(field, fmt.Sprintf("use %d to %d seconds", MinHelmTimeoutSeconds, MaxHelmTimeoutSeconds),
+			"%d s: a failed upgrade would wait this long and its rollback as long again, past the job limits "+
+				"that would kill Helm mid-operation and leave the release locked (another operation is in "+
+				"progress)", t)
+	}
 }
 
 // chart is the default chart from its repository, another version or repository, or a local path.

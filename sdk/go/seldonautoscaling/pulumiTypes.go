@@ -22,6 +22,8 @@ type AdapterSpec struct {
 	CreateNamespace *bool `pulumi:"createNamespace"`
 	// Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
 	DeploymentName *string `pulumi:"deploymentName"`
+	// Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+	HelmTimeoutSeconds *int `pulumi:"helmTimeoutSeconds"`
 	// How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
 	MetricsRelistInterval *string `pulumi:"metricsRelistInterval"`
 	// `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap's config.yaml, keeping the installer's other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
@@ -38,7 +40,7 @@ type AdapterSpec struct {
 	ReleaseName *string `pulumi:"releaseName"`
 	// Customisations of the Seldon discovery rule. Default: the guide's rule.
 	Rule *RuleSpec `pulumi:"rule"`
-	// Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+	// Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
 	SkipAwait *bool `pulumi:"skipAwait"`
 	// Extra Helm values (e.g. `image`, `resources`, `replicas`). The keys this component manages (`rules`, `prometheus`, `metricsRelistInterval`) are refused here: use their own inputs.
 	Values map[string]interface{} `pulumi:"values"`
@@ -64,6 +66,8 @@ type AdapterSpecArgs struct {
 	CreateNamespace pulumi.BoolPtrInput `pulumi:"createNamespace"`
 	// Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
 	DeploymentName pulumi.StringPtrInput `pulumi:"deploymentName"`
+	// Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+	HelmTimeoutSeconds pulumi.IntPtrInput `pulumi:"helmTimeoutSeconds"`
 	// How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
 	MetricsRelistInterval pulumi.StringPtrInput `pulumi:"metricsRelistInterval"`
 	// `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap's config.yaml, keeping the installer's other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
@@ -80,7 +84,7 @@ type AdapterSpecArgs struct {
 	ReleaseName pulumi.StringPtrInput `pulumi:"releaseName"`
 	// Customisations of the Seldon discovery rule. Default: the guide's rule.
 	Rule RuleSpecPtrInput `pulumi:"rule"`
-	// Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+	// Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
 	SkipAwait pulumi.BoolPtrInput `pulumi:"skipAwait"`
 	// Extra Helm values (e.g. `image`, `resources`, `replicas`). The keys this component manages (`rules`, `prometheus`, `metricsRelistInterval`) are refused here: use their own inputs.
 	Values pulumi.MapInput `pulumi:"values"`
@@ -183,6 +187,11 @@ func (o AdapterSpecOutput) DeploymentName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v AdapterSpec) *string { return v.DeploymentName }).(pulumi.StringPtrOutput)
 }
 
+// Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+func (o AdapterSpecOutput) HelmTimeoutSeconds() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v AdapterSpec) *int { return v.HelmTimeoutSeconds }).(pulumi.IntPtrOutput)
+}
+
 // How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
 func (o AdapterSpecOutput) MetricsRelistInterval() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v AdapterSpec) *string { return v.MetricsRelistInterval }).(pulumi.StringPtrOutput)
@@ -223,7 +232,7 @@ func (o AdapterSpecOutput) Rule() RuleSpecPtrOutput {
 	return o.ApplyT(func(v AdapterSpec) *RuleSpec { return v.Rule }).(RuleSpecPtrOutput)
 }
 
-// Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+// Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
 func (o AdapterSpecOutput) SkipAwait() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v AdapterSpec) *bool { return v.SkipAwait }).(pulumi.BoolPtrOutput)
 }
@@ -295,6 +304,16 @@ func (o AdapterSpecPtrOutput) DeploymentName() pulumi.StringPtrOutput {
 		}
 		return v.DeploymentName
 	}).(pulumi.StringPtrOutput)
+}
+
+// Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+func (o AdapterSpecPtrOutput) HelmTimeoutSeconds() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *AdapterSpec) *int {
+		if v == nil {
+			return nil
+		}
+		return v.HelmTimeoutSeconds
+	}).(pulumi.IntPtrOutput)
 }
 
 // How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
@@ -377,7 +396,7 @@ func (o AdapterSpecPtrOutput) Rule() RuleSpecPtrOutput {
 	}).(RuleSpecPtrOutput)
 }
 
-// Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+// Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
 func (o AdapterSpecPtrOutput) SkipAwait() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *AdapterSpec) *bool {
 		if v == nil {

@@ -56,6 +56,8 @@ type seldonMetricsAdapterArgs struct {
 	CreateNamespace *bool `pulumi:"createNamespace"`
 	// Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
 	DeploymentName *string `pulumi:"deploymentName"`
+	// Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+	HelmTimeoutSeconds *int `pulumi:"helmTimeoutSeconds"`
 	// How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
 	MetricsRelistInterval *string `pulumi:"metricsRelistInterval"`
 	// `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap's config.yaml, keeping the installer's other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
@@ -72,7 +74,7 @@ type seldonMetricsAdapterArgs struct {
 	ReleaseName *string `pulumi:"releaseName"`
 	// Customisations of the Seldon discovery rule. Default: the guide's rule.
 	Rule *RuleSpec `pulumi:"rule"`
-	// Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+	// Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
 	SkipAwait *bool `pulumi:"skipAwait"`
 	// Extra Helm values (e.g. `image`, `resources`, `replicas`). The keys this component manages (`rules`, `prometheus`, `metricsRelistInterval`) are refused here: use their own inputs.
 	Values map[string]interface{} `pulumi:"values"`
@@ -88,6 +90,8 @@ type SeldonMetricsAdapterArgs struct {
 	CreateNamespace *bool
 	// Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
 	DeploymentName *string
+	// Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+	HelmTimeoutSeconds *int
 	// How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
 	MetricsRelistInterval *string
 	// `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap's config.yaml, keeping the installer's other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
@@ -104,7 +108,7 @@ type SeldonMetricsAdapterArgs struct {
 	ReleaseName *string
 	// Customisations of the Seldon discovery rule. Default: the guide's rule.
 	Rule RuleSpecPtrInput
-	// Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+	// Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
 	SkipAwait *bool
 	// Extra Helm values (e.g. `image`, `resources`, `replicas`). The keys this component manages (`rules`, `prometheus`, `metricsRelistInterval`) are refused here: use their own inputs.
 	Values pulumi.MapInput

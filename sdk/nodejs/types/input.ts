@@ -23,6 +23,10 @@ export interface AdapterSpecArgs {
      */
     deploymentName?: pulumi.Input<string | undefined>;
     /**
+     * Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+     */
+    helmTimeoutSeconds?: pulumi.Input<number | undefined>;
+    /**
      * How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
      */
     metricsRelistInterval?: pulumi.Input<string | undefined>;
@@ -55,7 +59,7 @@ export interface AdapterSpecArgs {
      */
     rule?: pulumi.Input<inputs.RuleSpecArgs | undefined>;
     /**
-     * Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+     * Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
      */
     skipAwait?: pulumi.Input<boolean | undefined>;
     /**

@@ -60,6 +60,10 @@ class AdapterSpecArgsDict(TypedDict):
     """
     Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
     """
+    helm_timeout_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+    """
     metrics_relist_interval: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
@@ -94,7 +98,7 @@ class AdapterSpecArgsDict(TypedDict):
     """
     skip_await: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
-    Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+    Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
     """
     values: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
     """
@@ -108,6 +112,7 @@ class AdapterSpecArgs:
                  config_map_name: pulumi.Input[Optional[_builtins.str]] = None,
                  create_namespace: pulumi.Input[Optional[_builtins.bool]] = None,
                  deployment_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 helm_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  metrics_relist_interval: pulumi.Input[Optional[_builtins.str]] = None,
                  mode: pulumi.Input[Optional[_builtins.str]] = None,
                  namespace: pulumi.Input[Optional[_builtins.str]] = None,
@@ -123,6 +128,7 @@ class AdapterSpecArgs:
         :param pulumi.Input[_builtins.str] config_map_name: Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
         :param pulumi.Input[_builtins.bool] create_namespace: Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
         :param pulumi.Input[_builtins.str] deployment_name: Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
+        :param pulumi.Input[_builtins.int] helm_timeout_seconds: Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
         :param pulumi.Input[_builtins.str] metrics_relist_interval: How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
         :param pulumi.Input[_builtins.str] mode: `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap's config.yaml, keeping the installer's other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
         :param pulumi.Input[_builtins.str] namespace: Namespace of the adapter, usually Prometheus' own. Default: `seldon-monitoring`.
@@ -131,7 +137,7 @@ class AdapterSpecArgs:
         :param pulumi.Input[_builtins.str] rate_window: The rate() window of the RPS query, e.g. `1m`. At least twice the scrape interval. Longer windows smooth spikes but react later. Default: `1m`.
         :param pulumi.Input[_builtins.str] release_name: Helm release name; the adapter's ConfigMap and Deployment are named after it (`<release>-prometheus-adapter`). Default: `hpa-metrics`.
         :param pulumi.Input['RuleSpecArgs'] rule: Customisations of the Seldon discovery rule. Default: the guide's rule.
-        :param pulumi.Input[_builtins.bool] skip_await: Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+        :param pulumi.Input[_builtins.bool] skip_await: Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
         :param pulumi.Input[Mapping[str, Any]] values: Extra Helm values (e.g. `image`, `resources`, `replicas`). The keys this component manages (`rules`, `prometheus`, `metricsRelistInterval`) are refused here: use their own inputs.
         """
         if chart is not None:
@@ -142,6 +148,8 @@ class AdapterSpecArgs:
             pulumi.set(__self__, "create_namespace", create_namespace)
         if deployment_name is not None:
             pulumi.set(__self__, "deployment_name", deployment_name)
+        if helm_timeout_seconds is not None:
+            pulumi.set(__self__, "helm_timeout_seconds", helm_timeout_seconds)
         if metrics_relist_interval is not None:
             pulumi.set(__self__, "metrics_relist_interval", metrics_relist_interval)
         if mode is not None:
@@ -210,6 +218,18 @@ class AdapterSpecArgs:
     @deployment_name.setter
     def deployment_name(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "deployment_name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="helmTimeoutSeconds")
+    def helm_timeout_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+        """
+        return pulumi.get(self, "helm_timeout_seconds")
+
+    @helm_timeout_seconds.setter
+    def helm_timeout_seconds(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "helm_timeout_seconds", value)
 
     @_builtins.property
     @pulumi.getter(name="metricsRelistInterval")
@@ -311,7 +331,7 @@ class AdapterSpecArgs:
     @pulumi.getter(name="skipAwait")
     def skip_await(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+        Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
         """
         return pulumi.get(self, "skip_await")
 

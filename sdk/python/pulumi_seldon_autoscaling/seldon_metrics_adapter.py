@@ -24,6 +24,7 @@ class SeldonMetricsAdapterArgs:
                  config_map_name: Optional[_builtins.str] = None,
                  create_namespace: Optional[_builtins.bool] = None,
                  deployment_name: Optional[_builtins.str] = None,
+                 helm_timeout_seconds: Optional[_builtins.int] = None,
                  metrics_relist_interval: Optional[_builtins.str] = None,
                  mode: Optional[_builtins.str] = None,
                  namespace: Optional[_builtins.str] = None,
@@ -41,6 +42,7 @@ class SeldonMetricsAdapterArgs:
         :param _builtins.str config_map_name: Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
         :param _builtins.bool create_namespace: Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
         :param _builtins.str deployment_name: Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
+        :param _builtins.int helm_timeout_seconds: Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
         :param _builtins.str metrics_relist_interval: How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
         :param _builtins.str mode: `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap's config.yaml, keeping the installer's other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
         :param _builtins.str namespace: Namespace of the adapter, usually Prometheus' own. Default: `seldon-monitoring`.
@@ -49,7 +51,7 @@ class SeldonMetricsAdapterArgs:
         :param _builtins.str rate_window: The rate() window of the RPS query, e.g. `1m`. At least twice the scrape interval. Longer windows smooth spikes but react later. Default: `1m`.
         :param _builtins.str release_name: Helm release name; the adapter's ConfigMap and Deployment are named after it (`<release>-prometheus-adapter`). Default: `hpa-metrics`.
         :param pulumi.Input['RuleSpecArgs'] rule: Customisations of the Seldon discovery rule. Default: the guide's rule.
-        :param _builtins.bool skip_await: Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+        :param _builtins.bool skip_await: Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
         :param pulumi.Input[Mapping[str, Any]] values: Extra Helm values (e.g. `image`, `resources`, `replicas`). The keys this component manages (`rules`, `prometheus`, `metricsRelistInterval`) are refused here: use their own inputs.
         """
         if chart is not None:
@@ -60,6 +62,8 @@ class SeldonMetricsAdapterArgs:
             pulumi.set(__self__, "create_namespace", create_namespace)
         if deployment_name is not None:
             pulumi.set(__self__, "deployment_name", deployment_name)
+        if helm_timeout_seconds is not None:
+            pulumi.set(__self__, "helm_timeout_seconds", helm_timeout_seconds)
         if metrics_relist_interval is not None:
             pulumi.set(__self__, "metrics_relist_interval", metrics_relist_interval)
         if mode is not None:
@@ -128,6 +132,18 @@ class SeldonMetricsAdapterArgs:
     @deployment_name.setter
     def deployment_name(self, value: Optional[_builtins.str]):
         pulumi.set(self, "deployment_name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="helmTimeoutSeconds")
+    def helm_timeout_seconds(self) -> Optional[_builtins.int]:
+        """
+        Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+        """
+        return pulumi.get(self, "helm_timeout_seconds")
+
+    @helm_timeout_seconds.setter
+    def helm_timeout_seconds(self, value: Optional[_builtins.int]):
+        pulumi.set(self, "helm_timeout_seconds", value)
 
     @_builtins.property
     @pulumi.getter(name="metricsRelistInterval")
@@ -229,7 +245,7 @@ class SeldonMetricsAdapterArgs:
     @pulumi.getter(name="skipAwait")
     def skip_await(self) -> Optional[_builtins.bool]:
         """
-        Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+        Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
         """
         return pulumi.get(self, "skip_await")
 
@@ -260,6 +276,7 @@ class SeldonMetricsAdapter(pulumi.ComponentResource):
                  config_map_name: Optional[_builtins.str] = None,
                  create_namespace: Optional[_builtins.bool] = None,
                  deployment_name: Optional[_builtins.str] = None,
+                 helm_timeout_seconds: Optional[_builtins.int] = None,
                  metrics_relist_interval: Optional[_builtins.str] = None,
                  mode: Optional[_builtins.str] = None,
                  namespace: Optional[_builtins.str] = None,
@@ -280,6 +297,7 @@ class SeldonMetricsAdapter(pulumi.ComponentResource):
         :param _builtins.str config_map_name: Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
         :param _builtins.bool create_namespace: Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
         :param _builtins.str deployment_name: Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
+        :param _builtins.int helm_timeout_seconds: Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
         :param _builtins.str metrics_relist_interval: How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
         :param _builtins.str mode: `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap's config.yaml, keeping the installer's other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
         :param _builtins.str namespace: Namespace of the adapter, usually Prometheus' own. Default: `seldon-monitoring`.
@@ -288,7 +306,7 @@ class SeldonMetricsAdapter(pulumi.ComponentResource):
         :param _builtins.str rate_window: The rate() window of the RPS query, e.g. `1m`. At least twice the scrape interval. Longer windows smooth spikes but react later. Default: `1m`.
         :param _builtins.str release_name: Helm release name; the adapter's ConfigMap and Deployment are named after it (`<release>-prometheus-adapter`). Default: `hpa-metrics`.
         :param pulumi.Input[Union['RuleSpecArgs', 'RuleSpecArgsDict']] rule: Customisations of the Seldon discovery rule. Default: the guide's rule.
-        :param _builtins.bool skip_await: Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+        :param _builtins.bool skip_await: Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
         :param pulumi.Input[Mapping[str, Any]] values: Extra Helm values (e.g. `image`, `resources`, `replicas`). The keys this component manages (`rules`, `prometheus`, `metricsRelistInterval`) are refused here: use their own inputs.
         """
         ...
@@ -319,6 +337,7 @@ class SeldonMetricsAdapter(pulumi.ComponentResource):
                  config_map_name: Optional[_builtins.str] = None,
                  create_namespace: Optional[_builtins.bool] = None,
                  deployment_name: Optional[_builtins.str] = None,
+                 helm_timeout_seconds: Optional[_builtins.int] = None,
                  metrics_relist_interval: Optional[_builtins.str] = None,
                  mode: Optional[_builtins.str] = None,
                  namespace: Optional[_builtins.str] = None,
@@ -344,6 +363,7 @@ class SeldonMetricsAdapter(pulumi.ComponentResource):
             __props__.__dict__["config_map_name"] = config_map_name
             __props__.__dict__["create_namespace"] = create_namespace
             __props__.__dict__["deployment_name"] = deployment_name
+            __props__.__dict__["helm_timeout_seconds"] = helm_timeout_seconds
             __props__.__dict__["metrics_relist_interval"] = metrics_relist_interval
             __props__.__dict__["mode"] = mode
             __props__.__dict__["namespace"] = namespace

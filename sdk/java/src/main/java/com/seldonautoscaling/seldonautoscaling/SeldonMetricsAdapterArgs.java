@@ -9,6 +9,7 @@ import com.seldonautoscaling.seldonautoscaling.inputs.ChartSpecArgs;
 import com.seldonautoscaling.seldonautoscaling.inputs.PrometheusSpecArgs;
 import com.seldonautoscaling.seldonautoscaling.inputs.RuleSpecArgs;
 import java.lang.Boolean;
+import java.lang.Integer;
 import java.lang.Object;
 import java.lang.String;
 import java.util.Map;
@@ -79,6 +80,21 @@ public final class SeldonMetricsAdapterArgs extends com.pulumi.resources.Resourc
      */
     public Optional<String> deploymentName() {
         return Optional.ofNullable(this.deploymentName);
+    }
+
+    /**
+     * Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm&#39;s own).
+     * 
+     */
+    @Import(name="helmTimeoutSeconds")
+    private @Nullable Integer helmTimeoutSeconds;
+
+    /**
+     * @return Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm&#39;s own).
+     * 
+     */
+    public Optional<Integer> helmTimeoutSeconds() {
+        return Optional.ofNullable(this.helmTimeoutSeconds);
     }
 
     /**
@@ -202,14 +218,14 @@ public final class SeldonMetricsAdapterArgs extends com.pulumi.resources.Resourc
     }
 
     /**
-     * Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+     * Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
      * 
      */
     @Import(name="skipAwait")
     private @Nullable Boolean skipAwait;
 
     /**
-     * @return Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+     * @return Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
      * 
      */
     public Optional<Boolean> skipAwait() {
@@ -238,6 +254,7 @@ public final class SeldonMetricsAdapterArgs extends com.pulumi.resources.Resourc
         this.configMapName = $.configMapName;
         this.createNamespace = $.createNamespace;
         this.deploymentName = $.deploymentName;
+        this.helmTimeoutSeconds = $.helmTimeoutSeconds;
         this.metricsRelistInterval = $.metricsRelistInterval;
         this.mode = $.mode;
         this.namespace = $.namespace;
@@ -319,6 +336,17 @@ public final class SeldonMetricsAdapterArgs extends com.pulumi.resources.Resourc
          */
         public Builder deploymentName(@Nullable String deploymentName) {
             $.deploymentName = deploymentName;
+            return this;
+        }
+
+        /**
+         * @param helmTimeoutSeconds Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm&#39;s own).
+         * 
+         * @return builder
+         * 
+         */
+        public Builder helmTimeoutSeconds(@Nullable Integer helmTimeoutSeconds) {
+            $.helmTimeoutSeconds = helmTimeoutSeconds;
             return this;
         }
 
@@ -431,7 +459,7 @@ public final class SeldonMetricsAdapterArgs extends com.pulumi.resources.Resourc
         }
 
         /**
-         * @param skipAwait Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+         * @param skipAwait Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
          * 
          * @return builder
          * 

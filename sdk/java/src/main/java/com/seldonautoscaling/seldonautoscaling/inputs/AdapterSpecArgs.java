@@ -9,6 +9,7 @@ import com.seldonautoscaling.seldonautoscaling.inputs.ChartSpecArgs;
 import com.seldonautoscaling.seldonautoscaling.inputs.PrometheusSpecArgs;
 import com.seldonautoscaling.seldonautoscaling.inputs.RuleSpecArgs;
 import java.lang.Boolean;
+import java.lang.Integer;
 import java.lang.Object;
 import java.lang.String;
 import java.util.Map;
@@ -79,6 +80,21 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
      */
     public Optional<Output<String>> deploymentName() {
         return Optional.ofNullable(this.deploymentName);
+    }
+
+    /**
+     * Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm&#39;s own).
+     * 
+     */
+    @Import(name="helmTimeoutSeconds")
+    private @Nullable Output<Integer> helmTimeoutSeconds;
+
+    /**
+     * @return Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm&#39;s own).
+     * 
+     */
+    public Optional<Output<Integer>> helmTimeoutSeconds() {
+        return Optional.ofNullable(this.helmTimeoutSeconds);
     }
 
     /**
@@ -202,14 +218,14 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+     * Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
      * 
      */
     @Import(name="skipAwait")
     private @Nullable Output<Boolean> skipAwait;
 
     /**
-     * @return Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+     * @return Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
      * 
      */
     public Optional<Output<Boolean>> skipAwait() {
@@ -238,6 +254,7 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
         this.configMapName = $.configMapName;
         this.createNamespace = $.createNamespace;
         this.deploymentName = $.deploymentName;
+        this.helmTimeoutSeconds = $.helmTimeoutSeconds;
         this.metricsRelistInterval = $.metricsRelistInterval;
         this.mode = $.mode;
         this.namespace = $.namespace;
@@ -350,6 +367,27 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
          */
         public Builder deploymentName(String deploymentName) {
             return deploymentName(Output.of(deploymentName));
+        }
+
+        /**
+         * @param helmTimeoutSeconds Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm&#39;s own).
+         * 
+         * @return builder
+         * 
+         */
+        public Builder helmTimeoutSeconds(@Nullable Output<Integer> helmTimeoutSeconds) {
+            $.helmTimeoutSeconds = helmTimeoutSeconds;
+            return this;
+        }
+
+        /**
+         * @param helmTimeoutSeconds Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm&#39;s own).
+         * 
+         * @return builder
+         * 
+         */
+        public Builder helmTimeoutSeconds(Integer helmTimeoutSeconds) {
+            return helmTimeoutSeconds(Output.of(helmTimeoutSeconds));
         }
 
         /**
@@ -521,7 +559,7 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param skipAwait Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+         * @param skipAwait Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
          * 
          * @return builder
          * 
@@ -532,7 +570,7 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param skipAwait Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). Default: false.
+         * @param skipAwait Do not wait for the adapter Deployment to become ready. Only for clusters where it cannot run (test beds). It also turns off the rollback of a failed install or upgrade, which needs the wait. Default: false.
          * 
          * @return builder
          * 
