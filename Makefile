@@ -45,8 +45,10 @@ docs: schema ## docs/api.md, docs/bad-inputs.md and docs/policy-benchmark.md fro
 	go run ./provider/cmd/gen-sdk apidoc schema.json docs/api.md
 	go run ./provider/cmd/gen-sdk bad-inputs provider/pkg/component/testdata/bad-inputs.json docs/bad-inputs.md
 	go run ./provider/cmd/seldon-autoscaling bench --out docs/policy-benchmark.md
+	go run ./provider/cmd/gen-sdk embed . docs/installation-configuration.md
 
-GENERATED := schema.json sdk README.md docs/api.md docs/bad-inputs.md docs/policy-benchmark.md
+GENERATED := schema.json sdk README.md docs/api.md docs/bad-inputs.md docs/policy-benchmark.md \
+             docs/installation-configuration.md
 
 generate: schema sdks readme docs ## every generated file
 
@@ -80,6 +82,7 @@ test: check-generated lint unit e2e ## everything CI checks
 
 bench: fixtures tools ## micro-benchmarks (Resolve, Construct), then the component against a hand-written program; writes docs/benchmarks.md
 	go test -run '^$$' -bench . -benchmem ./provider/...
+	go test -run '^$$' -bench ExistingObjectCheck -benchmem ./tests/e2e/
 	go run ./bench/cmd/sidebyside -n 1,10,50 -reps 5 -out docs/benchmarks.md
 
 .PHONY: bench-smoke

@@ -45,7 +45,7 @@ func run(args []string) error {
 	if len(args) != 3 {
 		return fmt.Errorf(
 			"usage: gen-sdk schema OUT.json VERSION | gen-sdk go|nodejs|python SCHEMA.json OUTDIR | gen-sdk readme|apidoc " +
-				"SCHEMA.json OUT.md | gen-sdk bad-inputs CATALOGUE.json OUT.md",
+				"SCHEMA.json OUT.md | gen-sdk bad-inputs CATALOGUE.json OUT.md | gen-sdk embed ROOT DOC.md",
 		)
 	}
 	switch args[0] {
@@ -59,6 +59,8 @@ func run(args []string) error {
 		return writePython(args[1], args[2])
 	case "readme":
 		return writeReadme(args[1], args[2])
+	case "embed":
+		return writeEmbeds(args[1], args[2])
 	case "apidoc":
 		return writeAPIDoc(args[1], args[2])
 	case "bad-inputs":

@@ -2,10 +2,12 @@ package component
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -147,17 +149,29 @@ var resources = map[string]schema.GroupVersionResource{
 	"HelmRelease":             {Version: "v1", Resource: "secrets"},
 }
 
-// Observe reads what the cluster holds under each object's name.
+// Observe reads what the cluster holds under each object's name, all at once: the reads are the
+// whole cost the check adds to a preview (BenchmarkExistingObjectCheck).
 func Observe(ctx context.Context, c dynamic.Interface, objects []ownership.Object) (map[string]ownership.Observed, error) {
-	seen := map[string]ownership.Observed{}
-	for _, o := range objects {
-		obs, err := observeOne(ctx, c, o)
-		if err != nil {
-			return nil, fmt.Errorf("reading %s to check who owns it: %w", o, err)
-		}
-		seen[o.Key()] = obs
+	seen := make([]ownership.Observed, len(objects))
+	errs := make([]error, len(objects))
+	var wg sync.WaitGroup
+	for i, o := range objects {
+		wg.Go(func() {
+			seen[i], errs[i] = observeOne(ctx, c, o)
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("reading %s to check who owns it: %w", o, errs[i])
+			}
+		})
 	}
-	return seen, nil
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	out := make(map[string]ownership.Observed, len(objects))
+	for i, o := range objects {
+		out[o.Key()] = seen[i]
+	}
+	return out, nil
 }
 
 func observeOne(ctx context.Context, c dynamic.Interface, o ownership.Object) (ownership.Observed, error) {
