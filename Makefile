@@ -19,8 +19,8 @@ schema: ## schema.json from the Go types
 sdk-go: schema ## the Go SDK from schema.json
 	go run ./provider/cmd/gen-sdk go schema.json sdk/go
 
-readme: schema ## the README's inputs table from the schema's descriptions
-	go run ./provider/cmd/gen-sdk readme schema.json README.md
+readme: ## the README's code, from the examples it shows
+	go run ./provider/cmd/gen-sdk embed . README.md
 
 .PHONY: sdks sdk-nodejs sdk-python sdk-java sdk-dotnet docs
 

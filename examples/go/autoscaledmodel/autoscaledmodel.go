@@ -36,6 +36,7 @@ func Program(ctx *pulumi.Context) error {
 		target = v
 	}
 	takeOver := cfg.GetBool("takeOverExisting")
+	// embed:begin component
 	model, err := sa.NewSeldonAutoscaledModel(ctx, "irisa0", &sa.SeldonAutoscaledModelArgs{
 		Model: &sa.ModelSpecArgs{
 			Name:         pulumi.String("irisa0"),
@@ -67,6 +68,7 @@ func Program(ctx *pulumi.Context) error {
 	ctx.Export("customMetricsPath", model.CustomMetricsPath)
 	ctx.Export("policy", model.Policy)
 	ctx.Export("derivations", model.Derivations)
+	// embed:end component
 	return nil
 }
 

@@ -6,7 +6,7 @@
 //	gen-sdk go SCHEMA.json OUTDIR
 //	gen-sdk nodejs SCHEMA.json OUTDIR
 //	gen-sdk python SCHEMA.json OUTDIR
-//	gen-sdk readme SCHEMA.json README.md
+//	gen-sdk embed ROOT DOC.md
 //	gen-sdk apidoc SCHEMA.json OUT.md
 //	gen-sdk bad-inputs CATALOGUE.json OUT.md
 //
@@ -44,7 +44,7 @@ func main() {
 func run(args []string) error {
 	if len(args) != 3 {
 		return fmt.Errorf(
-			"usage: gen-sdk schema OUT.json VERSION | gen-sdk go|nodejs|python SCHEMA.json OUTDIR | gen-sdk readme|apidoc " +
+			"usage: gen-sdk schema OUT.json VERSION | gen-sdk go|nodejs|python SCHEMA.json OUTDIR | gen-sdk apidoc " +
 				"SCHEMA.json OUT.md | gen-sdk bad-inputs CATALOGUE.json OUT.md | gen-sdk embed ROOT DOC.md",
 		)
 	}
@@ -57,8 +57,6 @@ func run(args []string) error {
 		return writeNodejs(args[1], args[2])
 	case "python":
 		return writePython(args[1], args[2])
-	case "readme":
-		return writeReadme(args[1], args[2])
 	case "embed":
 		return writeEmbeds(args[1], args[2])
 	case "apidoc":
