@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
 )
 
 // TestDeployScript runs examples/pipeline/deploy.sh, the pipeline docs/installation-configuration.md
@@ -14,6 +17,9 @@ import (
 // script deploys, and runs again changing nothing.
 func TestDeployScript(t *testing.T) {
 	b := requireBed(t)
+	if err := localcluster.ApplyRBAC(context.Background(), b.kube, filepath.Join(b.root, "deploy", "rbac.yaml")); err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	src, err := os.ReadFile(filepath.Join(b.root, "examples", "yaml", "Pulumi.yaml"))
 	if err != nil {
@@ -40,14 +46,14 @@ func TestDeployScript(t *testing.T) {
 		return string(out), err
 	}
 	pulumi := func(args ...string) {
-		cmd := exec.Command("pulumi", append(args, "--stack", "ci", "--non-interactive")...)
+		cmd := exec.Command(filepath.Join(b.tools, "pulumi"), append(args, "--stack", "ci", "--non-interactive")...)
 		cmd.Dir, cmd.Env = dir, env
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("pulumi %v: %v\n%s", args, err, tail(string(out)))
 		}
 	}
 	t.Cleanup(func() {
-		cmd := exec.Command("pulumi", "destroy", "--yes", "--stack", "ci", "--non-interactive")
+		cmd := exec.Command(filepath.Join(b.tools, "pulumi"), "destroy", "--yes", "--stack", "ci", "--non-interactive")
 		cmd.Dir, cmd.Env = dir, env
 		_ = cmd.Run()
 	})
