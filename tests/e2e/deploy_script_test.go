@@ -17,7 +17,8 @@ import (
 // script deploys, and runs again changing nothing.
 func TestDeployScript(t *testing.T) {
 	b := requireBed(t)
-	if err := localcluster.ApplyRBAC(context.Background(), b.kube, filepath.Join(b.root, "deploy", "rbac.yaml")); err != nil {
+	rbac := filepath.Join(b.root, "deploy", "rbac.yaml")
+	if err := localcluster.ApplyRBAC(context.Background(), b.kube, rbac); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()

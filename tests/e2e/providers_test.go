@@ -37,7 +37,9 @@ func TestExplicitProvider(t *testing.T) {
 			return err
 		}
 		_, err = sa.NewSeldonAutoscaledModel(ctx, "irisa0", &sa.SeldonAutoscaledModelArgs{
-			Model:       &sa.ModelSpecArgs{Name: pulumi.String(modelName), StorageUri: pulumi.String("gs://seldon-models/testing/iris1")},
+			Model: &sa.ModelSpecArgs{
+				Name: pulumi.String(modelName), StorageUri: pulumi.String("gs://seldon-models/testing/iris1"),
+			},
 			Server:      &sa.ServerSpecArgs{Dedicated: pulumi.BoolPtr(true), ServerConfig: pulumi.StringPtr("mlserver")},
 			Autoscaling: &sa.AutoscalingSpecArgs{MaxReplicas: pulumi.IntPtr(3), TargetRpsPerReplica: pulumi.Float64Ptr(3)},
 			Adapter: &sa.AdapterSpecArgs{

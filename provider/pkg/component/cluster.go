@@ -151,7 +151,11 @@ var resources = map[string]schema.GroupVersionResource{
 
 // Observe reads what the cluster holds under each object's name, all at once: the reads are the
 // whole cost the check adds to a preview (BenchmarkExistingObjectCheck).
-func Observe(ctx context.Context, c dynamic.Interface, objects []ownership.Object) (map[string]ownership.Observed, error) {
+func Observe(
+	ctx context.Context,
+	c dynamic.Interface,
+	objects []ownership.Object,
+) (map[string]ownership.Observed, error) {
 	seen := make([]ownership.Observed, len(objects))
 	errs := make([]error, len(objects))
 	var wg sync.WaitGroup
