@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -89,7 +90,15 @@ type markedProcess struct {
 	name string // the base name of its executable
 }
 
-func (p markedProcess) String() string { return fmt.Sprintf("%s[%d]", p.name, p.pid) }
+func (p markedProcess) String() string {
+	ppid := "?"
+	if raw, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p.pid), "stat")); err == nil {
+		if f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:])); len(f) > 1 {
+			ppid = f[1]
+		}
+	}
+	return fmt.Sprintf("%s[%d<-%s]", p.name, p.pid, ppid)
+}
 
 // markedProcesses scans /proc for processes whose environment holds marker. Zombies have an empty
 // environment: they are dead and do not count.
@@ -133,7 +142,8 @@ func TestKilledRunLeavesNoProcess(t *testing.T) {
 	}
 	defer log.Close() //nolint:errcheck // the child holds its own descriptor
 	child := exec.Command(os.Args[0], "-test.run=^$")
-	child.Env = append(os.Environ(), childRunEnv+"="+string(raw), runMarkerEnv+"="+marker)
+	reaperLog := filepath.Join(t.TempDir(), "reaper.log")
+	child.Env = append(os.Environ(), childRunEnv+"="+string(raw), runMarkerEnv+"="+marker, "PULUMI_REAPER_LOG="+reaperLog)
 	child.Stdout, child.Stderr = log, log
 	child.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := child.Start(); err != nil {
@@ -170,7 +180,8 @@ func TestKilledRunLeavesNoProcess(t *testing.T) {
 	t.Logf("killed the test binary while these ran: %v", before)
 	eventually(t, 15*time.Second, "no process of the killed run left", func() (bool, string) {
 		left := markedProcesses(marker)
-		return len(left) == 0, fmt.Sprint(left)
+		out, _ := os.ReadFile(reaperLog)
+		return len(left) == 0, fmt.Sprintf("%v; reaper log:\n%s", left, out)
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,8 +24,8 @@ import (
 // Run runs cli with args as its child and returns the child's exit code. The kernel sends the
 // reaper SIGTERM when its parent dies (PR_SET_PDEATHSIG), even when the parent is SIGKILLed, which
 // nothing could catch; as a child subreaper it adopts what the CLI orphans. On SIGTERM or SIGHUP,
-// and when the CLI exits, it kills every process below it. SIGINT, the Automation API's cancel, is
-// passed on to the CLI, which then stops its plugins itself.
+// and when the CLI exits, it kills every process below it or carrying its mark (treeEnv). SIGINT,
+// the Automation API's cancel, is passed on to the CLI, which then stops its plugins itself.
 func Run(cli string, args []string) int {
 	parent := os.Getppid()
 	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGTERM), 0, 0, 0); err != nil {
@@ -42,10 +43,13 @@ func Run(cli string, args []string) int {
 	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP)
 	cmd := exec.Command(cli, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	tree := fmt.Sprintf("%s=%d-%d", treeEnv, os.Getpid(), time.Now().UnixNano())
+	cmd.Env = append(os.Environ(), tree)
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintf(os.Stderr, "pulumi-reaper: %v\n", err)
 		return 127
 	}
+	logf("started %v as %d", args, cmd.Process.Pid)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	for {
@@ -55,10 +59,12 @@ func Run(cli string, args []string) int {
 				_ = cmd.Process.Signal(s)
 				continue
 			}
-			KillDescendants(os.Getpid())
+			logf("%v: killing %v", s, members(tree))
+			killTree(tree)
 			return 128 + int(s.(unix.Signal))
 		case err := <-done:
-			KillDescendants(os.Getpid()) // whatever the CLI left running
+			logf("the CLI exited (%v): killing %v", err, members(tree))
+			killTree(tree) // whatever the CLI left running
 			var exit *exec.ExitError
 			if errors.As(err, &exit) {
 				return exit.ExitCode()
@@ -71,11 +77,44 @@ func Run(cli string, args []string) int {
 	}
 }
 
-// KillDescendants SIGKILLs every live process below pid, looking again until none is left: one
-// may have forked while the others were being killed.
-func KillDescendants(pid int) {
+// logf appends to the file PULUMI_REAPER_LOG names, if any: the reaper's stdout and stderr are
+// the CLI's, whose reader is gone by the time there is something to say.
+func logf(format string, args ...any) {
+	path := os.Getenv("PULUMI_REAPER_LOG")
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close() //nolint:errcheck // best effort
+	prefix := fmt.Sprintf("%s pulumi-reaper[%d] ", time.Now().Format(time.StampMicro), os.Getpid())
+	fmt.Fprintf(f, prefix+format+"\n", args...)
+}
+
+// treeEnv marks the CLI's environment, which its plugins inherit: a process of the tree is found
+// by it even when it was reparented past the reaper (seen under load: plugins adopted by init).
+const treeEnv = "PULUMI_REAPER_TREE"
+
+// members lists the live processes below the reaper or carrying its tree marker, deepest first:
+// killing a parent before its children would orphan them.
+func members(tree string) []int {
+	procs := Descendants(os.Getpid())
+	for _, p := range marked(tree) {
+		if !slices.Contains(procs, p) {
+			procs = append(procs, p)
+		}
+	}
+	slices.Reverse(procs)
+	return procs
+}
+
+// killTree SIGKILLs every member of the tree, looking again until none is left: one may have
+// forked while the others were being killed.
+func killTree(tree string) {
 	for range 100 {
-		procs := Descendants(pid)
+		procs := members(tree)
 		if len(procs) == 0 {
 			return
 		}
@@ -84,6 +123,23 @@ func KillDescendants(pid int) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// marked lists the processes whose environment holds entry. Zombies have an empty one.
+func marked(entry string) []int {
+	var out []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil || p == os.Getpid() {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err == nil && slices.Contains(strings.Split(string(env), "\x00"), entry) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Descendants lists the live processes below pid, from /proc. Zombies are left out: they are
