@@ -176,6 +176,7 @@ func TestGoExampleLifecycle(t *testing.T) {
 	})
 
 	t.Run("destroy leaves nothing behind", func(t *testing.T) {
+		b.assertReleaseSweepSees(t)
 		if _, err := st.Destroy(ctx, optdestroy.ProgressStreams()); err != nil {
 			t.Fatalf("destroy: %v", err)
 		}
@@ -194,6 +195,7 @@ func TestYAMLExample(t *testing.T) {
 	}
 	b.assertDeployed(t)
 	assertNoChanges(t, st)
+	b.assertReleaseSweepSees(t)
 	if _, err := st.Destroy(ctx); err != nil {
 		t.Fatalf("destroy: %v", err)
 	}
@@ -345,7 +347,8 @@ func (b *testbed) assertModelGoneExceptAdapter(t *testing.T) {
 	}
 }
 
-// assertGone checks that none of the component's objects exist.
+// assertGone checks that none of the component's objects exist, the chart's included. Tests that
+// deployed the release first call assertReleaseSweepSees, which shows this sweep finds them.
 func (b *testbed) assertGone(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
@@ -357,6 +360,10 @@ func (b *testbed) assertGone(t *testing.T) {
 	records := metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease}
 	if s, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, records); err == nil && len(s.Items) > 0 {
 		t.Errorf("%d Helm release records left", len(s.Items))
+	}
+	// The chart's own objects: the APIService, RBAC, Service, ServiceAccount and whatever else it renders.
+	if left := b.releaseObjects(t); len(left) > 0 {
+		t.Errorf("objects of release %s left: %v", helmRelease, left)
 	}
 }
 

@@ -205,13 +205,14 @@ func (b *testbed) startPipeline(
 		adapterBin,
 		filepath.Join(dir, "adapter"),
 		b.cluster.Kubeconfig,
-		pipeline.AdapterSource{Namespace: adapterNS, ConfigMap: adapterRules, Deployment: adapterName},
+		pipeline.AdapterSource{Namespace: adapterNS, Deployment: adapterName},
 		prom,
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = b.cluster.Kill("prometheus-adapter") })
+	t.Logf("the adapter runs the rules of ConfigMap %s, found through the Deployment's --config", adapter.ConfigMap)
 	if want := adapterrules.PromDuration(tm.Relist); adapter.RelistInterval != want {
 		t.Errorf("the component's relist interval reached the Deployment as %q, want %s", adapter.RelistInterval, want)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -62,7 +61,7 @@ func TestLeastPrivilege(t *testing.T) {
 
 	// The identity really is restricted: it may not touch what the ClusterRole does not list.
 	for _, probe := range [][]string{{"create", "pods"}, {"get", "nodes"}, {"delete", "customresourcedefinitions"}} {
-		out, _ := exec.Command("kubectl", "--kubeconfig", kubeconfig, "auth", "can-i", probe[0], probe[1]).Output()
+		out, _ := kubectlCommand(kubeconfig, "auth", "can-i", probe[0], probe[1]).Output()
 		if strings.TrimSpace(string(out)) != "no" {
 			t.Fatalf("the deployer can %s %s (%q): the test would prove nothing", probe[0], probe[1], out)
 		}

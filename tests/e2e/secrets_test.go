@@ -240,7 +240,7 @@ func TestPrometheusCredentialsAuthenticate(t *testing.T) {
 		adapterBin,
 		filepath.Join(t.TempDir(), "adapter"),
 		b.cluster.Kubeconfig,
-		pipeline.AdapterSource{Namespace: adapterNS, ConfigMap: adapterRules, Deployment: adapterName},
+		pipeline.AdapterSource{Namespace: adapterNS, Deployment: adapterName},
 		prom,
 	)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -31,6 +32,7 @@ type testbed struct {
 	root        string // repository root
 	tools       string // the pinned tools' directory (hack/tools.sh bindir)
 	providerDir string // holds the freshly built pulumi-resource-seldon-autoscaling
+	cliRoot     string // holds bin/pulumi, the reaper in front of the CLI (stacks.BuildReaper)
 	chartPath   string
 	cluster     *localcluster.Cluster
 	dyn         dynamic.Interface
@@ -45,6 +47,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if raw := os.Getenv(childRunEnv); raw != "" {
+		os.Exit(childUp(raw)) // TestKilledRunLeavesNoProcess's child: no test bed of its own
+	}
 	code, err := run(m)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
@@ -104,6 +109,10 @@ func setup() (*testbed, string, error) {
 	if err := stacks.BuildProvider(root, b.providerDir); err != nil {
 		return nil, "", err
 	}
+	b.cliRoot = filepath.Join(b.tmp, "cli")
+	if err := stacks.BuildReaper(root, b.cliRoot, b.tools); err != nil {
+		return nil, "", err
+	}
 
 	ctx := context.Background()
 	b.cluster, err = localcluster.Start(ctx, localcluster.Options{
@@ -155,7 +164,7 @@ func requireBed(t *testing.T) *testbed {
 // stackOptions gives a test its own workspace directory, backend and PULUMI_HOME.
 func (b *testbed) stackOptions(t *testing.T, project workspace.Project) []auto.LocalWorkspaceOption {
 	t.Helper()
-	env := stacks.Env{Tools: b.tools, ProviderDir: b.providerDir, Kubeconfig: b.cluster.Kubeconfig}
+	env := stacks.Env{Tools: b.tools, ProviderDir: b.providerDir, Kubeconfig: b.cluster.Kubeconfig, CLIRoot: b.cliRoot}
 	opts, err := env.Options(t.TempDir(), project)
 	if err != nil {
 		t.Fatal(err)
@@ -241,11 +250,17 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() (b
 
 func kubectl(t *testing.T, b *testbed, args ...string) {
 	t.Helper()
-	cmd := exec.Command("kubectl", append([]string{"--kubeconfig", b.cluster.Kubeconfig}, args...)...)
-	out, err := cmd.CombinedOutput()
+	out, err := kubectlCommand(b.cluster.Kubeconfig, args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
+}
+
+// kubectlCommand is kubectl against kubeconfig, killed by the kernel if the test binary dies.
+func kubectlCommand(kubeconfig string, args ...string) *exec.Cmd {
+	cmd := exec.Command("kubectl", append([]string{"--kubeconfig", kubeconfig}, args...)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	return cmd
 }
 
 // autoConfigSecret is a stack config value stored encrypted.

@@ -2,9 +2,11 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,10 +25,10 @@ const APIServiceName = "v1beta1.custom.metrics.k8s.io"
 
 var apiServices = schema.GroupVersionResource{Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices"}
 
-// AdapterSource says where the component put the adapter's config in the cluster.
+// AdapterSource names the adapter's Deployment. Everything else, the rules included, is found
+// from it as a kubelet would find it.
 type AdapterSource struct {
 	Namespace  string
-	ConfigMap  string
 	Deployment string
 }
 
@@ -35,7 +37,66 @@ type Adapter struct {
 	Port           int
 	RelistInterval string
 	Config         string
+	ConfigMap      string   // the ConfigMap the Deployment's --config path resolved to
 	AuthArgs       []string // the Prometheus credential flags taken from the Deployment
+}
+
+// configSource follows the --config=<path> argument of the pod's container the way the kubelet
+// lays files out: the path lies under one of the container's volumeMounts, the mount names a
+// volume, the volume a ConfigMap, and the file name under the mount (mapped through the volume's
+// items, when it lists any) is the ConfigMap's key. Every broken link is an error naming it.
+func configSource(pod corev1.PodSpec) (configMap, key string, err error) {
+	var path string
+	var ctr *corev1.Container
+	for i, c := range pod.Containers {
+		for j, arg := range c.Args {
+			v, ok := strings.CutPrefix(arg, "--config=")
+			if arg == "--config" && j+1 < len(c.Args) {
+				v, ok = c.Args[j+1], true
+			}
+			if ok {
+				path, ctr = v, &pod.Containers[i]
+			}
+		}
+	}
+	if ctr == nil {
+		return "", "", errors.New("no container of the adapter Deployment passes --config")
+	}
+	var mount *corev1.VolumeMount
+	rel := ""
+	for i, m := range ctr.VolumeMounts {
+		if m.SubPath != "" {
+			if path == m.MountPath {
+				mount, rel = &ctr.VolumeMounts[i], m.SubPath
+			}
+			continue
+		}
+		r, ok := strings.CutPrefix(path, strings.TrimSuffix(m.MountPath, "/")+"/")
+		if ok && (mount == nil || len(m.MountPath) > len(mount.MountPath)) {
+			mount, rel = &ctr.VolumeMounts[i], r
+		}
+	}
+	if mount == nil {
+		return "", "", fmt.Errorf("--config=%s is under none of container %s's volumeMounts", path, ctr.Name)
+	}
+	i := slices.IndexFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == mount.Name })
+	if i < 0 {
+		return "", "", fmt.Errorf("the volumeMount at %s names volume %q, which the pod does not have",
+			mount.MountPath, mount.Name)
+	}
+	cm := pod.Volumes[i].ConfigMap
+	if cm == nil {
+		return "", "", fmt.Errorf("volume %q, holding --config=%s, is not a ConfigMap", mount.Name, path)
+	}
+	if len(cm.Items) == 0 {
+		return cm.Name, rel, nil
+	}
+	for _, item := range cm.Items {
+		if item.Path == rel {
+			return cm.Name, item.Key, nil
+		}
+	}
+	return "", "", fmt.Errorf("volume %q projects no key of ConfigMap %s to %s", mount.Name, cm.Name, rel)
 }
 
 // materializeSecretVolumes writes every Secret volume the pod mounts into dir/<volume>/<key> and
@@ -89,7 +150,7 @@ func localPath(mounts map[string]string, path string) (string, bool) {
 }
 
 // StartAdapter runs prometheus-adapter with exactly the rules and relist interval the component
-// put into the cluster (read back from its ConfigMap and Deployment), pointed at the local
+// put into the cluster (read back from its Deployment and the ConfigMap it mounts), pointed at the local
 // Prometheus, and routes the custom metrics APIService to it.
 //
 // The local cluster has no kube-proxy and no nodes, so the chart's Deployment never runs and its
@@ -98,15 +159,23 @@ func localPath(mounts map[string]string, path string) (string, bool) {
 // this process. That shim is the only thing here that differs from a real cluster.
 func StartAdapter(ctx context.Context, sp Spawner, kube kubernetes.Interface, dyn dynamic.Interface,
 	bin, dir, kubeconfig string, src AdapterSource, prom *Prometheus) (*Adapter, error) {
-	cm, err := kube.CoreV1().ConfigMaps(src.Namespace).Get(ctx, src.ConfigMap, metav1.GetOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("reading the adapter ConfigMap: %w", err)
-	}
 	dep, err := kube.AppsV1().Deployments(src.Namespace).Get(ctx, src.Deployment, metav1.GetOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("reading the adapter Deployment: %w", err)
 	}
-	a := &Adapter{Config: cm.Data["config.yaml"]}
+	cmName, key, err := configSource(dep.Spec.Template.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("the adapter Deployment %s/%s: %w", src.Namespace, src.Deployment, err)
+	}
+	cm, err := kube.CoreV1().ConfigMaps(src.Namespace).Get(ctx, cmName, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("reading ConfigMap %s, which the adapter Deployment mounts as its --config: %w", cmName, err)
+	}
+	config, ok := cm.Data[key]
+	if !ok {
+		return nil, fmt.Errorf("ConfigMap %s, mounted as the adapter's --config, has no key %q", cmName, key)
+	}
+	a := &Adapter{Config: config, ConfigMap: cmName}
 	// The credentials the Deployment mounts from Secrets, written where this process reads them,
 	// as the kubelet would: the auth flags are passed on with their paths moved there.
 	mounts, err := materializeSecretVolumes(

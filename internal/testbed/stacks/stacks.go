@@ -18,6 +18,9 @@ type Env struct {
 	Tools       string // holds pulumi, pulumi-language-yaml, pulumi-resource-kubernetes (testbed.ToolsDir)
 	ProviderDir string // holds pulumi-resource-seldon-autoscaling
 	Kubeconfig  string
+	// CLIRoot holds the bin/pulumi the Automation API runs: BuildReaper's, so that the CLI and its
+	// plugins die with the caller. Empty: the CLI in Tools itself.
+	CLIRoot string
 }
 
 // BuildProvider builds the plugin from the repository at root into dir.
@@ -36,6 +39,24 @@ func BuildProvider(root, dir string) error {
 	return nil
 }
 
+// BuildReaper builds cmd/pulumi-reaper as dir/bin/pulumi, in front of the CLI in tools: an
+// Env.CLIRoot whose CLI and plugins do not outlive the process that runs them.
+func BuildReaper(root, dir, tools string) error {
+	cmd := exec.Command(
+		"go",
+		"build",
+		"-ldflags", "-X main.cli="+filepath.Join(tools, "pulumi"),
+		"-o",
+		filepath.Join(dir, "bin", "pulumi"),
+		"./internal/testbed/cmd/pulumi-reaper",
+	)
+	cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("building the pulumi reaper: %w", err)
+	}
+	return nil
+}
+
 // Options configure a workspace whose state, PULUMI_HOME and backend live under dir.
 func (e Env) Options(dir string, project workspace.Project) ([]auto.LocalWorkspaceOption, error) {
 	state := filepath.Join(dir, "state")
@@ -47,9 +68,13 @@ func (e Env) Options(dir string, project workspace.Project) ([]auto.LocalWorkspa
 		{Name: "seldon-autoscaling", Path: e.ProviderDir},
 		{Name: "kubernetes", Path: e.Tools},
 	}}
-	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(e.Tools)})
+	root := filepath.Dir(e.Tools)
+	if e.CLIRoot != "" {
+		root = e.CLIRoot
+	}
+	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: root})
 	if err != nil {
-		return nil, fmt.Errorf("pulumi CLI in %s: %w", e.Tools, err)
+		return nil, fmt.Errorf("pulumi CLI in %s: %w", root, err)
 	}
 	return []auto.LocalWorkspaceOption{
 		auto.Project(project),

@@ -1,0 +1,152 @@
+package e2e
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// releaseSelector matches every object the prometheus-adapter chart renders: its labels helper
+// puts the release name on each one, the APIService and the RBAC objects included.
+const releaseSelector = "app.kubernetes.io/instance=" + helmRelease
+
+// promisedKinds are the kinds of the chart's objects that destroy is promised to remove.
+var promisedKinds = []string{
+	"APIService", "ClusterRole", "ClusterRoleBinding", "RoleBinding", "Service", "ServiceAccount", "Deployment",
+}
+
+// objRef names one object in the API server.
+type objRef struct{ kind, namespace, name string }
+
+func (o objRef) String() string { return fmt.Sprintf("%s %s/%s", o.kind, o.namespace, o.name) }
+
+// releaseObjects lists every object carrying the release's label, over
+// every listable kind the API server serves: a kind a new chart version adds is swept without a
+// list here to update.
+func (b *testbed) releaseObjects(t *testing.T) []objRef {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := clientcmd.BuildConfigFromFlags("", b.cluster.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.WarningHandler = rest.NoWarnings{} // listing every kind lists the deprecated ones too
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lists, err := b.kube.Discovery().ServerPreferredResources()
+	// An APIService without a running backend (the adapter never runs here) fails its group's
+	// discovery; that group serves metrics, not objects, and the others are still listed.
+	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
+		t.Fatalf("discovery: %v", err)
+	}
+	var out []objRef
+	for _, list := range lists {
+		gv, err := schema.ParseGroupVersion(list.GroupVersion)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range list.APIResources {
+			if strings.Contains(r.Name, "/") || !slices.Contains(r.Verbs, "list") {
+				continue
+			}
+			items, err := dyn.Resource(gv.WithResource(r.Name)).
+				List(ctx, metav1.ListOptions{LabelSelector: releaseSelector})
+			if err != nil {
+				t.Fatalf("listing %s: %v", r.Name, err)
+			}
+			for _, o := range items.Items {
+				out = append(out, objRef{r.Kind, o.GetNamespace(), o.GetName()})
+			}
+		}
+	}
+	return out
+}
+
+// releaseManifest returns, as "Kind name", the objects of the deployed release as Helm rendered
+// them: the manifest in its release record (a Secret holding base64 of gzipped JSON).
+func (b *testbed) releaseManifest(t *testing.T) []string {
+	t.Helper()
+	records, err := b.kube.CoreV1().Secrets(adapterNS).List(context.Background(),
+		metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease + ",status=deployed"})
+	if err != nil || len(records.Items) != 1 {
+		t.Fatalf("want one deployed record of %s, got %v (%v)", helmRelease, len(records.Items), err)
+	}
+	manifest, err := decodeRelease(records.Items[0].Data["release"])
+	if err != nil {
+		t.Fatalf("release record: %v", err)
+	}
+	var out []string
+	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(manifest), 4096)
+	for {
+		var obj unstructured.Unstructured
+		if err := dec.Decode(&obj.Object); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("release manifest: %v", err)
+		}
+		if len(obj.Object) > 0 {
+			out = append(out, obj.GetKind()+" "+obj.GetName())
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func decodeRelease(record []byte) (string, error) {
+	raw, err := base64.StdEncoding.DecodeString(string(record))
+	if err != nil {
+		return "", err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return "", err
+	}
+	var rel struct {
+		Manifest string `json:"manifest"`
+	}
+	if err := json.NewDecoder(zr).Decode(&rel); err != nil {
+		return "", err
+	}
+	return rel.Manifest, nil
+}
+
+// assertReleaseSweepSees runs while the release is deployed, so that the empty sweep assertGone
+// expects after destroy means something: every object the chart rendered must be found by the
+// sweep, and the rendered kinds must include each one destroy is promised to remove.
+func (b *testbed) assertReleaseSweepSees(t *testing.T) {
+	t.Helper()
+	manifest, live := b.releaseManifest(t), b.releaseObjects(t)
+	seen := map[string]bool{}
+	for _, o := range live {
+		seen[o.kind+" "+o.name] = true
+	}
+	for _, o := range manifest {
+		if !seen[o] {
+			t.Errorf("%s, rendered by the chart, is not found by the sweep (found: %v)", o, live)
+		}
+	}
+	for _, kind := range promisedKinds {
+		if !slices.ContainsFunc(manifest, func(o string) bool { return strings.HasPrefix(o, kind+" ") }) {
+			t.Errorf("the chart rendered no %s: %v", kind, manifest)
+		}
+	}
+}
