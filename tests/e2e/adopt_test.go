@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,27 +17,6 @@ import (
 	sa "github.com/seldon-autoscaling/pulumi-seldon-autoscaling/sdk/go/seldonautoscaling"
 )
 
-// installerRules is what the adopted adapter's installer configured: a custom rule and resource
-// metrics. Adopt mode must keep both.
-const installerRules = `rules:
-  - seriesQuery: 'http_requests_total{namespace!=""}'
-    resources:
-      template: <<.Resource>>
-    name:
-      matches: ^(.*)_total$
-      as: ${1}_per_second
-    metricsQuery: sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)
-resourceRules:
-  cpu:
-    containerQuery: sum(rate(container_cpu_usage_seconds_total{<<.LabelMatchers>>}[3m])) by (<<.GroupBy>>)
-    nodeQuery: sum(rate(container_cpu_usage_seconds_total{<<.LabelMatchers>>}[3m])) by (<<.GroupBy>>)
-    resources:
-      overrides:
-        node: {resource: node}
-    containerLabel: container
-  window: 3m
-`
-
 // TestAdoptedAdapter: an adapter someone else installed (here: its ConfigMap and Deployment,
 // created by another field manager) is configured in adopt mode — the Seldon rule merged into its
 // rules, the installer's rules kept, its Deployment restarted only when they change, an edit of the
@@ -44,6 +25,12 @@ resourceRules:
 func TestAdoptedAdapter(t *testing.T) {
 	b := requireBed(t)
 	ctx := context.Background()
+	// A custom rule and resource metrics, as an installer leaves them; adopt mode must keep both.
+	raw, err := os.ReadFile(filepath.Join(b.root, "provider", "pkg", "adapterrules", "testdata", "installer-config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	installerRules := string(raw)
 	dep := b.fakeAdoptedAdapter(t, installerRules)
 
 	program := func(ctx *pulumi.Context) error {

@@ -66,16 +66,7 @@ func TestExplicitProvider(t *testing.T) {
 	b.assertNothingCreated(t)
 	kubectl(t, b, "delete", "-f", file)
 
-	if _, err := st.Up(ctx); err != nil {
-		t.Fatalf("up through the explicit provider: %v", err)
-	}
-	b.assertDeployed(t)
-	assertEveryChildOn(t, st, "explicit")
-	assertNoChanges(t, st)
-	if _, err := st.Destroy(ctx); err != nil {
-		t.Fatalf("destroy: %v", err)
-	}
-	b.assertGone(t)
+	b.deployThrough(t, st, "explicit")
 }
 
 // stackPointingNowhere is an inline stack whose default Kubernetes provider is disabled and whose
@@ -127,11 +118,18 @@ func TestExplicitProviderYAML(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
+	b.deployThrough(t, st, "cluster")
+}
+
+// deployThrough runs up, a no-op up and destroy, checking every child is on the named provider.
+func (b *testbed) deployThrough(t *testing.T, st auto.Stack, provider string) {
+	t.Helper()
+	ctx := context.Background()
 	if _, err := st.Up(ctx); err != nil {
-		t.Fatalf("up: %v", err)
+		t.Fatalf("up through the explicit provider: %v", err)
 	}
 	b.assertDeployed(t)
-	assertEveryChildOn(t, st, "cluster")
+	assertEveryChildOn(t, st, provider)
 	assertNoChanges(t, st)
 	if _, err := st.Destroy(ctx); err != nil {
 		t.Fatalf("destroy: %v", err)

@@ -1,6 +1,7 @@
 package adapterrules
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -9,26 +10,14 @@ import (
 )
 
 // installerConfig is what a prometheus-adapter installer typically leaves: a custom rule, resource
-// metrics, and a comment.
-const installerConfig = `# kept by the installer
-rules:
-  - seriesQuery: 'http_requests_total{namespace!=""}'
-    resources:
-      template: <<.Resource>>
-    name:
-      matches: ^(.*)_total$
-      as: ${1}_per_second
-    metricsQuery: sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)
-resourceRules:
-  cpu:
-    containerQuery: sum(rate(container_cpu_usage_seconds_total{<<.LabelMatchers>>}[3m])) by (<<.GroupBy>>)
-    nodeQuery: sum(rate(container_cpu_usage_seconds_total{<<.LabelMatchers>>}[3m])) by (<<.GroupBy>>)
-    resources:
-      overrides:
-        node: {resource: node}
-    containerLabel: container
-  window: 3m
-`
+// metrics, and a comment. The e2e adopt test gives the same file to its adopted adapter.
+var installerConfig = func() string {
+	raw, err := os.ReadFile("testdata/installer-config.yaml")
+	if err != nil {
+		panic(err)
+	}
+	return string(raw)
+}()
 
 func TestMerge(t *testing.T) {
 	oneMinute := SeldonRule(RuleSpec{})
