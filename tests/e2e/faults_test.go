@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -79,16 +80,7 @@ func TestFailedHelmInstallRecovers(t *testing.T) {
 			if err := st.RemoveConfig(ctx, "adapterReplicas"); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := st.Up(ctx); err != nil {
-				t.Fatalf("the corrected up failed: %v", err)
-			}
-			b.assertDeployed(t)
-			b.assertOneDeployedRevision(t)
-			assertNoChanges(t, st)
-			if _, err := st.Destroy(ctx); err != nil {
-				t.Fatalf("destroy: %v", err)
-			}
-			b.assertGone(t)
+			b.convergeThenDestroy(t, st)
 		})
 	}
 }
@@ -131,6 +123,14 @@ func TestFailedHelmUpgradeRollsBack(t *testing.T) {
 	if err := st.RemoveConfig(ctx, "adapterReplicas"); err != nil {
 		t.Fatal(err)
 	}
+	b.convergeThenDestroy(t, st)
+}
+
+// convergeThenDestroy runs the corrected up: deployed with exactly one deployed revision, a
+// no-op up, then destroy leaving nothing.
+func (b *testbed) convergeThenDestroy(t *testing.T, st auto.Stack) {
+	t.Helper()
+	ctx := context.Background()
 	if _, err := st.Up(ctx); err != nil {
 		t.Fatalf("the corrected up failed: %v", err)
 	}
