@@ -229,6 +229,9 @@ func observed(live *unstructured.Unstructured) ownership.Observed {
 	if name != "" {
 		obs.Service = ns + "/" + name
 	}
+	if notes := live.GetAnnotations(); notes["meta.helm.sh/release-name"] != "" {
+		obs.Release = notes["meta.helm.sh/release-namespace"] + "/" + notes["meta.helm.sh/release-name"]
+	}
 	obs.Config, _, _ = unstructured.NestedString(live.Object, "data", "config.yaml")
 	return obs
 }

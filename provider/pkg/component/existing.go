@@ -44,7 +44,7 @@ func (a Adapter) objects() []ownership.Object {
 			{Kind: "HelmRelease", Namespace: a.Namespace, Name: a.ReleaseName, Role: ownership.Release,
 				Field: field + "releaseName", OwnedWith: rules.Key()},
 			{Kind: "APIService", Name: customMetricsAPIService, Role: ownership.APIService, Field: field + "mode",
-				Service: a.Namespace + "/" + a.DeploymentName},
+				Service: a.Namespace + "/" + a.DeploymentName, Release: a.Namespace + "/" + a.ReleaseName},
 		}
 	case ModeAdopt:
 		return []ownership.Object{

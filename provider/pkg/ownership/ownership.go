@@ -47,8 +47,9 @@ type Object struct {
 	Role                  Role
 	// Field is the input that names the object, for refusals.
 	Field string
-	// Service is, for an APIService, the Service (namespace/name) the component's adapter serves it from.
-	Service string
+	// Service is, for an APIService, the Service (namespace/name) the component's adapter serves it from;
+	// Release the Helm release (namespace/name) that installs it.
+	Service, Release string
 	// OwnedWith is, for a Helm release (whose records carry no annotation of ours), the key of the
 	// object installed with it whose owner it shares: the rules ConfigMap.
 	OwnedWith string
@@ -79,6 +80,8 @@ type Observed struct {
 	SelfScaling []string
 	// Service is an APIService's backing Service, namespace/name; empty for a local APIService.
 	Service string
+	// Release is the Helm release (namespace/name) an object's meta.helm.sh annotations name.
+	Release string
 	// Annotations and Config (data config.yaml) are an adopted ConfigMap's.
 	Annotations map[string]string
 	Config      string
@@ -172,10 +175,12 @@ func checkAdopted(errs *refusal.Errors, o Object, obs Observed) {
 	}
 }
 
-// checkAPIService refuses an APIService served by another Service: a cluster has one custom
-// metrics provider, and Helm would fail on it only after the rules ConfigMap exists.
+// checkAPIService refuses an APIService another provider serves: a cluster has one custom
+// metrics provider, and Helm would fail on it only after the rules ConfigMap exists. The
+// APIService is this adapter's when its own Helm release installed it (whatever Service it was
+// pointed at since), as Helm's checkOwnership (pkg/action/validate.go) decides.
 func checkAPIService(errs *refusal.Errors, o Object, obs Observed) {
-	if !obs.Exists || obs.Service == o.Service {
+	if !obs.Exists || obs.Release == o.Release || obs.Service == o.Service {
 		return
 	}
 	by := "the API server itself"

@@ -21,7 +21,7 @@ var (
 	release = Object{Kind: "HelmRelease", Namespace: "mon", Name: "hpa-metrics", Role: Release,
 		Field: "adapter.releaseName", OwnedWith: rules.Key()}
 	api = Object{Kind: "APIService", Name: "v1beta1.custom.metrics.k8s.io", Role: APIService,
-		Field: "adapter.mode", Service: "mon/hpa-metrics-prometheus-adapter"}
+		Field: "adapter.mode", Service: "mon/hpa-metrics-prometheus-adapter", Release: "mon/hpa-metrics"}
 	adopted   = Object{Kind: "ConfigMap", Namespace: "mon", Name: "pa", Role: Adopted, Field: "adapter.configMapName"}
 	four      = int64(4)
 	byKubectl = Observed{Exists: true, Managers: []string{"kubectl-create"}, Replicas: &four}
@@ -63,6 +63,8 @@ func TestDecide(t *testing.T) {
 				release.Key(): {Exists: true, Managers: []string{"helm"}}, api.Key(): {Exists: true, Service: api.Service}},
 			refused: []string{"adapter.releaseName", "adapter.releaseName"},
 			say:     []string{"proj/other/iris", "Helm release hpa-metrics already exists", "adapter.mode to adopt"}},
+		{name: "this adapter's APIService, pointed at another Service since", objects: all,
+			seen: map[string]Observed{api.Key(): {Exists: true, Service: "mon/shim", Release: "mon/hpa-metrics"}}},
 		{name: "another custom metrics provider", objects: all,
 			seen:    map[string]Observed{api.Key(): {Exists: true, Service: "kube-system/keda-metrics"}},
 			refused: []string{"adapter.mode"}, say: []string{"Service kube-system/keda-metrics"}},
