@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -181,14 +182,7 @@ func Observe(
 func observeOne(ctx context.Context, c dynamic.Interface, o ownership.Object) (ownership.Observed, error) {
 	ri := c.Resource(resources[o.Kind])
 	if o.Kind == "HelmRelease" {
-		// Helm keeps a release as Secrets labelled with its name; one is enough to know it exists.
-		list, err := ri.Namespace(o.Namespace).List(ctx, metav1.ListOptions{
-			LabelSelector: "owner=helm,name=" + o.Name, Limit: 1,
-		})
-		if err != nil {
-			return ownership.Observed{}, err
-		}
-		return ownership.Observed{Exists: len(list.Items) > 0, Managers: []string{"helm"}}, nil
+		return observeRelease(ctx, ri.Namespace(o.Namespace), o.Name)
 	}
 	var live *unstructured.Unstructured
 	var err error
@@ -204,6 +198,26 @@ func observeOne(ctx context.Context, c dynamic.Interface, o ownership.Object) (o
 		return ownership.Observed{}, err
 	}
 	return observed(live), nil
+}
+
+// observeRelease reads a Helm release's records (Secrets labelled with its name, one per
+// revision, at most maxHistory): whether it exists, and its last record when that is pending.
+func observeRelease(ctx context.Context, secrets dynamic.ResourceInterface, name string) (ownership.Observed, error) {
+	list, err := secrets.List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + name})
+	if err != nil {
+		return ownership.Observed{}, err
+	}
+	obs := ownership.Observed{Exists: len(list.Items) > 0, Managers: []string{"helm"}}
+	last, lastVersion := "", -1
+	for _, r := range list.Items {
+		if v, err := strconv.Atoi(r.GetLabels()["version"]); err == nil && v > lastVersion {
+			last, lastVersion = r.GetName()+" "+r.GetLabels()["status"], v
+		}
+	}
+	if _, status, _ := strings.Cut(last, " "); strings.HasPrefix(status, "pending-") {
+		obs.Pending = last
+	}
+	return obs, nil
 }
 
 // selfScaling are the spec fields with which Seldon scales a Model or Server itself.

@@ -82,6 +82,9 @@ type Observed struct {
 	Service string
 	// Release is the Helm release (namespace/name) an object's meta.helm.sh annotations name.
 	Release string
+	// Pending is, for a Helm release, its last record when that is pending-install, pending-upgrade
+	// or pending-rollback (Secret name and status): an operation that never finished.
+	Pending string
 	// Annotations and Config (data config.yaml) are an adopted ConfigMap's.
 	Annotations map[string]string
 	Config      string
@@ -120,6 +123,8 @@ func Decide(req Request, objects []Object, seen map[string]Observed) (Decision, 
 			checkAdopted(&errs, o, obs)
 		case o.Role == APIService:
 			checkAPIService(&errs, o, obs)
+		case o.Role == Release && obs.Pending != "" && (obs.Owner == req.Owner || obs.Owner == ""):
+			refusePending(&errs, o, obs)
 		case !obs.Exists || obs.Owner == req.Owner:
 			// Not there yet, or this component's own.
 		case o.Role == Release:
@@ -165,6 +170,18 @@ func refuseRelease(errs *refusal.Errors, o Object, obs Observed) {
 	errs.Add(o.Field, "set adapter.mode to adopt to configure that adapter, or choose another adapter.releaseName "+
 		"or adapter.namespace", fmt.Sprintf("Helm release %s already exists in namespace %s, installed by %s",
 		o.Name, o.Namespace, manager(obs)))
+}
+
+// refusePending: Helm refuses every operation on a release whose last operation never finished
+// ("another operation is in progress", or "cannot re-use a name" on an install), typically one
+// whose Helm or API server was stopped mid-way. Said at preview, with the repair.
+func refusePending(errs *refusal.Errors, o Object, obs Observed) {
+	record, status, _ := strings.Cut(obs.Pending, " ")
+	errs.Add(o.Field, fmt.Sprintf("if no Helm operation is running on it any more, delete that record "+
+		"(kubectl delete secret -n %s %s) and run up again: Helm then continues from the last deployed "+
+		"revision, or installs afresh", o.Namespace, record),
+		fmt.Sprintf("Helm release %s in namespace %s is %s: its last operation (%s) never finished, and Helm "+
+			"refuses to touch it until that record is gone", o.Name, o.Namespace, status, record))
 }
 
 func checkAdopted(errs *refusal.Errors, o Object, obs Observed) {
