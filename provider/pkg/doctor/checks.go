@@ -169,12 +169,18 @@ func checkAdapterRule(s Snapshot) Result {
 	}
 	p, relist := s.Prometheus, s.Adapter.Relist
 	switch {
+	case p.Scrape == 0 && p.Err == "":
+		j.warn("make Prometheus scrape the Seldon agent's metrics (see the metric data check)",
+			"no Prometheus job scrapes %s in the namespace, so its scrape interval is unknown", adapterrules.SeldonSeries)
 	case p.Scrape == 0:
 		j.warn("give --prometheus-url so the doctor can read Prometheus' scrape interval",
-			"Prometheus' scrape interval of %s is unknown (%s)", adapterrules.SeldonSeries, orNone(p.Err))
+			"Prometheus' scrape interval of %s is unknown: %s", adapterrules.SeldonSeries, p.Err)
 	case relist < p.Scrape:
-		j.fail(fmt.Sprintf("set the adapter's metricsRelistInterval to at least %s, or scrape less often: "+
-			"a relist shorter than a scrape can drop the series between scrapes", adapterrules.PromDuration(p.Scrape)),
+		// The adapter discovers series that have a sample within the last relist interval
+		// (its series query's start), so a shorter relist than scrape drops them in between.
+		j.fail(fmt.Sprintf("set the adapter's metricsRelistInterval to at least %s (or scrape at least every %s): "+
+			"a relist shorter than a scrape loses the series between scrapes", adapterrules.PromDuration(p.Scrape),
+			adapterrules.PromDuration(relist)),
 			"relist interval %s is shorter than Prometheus' scrape interval %s (job %s)",
 			adapterrules.PromDuration(relist), adapterrules.PromDuration(p.Scrape), p.Job)
 	default:
@@ -182,13 +188,6 @@ func checkAdapterRule(s Snapshot) Result {
 			adapterrules.PromDuration(relist), adapterrules.PromDuration(p.Scrape), p.Job)
 	}
 	return j.r
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "no job scrapes it"
-	}
-	return s
 }
 
 // FindRule is the rule of config.yaml that exposes seldon_model_infer_total as metric, as

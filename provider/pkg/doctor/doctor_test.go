@@ -78,7 +78,12 @@ func TestDiagnose(t *testing.T) {
 		}, CheckAdapterRule, "add the Seldon rule", ""},
 		{"relist shorter than scrape", func(s *Snapshot) { s.Prometheus.Scrape = 2 * time.Minute },
 			CheckAdapterRule, "metricsRelistInterval to at least 2m", ""},
-		{"scrape unknown", func(s *Snapshot) { s.Prometheus.Scrape = 0 }, CheckAdapterRule, "--prometheus-url", Warning},
+		{"no job scrapes the counter", func(s *Snapshot) { s.Prometheus.Scrape = 0 }, CheckAdapterRule,
+			"scrape the Seldon agent", Warning},
+		{"Prometheus unreachable", func(s *Snapshot) {
+			s.Prometheus.Scrape, s.Prometheus.Err = 0, "dial tcp: connection refused"
+			s.Models[0].PromValue = nil
+		}, CheckMetricData, "--prometheus-url", ""},
 		{"agent exports nothing", func(s *Snapshot) { s.Models[0].PromValue, s.Models[0].APIValue = nil, nil },
 			CheckMetricData, "scrape the Seldon agent", ""},
 		{"selector matches nothing", func(s *Snapshot) {
