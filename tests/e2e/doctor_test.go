@@ -248,8 +248,44 @@ func (b *testbed) doctorFaults(run *pipelineRun, series pipeline.Series) []docto
 					t.Fatal(err)
 				}
 			}},
+		{"Prometheus scraping less often than the adapter relists", doctor.CheckAdapterRule,
+			"metricsRelistInterval to at least 20s",
+			func(t *testing.T) { b.setScrape(t, run, 20*time.Second) },
+			func(t *testing.T) { b.setScrape(t, run, fast.Scrape) }},
+		{"a metric selector that matches no series", doctor.CheckMetricData, "metricSelector",
+			func(t *testing.T) { b.selectMetric(t, map[string]string{"method_type": "rst"}) },
+			func(t *testing.T) { b.selectMetric(t, nil) }},
 		{"load above maxReplicas × target", doctor.CheckCapacity, "maxReplicas to at least 8",
 			func(*testing.T) { run.agent.SetRate(series, 8*pipelineTarget) },
 			func(*testing.T) { run.agent.SetRate(series, 2*pipelineTarget) }},
+	}
+}
+
+func (b *testbed) setScrape(t *testing.T, run *pipelineRun, scrape time.Duration) {
+	t.Helper()
+	if err := run.prom.SetScrapeInterval(context.Background(), scrape); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// selectMetric edits both HPAs' metric selector alike, out of band, as a wrong
+// autoscaling.metricSelector would set it.
+func (b *testbed) selectMetric(t *testing.T, selector map[string]string) {
+	t.Helper()
+	metric := map[string]any{"name": "infer_rps"}
+	if selector != nil {
+		metric["selector"] = map[string]any{"matchLabels": selector}
+	}
+	patch, err := json.Marshal(map[string]any{"spec": map[string]any{"metrics": []any{map[string]any{
+		"type": "Object", "object": map[string]any{
+			"describedObject": map[string]any{"apiVersion": "mlops.seldon.io/v1alpha1", "kind": "Model", "name": "irisa0"},
+			"metric":          metric,
+			"target":          map[string]any{"type": "AverageValue", "averageValue": "3"},
+		}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, hpa := range []string{"irisa0-model-hpa", "irisa0-server-hpa"} {
+		b.patch(t, "hpa", hpa, string(patch))
 	}
 }
