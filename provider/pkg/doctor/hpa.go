@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strings"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
@@ -110,14 +111,14 @@ func window(r policy.Rules) int {
 func checkSeldon(m Model) Result {
 	j := newJudge(CheckSeldon, "model/"+m.Name)
 	for _, c := range m.Conditions {
-		if c.Reason == "ScheduleFailed" {
+		if c.Reason == "ScheduleFailed" && c.Type != "Ready" { // Ready repeats ModelReady's reason
 			j.fail("give the Server room for the Model's replicas (Server replicas, resources, requirements "+
 				"matching the Server's capabilities)", "Model %s: %s=%s ScheduleFailed: %s", m.Name, c.Type, c.Status, c.Message)
 		}
 	}
 	if c, ok := condition(m.Conditions, "Ready"); !ok || c.Status != "True" {
 		j.fail("see the Model's status (kubectl describe model) and the Seldon scheduler's logs",
-			"Model %s is not Ready (%s %s: %s)", m.Name, c.Status, c.Reason, c.Message)
+			"Model %s is not Ready (%s)", m.Name, conditionText(c, ok))
 	} else {
 		j.see("Model %s is Ready", m.Name)
 	}
@@ -188,4 +189,17 @@ func checkCapacity(m Model) Result {
 	}
 	j.see("%.3g RPS offered on %d of at most %d replicas (capacity %.3g RPS)", offered, h.Current, h.Max, capacity)
 	return j.r
+}
+
+func conditionText(c Condition, found bool) string {
+	if !found {
+		return "no Ready condition"
+	}
+	parts := []string{"Ready=" + c.Status}
+	for _, p := range []string{c.Reason, c.Message} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, ": ")
 }
