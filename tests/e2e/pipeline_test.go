@@ -134,6 +134,9 @@ type pipelineRun struct {
 	agent *pipeline.Agent
 	st    auto.Stack
 	paths map[string]string
+	prom  *pipeline.Prometheus
+	// startAdapter starts prometheus-adapter (again) from what the component put in the cluster.
+	startAdapter func() (*pipeline.Adapter, error)
 }
 
 // requirePipelineTools returns the prometheus-adapter binary, after checking it and Debian's
@@ -197,17 +200,14 @@ func (b *testbed) startPipeline(
 			paths[k] = s
 		}
 	}
-	adapter, err := pipeline.StartAdapter(
-		ctx,
-		b.cluster,
-		b.kube,
-		b.dyn,
-		adapterBin,
-		filepath.Join(dir, "adapter"),
-		b.cluster.Kubeconfig,
-		pipeline.AdapterSource{Namespace: adapterNS, Deployment: adapterName},
-		prom,
-	)
+	starts := 0
+	startAdapter := func() (*pipeline.Adapter, error) {
+		starts++
+		return pipeline.StartAdapter(ctx, b.cluster, b.kube, b.dyn, adapterBin,
+			filepath.Join(dir, fmt.Sprintf("adapter-%d", starts)), b.cluster.Kubeconfig,
+			pipeline.AdapterSource{Namespace: adapterNS, Deployment: adapterName}, prom)
+	}
+	adapter, err := startAdapter()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func (b *testbed) startPipeline(
 	if want := adapterrules.PromDuration(tm.Relist); adapter.RelistInterval != want {
 		t.Errorf("the component's relist interval reached the Deployment as %q, want %s", adapter.RelistInterval, want)
 	}
-	return &pipelineRun{agent: agent, st: st, paths: paths}
+	return &pipelineRun{agent: agent, st: st, paths: paths, prom: prom, startAdapter: startAdapter}
 }
 
 // TestMetricsPipeline drives inference load through the real pipeline — stand-in agent,

@@ -98,7 +98,8 @@ func waitEstablished(ctx context.Context, dyn dynamic.Interface, name string) er
 // RunSeldonStatusStandIn stands in for the Seldon operator's status updates until ctx ends: it
 // copies spec.replicas to status.replicas and sets status.selector the way Seldon does (a Server
 // selects its pods by seldon-server-name; a Model gets server=<server>, which matches no pod), so
-// the HPA controller can read /scale. It is not Seldon: it schedules nothing and loads no model.
+// the HPA controller can read /scale; a Model without conditions is given Seldon's ModelReady and
+// Ready, as if loaded. It is not Seldon: it schedules nothing and loads no model.
 func RunSeldonStatusStandIn(ctx context.Context, dyn dynamic.Interface, logf func(string, ...any)) {
 	for {
 		for _, gvr := range []schema.GroupVersionResource{ModelResource, ServerResource} {
@@ -151,8 +152,19 @@ func syncStatus(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVers
 		curSelector, _, _ := unstructured.NestedString(obj.Object, "status", "selector")
 		curLoaded, _, _ := unstructured.NestedInt64(obj.Object, "status", "loadedModels")
 		wantLoaded := loaded[obj.GetNamespace()+"/"+obj.GetName()]
-		if curReplicas == replicas && curSelector == selector && (gvr == ModelResource || curLoaded == wantLoaded) {
+		conds, hasConds, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
+		needConds := gvr == ModelResource && (!hasConds || len(conds) == 0)
+		if curReplicas == replicas && curSelector == selector && (gvr == ModelResource || curLoaded == wantLoaded) &&
+			!needConds {
 			continue
+		}
+		if needConds {
+			// A Model Seldon loaded: ModelReady and Ready. Conditions written by a test (ScheduleFailed)
+			// are kept, as the operator keeps the scheduler's last word.
+			_ = unstructured.SetNestedSlice(obj.Object, []any{
+				map[string]any{"type": "ModelReady", "status": "True", "reason": "ModelAvailable"},
+				map[string]any{"type": "Ready", "status": "True"},
+			}, "status", "conditions")
 		}
 		if gvr == ServerResource {
 			_ = unstructured.SetNestedField(obj.Object, wantLoaded, "status", "loadedModels")

@@ -27,6 +27,7 @@ type Agent struct {
 	counters map[Series]*counter
 	srv      *http.Server
 	Addr     string // host:port Prometheus scrapes
+	silent   bool   // serve no series at all (an agent exporting nothing)
 }
 
 type counter struct {
@@ -66,11 +67,21 @@ func (a *Agent) SetRate(s Series, rps float64) {
 	c.rate, c.since = rps, now
 }
 
+// Silence makes the agent export no series (on) or its counters again (off); they keep counting.
+func (a *Agent) Silence(on bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.silent = on
+}
+
 func (a *Agent) serveMetrics(w http.ResponseWriter, _ *http.Request) {
 	a.mu.Lock()
 	now := time.Now()
 	var lines []string
 	for s, c := range a.counters {
+		if a.silent {
+			break
+		}
 		v := c.value + c.rate*now.Sub(c.since).Seconds()
 		// Seldon's labels; pod and namespace come from the scrape target, as a PodMonitor adds them.
 		lines = append(lines, fmt.Sprintf(

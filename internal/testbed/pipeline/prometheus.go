@@ -21,6 +21,30 @@ type Spawner interface {
 // Prometheus is a running Prometheus server on loopback.
 type Prometheus struct {
 	URL string // http(s)://127.0.0.1:port/
+	// config renders prometheus.yml for a scrape interval; cfgPath is where it lives.
+	config  func(scrape time.Duration) string
+	cfgPath string
+}
+
+// SetScrapeInterval rewrites the scrape interval and reloads Prometheus (--web.enable-lifecycle),
+// which keeps its data and its address. Unsecured Prometheus only.
+func (p *Prometheus) SetScrapeInterval(ctx context.Context, scrape time.Duration) error {
+	if err := os.WriteFile(p.cfgPath, []byte(p.config(scrape)), 0o644); err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.URL+"-/reload", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("reloading prometheus: %s", resp.Status)
+	}
+	return nil
 }
 
 // WebSecurity makes Prometheus serve TLS, demand a client certificate signed by ClientCAFile,
@@ -68,7 +92,8 @@ func startPrometheus(
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
 		return nil, err
 	}
-	cfg := fmt.Sprintf(`global:
+	config := func(scrape time.Duration) string {
+		return fmt.Sprintf(`global:
   scrape_interval: %s
   evaluation_interval: %s
 scrape_configs:
@@ -77,14 +102,15 @@ scrape_configs:
       - targets: [%q]
         labels: {namespace: %q, pod: %q, container: agent, endpoint: metrics}
 `, scrape, scrape, agentAddr, namespace, pod)
+	}
 	cfgPath := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(config(scrape)), 0o644); err != nil {
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	args := []string{"--config.file=" + cfgPath, "--web.listen-address=" + addr,
-		"--storage.tsdb.path=" + filepath.Join(dir, "data"), "--log.level=warn"}
-	p := &Prometheus{URL: "http://" + addr + "/"}
+		"--storage.tsdb.path=" + filepath.Join(dir, "data"), "--log.level=warn", "--web.enable-lifecycle"}
+	p := &Prometheus{URL: "http://" + addr + "/", config: config, cfgPath: cfgPath}
 	client := http.DefaultClient
 	ready := func(req *http.Request) {}
 	if web != nil {

@@ -4,8 +4,11 @@
 //	seldon-autoscaling plan     [planner flags]                      print a policy and why
 //	seldon-autoscaling simulate --scenario NAME | --trace FILE [...]  run one policy, print a summary
 //	seldon-autoscaling bench    [--out FILE]                          compare policies on every scenario
+//	seldon-autoscaling doctor   [--kubeconfig F] [--context C] [-n NS] [--model M] [--output json] [--wait D]
+//	                                                                 check a live cluster's autoscaling
 //
-// Everything it computes comes from provider/pkg/hpasim; this file only parses and prints.
+// Everything it computes comes from provider/pkg/hpasim and provider/pkg/doctor; this file only
+// parses and prints.
 package main
 
 import (
@@ -24,6 +27,7 @@ commands:
   plan       derive a policy (target, min/max, scale-up and scale-down behavior) from load figures
   simulate   run a policy over a load trace or a named scenario; print a summary, optionally an SVG
   bench      run every scenario under the default, guide and planned policies; write a report
+  doctor     check a live cluster's autoscaling end to end; exit 0 ok, 1 a check failed, 2 could not check
 
 Run 'seldon-autoscaling <command> -h' for a command's flags.
 `
@@ -38,6 +42,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"plan":     runPlan,
 		"simulate": runSimulate,
 		"bench":    runBench,
+		"doctor":   runDoctor,
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
@@ -48,9 +53,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "seldon-autoscaling: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
+	var code exitCode
 	switch err := cmd(args[1:], stdout, stderr); {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.As(err, &code):
+		return int(code)
 	case err != nil:
 		fmt.Fprintf(stderr, "seldon-autoscaling %s: %v\n", args[0], err)
 		return 1

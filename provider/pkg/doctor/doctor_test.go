@@ -1,0 +1,174 @@
+package doctor
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/adapterrules"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func rulesYAML(t *testing.T, r adapterrules.Rule) string {
+	t.Helper()
+	y, err := adapterrules.Config{Rules: []adapterrules.Rule{r}}.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return y
+}
+
+func hpa(name, kind, target string, upWindow int) *HPA {
+	return &HPA{
+		Name: name, TargetKind: kind, TargetName: target, DescribedKind: "Model", DescribedName: "iris",
+		MetricName: "infer_rps", Target: 3, Min: 1, Max: 6, Current: 2, Desired: 2, CurrentValue: ptr(3.0),
+		ScaleUp: policy.Rules{StabilizationWindowSeconds: ptr(upWindow), SelectPolicy: "Max",
+			Policies: []policy.ScalingPolicy{{Type: "Pods", Value: 5, PeriodSeconds: 15}}},
+		ScaleDown: policy.Rules{StabilizationWindowSeconds: ptr(300), SelectPolicy: "Max",
+			Policies: []policy.ScalingPolicy{{Type: "Percent", Value: 100, PeriodSeconds: 15}}},
+		Conditions: []Condition{{Type: "AbleToScale", Status: "True", Reason: "ReadyForNewScale"},
+			{Type: "ScalingActive", Status: "True", Reason: "ValidMetricFound"}},
+	}
+}
+
+// healthy is a cluster where every check passes: two replicas serving 6 RPS at a 3 RPS target.
+func healthy(t *testing.T) Snapshot {
+	return Snapshot{
+		Namespace: "seldon-mesh",
+		APIService: APIService{Found: true, Available: true, Reason: "Passed",
+			Service: "seldon-monitoring/prometheus-adapter", Adapter: "seldon-monitoring/prometheus-adapter"},
+		Adapter: Adapter{Config: rulesYAML(t, adapterrules.SeldonRule(adapterrules.RuleSpec{})),
+			ConfigSource: "seldon-monitoring/seldon-adapter-rules", Relist: time.Minute},
+		Prometheus: Prometheus{URL: "http://prom/", Scrape: 30 * time.Second, Job: "seldon-mesh/agent"},
+		Models: []Model{{
+			Name: "iris", SpecReplicas: 2, ServerName: "iris-server",
+			Conditions: []Condition{{Type: "ModelReady", Status: "True"}, {Type: "Ready", Status: "True"}},
+			Server:     &Server{Name: "iris-server", SpecReplicas: 2, LoadedModels: 1},
+			ModelHPA:   hpa("iris-model-hpa", "Model", "iris", 75),
+			ServerHPA:  hpa("iris-server-hpa", "Server", "iris-server", 60),
+			Query:      "sum by (model) (rate(seldon_model_infer_total{model=\"iris\"}[1m]))", PromValue: ptr(6.0),
+			Path: "/apis/custom.metrics.k8s.io/v1beta1/...", APIValue: ptr(6.1),
+		}},
+	}
+}
+
+func TestDiagnose(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		break_ func(*Snapshot)
+		check  int     // the check that must fail (0: none)
+		fix    string  // a fragment of its fix
+		want   Verdict // its verdict (Failure unless said)
+	}{
+		{name: "healthy"},
+		{"no APIService", func(s *Snapshot) { s.APIService = APIService{} }, CheckAPIService,
+			"install prometheus-adapter", ""},
+		{"adapter stopped", func(s *Snapshot) {
+			s.APIService.Available, s.APIService.Reason = false, "FailedDiscoveryCheck"
+			m := &s.Models[0]
+			m.APIValue, m.APIErr = nil, "the server is currently unable to handle the request"
+		}, CheckAPIService, "start prometheus-adapter", ""},
+		{"another metrics provider", func(s *Snapshot) { s.APIService.Adapter = "" }, CheckAPIService,
+			"point the APIService", ""},
+		{"no Seldon rule", func(s *Snapshot) {
+			s.Adapter.Config = rulesYAML(t, adapterrules.SeldonRule(adapterrules.RuleSpec{NameAs: "other"}))
+		}, CheckAdapterRule, "add the Seldon rule", ""},
+		{"relist shorter than scrape", func(s *Snapshot) { s.Prometheus.Scrape = 2 * time.Minute },
+			CheckAdapterRule, "metricsRelistInterval to at least 2m", ""},
+		{"no job scrapes the counter", func(s *Snapshot) { s.Prometheus.Scrape = 0 }, CheckAdapterRule,
+			"scrape the Seldon agent", Warning},
+		{"Prometheus unreachable", func(s *Snapshot) {
+			s.Prometheus.Scrape, s.Prometheus.Err = 0, "dial tcp: connection refused"
+			s.Models[0].PromValue = nil
+		}, CheckMetricData, "--prometheus-url", ""},
+		{"agent exports nothing", func(s *Snapshot) { s.Models[0].PromValue, s.Models[0].APIValue = nil, nil },
+			CheckMetricData, "scrape the Seldon agent", ""},
+		{"selector matches nothing", func(s *Snapshot) {
+			m := &s.Models[0]
+			m.ModelHPA.Selector = map[string]string{"method_type": "rst"}
+			m.ServerHPA.Selector = m.ModelHPA.Selector
+			m.PromValue, m.PromUnfiltered, m.APIValue = nil, ptr(6.0), nil
+		}, CheckMetricData, "metricSelector", ""},
+		{"API far from Prometheus", func(s *Snapshot) { s.Models[0].APIValue = ptr(1.0) }, CheckMetricData,
+			"--prometheus-url", Warning},
+		{"Server HPA missing", func(s *Snapshot) { s.Models[0].ServerHPA = nil }, CheckHPAs, "pulumi up --refresh", ""},
+		{"HPAs out of step", func(s *Snapshot) { s.Models[0].ServerHPA.Max = 10 }, CheckHPAs, "pulumi up --refresh", ""},
+		{"Model window shorter", func(s *Snapshot) { s.Models[0].ModelHPA.ScaleUp.StabilizationWindowSeconds = ptr(0) },
+			CheckHPAs, "pulumi up --refresh", ""},
+		{"metric unavailable", func(s *Snapshot) {
+			s.Models[0].ModelHPA.Conditions[1] = Condition{Type: "ScalingActive", Status: "False",
+				Reason: "FailedGetObjectMetric", Message: "unable to get metric infer_rps"}
+		}, CheckHPAs, "FailedGetObjectMetric", ""},
+		{"ScheduleFailed", func(s *Snapshot) {
+			s.Models[0].Conditions = []Condition{{Type: "ModelReady", Status: "False", Reason: "ScheduleFailed"},
+				{Type: "Ready", Status: "False", Reason: "ScheduleFailed"}}
+		}, CheckSeldon, "give the Server room", ""},
+		{"minReplicas in the Model spec", func(s *Snapshot) { s.Models[0].MinReplicas = ptr(2) }, CheckSeldon,
+			"remove minReplicas", ""},
+		{"shared Server", func(s *Snapshot) { s.Models[0].Server.LoadedModels = 2 }, CheckSeldon, "dedicated Server", ""},
+		{"Model ahead of Server", func(s *Snapshot) { s.Models[0].SpecReplicas = 3 }, CheckSeldon, "at least as many", ""},
+		{"Model lags by design", func(s *Snapshot) { s.Models[0].Server.SpecReplicas = 3 }, CheckSeldon,
+			"modelScaleUpLagSeconds",
+			Warning},
+		{"no Server", func(s *Snapshot) { s.Models[0].Server = nil }, CheckSeldon, "create the Server", ""},
+		{"load above max × target", func(s *Snapshot) {
+			for _, h := range []*HPA{s.Models[0].ModelHPA, s.Models[0].ServerHPA} {
+				h.Current, h.CurrentValue = 6, ptr(5.0)
+			}
+		}, CheckCapacity, "maxReplicas to at least 10", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := healthy(t)
+			if tc.break_ != nil {
+				tc.break_(&s)
+			}
+			want := tc.want
+			if want == "" {
+				want = Failure
+			}
+			for _, r := range Diagnose(s) {
+				if r.Check != tc.check {
+					if r.Verdict == Failure {
+						// A failure cascades only from the check named (the metric check reads the adapter).
+						if r.Check != CheckMetricData || (tc.check != CheckAPIService && tc.check != CheckMetricData) {
+							t.Errorf("check %d (%s) failed too: %v; fix %q", r.Check, r.Name, r.Evidence, r.Fix)
+						}
+					}
+					if tc.check == 0 && r.Verdict != OK {
+						t.Errorf("healthy: check %d %s %s: %v", r.Check, r.Name, r.Verdict, r.Evidence)
+					}
+					continue
+				}
+				if r.Verdict != want || !strings.Contains(r.Fix, tc.fix) {
+					t.Errorf("check %d: %s with fix %q, want %s with %q; evidence %v", r.Check, r.Verdict, r.Fix, want,
+						tc.fix, r.Evidence)
+				}
+			}
+		})
+	}
+}
+
+func TestReport(t *testing.T) {
+	s := healthy(t)
+	s.Models[0].MinReplicas = ptr(2)
+	rep := NewReport(s.Namespace, Diagnose(s))
+	if rep.ExitCode != 1 || rep.Failures != 1 || rep.OK != 5 {
+		t.Errorf("report %+v", rep)
+	}
+	var b bytes.Buffer
+	if err := rep.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"5 Model and Server", "FAILURE", "fix: remove minReplicas",
+		"5 ok, 0 warnings, 1 failures"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+	if ExitCode(Diagnose(healthy(t))) != 0 || !AllOK(Diagnose(healthy(t))) {
+		t.Error("a healthy cluster does not pass")
+	}
+}

@@ -1,0 +1,291 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/pipeline"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/doctor"
+)
+
+const doctorRole = "seldon-autoscaling-doctor" // the ClusterRole in deploy/rbac-doctor.yaml
+
+// doctorRun runs the built `seldon-autoscaling doctor` as the doctor's least-privileged user.
+type doctorRun struct {
+	bin, kubeconfig, promURL string
+}
+
+func (d doctorRun) run(t *testing.T, extra ...string) (doctor.Report, int, string) {
+	t.Helper()
+	args := append([]string{"doctor", "--kubeconfig", d.kubeconfig, "-n", ns, "--prometheus-url", d.promURL,
+		"--output", "json"}, extra...)
+	cmd := exec.Command(d.bin, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("doctor: %v", err)
+	}
+	var rep doctor.Report
+	if code != 2 {
+		if err := json.Unmarshal(out, &rep); err != nil {
+			t.Fatalf("doctor printed no report (exit %d): %v\n%s\n%s", code, err, out, stderr.String())
+		}
+	}
+	return rep, code, stderr.String()
+}
+
+// table is the people's output of one run, for docs/doctor.md.
+func (d doctorRun) table(t *testing.T) string {
+	t.Helper()
+	out, _ := exec.Command(d.bin, "doctor", "--kubeconfig", d.kubeconfig, "-n", ns,
+		"--prometheus-url", d.promURL).Output()
+	return string(out)
+}
+
+// doctorKubeconfig is the admin kubeconfig impersonating a user bound to deploy/rbac-doctor.yaml
+// alone, after checking that role reads only.
+func (b *testbed) doctorKubeconfig(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	roles, err := localcluster.ReadClusterRoles(filepath.Join(b.root, "deploy", "rbac-doctor.yaml"))
+	if err != nil || len(roles) != 1 || roles[0].Name != doctorRole {
+		t.Fatalf("deploy/rbac-doctor.yaml: %v %v", roles, err)
+	}
+	for _, r := range roles[0].Rules {
+		for _, v := range r.Verbs {
+			if v != "get" && v != "list" {
+				t.Errorf("the doctor's role grants %s on %v: it must only read", v, r.Resources)
+			}
+		}
+	}
+	const user = "doctor-e2e"
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: user},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: doctorRole},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
+	}
+	if _, err := b.kube.RbacV1().ClusterRoles().Create(ctx, &roles[0], metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.kube.RbacV1().ClusterRoles().Delete(ctx, doctorRole, metav1.DeleteOptions{}) })
+	if _, err := b.kube.RbacV1().ClusterRoleBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.kube.RbacV1().ClusterRoleBindings().Delete(ctx, user, metav1.DeleteOptions{}) })
+	cfg, err := clientcmd.LoadFromFile(b.cluster.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ai := range cfg.AuthInfos {
+		ai.Impersonate = user
+	}
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func buildDoctor(t *testing.T, root string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "seldon-autoscaling")
+	cmd := exec.Command("go", "build", "-o", bin, "./provider/cmd/seldon-autoscaling")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the CLI: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// doctorFault is one fault of issue 14: brk introduces it, undo removes it; check must fail with a
+// fix containing fix.
+type doctorFault struct {
+	name      string
+	check     int
+	fix       string
+	brk, undo func(t *testing.T)
+}
+
+// TestDoctor runs `seldon-autoscaling doctor` on the real metrics pipeline: a healthy deployment
+// under load passes every check; each fault, one at a time, fails the right check with the right
+// fix, and the doctor's --wait sees it recover when undone. Every run uses only the read
+// permissions of deploy/rbac-doctor.yaml.
+func TestDoctor(t *testing.T) {
+	b := requireBed(t)
+	series := pipeline.Series{Model: "irisa0", Server: "irisa0-server", MethodType: "rest"}
+	run := b.startPipeline(t, fast, []string{"irisa0"}, map[pipeline.Series]float64{series: 2 * pipelineTarget})
+	d := doctorRun{bin: buildDoctor(t, b.root), kubeconfig: b.doctorKubeconfig(t), promURL: run.prom.URL}
+	docs := os.Getenv("SELDON_DOCTOR_OUTPUT") // a file to write real runs' tables to, for docs/doctor.md
+
+	healthy := func(t *testing.T, what string) {
+		t.Helper()
+		rep, code, progress := d.run(t, "--wait", "150s")
+		if code != 0 || !doctor.AllOK(rep.Results) {
+			t.Fatalf("%s: exit %d, not every check ok: %+v\nprogress:\n%s", what, code, rep.Results, progress)
+		}
+	}
+	t.Run("healthy under load", func(t *testing.T) {
+		healthy(t, "healthy")
+		rep, _, _ := d.run(t)
+		if len(rep.Results) != 6 {
+			t.Errorf("want the 6 checks of one Model, got %d", len(rep.Results))
+		}
+		if docs != "" {
+			writeDoc(t, docs, "healthy, 6 RPS on a 3 RPS target", d.table(t))
+		}
+	})
+	for _, f := range b.doctorFaults(run, series) {
+		t.Run(f.name, func(t *testing.T) {
+			f.brk(t)
+			eventually(t, 120*time.Second, "check "+doctor.CheckNames[f.check]+" fails", func() (bool, string) {
+				rep, code, _ := d.run(t)
+				i := slices.IndexFunc(rep.Results, func(r doctor.Result) bool {
+					return r.Check == f.check && r.Verdict == doctor.Failure
+				})
+				return code == 1 && i >= 0 && strings.Contains(rep.Results[i].Fix, f.fix), fmt.Sprintf("exit %d %+v",
+					code, rep.Results)
+			})
+			if docs != "" {
+				writeDoc(t, docs, f.name, d.table(t))
+			}
+			f.undo(t)
+			healthy(t, "after undoing "+f.name)
+		})
+	}
+}
+
+func writeDoc(t *testing.T, path, title, table string) {
+	t.Helper()
+	fh, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = fh.Close() }()
+	fmt.Fprintf(fh, "### %s (%s)\n\n```\n%s```\n\n", title, time.Now().UTC().Format(time.RFC3339), table)
+}
+
+func (b *testbed) patch(t *testing.T, kind, name, patch string, subresources ...string) {
+	t.Helper()
+	ctx := context.Background()
+	var err error
+	switch kind {
+	case "model":
+		_, err = b.dyn.Resource(localcluster.ModelResource).Namespace(ns).Patch(ctx, name, types.MergePatchType,
+			[]byte(patch), metav1.PatchOptions{}, subresources...)
+	case "hpa":
+		_, err = b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Patch(ctx, name, types.MergePatchType,
+			[]byte(patch), metav1.PatchOptions{})
+	}
+	if err != nil {
+		t.Fatalf("patching %s %s: %v", kind, name, err)
+	}
+}
+
+func (b *testbed) doctorFaults(run *pipelineRun, series pipeline.Series) []doctorFault {
+	ctx := context.Background()
+	models := b.dyn.Resource(localcluster.ModelResource).Namespace(ns)
+	return []doctorFault{
+		{"the adapter process stopped", doctor.CheckAPIService, "start prometheus-adapter",
+			func(t *testing.T) {
+				if err := b.cluster.Kill("prometheus-adapter"); err != nil {
+					t.Fatal(err)
+				}
+			},
+			func(t *testing.T) {
+				if _, err := run.startAdapter(); err != nil {
+					t.Fatal(err)
+				}
+			}},
+		{"the agent exporting nothing", doctor.CheckMetricData, "scrape the Seldon agent",
+			func(*testing.T) { run.agent.Silence(true) }, func(*testing.T) { run.agent.Silence(false) }},
+		{"minReplicas added to the Model spec", doctor.CheckSeldon, "remove minReplicas",
+			func(t *testing.T) { b.patch(t, "model", "irisa0", `{"spec":{"minReplicas":1}}`) },
+			func(t *testing.T) { b.patch(t, "model", "irisa0", `{"spec":{"minReplicas":null}}`) }},
+		{"one HPA edited out of step", doctor.CheckHPAs, "pulumi up --refresh",
+			func(t *testing.T) { b.patch(t, "hpa", "irisa0-server-hpa", `{"spec":{"maxReplicas":10}}`) },
+			func(t *testing.T) { b.patch(t, "hpa", "irisa0-server-hpa", `{"spec":{"maxReplicas":6}}`) }},
+		{"the Model ScheduleFailed", doctor.CheckSeldon, "give the Server room",
+			func(t *testing.T) {
+				b.patch(t, "model", "irisa0", `{"status":{"conditions":[`+
+					`{"type":"ModelReady","status":"False","reason":"ScheduleFailed","message":"no matching servers"},`+
+					`{"type":"Ready","status":"False","reason":"ScheduleFailed"}]}}`, "status")
+			},
+			// The stand-in gives a Model without conditions Ready again, as Seldon does once it loads.
+			func(t *testing.T) { b.patch(t, "model", "irisa0", `{"status":{"conditions":null}}`, "status") }},
+		{"a Server reporting two loaded Models", doctor.CheckSeldon, "dedicated Server",
+			func(t *testing.T) {
+				intruder := &unstructured.Unstructured{Object: map[string]any{
+					"apiVersion": "mlops.seldon.io/v1alpha1", "kind": "Model", "metadata": map[string]any{"name": "intruder"},
+					"spec": map[string]any{"storageUri": "gs://x", "server": "irisa0-server", "replicas": int64(1)},
+				}}
+				if _, err := models.Create(ctx, intruder, metav1.CreateOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			func(t *testing.T) {
+				if err := models.Delete(ctx, "intruder", metav1.DeleteOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}},
+		{"Prometheus scraping less often than the adapter relists", doctor.CheckAdapterRule,
+			"metricsRelistInterval to at least 20s",
+			func(t *testing.T) { b.setScrape(t, run, 20*time.Second) },
+			func(t *testing.T) { b.setScrape(t, run, fast.Scrape) }},
+		{"a metric selector that matches no series", doctor.CheckMetricData, "metricSelector",
+			func(t *testing.T) { b.selectMetric(t, map[string]string{"method_type": "rst"}) },
+			func(t *testing.T) { b.selectMetric(t, nil) }},
+		{"load above maxReplicas × target", doctor.CheckCapacity, "maxReplicas to at least 8",
+			func(*testing.T) { run.agent.SetRate(series, 8*pipelineTarget) },
+			func(*testing.T) { run.agent.SetRate(series, 2*pipelineTarget) }},
+	}
+}
+
+func (b *testbed) setScrape(t *testing.T, run *pipelineRun, scrape time.Duration) {
+	t.Helper()
+	if err := run.prom.SetScrapeInterval(context.Background(), scrape); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// selectMetric edits both HPAs' metric selector alike, out of band, as a wrong
+// autoscaling.metricSelector would set it.
+func (b *testbed) selectMetric(t *testing.T, selector map[string]string) {
+	t.Helper()
+	metric := map[string]any{"name": "infer_rps"}
+	if selector != nil {
+		metric["selector"] = map[string]any{"matchLabels": selector}
+	}
+	patch, err := json.Marshal(map[string]any{"spec": map[string]any{"metrics": []any{map[string]any{
+		"type": "Object", "object": map[string]any{
+			"describedObject": map[string]any{"apiVersion": "mlops.seldon.io/v1alpha1", "kind": "Model", "name": "irisa0"},
+			"metric":          metric,
+			"target":          map[string]any{"type": "AverageValue", "averageValue": "3"},
+		}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, hpa := range []string{"irisa0-model-hpa", "irisa0-server-hpa"} {
+		b.patch(t, "hpa", hpa, string(patch))
+	}
+}
