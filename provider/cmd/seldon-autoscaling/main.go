@@ -4,6 +4,7 @@
 //	seldon-autoscaling plan     [planner flags]                      print a policy and why
 //	seldon-autoscaling simulate --scenario NAME | --trace FILE [...]  run one policy, print a summary
 //	seldon-autoscaling bench    [--out FILE]                          compare policies on every scenario
+//	seldon-autoscaling version                                        print the release version
 //
 // Everything it computes comes from provider/pkg/hpasim; this file only parses and prints.
 package main
@@ -16,6 +17,9 @@ import (
 	"os"
 )
 
+// Version is the release version, set at build time by `make dist` (-ldflags "-X main.Version=...").
+var Version = "0.0.0-dev"
+
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 const usage = `usage: seldon-autoscaling <command> [flags]
@@ -24,6 +28,7 @@ commands:
   plan       derive a policy (target, min/max, scale-up and scale-down behavior) from load figures
   simulate   run a policy over a load trace or a named scenario; print a summary, optionally an SVG
   bench      run every scenario under the default, guide and planned policies; write a report
+  version    print the release version this binary was built as
 
 Run 'seldon-autoscaling <command> -h' for a command's flags.
 `
@@ -38,6 +43,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"plan":     runPlan,
 		"simulate": runSimulate,
 		"bench":    runBench,
+		"version": func(_ []string, stdout, _ io.Writer) error {
+			_, err := fmt.Fprintln(stdout, Version)
+			return err
+		},
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
