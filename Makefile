@@ -11,7 +11,7 @@ DIST_TARGETS ?= all
 PROVIDER     := pulumi-resource-seldon-autoscaling
 BIN          := bin
 TOOLS_BIN    := $(shell hack/tools.sh bindir)
-GO_PACKAGES  := ./provider/... ./internal/... ./sdk/... ./examples/...
+GO_PACKAGES  := ./provider/... ./internal/... ./examples/...
 E2E_TIMEOUT  ?= 40m
 
 .PHONY: dist dist-sdks fixtures fuzz bench-pipeline all build schema sdk-go readme generate check-generated lint unit test e2e tools bench demo demo-down cluster-up cluster-down clean

@@ -13,6 +13,7 @@ require (
 	github.com/pulumi/pulumi-kubernetes/sdk/v4 v4.25.0
 	github.com/pulumi/pulumi/pkg/v3 v3.274.1
 	github.com/pulumi/pulumi/sdk/v3 v3.274.1
+	github.com/seldon-autoscaling/pulumi-seldon-autoscaling/sdk v0.0.0
 	golang.org/x/crypto v0.58.0
 	gopkg.in/yaml.v3 v3.0.1
 	k8s.io/api v0.37.2
@@ -178,3 +179,7 @@ require (
 	sigs.k8s.io/structured-merge-diff/v6 v6.4.2 // indirect
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )
+
+// The Go SDK is its own module, so that its users fetch neither the provider nor client-go; the examples
+// and tests here use the checked-in copy.
+replace github.com/seldon-autoscaling/pulumi-seldon-autoscaling/sdk => ./sdk
