@@ -16,9 +16,13 @@ import (
 // Env locates the tools and the cluster a stack runs against.
 type Env struct {
 	Tools       string // holds pulumi, pulumi-language-yaml, pulumi-resource-kubernetes (testbed.ToolsDir)
-	ProviderDir string // holds pulumi-resource-seldon-autoscaling
+	ProviderDir string // holds pulumi-resource-seldon-autoscaling; empty: installed in PULUMI_HOME
 	Kubeconfig  string
 }
+
+// Home is the PULUMI_HOME of a workspace Options places under dir: a test that installs plugins
+// the way a user would (`pulumi plugin install`) installs them there first.
+func Home(dir string) string { return filepath.Join(dir, "home") }
 
 // BuildProvider builds the plugin from the repository at root into dir.
 func BuildProvider(root, dir string) error {
@@ -43,17 +47,19 @@ func (e Env) Options(dir string, project workspace.Project) ([]auto.LocalWorkspa
 		return nil, err
 	}
 	project.Backend = &workspace.ProjectBackend{URL: "file://" + state}
-	project.Plugins = &workspace.Plugins{Providers: []workspace.PluginOptions{
-		{Name: "seldon-autoscaling", Path: e.ProviderDir},
-		{Name: "kubernetes", Path: e.Tools},
-	}}
+	// The Kubernetes plugin is always the locally built one: Pulumi's download site is out of reach.
+	providers := []workspace.PluginOptions{{Name: "kubernetes", Path: e.Tools}}
+	if e.ProviderDir != "" {
+		providers = append(providers, workspace.PluginOptions{Name: "seldon-autoscaling", Path: e.ProviderDir})
+	}
+	project.Plugins = &workspace.Plugins{Providers: providers}
 	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(e.Tools)})
 	if err != nil {
 		return nil, fmt.Errorf("pulumi CLI in %s: %w", e.Tools, err)
 	}
 	return []auto.LocalWorkspaceOption{
 		auto.Project(project),
-		auto.PulumiHome(filepath.Join(dir, "home")),
+		auto.PulumiHome(Home(dir)),
 		auto.Pulumi(cmd),
 		auto.SecretsProvider("passphrase"),
 		auto.EnvVars(map[string]string{
