@@ -24,16 +24,20 @@ type Env struct {
 // the way a user would (`pulumi plugin install`) installs them there first.
 func Home(dir string) string { return filepath.Join(dir, "home") }
 
-// BuildProvider builds the plugin from the repository at root into dir.
+// BuildProvider builds the plugin from the repository at root into dir, with the flags `make
+// dist` uses (internal/release: -trimpath, CGO off), so that the test bed's build and the
+// release archives' share one build cache instead of compiling every dependency twice.
 func BuildProvider(root, dir string) error {
 	cmd := exec.Command(
 		"go",
 		"build",
+		"-trimpath",
 		"-o",
 		filepath.Join(dir, "pulumi-resource-seldon-autoscaling"),
 		"./provider/cmd/pulumi-resource-seldon-autoscaling",
 	)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("building the provider: %w", err)
 	}
