@@ -74,7 +74,8 @@ func TestMerge(t *testing.T) {
 			if strings.Join(names, ",") != strings.Join(tc.wantRules, ",") {
 				t.Errorf("rules %v, want %v\n%s", names, tc.wantRules, merged)
 			}
-			if last := cfg.Rules[len(cfg.Rules)-1]; tc.rule.Name.As == last.Name.As && last.MetricsQuery != tc.rule.MetricsQuery {
+			last := cfg.Rules[len(cfg.Rules)-1]
+			if tc.rule.Name.As == last.Name.As && last.MetricsQuery != tc.rule.MetricsQuery {
 				t.Errorf("our rule's query is %q, want %q", last.MetricsQuery, tc.rule.MetricsQuery)
 			}
 			if strings.Contains(tc.live, "resourceRules") &&

@@ -146,7 +146,11 @@ var resources = map[string]schema.GroupVersionResource{
 }
 
 // observe reads what the cluster holds under each object's name.
-func observe(ctx context.Context, c dynamic.Interface, objects []ownership.Object) (map[string]ownership.Observed, error) {
+func observe(
+	ctx context.Context,
+	c dynamic.Interface,
+	objects []ownership.Object,
+) (map[string]ownership.Observed, error) {
 	seen := map[string]ownership.Observed{}
 	for _, o := range objects {
 		obs, err := observeOne(ctx, c, o)

@@ -92,7 +92,8 @@ func TestExistingModelIsRefusedUnlessTakenOver(t *testing.T) {
 	model := rec.byType(modelType)[0].Inputs.Mappable()
 	assertPath(t, model, "spec.replicas", float64(4))
 	notes := model["metadata"].(map[string]any)["annotations"].(map[string]any)
-	if notes[ownership.OwnerAnnotation] != "test/test/SeldonAutoscaledModel/irisa0" || notes["pulumi.com/patchForce"] != "true" {
+	owner := notes[ownership.OwnerAnnotation]
+	if owner != "test/test/SeldonAutoscaledModel/irisa0" || notes["pulumi.com/patchForce"] != "true" {
 		t.Errorf("the taken-over Model is not marked as the component's, applied with force: %v", notes)
 	}
 }
