@@ -1,12 +1,20 @@
 # pulumi-seldon-autoscaling — one target per step. `make test` is what CI runs.
-VERSION      ?= 0.1.0
+# The release version comes from git (hack/version.sh) and is written in no file: `make dist` injects
+# it into the binaries, `make dist-sdks` into copies of the SDKs. The checked-in schema and SDKs carry
+# the fixed DEV_VERSION instead, so that `make check-generated` gives the same files on every commit.
+VERSION      ?= $(shell hack/version.sh)
+DEV_VERSION  := 0.0.0-dev
+SDK_VERSION  ?= $(DEV_VERSION)
+SCHEMA       ?= schema.json
+SDK_DIR      ?= sdk
+DIST_TARGETS ?= all
 PROVIDER     := pulumi-resource-seldon-autoscaling
 BIN          := bin
 TOOLS_BIN    := $(shell hack/tools.sh bindir)
-GO_PACKAGES  := ./provider/... ./internal/... ./sdk/... ./examples/...
+GO_PACKAGES  := ./provider/... ./internal/... ./examples/...
 E2E_TIMEOUT  ?= 40m
 
-.PHONY: fixtures fuzz bench-pipeline all build schema sdk-go readme generate check-generated lint unit test e2e tools bench demo demo-down cluster-up cluster-down clean
+.PHONY: dist dist-sdks fixtures fuzz bench-pipeline all build schema sdk-go readme generate check-generated lint unit test e2e tools bench demo demo-down cluster-up cluster-down clean
 
 all: build
 
@@ -14,10 +22,11 @@ build: ## the provider plugin
 	go build -ldflags "-X main.Version=$(VERSION)" -o $(BIN)/$(PROVIDER) ./provider/cmd/$(PROVIDER)
 
 schema: ## schema.json from the Go types
-	go run ./provider/cmd/gen-sdk schema schema.json $(VERSION)
+	go run ./provider/cmd/gen-sdk schema $(SCHEMA) $(SDK_VERSION)
 
+# The Go SDK is its own module (sdk/go.mod, written by hand: the generated code's imports only).
 sdk-go: schema ## the Go SDK from schema.json
-	go run ./provider/cmd/gen-sdk go schema.json sdk/go
+	go run ./provider/cmd/gen-sdk go $(SCHEMA) $(SDK_DIR)/go
 
 readme: ## the README's code, from the examples it shows
 	go run ./provider/cmd/gen-sdk embed . README.md
@@ -25,17 +34,17 @@ readme: ## the README's code, from the examples it shows
 .PHONY: sdks sdk-nodejs sdk-python sdk-java sdk-dotnet docs
 
 sdk-nodejs: schema ## the TypeScript SDK from schema.json
-	go run ./provider/cmd/gen-sdk nodejs schema.json sdk/nodejs
+	go run ./provider/cmd/gen-sdk nodejs $(SCHEMA) $(SDK_DIR)/nodejs
 
 sdk-python: schema ## the Python SDK from schema.json
-	go run ./provider/cmd/gen-sdk python schema.json sdk/python
+	go run ./provider/cmd/gen-sdk python $(SCHEMA) $(SDK_DIR)/python
 
 # Java and .NET codegen pin other Pulumi versions: each is built from its own wrapper module.
 sdk-java: schema ## the Java SDK (with a Maven pom.xml) from schema.json
-	cd hack/gen-sdk-java && GOFLAGS=-mod=readonly go run . ../../schema.json ../../sdk/java
+	cd hack/gen-sdk-java && GOFLAGS=-mod=readonly go run . $(abspath $(SCHEMA)) $(abspath $(SDK_DIR))/java
 
 sdk-dotnet: schema ## the C# SDK from schema.json (generated only: no .NET SDK here)
-	cd hack/gen-sdk-dotnet && GOFLAGS=-mod=readonly go run . ../../schema.json ../../sdk/dotnet
+	cd hack/gen-sdk-dotnet && GOFLAGS=-mod=readonly go run . $(abspath $(SCHEMA)) $(abspath $(SDK_DIR))/dotnet
 
 sdks: sdk-go sdk-nodejs sdk-python sdk-java sdk-dotnet ## every SDK from schema.json
 
@@ -56,6 +65,17 @@ check-generated: generate ## fails when any generated file is stale
 	@if [ -n "$$(git status --porcelain -- $(GENERATED))" ]; then \
 	  git status --porcelain -- $(GENERATED); git --no-pager diff --stat -- $(GENERATED); \
 	  echo "generated files are stale: run 'make generate' and commit the result" >&2; exit 1; fi
+
+# Release artifacts (docs/development.md, "Releasing"). DIST_TARGETS=host builds this machine's only.
+dist: ## the plugin and the CLI as <name>-v<version>-<os>-<arch>.tar.gz for every platform, and SHA256SUMS, in dist/
+	go run ./internal/release/cmd/dist -version $(VERSION) -out dist -targets $(DIST_TARGETS)
+
+# What npm, PyPI, Maven Central and NuGet receive: the SDKs generated again with the release version.
+# The Go SDK is not among them: Go users get it from the repository at the tag sdk/v<version>.
+dist-sdks: ## the schema and the SDKs stamped with the release version, in dist/schema.json and dist/sdk/
+	mkdir -p dist
+	$(MAKE) schema sdk-nodejs sdk-python sdk-java sdk-dotnet SCHEMA=dist/schema.json SDK_DIR=dist/sdk \
+	  SDK_VERSION=$(VERSION)
 
 lint: ## gofmt, go vet and golangci-lint (pinned, built into the tools cache)
 	@out=$$(gofmt -l provider tests examples bench internal hack 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -110,4 +130,4 @@ demo-down: ## destroy the demo stack and stop the control plane
 	go run ./internal/testbed/cmd/testbed demo-down
 
 clean:
-	rm -rf $(BIN) .state
+	rm -rf $(BIN) .state dist

@@ -83,7 +83,7 @@ for r in json.load(sys.stdin).get("Replace") or []:
     subprocess.check_call(["go", "mod", "edit", "-replace", old + "=" + new["Path"] + "@" + new["Version"]])
 '
   go mod edit -require "$mod@$K8S_PROVIDER_MODULE_VERSION"
-  go get "github.com/pulumi/pulumi-kubernetes/sdk/v4@$K8S_PROVIDER_SDK_VERSION" \
+  go get "github.com/pulumi/pulumi-kubernetes/sdk/v4@v$K8S_PROVIDER_VERSION" \
     "github.com/pulumi/pulumi/pkg/v3@$K8S_PROVIDER_PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@$K8S_PROVIDER_PULUMI_VERSION"
   log "building pulumi-resource-kubernetes $v (about 8 min cold)"
   go build -trimpath -o "$bin/pulumi-resource-kubernetes" \

@@ -97,8 +97,22 @@ var pomTemplate = template.Must(template.New("pom").Parse(`<?xml version="1.0" e
   <licenses>
     <license>
       <name>{{.License}}</name>
+{{- if eq .License "Apache-2.0"}}
+      <url>https://www.apache.org/licenses/LICENSE-2.0.txt</url>
+{{- end}}
     </license>
   </licenses>
+  <developers>
+    <developer>
+      <name>{{.Publisher}}</name>
+      <url>{{.URL}}</url>
+    </developer>
+  </developers>
+  <scm>
+    <connection>scm:git:{{.URL}}.git</connection>
+    <developerConnection>scm:git:{{.URL}}.git</developerConnection>
+    <url>{{.URL}}</url>
+  </scm>
 
   <properties>
     <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
@@ -135,7 +149,8 @@ var pomTemplate = template.Must(template.New("pom").Parse(`<?xml version="1.0" e
 type dependency struct{ GroupID, ArtifactID, Version string }
 
 // renderPom describes the SDK to Maven: coordinates from the schema (groupId = the Java base
-// package, artifactId = the package name), dependencies from the schema's java section.
+// package, artifactId = the package name), dependencies from the schema's java section, and the
+// license, developer and scm sections Maven Central requires of a published pom.
 func renderPom(pkg *schema.Package, info *javagen.PackageInfo) ([]byte, error) {
 	var deps []dependency
 	for key, version := range info.Dependencies {
@@ -161,6 +176,7 @@ func renderPom(pkg *schema.Package, info *javagen.PackageInfo) ([]byte, error) {
 		"Description":  xmlEscape(pkg.Description),
 		"URL":          xmlEscape(pkg.Repository),
 		"License":      xmlEscape(pkg.License),
+		"Publisher":    xmlEscape(pkg.Publisher),
 		"Dependencies": deps,
 	})
 	return buf.Bytes(), err

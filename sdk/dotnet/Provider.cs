@@ -30,6 +30,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling
             var defaultOptions = new CustomResourceOptions
             {
                 Version = Utilities.Version,
+                PluginDownloadURL = "github://api.github.com/seldon-autoscaling/pulumi-seldon-autoscaling",
             };
             var merged = CustomResourceOptions.Merge(defaultOptions, options);
             // Override the ID if one was specified for consistency with other language SDKs.

@@ -112,6 +112,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling
             var defaultOptions = new ComponentResourceOptions
             {
                 Version = Utilities.Version,
+                PluginDownloadURL = "github://api.github.com/seldon-autoscaling/pulumi-seldon-autoscaling",
             };
             var merged = ComponentResourceOptions.Merge(defaultOptions, options);
             // Override the ID if one was specified for consistency with other language SDKs.

@@ -30,22 +30,33 @@ import (
 // Everything runs in a copy of the SDK and the example, so the work tree stays clean. A missing
 // toolchain skips a test, except under CI=true, where it fails; a failing step always fails.
 
-// TestTypeScriptSDK: npm ci (package-lock.json of examples/ts), tsc on the SDK and the example, and
-// up / no-op up / destroy of examples/ts through the Node.js Automation API.
+// TestTypeScriptSDK: the SDK built into the package npm receives (hack/build-npm.sh: compiled
+// JavaScript and declarations), npm ci of examples/ts against it (package-lock.json), tsc on the
+// example, and up / no-op up / destroy of examples/ts through the Node.js Automation API.
 func TestTypeScriptSDK(t *testing.T) {
 	b := requireBed(t)
 	node, npm := requireTool(t, "node"), requireTool(t, "npm")
 	work := b.copyForSDKTest(t, "sdk/nodejs", "examples/ts")
 	ex := filepath.Join(work, "examples", "ts")
+	npmCache := []string{"--cache", cacheDir(t, "npm"), "--prefer-offline"}
 
-	runStep(t, ex, nil, 10*time.Minute, npm, "ci", "--cache", cacheDir(t, "npm"), "--prefer-offline",
-		"--no-audit", "--no-fund", "--loglevel=warn")
+	runStep(t, work, nil, 10*time.Minute, "bash", append([]string{filepath.Join(b.root, "hack", "build-npm.sh"),
+		filepath.Join(work, "sdk", "nodejs")}, npmCache...)...)
+	runStep(t, ex, nil, 10*time.Minute, npm, append([]string{"ci", "--no-audit", "--no-fund", "--loglevel=warn"},
+		npmCache...)...)
 	sdk := filepath.Join(ex, "node_modules", "@seldon-autoscaling", "pulumi-seldon-autoscaling")
-	if _, err := os.Stat(filepath.Join(sdk, "bin", "index.js")); err != nil {
-		t.Fatalf("npm ci did not build the SDK (its postinstall compiles it to bin/): %v", err)
+	for _, f := range []string{"index.js", "index.d.ts", "package.json"} {
+		if _, err := os.Stat(filepath.Join(sdk, f)); err != nil {
+			t.Errorf("the installed SDK lacks %s: %v", f, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(sdk, "index.ts")); err == nil {
+		t.Error("the installed SDK ships TypeScript sources: it must be the compiled package")
+	}
+	if fi, err := os.Lstat(sdk); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		t.Error("npm linked the SDK instead of installing a copy (examples/ts/.npmrc install-links)")
 	}
 	tsc := filepath.Join(ex, "node_modules", ".bin", "tsc")
-	runStep(t, ex, nil, 5*time.Minute, tsc, "--noEmit", "-p", sdk)
 	runStep(t, ex, nil, 5*time.Minute, tsc, "--noEmit", "-p", ".")
 	runStep(t, ex, nil, 5*time.Minute, tsc, "-p", ".")
 	copyFile(
@@ -94,7 +105,8 @@ func TestJavaSDK(t *testing.T) {
 	repo := "-Dmaven.repo.local=" + cacheDir(t, "m2")
 
 	runStep(t, work, nil, 15*time.Minute, mvn, "-B", "-ntp", repo, "-f", "sdk/java/pom.xml", "install", "-DskipTests")
-	jar := filepath.Join(work, "sdk", "java", "target", "seldon-autoscaling-0.1.0.jar")
+	// The checked-in SDK carries the development version (Makefile DEV_VERSION).
+	jar := filepath.Join(work, "sdk", "java", "target", "seldon-autoscaling-0.0.0-dev.jar")
 	zr, err := zip.OpenReader(jar)
 	if err != nil {
 		t.Fatalf("SDK jar: %v", err)

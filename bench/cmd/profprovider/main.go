@@ -32,7 +32,7 @@ func main() {
 		stop()
 		os.Exit(0)
 	}()
-	err = prov.Run(context.Background(), component.PackageName, "0.1.0")
+	err = prov.Run(context.Background(), component.PackageName, "0.0.0-dev")
 	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%v\n", err)

@@ -16,23 +16,31 @@ import (
 // Env locates the tools and the cluster a stack runs against.
 type Env struct {
 	Tools       string // holds pulumi, pulumi-language-yaml, pulumi-resource-kubernetes (testbed.ToolsDir)
-	ProviderDir string // holds pulumi-resource-seldon-autoscaling
+	ProviderDir string // holds pulumi-resource-seldon-autoscaling; empty: installed in PULUMI_HOME
 	Kubeconfig  string
 	// CLIRoot holds the bin/pulumi the Automation API runs: BuildReaper's, so that the CLI and its
 	// plugins die with the caller. Empty: the CLI in Tools itself.
 	CLIRoot string
 }
 
-// BuildProvider builds the plugin from the repository at root into dir.
+// Home is the PULUMI_HOME of a workspace Options places under dir: a test that installs plugins
+// the way a user would (`pulumi plugin install`) installs them there first.
+func Home(dir string) string { return filepath.Join(dir, "home") }
+
+// BuildProvider builds the plugin from the repository at root into dir, with the flags `make
+// dist` uses (internal/release: -trimpath, CGO off), so that the test bed's build and the
+// release archives' share one build cache instead of compiling every dependency twice.
 func BuildProvider(root, dir string) error {
 	cmd := exec.Command(
 		"go",
 		"build",
+		"-trimpath",
 		"-o",
 		filepath.Join(dir, "pulumi-resource-seldon-autoscaling"),
 		"./provider/cmd/pulumi-resource-seldon-autoscaling",
 	)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("building the provider: %w", err)
 	}
@@ -64,10 +72,12 @@ func (e Env) Options(dir string, project workspace.Project) ([]auto.LocalWorkspa
 		return nil, err
 	}
 	project.Backend = &workspace.ProjectBackend{URL: "file://" + state}
-	project.Plugins = &workspace.Plugins{Providers: []workspace.PluginOptions{
-		{Name: "seldon-autoscaling", Path: e.ProviderDir},
-		{Name: "kubernetes", Path: e.Tools},
-	}}
+	// The Kubernetes plugin is always the locally built one: Pulumi's download site is out of reach.
+	providers := []workspace.PluginOptions{{Name: "kubernetes", Path: e.Tools}}
+	if e.ProviderDir != "" {
+		providers = append(providers, workspace.PluginOptions{Name: "seldon-autoscaling", Path: e.ProviderDir})
+	}
+	project.Plugins = &workspace.Plugins{Providers: providers}
 	root := filepath.Dir(e.Tools)
 	if e.CLIRoot != "" {
 		root = e.CLIRoot
@@ -78,7 +88,7 @@ func (e Env) Options(dir string, project workspace.Project) ([]auto.LocalWorkspa
 	}
 	return []auto.LocalWorkspaceOption{
 		auto.Project(project),
-		auto.PulumiHome(filepath.Join(dir, "home")),
+		auto.PulumiHome(Home(dir)),
 		auto.Pulumi(cmd),
 		auto.SecretsProvider("passphrase"),
 		auto.EnvVars(map[string]string{

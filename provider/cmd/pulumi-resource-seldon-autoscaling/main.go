@@ -9,8 +9,9 @@ import (
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/component"
 )
 
-// Version is set at build time (-ldflags "-X main.Version=...").
-var Version = "0.1.0"
+// Version is what the plugin reports to the engine. `make dist` sets the release version from git
+// (-ldflags "-X main.Version=...", hack/version.sh); a plain `go build` is a development build.
+var Version = "0.0.0-dev"
 
 func main() {
 	prov, err := component.Provider()

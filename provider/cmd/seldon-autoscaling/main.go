@@ -6,6 +6,7 @@
 //	seldon-autoscaling bench    [--out FILE]                          compare policies on every scenario
 //	seldon-autoscaling doctor   [--kubeconfig F] [--context C] [-n NS] [--model M] [--output json] [--wait D]
 //	                                                                 check a live cluster's autoscaling
+//	seldon-autoscaling version                                        print the release version
 //
 // Everything it computes comes from provider/pkg/hpasim and provider/pkg/doctor; this file only
 // parses and prints.
@@ -19,6 +20,9 @@ import (
 	"os"
 )
 
+// Version is the release version, set at build time by `make dist` (-ldflags "-X main.Version=...").
+var Version = "0.0.0-dev"
+
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 const usage = `usage: seldon-autoscaling <command> [flags]
@@ -28,6 +32,7 @@ commands:
   simulate   run a policy over a load trace or a named scenario; print a summary, optionally an SVG
   bench      run every scenario under the default, guide and planned policies; write a report
   doctor     check a live cluster's autoscaling end to end; exit 0 ok, 1 a check failed, 2 could not check
+  version    print the release version this binary was built as
 
 Run 'seldon-autoscaling <command> -h' for a command's flags.
 `
@@ -43,6 +48,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"simulate": runSimulate,
 		"bench":    runBench,
 		"doctor":   runDoctor,
+		"version": func(_ []string, stdout, _ io.Writer) error {
+			_, err := fmt.Fprintln(stdout, Version)
+			return err
+		},
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

@@ -273,3 +273,14 @@ func TestBenchWritesFile(t *testing.T) {
 		t.Errorf("report %q, %v", b[:min(len(b), 40)], err)
 	}
 }
+
+// TestVersion: `version` prints what make dist injected into main.Version, and nothing else, so
+// scripts and bug reports can rely on it.
+func TestVersion(t *testing.T) {
+	defer func(v string) { Version = v }(Version)
+	Version = "1.2.3-dev.4+gabc"
+	var out, errOut bytes.Buffer
+	if code := run([]string{"version"}, &out, &errOut); code != 0 || out.String() != "1.2.3-dev.4+gabc\n" {
+		t.Errorf("version: exit %d, printed %q (stderr %q)", code, out.String(), errOut.String())
+	}
+}

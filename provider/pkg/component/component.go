@@ -13,6 +13,7 @@ import (
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	k8sutil "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/utilities"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumix"
 
@@ -445,6 +446,9 @@ func declareAuthSecret(
 
 // declareSeldonObject declares a Model or Server. The HPA owns spec.replicas once it exists, so
 // later updates leave it out of the applied patch instead of resetting or conflicting with it.
+// apiextensions.NewCustomResource, unlike the typed resources, does not add the SDK's plugin
+// version: without PkgResourceDefaultOpts the engine would give the Model a default provider of
+// whichever kubernetes plugin is newest, apart from its HPAs'.
 func declareSeldonObject(
 	ctx *pulumi.Context,
 	name string,
@@ -458,7 +462,7 @@ func declareSeldonObject(
 		Kind:        pulumi.String(o.Kind),
 		Metadata:    meta,
 		OtherFields: kubernetes.UntypedArgs{"spec": o.Spec},
-	}, append(opts, pulumi.IgnoreChanges([]string{"spec.replicas"}))...)
+	}, k8sutil.PkgResourceDefaultOpts(append(opts, pulumi.IgnoreChanges([]string{"spec.replicas"})))...)
 }
 
 // declareHPA declares one of the two HPAs. Both come from hpaSpec, so they differ only in the

@@ -28,6 +28,7 @@ const (
 type registered struct {
 	Type, Name string
 	Inputs     presource.PropertyMap
+	Version    string // the provider plugin version the registration asks the engine for
 }
 
 type recorder struct {
@@ -99,15 +100,15 @@ func testServer(t testing.TB, rec *recorder) integration.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := integration.NewServer(t.Context(), PackageName, semver.MustParse("0.1.0"),
+	s, err := integration.NewServer(t.Context(), PackageName, semver.MustParse("0.0.0-dev"),
 		integration.WithProvider(prov),
 		integration.WithMocks(&integration.MockResourceMonitor{
 			NewResourceF: func(args integration.MockResourceArgs) (string, property.Map, error) {
 				rec.mu.Lock()
-				rec.regs = append(
-					rec.regs,
-					registered{Type: string(args.TypeToken), Name: args.Name, Inputs: presource.ToResourcePropertyMap(args.Inputs)},
-				)
+				rec.regs = append(rec.regs, registered{
+					Type: string(args.TypeToken), Name: args.Name, Inputs: presource.ToResourcePropertyMap(args.Inputs),
+					Version: args.RegisterRPC.GetVersion(),
+				})
 				rec.mu.Unlock()
 				return args.Name + "-id", autoname(args), nil
 			},

@@ -10,6 +10,12 @@ const (
 	PackageName = "seldon-autoscaling"
 	// GoImportBase is where the generated Go SDK lives.
 	GoImportBase = "github.com/seldon-autoscaling/pulumi-seldon-autoscaling/sdk/go/seldonautoscaling"
+	// Repository is the project's home; its releases hold the plugin archives `make dist` builds.
+	Repository = "https://github.com/seldon-autoscaling/pulumi-seldon-autoscaling"
+	// PluginDownloadURL is where the engine fetches the plugin when a program needs it: every SDK
+	// passes it with each resource, and the engine asks the GitHub API for the release v<version>'s
+	// asset pulumi-resource-seldon-autoscaling-v<version>-<os>-<arch>.tar.gz.
+	PluginDownloadURL = "github://api.github.com/seldon-autoscaling/pulumi-seldon-autoscaling"
 )
 
 // Provider builds the plugin's provider: its two components, and the language settings the SDKs
@@ -22,12 +28,16 @@ func Provider() (p.Provider, error) {
 		WithKeywords("seldon", "kubernetes", "autoscaling", "hpa", "prometheus-adapter", "category/cloud", "kind/component").
 		WithLicense("Apache-2.0").
 		WithPublisher("pulumi-seldon-autoscaling").
-		WithRepository("https://github.com/seldon-autoscaling/pulumi-seldon-autoscaling").
+		WithRepository(Repository).
+		WithHomepage(Repository).
+		WithPluginDownloadURL(PluginDownloadURL).
 		WithLanguageMap(map[string]any{
+			// No respectSchemaVersion for Go: the checked-in Go SDK is what Go users fetch at a tag, so
+			// it cannot carry the release version (docs/development.md, "Releasing"); its
+			// pulumi-plugin.json names no version and the Go module's version stands for it.
 			"go": map[string]any{
 				"importBasePath":                 GoImportBase,
 				"generateResourceContainerTypes": true,
-				"respectSchemaVersion":           true,
 			},
 			"nodejs": map[string]any{
 				"packageName":          "@seldon-autoscaling/pulumi-seldon-autoscaling",

@@ -1,0 +1,60 @@
+// Command dist builds the release archives into a directory (`make dist`):
+//
+//	dist -version VERSION [-out dist] [-targets all|host|os-arch,...]
+//
+// The version comes from hack/version.sh; nothing else decides it.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/release"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("dist", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	version := fs.String("version", "", "the release version (hack/version.sh)")
+	out := fs.String("out", "dist", "the directory to write the archives and SHA256SUMS into")
+	targets := fs.String("targets", "all", "all, host, or a comma-separated list of os-arch")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *version == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: dist -version VERSION [-out DIR] [-targets all|host|os-arch,...]")
+		return 2
+	}
+	ts, err := parseTargets(*targets)
+	if err == nil {
+		_, err = release.Build(".", *out, *version, ts, stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "dist: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func parseTargets(s string) ([]release.Target, error) {
+	switch s {
+	case "all":
+		return release.Targets, nil
+	case "host":
+		return []release.Target{release.Host()}, nil
+	}
+	var ts []release.Target
+	for _, item := range strings.Split(s, ",") {
+		osName, arch, ok := strings.Cut(item, "-")
+		if !ok {
+			return nil, fmt.Errorf("target %q: want os-arch, such as linux-amd64", item)
+		}
+		ts = append(ts, release.Target{OS: osName, Arch: arch})
+	}
+	return ts, nil
+}
