@@ -21,6 +21,7 @@ import (
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	k8sutil "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/utilities"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -156,6 +157,9 @@ func Program(p Params) pulumi.RunFunc {
 					Chart:     pulumi.String(p.ChartPath),
 					Values:    adapterValues(),
 					SkipAwait: pulumi.Bool(true),
+					// As the component: a failed upgrade cleans up, and Helm keeps 10 revisions.
+					CleanupOnFail: pulumi.Bool(true),
+					MaxHistory:    pulumi.Int(10),
 				}, pulumi.DependsOn([]pulumi.Resource{ns, cm}))
 				if err != nil {
 					return err
@@ -177,7 +181,7 @@ func Program(p Params) pulumi.RunFunc {
 					"serverConfig": serverConfig,
 					"replicas":     minReplicas,
 				}},
-			}, ignoreReplicas, pulumi.DependsOn(adapter))
+			}, k8sutil.PkgResourceDefaultOpts([]pulumi.ResourceOption{ignoreReplicas, pulumi.DependsOn(adapter)})...)
 			if err != nil {
 				return err
 			}
@@ -192,7 +196,9 @@ func Program(p Params) pulumi.RunFunc {
 					"requirements": []string{"sklearn"},
 					"memory":       memory,
 				}},
-			}, ignoreReplicas, pulumi.DependsOn(append([]pulumi.Resource{server}, adapter...)))
+			}, k8sutil.PkgResourceDefaultOpts([]pulumi.ResourceOption{
+				ignoreReplicas, pulumi.DependsOn(append([]pulumi.Resource{server}, adapter...)),
+			})...)
 			if err != nil {
 				return err
 			}

@@ -194,7 +194,14 @@ func State(ctx context.Context, st auto.Stack, ns, adapterNS string) (map[string
 		if !r.Custom || strings.HasPrefix(string(r.Type), "pulumi:providers:") {
 			continue
 		}
-		sr := StateResource{Inputs: normalize(r.Inputs, ns, adapterNS), IgnoreChanges: append([]string{}, r.IgnoreChanges...)}
+		inputs := r.Inputs
+		if meta, ok := inputs["metadata"].(map[string]any); ok {
+			if notes, ok := meta["annotations"].(map[string]any); ok {
+				// The component's mark of its own objects: a hand-written program has no use for it.
+				delete(notes, ownership.OwnerAnnotation)
+			}
+		}
+		sr := StateResource{Inputs: normalize(inputs, ns, adapterNS), IgnoreChanges: append([]string{}, r.IgnoreChanges...)}
 		sort.Strings(sr.IgnoreChanges)
 		for _, d := range r.Dependencies {
 			sr.Dependencies = append(sr.Dependencies, key(d))
