@@ -100,12 +100,20 @@ func (p serviceProm) get(ctx context.Context, path string, q url.Values) ([]byte
 	return req.DoRaw(ctx)
 }
 
+// getJSON reads one Prometheus API answer into out.
+func getJSON(ctx context.Context, p promClient, path string, q url.Values, out any) error {
+	raw, err := p.get(ctx, path, q)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("prometheus answered %.200s: %w", raw, err)
+	}
+	return nil
+}
+
 // query runs an instant PromQL query; nil when it returns no sample.
 func query(ctx context.Context, p promClient, promQL string) (*float64, error) {
-	raw, err := p.get(ctx, "/api/v1/query", url.Values{"query": {promQL}})
-	if err != nil {
-		return nil, err
-	}
 	var resp struct {
 		Data struct {
 			Result []struct {
@@ -114,8 +122,8 @@ func query(ctx context.Context, p promClient, promQL string) (*float64, error) {
 			} `json:"result"`
 		} `json:"data"`
 	}
-	if err := json.Unmarshal(raw, &resp); err != nil {
-		return nil, fmt.Errorf("prometheus answered %.200s: %w", raw, err)
+	if err := getJSON(ctx, p, "/api/v1/query", url.Values{"query": {promQL}}, &resp); err != nil {
+		return nil, err
 	}
 	if len(resp.Data.Result) == 0 {
 		return nil, nil
@@ -129,12 +137,6 @@ func query(ctx context.Context, p promClient, promQL string) (*float64, error) {
 // namespace, from Prometheus' active targets.
 func (g *gatherer) prometheus(ctx context.Context) doctor.Prometheus {
 	p := doctor.Prometheus{URL: g.prom.where()}
-	raw, err := g.prom.get(ctx, "/api/v1/query", url.Values{"query": {
-		fmt.Sprintf("count by (job) (%s{namespace=%q})", adapterrules.SeldonSeries, g.namespace)}})
-	if err != nil {
-		p.Err = err.Error()
-		return p
-	}
 	var jobs struct {
 		Data struct {
 			Result []struct {
@@ -142,15 +144,15 @@ func (g *gatherer) prometheus(ctx context.Context) doctor.Prometheus {
 			} `json:"result"`
 		} `json:"data"`
 	}
-	if err := json.Unmarshal(raw, &jobs); err != nil || len(jobs.Data.Result) == 0 {
-		return p // no job scrapes it: the metric data check says so
-	}
-	p.Job = jobs.Data.Result[0].Metric["job"]
-	raw, err = g.prom.get(ctx, "/api/v1/targets", url.Values{"state": {"active"}})
-	if err != nil {
+	q := fmt.Sprintf("count by (job) (%s{namespace=%q})", adapterrules.SeldonSeries, g.namespace)
+	if err := getJSON(ctx, g.prom, "/api/v1/query", url.Values{"query": {q}}, &jobs); err != nil {
 		p.Err = err.Error()
 		return p
 	}
+	if len(jobs.Data.Result) == 0 {
+		return p // no job scrapes it: the metric data check says so
+	}
+	p.Job = jobs.Data.Result[0].Metric["job"]
 	var targets struct {
 		Data struct {
 			ActiveTargets []struct {
@@ -159,7 +161,7 @@ func (g *gatherer) prometheus(ctx context.Context) doctor.Prometheus {
 			} `json:"activeTargets"`
 		} `json:"data"`
 	}
-	if err := json.Unmarshal(raw, &targets); err != nil {
+	if err := getJSON(ctx, g.prom, "/api/v1/targets", url.Values{"state": {"active"}}, &targets); err != nil {
 		p.Err = err.Error()
 		return p
 	}
