@@ -20,12 +20,13 @@ import (
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/examples/go/autoscaledmodel"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/pipeline"
 )
 
 const (
 	ns           = "seldon-mesh"
-	adapterNS    = "seldon-monitoring"
-	adapterName  = "hpa-metrics-prometheus-adapter" // the chart's Deployment
+	adapterNS    = pipeline.AdapterNamespace
+	adapterName  = pipeline.AdapterDeployment // the chart's Deployment
 	adapterRules = "hpa-metrics-seldon-rules"       // the component's rules ConfigMap
 	modelName    = "irisa0"
 	serverName   = "irisa0-server"

@@ -2,12 +2,9 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -16,9 +13,6 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"k8s.io/apimachinery/pkg/api/resource"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/pipeline"
@@ -143,14 +137,12 @@ type pipelineRun struct {
 // prometheus are there: a failure in CI, a skip elsewhere.
 func (b *testbed) requirePipelineTools(t *testing.T) string {
 	t.Helper()
-	adapterBin := filepath.Join(b.tools, "prometheus-adapter")
-	for _, need := range []string{adapterBin, "prometheus"} {
-		if _, err := exec.LookPath(need); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s not found: hack/tools.sh prometheus-adapter / prometheus must run first", need)
-			}
-			t.Skipf("%s not found (run hack/tools.sh prometheus-adapter prometheus)", need)
+	adapterBin, err := pipeline.Tools(b.tools)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%v: CI must run it first", err)
 		}
+		t.Skip(err)
 	}
 	return adapterBin
 }
@@ -173,16 +165,11 @@ func (b *testbed) startPipeline(
 	for s, r := range rates {
 		agent.SetRate(s, r)
 	}
-	dir := t.TempDir()
-	prom, err := pipeline.StartPrometheus(
-		ctx,
-		b.cluster,
-		filepath.Join(dir, "prometheus"),
-		agent.Addr,
-		ns,
-		"mlserver-0",
-		tm.Scrape,
-	)
+	run, err := pipeline.StartRun(ctx, pipeline.RunConfig{
+		Spawner: b.cluster, Kube: b.kube, Dyn: b.dyn, Kubeconfig: b.cluster.Kubeconfig, AdapterBin: adapterBin,
+		Dir: t.TempDir(), AgentAddr: agent.Addr, Namespace: ns, Scrape: tm.Scrape,
+		Adapter: pipeline.AdapterSource{Namespace: adapterNS, Deployment: adapterName},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,13 +187,7 @@ func (b *testbed) startPipeline(
 			paths[k] = s
 		}
 	}
-	starts := 0
-	startAdapter := func() (*pipeline.Adapter, error) {
-		starts++
-		return pipeline.StartAdapter(ctx, b.cluster, b.kube, b.dyn, adapterBin,
-			filepath.Join(dir, fmt.Sprintf("adapter-%d", starts)), b.cluster.Kubeconfig,
-			pipeline.AdapterSource{Namespace: adapterNS, Deployment: adapterName}, prom)
-	}
+	startAdapter := func() (*pipeline.Adapter, error) { return run.StartAdapter(ctx) }
 	adapter, err := startAdapter()
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +197,7 @@ func (b *testbed) startPipeline(
 	if want := adapterrules.PromDuration(tm.Relist); adapter.RelistInterval != want {
 		t.Errorf("the component's relist interval reached the Deployment as %q, want %s", adapter.RelistInterval, want)
 	}
-	return &pipelineRun{agent: agent, st: st, paths: paths, prom: prom, startAdapter: startAdapter}
+	return &pipelineRun{agent: agent, st: st, paths: paths, prom: run.Prom, startAdapter: startAdapter}
 }
 
 // TestMetricsPipeline drives inference load through the real pipeline — stand-in agent,
@@ -332,32 +313,7 @@ func TestMetricsPipeline(t *testing.T) {
 
 // metric reads one object's custom metric value through the aggregated API.
 func (b *testbed) metric(ctx context.Context, path string) (float64, error) {
-	u, err := url.Parse(path)
-	if err != nil {
-		return 0, err
-	}
-	req := b.kube.CoreV1().RESTClient().Get().AbsPath(u.Path)
-	for k, vs := range u.Query() {
-		for _, v := range vs {
-			req = req.Param(k, v)
-		}
-	}
-	raw, err := req.DoRaw(ctx)
-	if err != nil {
-		return 0, err
-	}
-	var list struct {
-		Items []struct {
-			Value resource.Quantity `json:"value"`
-		} `json:"items"`
-	}
-	if err := json.Unmarshal(raw, &list); err != nil {
-		return 0, err
-	}
-	if len(list.Items) == 0 {
-		return 0, fmt.Errorf("no value: %s", raw)
-	}
-	return list.Items[0].Value.AsApproximateFloat64(), nil
+	return pipeline.Metric(ctx, b.kube, path)
 }
 
 func (b *testbed) replicas(ctx context.Context, kind, name string) int64 {
@@ -365,12 +321,7 @@ func (b *testbed) replicas(ctx context.Context, kind, name string) int64 {
 	if kind == "server" {
 		gvr = localcluster.ServerResource
 	}
-	obj, err := b.dyn.Resource(gvr).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
-		return -1
-	}
-	r, _, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas")
-	return r
+	return localcluster.SpecReplicas(ctx, b.dyn, gvr, ns, name)
 }
 
 // waitReplicas waits until the Model and its Server both ask for want replicas; it returns when

@@ -252,3 +252,14 @@ func AwaitGarbageCollector(ctx context.Context, dyn dynamic.Interface, namespace
 	}
 	return 0, errors.New("the garbage collector did not handle Models within 90s")
 }
+
+// SpecReplicas is a Seldon object's spec.replicas, what its HPA last asked for; -1 when it cannot
+// be read.
+func SpecReplicas(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVersionResource, ns, name string) int64 {
+	obj, err := dyn.Resource(gvr).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return -1
+	}
+	r, _, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas")
+	return r
+}

@@ -5,10 +5,13 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,14 +40,19 @@ type counter struct {
 }
 
 // StartAgent serves /metrics on a free loopback port.
-func StartAgent() (*Agent, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func StartAgent() (*Agent, error) { return StartAgentAt("127.0.0.1:0") }
+
+// StartAgentAt serves /metrics at addr, and /rate, through which another process sets the rates
+// (SetRemoteRate): the demo runs the agent as a process of its own that outlives `go run`.
+func StartAgentAt(addr string) (*Agent, error) {
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	a := &Agent{counters: map[Series]*counter{}, Addr: l.Addr().String()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/metrics", a.serveMetrics)
+	mux.HandleFunc("PUT /rate", a.serveRate)
 	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = a.srv.Serve(l) }()
 	return a, nil
@@ -65,6 +73,36 @@ func (a *Agent) SetRate(s Series, rps float64) {
 	}
 	c.value += c.rate * now.Sub(c.since).Seconds()
 	c.rate, c.since = rps, now
+}
+
+// SetRemoteRate sets the rate of one series of the agent serving at addr (StartAgentAt).
+func SetRemoteRate(ctx context.Context, addr string, s Series, rps float64) error {
+	q := url.Values{"model": {s.Model}, "server": {s.Server}, "method_type": {s.MethodType},
+		"rps": {strconv.FormatFloat(rps, 'g', -1, 64)}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, "http://"+addr+"/rate?"+q.Encode(), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		return fmt.Errorf("setting the agent's rate: %s", resp.Status)
+	}
+	return nil
+}
+
+func (a *Agent) serveRate(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	rps, err := strconv.ParseFloat(q.Get("rps"), 64)
+	if err != nil || rps < 0 || q.Get("model") == "" {
+		http.Error(w, "want model, server, method_type and rps >= 0", http.StatusBadRequest)
+		return
+	}
+	a.SetRate(Series{Model: q.Get("model"), Server: q.Get("server"), MethodType: q.Get("method_type")}, rps)
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // Silence makes the agent export no series (on) or its counters again (off); they keep counting.
