@@ -17,6 +17,9 @@ import (
 //	maxReplicas       (3)
 //	rateWindow        adapter rate() window (1m)
 //	scrapeInterval    your Prometheus scrape interval (30s)
+//	relistInterval    the adapter's metrics relist interval (the component's default)
+//	serverReadySeconds  how long a new Server pod takes to be ready (90)
+//	scaleUpWindow, scaleDownWindow  HPA stabilization windows in seconds (the component's defaults)
 //	adapterChartPath  a local prometheus-adapter chart instead of the public repository
 //	adapterSkipAwait  do not wait for the adapter pods (clusters that cannot run them)
 //	takeOverExisting  manage an irisa0 Model or Server someone else created, keeping its replicas
@@ -27,6 +30,9 @@ func Program(ctx *pulumi.Context) error {
 		PrometheusScrapeInterval: pulumi.StringPtr(orDefault(cfg.Get("scrapeInterval"), "30s")),
 		SkipAwait:                pulumi.BoolPtr(cfg.GetBool("adapterSkipAwait")),
 		CreateNamespace:          pulumi.BoolPtr(true),
+	}
+	if v := cfg.Get("relistInterval"); v != "" {
+		adapter.MetricsRelistInterval = pulumi.StringPtr(v)
 	}
 	if path := cfg.Get("adapterChartPath"); path != "" {
 		adapter.Chart = &sa.ChartSpecArgs{Path: pulumi.StringPtr(path)}
@@ -53,8 +59,10 @@ func Program(ctx *pulumi.Context) error {
 			MinReplicas:         pulumi.IntPtr(intOr(cfg, "minReplicas", 1)),
 			MaxReplicas:         pulumi.IntPtr(intOr(cfg, "maxReplicas", 3)),
 			TargetRpsPerReplica: pulumi.Float64Ptr(target),
-			ServerReadySeconds:  pulumi.IntPtr(90),
+			ServerReadySeconds:  pulumi.IntPtr(intOr(cfg, "serverReadySeconds", 90)),
 			ScaleUpHeadroomPods: pulumi.IntPtr(5),
+			ScaleUp:             window(cfg, "scaleUpWindow"),
+			ScaleDown:           window(cfg, "scaleDownWindow"),
 		},
 		Adapter:          adapter,
 		TakeOverExisting: &takeOver,
@@ -84,4 +92,12 @@ func intOr(cfg *config.Config, key string, def int) int {
 		return v
 	}
 	return def
+}
+
+// window is a stabilization window set in the stack's config, or nil: the component's default.
+func window(cfg *config.Config, key string) sa.ScalingRulesPtrInput {
+	if v, err := cfg.TryInt(key); err == nil {
+		return &sa.ScalingRulesArgs{StabilizationWindowSeconds: pulumi.IntPtr(v)}
+	}
+	return nil
 }
