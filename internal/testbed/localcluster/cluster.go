@@ -317,7 +317,7 @@ func stopPID(pid int) error {
 		if err := proc.Signal(syscall.Signal(0)); err != nil {
 			return nil
 		}
-		if exited(pid) {
+		if Exited(pid) {
 			return nil
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -325,8 +325,8 @@ func stopPID(pid int) error {
 	return proc.Signal(syscall.SIGKILL)
 }
 
-// exited reports a zombie (exited, not yet reaped by a parent that is gone or busy) as exited.
-func exited(pid int) bool {
+// Exited reports a zombie (exited, not yet reaped by a parent that is gone or busy) as exited.
+func Exited(pid int) bool {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return true
