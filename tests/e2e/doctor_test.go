@@ -151,6 +151,14 @@ func TestDoctor(t *testing.T) {
 		if len(rep.Results) != 6 {
 			t.Errorf("want the 6 checks of one Model, got %d", len(rep.Results))
 		}
+		// --model narrows the checks to one Model by name, and a name the component does not
+		// autoscale is a could-not-check (exit 2) naming it.
+		if one, code, _ := d.run(t, "--model", "irisa0"); code != 0 || len(one.Results) != 6 {
+			t.Errorf("--model irisa0: exit %d, %d results, want 0 and 6", code, len(one.Results))
+		}
+		if _, code, stderr := d.run(t, "--model", "irisz9"); code != 2 || !strings.Contains(stderr, "no Model "+ns+"/irisz9") {
+			t.Errorf("--model irisz9: exit %d, stderr %q, want 2 naming the Model", code, stderr)
+		}
 		if docs != "" {
 			writeDoc(t, docs, "healthy, 6 RPS on a 3 RPS target", d.table(t))
 		}
