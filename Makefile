@@ -123,10 +123,10 @@ cluster-up: fixtures tools ## a local control plane with Seldon's CRDs; kubeconf
 cluster-down:
 	go run ./internal/testbed/cmd/testbed down
 
-demo: fixtures tools ## local control plane + `pulumi up` of the Go example, then show what it made
+demo: fixtures tools ## examples/go on a local control plane with the real metrics pipeline: a load step up and down shown live, then the doctor
 	go run ./internal/testbed/cmd/testbed demo
 
-demo-down: ## destroy the demo stack and stop the control plane
+demo-down: ## destroy the demo stack and stop every process of the demo, by PID
 	go run ./internal/testbed/cmd/testbed demo-down
 
 clean:

@@ -156,7 +156,8 @@ func TestDoctor(t *testing.T) {
 		if one, code, _ := d.run(t, "--model", "irisa0"); code != 0 || len(one.Results) != 6 {
 			t.Errorf("--model irisa0: exit %d, %d results, want 0 and 6", code, len(one.Results))
 		}
-		if _, code, stderr := d.run(t, "--model", "irisz9"); code != 2 || !strings.Contains(stderr, "no Model "+ns+"/irisz9") {
+		_, code, stderr := d.run(t, "--model", "irisz9")
+		if code != 2 || !strings.Contains(stderr, "no Model "+ns+"/irisz9") {
 			t.Errorf("--model irisz9: exit %d, stderr %q, want 2 naming the Model", code, stderr)
 		}
 		if docs != "" {

@@ -27,7 +27,7 @@ const (
 	ns           = "seldon-mesh"
 	adapterNS    = pipeline.AdapterNamespace
 	adapterName  = pipeline.AdapterDeployment // the chart's Deployment
-	adapterRules = "hpa-metrics-seldon-rules"       // the component's rules ConfigMap
+	adapterRules = "hpa-metrics-seldon-rules" // the component's rules ConfigMap
 	modelName    = "irisa0"
 	serverName   = "irisa0-server"
 	modelHPA     = "irisa0-model-hpa"

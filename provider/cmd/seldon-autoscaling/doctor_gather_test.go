@@ -220,7 +220,8 @@ func TestGatherSnapshot(t *testing.T) {
 func wantHealthy(t *testing.T, s doctor.Snapshot, where string) {
 	t.Helper()
 	a := s.APIService
-	if !a.Found || a.Available || a.Reason != "FailedDiscoveryCheck" || a.Adapter != "seldon-monitoring/prometheus-adapter" {
+	if !a.Found || a.Available || a.Reason != "FailedDiscoveryCheck" ||
+		a.Adapter != "seldon-monitoring/prometheus-adapter" {
 		t.Errorf("APIService read as %+v", a)
 	}
 	if ad := s.Adapter; ad.Relist != 30*time.Second || ad.ConfigSource != "seldon-monitoring/rules" ||
