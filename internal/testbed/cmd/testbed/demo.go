@@ -114,9 +114,11 @@ func demo(root, state, clusterDir string, out io.Writer) error {
 		return err
 	}
 	// An earlier demo's processes are stopped by up; its stack's state would name objects of a
-	// control plane that is gone.
-	if err := os.RemoveAll(filepath.Join(state, "demo")); err != nil {
-		return err
+	// control plane that is gone, and its Prometheus data series of an agent that is gone.
+	for _, dir := range []string{"demo", "pipeline"} {
+		if err := os.RemoveAll(filepath.Join(state, dir)); err != nil {
+			return err
+		}
 	}
 	c, err := up(root, clusterDir)
 	if err != nil {
