@@ -105,6 +105,7 @@ func (r *Result) benchEngine(ctx context.Context, bed *Bed, logf func(string, ..
 				if err != nil {
 					return fmt.Errorf("engine setting %s: %w", e.Name(), err)
 				}
+				run.Setting = e.Name()
 				logf("engine N=%d rep %d %-26s %-11s %6.1fs  (%s)", cfg.EngineN, rep, e.Name(), p.Name,
 					time.Since(start).Seconds(), stepSummary(run))
 				r.Engine = append(r.Engine, run)

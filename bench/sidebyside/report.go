@@ -90,6 +90,10 @@ func (r *Result) Markdown() string {
 	r.whatIsMeasured(w)
 	r.results(w)
 	w("## Targets\n\n")
+	w("The component within %.0f%% of the floor at every N and step (median of the set ratios), within %.0f%% of the "+
+		"hand-written program at N ≤ %d, and growing at most linearly with N. Each missed ratio target is explained "+
+		"under *Where the time goes* and, where profiled, under *Profiles where a target was missed*.\n\n",
+		100*(FloorLimit-1), 100*(HandwrittenLimit-1), HandwrittenMaxN)
 	w("| target | N | value | limit | met |\n|---|---:|---:|---:|---|\n")
 	targets := r.Targets()
 	for _, t := range targets {

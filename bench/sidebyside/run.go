@@ -123,7 +123,7 @@ type Run struct {
 	State   map[string]any `json:"-"` // the stack state after create (likewise)
 	// Every resource of the exported state after create: the stack, providers, components, objects.
 	StateResources int
-	Setting        string `json:",omitempty"` // the engine setting of the run; empty: the CLI's defaults
+	Setting        string `json:",omitempty"` // the EngineSetting's name in an engine-settings run
 	// Size of the exported state after create: the engine rewrites it after every step.
 	StateBytes int
 	Load1      float64 // 1-minute load average when the run started
@@ -167,7 +167,7 @@ func (c *timedCommand) Run(
 	c.mu.Lock()
 	profile := c.profile
 	c.mu.Unlock()
-	if operation := verb == "up" || verb == "preview" || verb == "destroy"; operation {
+	if verb == "up" || verb == "preview" || verb == "destroy" {
 		args = append(append([]string{}, c.flags...), args...)
 		if profile != "" {
 			args = append([]string{"--profiling=" + profile}, args...)
@@ -240,7 +240,7 @@ func (b *Bed) stack(
 // target, and destroy, in a fresh workspace, measuring each step. Whatever happens, it tries to
 // leave nothing behind.
 func (b *Bed) RunLifecycle(ctx context.Context, p Program, n int, label string, o RunOptions) (run *Run, err error) {
-	run = &Run{Program: p.Name, N: n, Label: label, Steps: map[Step]Measure{}, Load1: load1(), Setting: o.Setting.Name()}
+	run = &Run{Program: p.Name, N: n, Label: label, Steps: map[Step]Measure{}, Load1: load1()}
 	busy0, own0, start0 := busyCPU(), takeUsage(b), time.Now()
 	defer func() {
 		own1 := takeUsage(b)
