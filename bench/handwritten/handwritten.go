@@ -136,9 +136,9 @@ const FloorType = "seldon-autoscaling:bench:Floor"
 type Floor struct{ pulumi.ResourceState }
 
 // FloorProgram is Program with each model's objects parented by one local component (FloorType,
-// named like the model's SeldonAutoscaledModel), as the component parents its children: the same
-// resources as ComponentProgram, registered the cheapest way a component can be. It is the floor
-// any component can reach on this engine.
+// named like the model's SeldonAutoscaledModel), as the component parents its children: the
+// resources of ComponentProgram but its provider, registered the cheapest way a component can be.
+// It is the floor any component can reach on this engine.
 func FloorProgram(p Params) pulumi.RunFunc { return program(p, true) }
 
 // program declares the objects of Program, each model's under a Floor when floor is set.
@@ -170,8 +170,8 @@ func program(p Params, floor bool) pulumi.RunFunc {
 				return err
 			}
 			if comp != nil {
-				// As every component does when its children are declared (the component's
-				// provider does it for each SeldonAutoscaledModel, with its outputs).
+				// As every component does once its children are declared (pulumi-go-provider's
+				// infer does it for each SeldonAutoscaledModel, with its outputs).
 				if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{}); err != nil {
 					return err
 				}
