@@ -388,8 +388,8 @@ func (r *Result) whatDominates(w func(string, ...any)) {
 		ca, cb := d(func(m Measure) float64 { return m.ControlPlaneCPU })
 		za := median(r.values(iComponent, n, func(run *Run) float64 { return float64(run.StateBytes) }))
 		zb := median(r.values(o, n, func(run *Run) float64 { return float64(run.StateBytes) }))
-		w("- N=%d %s, against the %s program (ratio %.2f): %.2f s more wall time (%.2f against %.2f). The engine and "+
-			"plugins used %.2f CPU-s more (%.2f against %.2f): the seldon-autoscaling provider %.2f, the Kubernetes plugin "+
+		w("- N=%d %s, against the %s program (ratio %.2f): %+.2f s of wall time (%.2f against %.2f). The engine and "+
+			"plugins used %+.2f CPU-s (%.2f against %.2f): the seldon-autoscaling provider %.2f, the Kubernetes plugin "+
 			"%+.2f, which leaves %.2f for the engine itself. The inline program's process %+.2f, the control plane %+.2f. "+
 			"The component's state is %.0f%% larger (%.0f against %.0f KiB): each component records its inputs and "+
 			"outputs, and the engine writes the whole state after every resource step.\n",
@@ -423,8 +423,8 @@ func (r *Result) profiles(w func(string, ...any)) {
 			w("- N=%d %s against the %s program: no engine profile of both.\n", t.N, t.Step, Programs[t.Against].Name)
 			continue
 		}
-		w("- N=%d %s against the %s program: the component's engine sampled %.2f s more CPU, of which %.2f s more in "+
-			"saving the checkpoint.\n", t.N, t.Step, Programs[t.Against].Name, (a.Sampled - b.Sampled).Seconds(),
+		w("- N=%d %s against the %s program: the component's engine sampled %+.2f s of CPU against it, %+.2f s of "+
+			"them in saving the checkpoint.\n", t.N, t.Step, Programs[t.Against].Name, (a.Sampled - b.Sampled).Seconds(),
 			(a.Checkpoint - b.Checkpoint).Seconds())
 	}
 	w("\n")
