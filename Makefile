@@ -100,14 +100,15 @@ e2e: fixtures tools ## end-to-end tests against a local control plane, and the b
 
 test: check-generated lint unit e2e ## everything CI checks
 
-bench: fixtures tools ## micro-benchmarks (Resolve, Construct), then the component against a hand-written program; writes docs/benchmarks.md
+bench: fixtures tools ## micro-benchmarks (Resolve, Construct), then the component against a hand-written program and the floor, and engine settings at N=50; writes docs/benchmarks.md
 	go test -run '^$$' -bench . -benchmem ./provider/...
 	go test -run '^$$' -bench ExistingObjectCheck -benchmem ./tests/e2e/
-	go run ./bench/cmd/sidebyside -n 1,10,50 -reps 5 -out docs/benchmarks.md
+	go run ./bench/cmd/sidebyside -n 1,10,50 -reps 5 -engine-n 50 -out docs/benchmarks.md
 
 .PHONY: bench-smoke
-bench-smoke: fixtures tools ## the side-by-side benchmark at N=1, one pair, report in .state/: checks the benchmark code still works
-	go run ./bench/cmd/sidebyside -n 1 -reps 1 -smoke -out .state/bench-smoke.md
+bench-smoke: fixtures tools ## the side-by-side benchmark at N=1, one set and two engine settings, report in .state/: checks the benchmark code still works
+	go run ./bench/cmd/sidebyside -n 1 -reps 1 -smoke -engine-n 1 -engine-reps 1 \
+	  -engine-settings default,parallel=4+skip-checkpoints -out .state/bench-smoke.md
 
 bench-pipeline: fixtures tools ## reaction time of the real metrics pipeline to a load step; writes docs/pipeline-benchmark.md
 	SELDON_BENCH_PIPELINE=1 go test -count=1 -timeout 30m -v -run TestPipelineReaction ./tests/e2e/

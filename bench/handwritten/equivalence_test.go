@@ -12,13 +12,14 @@ import (
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed"
 )
 
-// TestHandwrittenMatchesComponent runs both programs for three models (the first installs the
-// adapter, the others use it) through their whole lifecycle against a local control plane, and
-// checks that after `up` the API server holds the same objects — names, kinds, labels,
-// annotations and specs of the Models, Servers and HPAs, the adapter's config.yaml, the Helm
-// values and rendered manifest — and that the stacks hold the same custom resources with the same
-// inputs, dependencies, providers and ignoreChanges. Namespaces differ by design and are
-// compared as placeholders.
+// TestHandwrittenMatchesComponent runs the three programs (component, hand-written, floor) for
+// three models (the first installs the adapter, the others use it) through their whole lifecycle
+// against a local control plane, and checks that after `up` the API server holds the same objects
+// — names, kinds, labels, annotations and specs of the Models, Servers and HPAs, the adapter's
+// config.yaml, the Helm values and rendered manifest — that the stacks hold the same custom
+// resources with the same inputs, dependencies, providers and ignoreChanges, and that the floor's
+// stack holds as many resources as the component's less its provider. Namespaces differ by design
+// and are compared as placeholders.
 func TestHandwrittenMatchesComponent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a control plane")
@@ -42,7 +43,7 @@ func TestHandwrittenMatchesComponent(t *testing.T) {
 	})
 	const n = 3
 	var runs []*sidebyside.Run
-	for _, p := range []sidebyside.Program{sidebyside.ComponentProgram, sidebyside.HandwrittenProgram} {
+	for _, p := range sidebyside.Programs {
 		if err := bed.EnsureNamespace(ctx, p.Namespace); err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +53,7 @@ func TestHandwrittenMatchesComponent(t *testing.T) {
 		}
 		runs = append(runs, run)
 	}
-	comp, hand := runs[0], runs[1]
+	comp, hand, floor := runs[0], runs[1], runs[2]
 	for kind, want := range map[string]int{"Model": n, "Server": n, "HorizontalPodAutoscaler": 2 * n} {
 		if got := comp.Objects.Count(kind); got != want {
 			t.Errorf("component left %d %s objects, want %d", got, kind, want)
@@ -61,14 +62,19 @@ func TestHandwrittenMatchesComponent(t *testing.T) {
 	if !strings.Contains(comp.Objects.AdapterConfig, "infer_rps") {
 		t.Errorf("adapter config.yaml lacks the Seldon rule:\n%s", comp.Objects.AdapterConfig)
 	}
-	for _, d := range comp.Objects.Diff(hand.Objects) {
-		t.Errorf("API server: %s", d)
-	}
 	// The adapter's namespace, rules ConfigMap and Helm release; each model's Server, Model and two HPAs.
 	if got, want := len(comp.State), 3+4*n; got != want {
 		t.Errorf("component state has %d custom resources, want %d", got, want)
 	}
-	for _, d := range sidebyside.DiffState(comp.State, hand.State) {
-		t.Errorf("state: %s", d)
+	// The stack, the Kubernetes and seldon-autoscaling providers, one component per model, and the above.
+	if got, want := comp.StateResources, 1+2+n+3+4*n; got != want {
+		t.Errorf("component state has %d resources, want %d", got, want)
+	}
+	if got, want := hand.StateResources, floor.StateResources-n; got != want {
+		t.Errorf("hand-written state has %d resources, want the floor's %d less one component per model", got,
+			floor.StateResources)
+	}
+	for _, d := range sidebyside.Equivalent(runs) {
+		t.Error(d)
 	}
 }

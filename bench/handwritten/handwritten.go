@@ -6,8 +6,10 @@
 // the rules ConfigMap and one prometheus-adapter Helm release with the component's values, and per
 // model a dedicated Server, the Model and the two HPAs, with the same names, specs, dependencies and
 // options (ignoreChanges on spec.replicas) — so the two cost the same Kubernetes work and differ
-// only in how they are declared. The equivalence test and every benchmark run check that against
-// the API server and the stack state.
+// only in how they are declared. The floor program is the hand-written one with each model's
+// objects under one local component, so it registers the component program's resources without its
+// provider plugin. The equivalence test and every benchmark run check all three against the API
+// server and the stack state.
 package handwritten
 
 import (
@@ -64,9 +66,9 @@ func ModelName(i int) string { return fmt.Sprintf("model-%03d", i) }
 
 // Resources is how many resources a program registers for n models, besides the stack and the
 // default providers: the adapter namespace, rules ConfigMap and release, four objects per model,
-// plus one component per model in the component program.
-func Resources(n int, component bool) int {
-	if component {
+// plus one component per model in the component and floor programs (wrapped).
+func Resources(n int, wrapped bool) int {
+	if wrapped {
 		return 3 + 5*n
 	}
 	return 3 + 4*n
@@ -124,101 +126,160 @@ func ComponentProgram(p Params) pulumi.RunFunc {
 
 // Program declares by hand what ComponentProgram(p) declares. Resource names are the component's
 // child names, so the two stacks can be compared resource by resource.
-func Program(p Params) pulumi.RunFunc {
+func Program(p Params) pulumi.RunFunc { return program(p, false) }
+
+// FloorType is the type of the floor program's local components.
+const FloorType = "seldon-autoscaling:bench:Floor"
+
+// Floor is the floor program's component: registered in the program's own process, with no
+// provider plugin, no inputs and no outputs.
+type Floor struct{ pulumi.ResourceState }
+
+// FloorProgram is Program with each model's objects parented by one local component (FloorType,
+// named like the model's SeldonAutoscaledModel), as the component parents its children: the
+// resources of ComponentProgram but its provider, registered the cheapest way a component can be.
+// It is the floor any component can reach on this engine.
+func FloorProgram(p Params) pulumi.RunFunc { return program(p, true) }
+
+// program declares the objects of Program, each model's under a Floor when floor is set.
+func program(p Params, floor bool) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
 		// The Kubernetes quantity the HPAs hold, e.g. "3" or "2500m".
 		averageValue := resource.NewMilliQuantity(int64(math.Round(target(ctx)*1000)), resource.DecimalSI).String()
-		var release []pulumi.Resource
 		for i := 0; i < p.N; i++ {
 			name := ModelName(i)
-			if i == 0 {
-				// The adapter namespace (kept on destroy, as Helm would keep it), the rules
-				// ConfigMap the chart mounts (forced over out-of-band edits), then the release,
-				// restarted through a pod annotation when the rules change.
-				ns, err := corev1.NewNamespace(ctx, name+"-adapter-namespace", &corev1.NamespaceArgs{
-					Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(p.AdapterNamespace)},
-				}, pulumi.RetainOnDelete(true))
-				if err != nil {
+			var opts []pulumi.ResourceOption
+			var comp *Floor
+			if floor {
+				comp = &Floor{}
+				if err := ctx.RegisterComponentResource(FloorType, name, comp); err != nil {
 					return err
 				}
-				cm, err := corev1.NewConfigMap(ctx, name+"-adapter-rules", &corev1.ConfigMapArgs{
-					Metadata: &metav1.ObjectMetaArgs{
-						Name: pulumi.String(rulesConfigMap), Namespace: pulumi.String(p.AdapterNamespace),
-						Annotations: pulumi.StringMap{"pulumi.com/patchForce": pulumi.String("true")},
-					},
-					Data: pulumi.StringMap{"config.yaml": pulumi.String(rulesYAML)},
-				}, pulumi.DependsOn([]pulumi.Resource{ns}))
-				if err != nil {
-					return err
-				}
-				rel, err := helmv3.NewRelease(ctx, name+"-adapter", &helmv3.ReleaseArgs{
-					Name:      pulumi.String(releaseName),
-					Namespace: pulumi.String(p.AdapterNamespace),
-					Chart:     pulumi.String(p.ChartPath),
-					Values:    adapterValues(),
-					SkipAwait: pulumi.Bool(true),
-					// As the component: a failed upgrade cleans up, and Helm keeps 10 revisions.
-					CleanupOnFail: pulumi.Bool(true),
-					MaxHistory:    pulumi.Int(10),
-				}, pulumi.DependsOn([]pulumi.Resource{ns, cm}))
-				if err != nil {
-					return err
-				}
-				release = []pulumi.Resource{rel, cm}
+				opts = append(opts, pulumi.Parent(comp))
 			}
-			// The HPA owns spec.replicas after the first up. The Seldon objects of the model that
-			// installs the adapter wait for it, so a failed install creates nothing else.
-			ignoreReplicas := pulumi.IgnoreChanges([]string{"spec.replicas"})
+			// The model that installs the adapter waits for it; the others do not (as the
+			// component in adapter mode none).
 			var adapter []pulumi.Resource
 			if i == 0 {
-				adapter = release
+				var err error
+				if adapter, err = declareAdapter(ctx, name, p, opts...); err != nil {
+					return err
+				}
 			}
-			server, err := apiextensions.NewCustomResource(ctx, name+"-server", &apiextensions.CustomResourceArgs{
-				ApiVersion: pulumi.String(seldonAPIVersion),
-				Kind:       pulumi.String("Server"),
-				Metadata:   forced(name+"-server", p.Namespace),
-				OtherFields: map[string]any{"spec": map[string]any{
-					"serverConfig": serverConfig,
-					"replicas":     minReplicas,
-				}},
-			}, k8sutil.PkgResourceDefaultOpts([]pulumi.ResourceOption{ignoreReplicas, pulumi.DependsOn(adapter)})...)
-			if err != nil {
+			if err := declareModel(ctx, name, p, averageValue, adapter, opts...); err != nil {
 				return err
 			}
-			model, err := apiextensions.NewCustomResource(ctx, name+"-model", &apiextensions.CustomResourceArgs{
-				ApiVersion: pulumi.String(seldonAPIVersion),
-				Kind:       pulumi.String("Model"),
-				Metadata:   forced(name, p.Namespace),
-				OtherFields: map[string]any{"spec": map[string]any{
-					"storageUri":   storageURI,
-					"replicas":     minReplicas,
-					"server":       name + "-server",
-					"requirements": []string{"sklearn"},
-					"memory":       memory,
-				}},
-			}, k8sutil.PkgResourceDefaultOpts([]pulumi.ResourceOption{
-				ignoreReplicas, pulumi.DependsOn(append([]pulumi.Resource{server}, adapter...)),
-			})...)
-			if err != nil {
-				return err
-			}
-			// The HPAs wait for their scale targets and, where this model installs it, the adapter.
-			deps := append([]pulumi.Resource{model, server}, adapter...)
-			for _, target := range []struct{ kind, name, hpa string }{
-				{"Model", name, name + "-model-hpa"},
-				{"Server", name + "-server", name + "-server-hpa"},
-			} {
-				_, err := autoscalingv2.NewHorizontalPodAutoscaler(ctx, target.hpa, &autoscalingv2.HorizontalPodAutoscalerArgs{
-					Metadata: forced(target.hpa, p.Namespace),
-					Spec:     hpaSpec(target.kind, target.name, name, averageValue),
-				}, pulumi.DependsOn(deps))
-				if err != nil {
+			if comp != nil {
+				// As every component does once its children are declared (pulumi-go-provider's
+				// infer does it for each SeldonAutoscaledModel, with its outputs).
+				if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{}); err != nil {
 					return err
 				}
 			}
 		}
 		return nil
 	}
+}
+
+// declareAdapter declares the adapter namespace (kept on destroy, as Helm would keep it), the
+// rules ConfigMap the chart mounts (forced over out-of-band edits), then the release, restarted
+// through a pod annotation when the rules change. It returns what the model's objects wait for.
+func declareAdapter(
+	ctx *pulumi.Context,
+	name string,
+	p Params,
+	opts ...pulumi.ResourceOption,
+) ([]pulumi.Resource, error) {
+	with := func(o ...pulumi.ResourceOption) []pulumi.ResourceOption { return append(o, opts...) }
+	ns, err := corev1.NewNamespace(ctx, name+"-adapter-namespace", &corev1.NamespaceArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(p.AdapterNamespace)},
+	}, with(pulumi.RetainOnDelete(true))...)
+	if err != nil {
+		return nil, err
+	}
+	cm, err := corev1.NewConfigMap(ctx, name+"-adapter-rules", &corev1.ConfigMapArgs{
+		Metadata: &metav1.ObjectMetaArgs{
+			Name: pulumi.String(rulesConfigMap), Namespace: pulumi.String(p.AdapterNamespace),
+			Annotations: pulumi.StringMap{"pulumi.com/patchForce": pulumi.String("true")},
+		},
+		Data: pulumi.StringMap{"config.yaml": pulumi.String(rulesYAML)},
+	}, with(pulumi.DependsOn([]pulumi.Resource{ns}))...)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := helmv3.NewRelease(ctx, name+"-adapter", &helmv3.ReleaseArgs{
+		Name:      pulumi.String(releaseName),
+		Namespace: pulumi.String(p.AdapterNamespace),
+		Chart:     pulumi.String(p.ChartPath),
+		Values:    adapterValues(),
+		SkipAwait: pulumi.Bool(true),
+		// As the component: a failed upgrade cleans up, and Helm keeps 10 revisions.
+		CleanupOnFail: pulumi.Bool(true),
+		MaxHistory:    pulumi.Int(10),
+	}, with(pulumi.DependsOn([]pulumi.Resource{ns, cm}))...)
+	if err != nil {
+		return nil, err
+	}
+	return []pulumi.Resource{rel, cm}, nil
+}
+
+// declareModel declares a model's dedicated Server, the Model and the two HPAs; adapter is what
+// they wait for, so a failed adapter install creates nothing else.
+func declareModel(
+	ctx *pulumi.Context,
+	name string,
+	p Params,
+	averageValue string,
+	adapter []pulumi.Resource,
+	opts ...pulumi.ResourceOption,
+) error {
+	// The HPA owns spec.replicas after the first up.
+	with := func(o ...pulumi.ResourceOption) []pulumi.ResourceOption {
+		o = append(append([]pulumi.ResourceOption{pulumi.IgnoreChanges([]string{"spec.replicas"})}, o...), opts...)
+		return k8sutil.PkgResourceDefaultOpts(o)
+	}
+	server, err := apiextensions.NewCustomResource(ctx, name+"-server", &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String(seldonAPIVersion),
+		Kind:       pulumi.String("Server"),
+		Metadata:   forced(name+"-server", p.Namespace),
+		OtherFields: map[string]any{"spec": map[string]any{
+			"serverConfig": serverConfig,
+			"replicas":     minReplicas,
+		}},
+	}, with(pulumi.DependsOn(adapter))...)
+	if err != nil {
+		return err
+	}
+	model, err := apiextensions.NewCustomResource(ctx, name+"-model", &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String(seldonAPIVersion),
+		Kind:       pulumi.String("Model"),
+		Metadata:   forced(name, p.Namespace),
+		OtherFields: map[string]any{"spec": map[string]any{
+			"storageUri":   storageURI,
+			"replicas":     minReplicas,
+			"server":       name + "-server",
+			"requirements": []string{"sklearn"},
+			"memory":       memory,
+		}},
+	}, with(pulumi.DependsOn(append([]pulumi.Resource{server}, adapter...)))...)
+	if err != nil {
+		return err
+	}
+	// The HPAs wait for their scale targets and, where this model installs it, the adapter.
+	deps := append([]pulumi.Resource{model, server}, adapter...)
+	for _, target := range []struct{ kind, name, hpa string }{
+		{"Model", name, name + "-model-hpa"},
+		{"Server", name + "-server", name + "-server-hpa"},
+	} {
+		_, err := autoscalingv2.NewHorizontalPodAutoscaler(ctx, target.hpa, &autoscalingv2.HorizontalPodAutoscalerArgs{
+			Metadata: forced(target.hpa, p.Namespace),
+			Spec:     hpaSpec(target.kind, target.name, name, averageValue),
+		}, append([]pulumi.ResourceOption{pulumi.DependsOn(deps)}, opts...)...)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // hpaSpec scales kind/name on the Model's infer_rps: Pods 5 per 90 s up after a 60 s window,

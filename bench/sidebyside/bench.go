@@ -19,15 +19,19 @@ import (
 
 // Config is one benchmark session.
 type Config struct {
-	Root            string    // repository root
-	Ns              []int     // model counts, ascending
-	Reps            int       // pairs per N
-	Warmup          bool      // one discarded pair at the smallest N first
-	StartupLaunches int       // launches per binary for the start-up figures
-	Profile         bool      // profile the component where a target is missed
-	ProfileAt       int       // if > 0: profile at this N the target steps, whatever the results
-	Command         string    // how the benchmark was invoked, for the report
-	Log             io.Writer `json:"-"` // progress
+	Root            string // repository root
+	Ns              []int  // model counts, ascending
+	Reps            int    // sets (one run of each of Programs) per N
+	Warmup          bool   // one discarded set at the smallest N first
+	StartupLaunches int    // launches per binary for the start-up figures
+	Profile         bool   // profile the component where a target is missed
+	ProfileAt       int    // if > 0: profile at this N every step, whatever the results
+	// Engine settings, measured after the sets at EngineN (0: not measured), EngineReps times each.
+	EngineN        int
+	EngineReps     int
+	EngineSettings []EngineSetting
+	Command        string    // how the benchmark was invoked, for the report
+	Log            io.Writer `json:"-"` // progress
 }
 
 // Result is everything the report is made from.
@@ -41,7 +45,8 @@ type Result struct {
 	// Machine-wide busy CPU during the benchmark and the part this benchmark used (core-seconds).
 	BusyCPU, OwnCPU float64
 	Startup         map[string][]Startup
-	Pairs           [][2]*Run // component, hand-written
+	Sets            [][]*Run // per N and rep, one run of each of Programs, in that order
+	Engine          []*Run   // the engine-settings runs (Run.Setting says which)
 	Profiles        []Profile
 }
 
@@ -52,9 +57,10 @@ const (
 	StartKubernetes       = "kubernetes provider (for comparison)"
 )
 
-// Bench runs the whole session: start-up figures, then for each N Reps alternating pairs
-// (component, then hand-written), each checked for identical objects and state, then profiles
-// where a target is missed. The control plane and every plugin are stopped before it returns.
+// Bench runs the whole session: start-up figures, then for each N Reps alternating sets
+// (component, hand-written, floor), each checked for identical objects and state, then the
+// engine settings, then profiles where a target is missed. The control plane and every plugin
+// are stopped before it returns.
 func Bench(ctx context.Context, cfg Config) (res *Result, err error) {
 	logf := func(format string, a ...any) { fmt.Fprintf(cfg.Log, "bench: "+format+"\n", a...) }
 	res = &Result{
@@ -80,7 +86,7 @@ func Bench(ctx context.Context, cfg Config) (res *Result, err error) {
 			err = errors.Join(err, stopErr)
 		}
 	}()
-	for _, p := range []Program{ComponentProgram, HandwrittenProgram} {
+	for _, p := range Programs {
 		if err := bed.EnsureNamespace(ctx, p.Namespace); err != nil {
 			return res, err
 		}
@@ -98,55 +104,83 @@ func Bench(ctx context.Context, cfg Config) (res *Result, err error) {
 	}
 
 	if cfg.Warmup && len(cfg.Ns) > 0 {
-		logf("warm-up pair at N=%d (discarded)", cfg.Ns[0])
-		for _, p := range []Program{ComponentProgram, HandwrittenProgram} {
+		logf("warm-up set at N=%d (discarded)", cfg.Ns[0])
+		for _, p := range Programs {
 			if _, err := bed.RunLifecycle(ctx, p, cfg.Ns[0], "warmup", RunOptions{}); err != nil {
 				return res, err
 			}
 		}
 	}
-
-	for _, n := range cfg.Ns {
-		for r := 1; r <= cfg.Reps; r++ {
-			label := fmt.Sprintf("n%d-r%d", n, r)
-			var pair [2]*Run
-			for i, p := range []Program{ComponentProgram, HandwrittenProgram} {
-				start := time.Now()
-				run, err := bed.RunLifecycle(ctx, p, n, label, RunOptions{Snapshot: true})
-				if err != nil {
-					return res, err
-				}
-				logf("N=%d rep %d %-11s %6.1fs  (%s)", n, r, p.Name, time.Since(start).Seconds(), stepSummary(run))
-				pair[i] = run
-			}
-			if diffs := append(pair[0].Objects.Diff(pair[1].Objects), DiffState(pair[0].State, pair[1].State)...); len(
-				diffs,
-			) > 0 {
-				return res, fmt.Errorf(
-					"pair %d at N=%d: the hand-written program is not equivalent to the component:\n%s",
-					r,
-					n,
-					strings.Join(diffs, "\n"),
-				)
-			}
-			res.Pairs = append(res.Pairs, pair)
-		}
+	if err := res.benchSets(ctx, bed, logf); err != nil {
+		return res, err
 	}
-
-	if cfg.ProfileAt > 0 {
-		if err := res.profile(ctx, bed, cfg.ProfileAt, TargetSteps); err != nil {
+	if cfg.EngineN > 0 {
+		if err := res.benchEngine(ctx, bed, logf); err != nil {
 			return res, err
 		}
-	} else if cfg.Profile {
-		if n, steps := profileWhere(res); n > 0 {
-			logf("profiling the component and the hand-written program at N=%d", n)
-			if err := res.profile(ctx, bed, n, steps); err != nil {
-				return res, err
+	}
+	if cfg.ProfileAt > 0 {
+		return res, res.profile(ctx, bed, cfg.ProfileAt, Steps)
+	}
+	if cfg.Profile {
+		for _, n := range cfg.Ns {
+			if steps := missedSteps(res, n); len(steps) > 0 {
+				logf("profiling the three programs at N=%d", n)
+				if err := res.profile(ctx, bed, n, steps); err != nil {
+					return res, err
+				}
 			}
 		}
 	}
 	return res, nil
 }
+
+// benchSets runs Reps sets per N, each checked equivalent.
+func (r *Result) benchSets(ctx context.Context, bed *Bed, logf func(string, ...any)) error {
+	for _, n := range r.Config.Ns {
+		for rep := 1; rep <= r.Config.Reps; rep++ {
+			label := fmt.Sprintf("n%d-r%d", n, rep)
+			var set []*Run
+			for _, p := range Programs {
+				start := time.Now()
+				run, err := bed.RunLifecycle(ctx, p, n, label, RunOptions{Snapshot: true})
+				if err != nil {
+					return err
+				}
+				logf("N=%d rep %d %-11s %6.1fs  (%s)", n, rep, p.Name, time.Since(start).Seconds(), stepSummary(run))
+				set = append(set, run)
+			}
+			if diffs := Equivalent(set); len(diffs) > 0 {
+				return fmt.Errorf("set %d at N=%d: the programs are not equivalent:\n%s", rep, n, strings.Join(diffs, "\n"))
+			}
+			r.Sets = append(r.Sets, set)
+		}
+	}
+	return nil
+}
+
+// Equivalent lists every difference between the component's run (first, in the order of
+// Programs) and each other run: objects in the API server, custom resources in the state and,
+// for the floor, the number of resources in the state. Runs must have been snapshotted.
+func Equivalent(set []*Run) []string {
+	var out []string
+	comp := set[iComponent]
+	for i, run := range set[1:] {
+		p := Programs[i+1]
+		for _, d := range append(comp.Objects.Diff(run.Objects), DiffState(comp.State, run.State)...) {
+			out = append(out, p.Name+": "+d)
+		}
+		if want := comp.StateResources - ProviderResources; p.Floor && run.StateResources != want {
+			out = append(out, fmt.Sprintf("%s: %d resources in the state, want %d (the component's %d less its provider)",
+				p.Name, run.StateResources, want, comp.StateResources))
+		}
+	}
+	return out
+}
+
+// ProviderResources is how many more resources the component's state holds than the floor's at
+// the same N: the seldon-autoscaling provider resource, which a program with no plugin has no use for.
+const ProviderResources = 1
 
 func stepSummary(run *Run) string {
 	var parts []string
@@ -158,51 +192,54 @@ func stepSummary(run *Run) string {
 
 // Target says whether the component met one of the issue's targets.
 type Target struct {
-	What  string
-	Step  Step
-	N     int
-	Value float64
-	Limit float64
-	Met   bool
+	What    string
+	Step    Step
+	N       int
+	Against int // the program the component is compared with (index in Programs); -1 for growth
+	Value   float64
+	Limit   float64
+	Met     bool
 }
 
-// TargetSteps are the steps with a ratio target.
-var TargetSteps = []Step{StepPreview, StepNoop}
+// The ratio targets: the component within 5% of the floor at every N and step, and within 10% of
+// the hand-written program up to HandwrittenMaxN models.
+const (
+	FloorLimit       = 1.05
+	HandwrittenLimit = 1.10
+	HandwrittenMaxN  = 10
+)
 
-// RatioLimit is the target component/hand-written ratio for TargetSteps at N >= 10.
-const RatioLimit = 1.10
-
-// Targets evaluates the ratio targets (N >= 10) and the growth target (exponent <= 1 per step).
+// Targets evaluates the ratio targets and the growth target (exponent <= 1 per step).
 func (r *Result) Targets() []Target {
 	var out []Target
+	ratio := func(n int, s Step, against int, limit float64) {
+		v := median(r.ratios(n, s, iComponent, against))
+		what := "component / " + Programs[against].Name + " " + string(s)
+		out = append(out, Target{What: what, Step: s, N: n, Against: against, Value: v, Limit: limit, Met: v <= limit})
+	}
 	for _, n := range r.Config.Ns {
-		if n < 10 {
-			continue
-		}
-		for _, s := range TargetSteps {
-			ratio := median(r.ratios(n, s))
-			out = append(
-				out,
-				Target{What: "ratio " + string(s), Step: s, N: n, Value: ratio, Limit: RatioLimit, Met: ratio <= RatioLimit},
-			)
+		for _, s := range Steps {
+			ratio(n, s, iFloor, FloorLimit)
+			if n <= HandwrittenMaxN {
+				ratio(n, s, iHandwritten, HandwrittenLimit)
+			}
 		}
 	}
 	if lo, hi := r.Config.Ns[0], r.Config.Ns[len(r.Config.Ns)-1]; hi > lo {
 		for _, s := range Steps {
-			e := r.exponent(0, s, lo, hi)
-			out = append(out, Target{What: "growth exponent " + string(s), Step: s, N: hi, Value: e, Limit: 1, Met: e <= 1})
+			e := r.exponent(iComponent, s, lo, hi)
+			out = append(out, Target{What: "growth exponent " + string(s), Step: s, N: hi, Against: -1, Value: e, Limit: 1,
+				Met: e <= 1})
 		}
 	}
 	return out
 }
 
-// profileWhere is the largest N at which a target was missed (0 if none) and the steps whose
-// targets were missed.
-func profileWhere(r *Result) (int, []Step) {
-	n, missed := 0, map[Step]bool{}
+// missedSteps are the steps whose targets were missed at n, in lifecycle order.
+func missedSteps(r *Result, n int) []Step {
+	missed := map[Step]bool{}
 	for _, t := range r.Targets() {
-		if !t.Met {
-			n = max(n, t.N)
+		if !t.Met && t.N == n {
 			missed[t.Step] = true
 		}
 	}
@@ -212,12 +249,13 @@ func profileWhere(r *Result) (int, []Step) {
 			steps = append(steps, s)
 		}
 	}
-	return n, steps
+	return steps
 }
 
 // Profile is the CPU profile summary of one process kind in one program's step.
 type Profile struct {
 	Program string
+	N       int
 	Step    Step
 	Process string
 	Top     string // `go tool pprof -top` output
@@ -235,7 +273,7 @@ func (r *Result) profile(ctx context.Context, bed *Bed, n int, steps []Step) err
 		return err
 	}
 	defer func() { _ = bed.UseProfiledProvider(false) }()
-	for _, p := range []Program{ComponentProgram, HandwrittenProgram} {
+	for _, p := range Programs {
 		dir, err := os.MkdirTemp(bed.Tmp, "profile-"+p.Name+"-")
 		if err != nil {
 			return err
@@ -258,12 +296,12 @@ func (r *Result) profile(ctx context.Context, bed *Bed, n int, steps []Step) err
 			if top, err := pprofTop(files); err == nil {
 				r.Profiles = append(
 					r.Profiles,
-					Profile{Program: p.Name, Step: s, Process: "engine (pulumi CLI)", Top: top, Wall: run.Steps[s].Wall,
+					Profile{Program: p.Name, N: n, Step: s, Process: "engine (pulumi CLI)", Top: top, Wall: run.Steps[s].Wall,
 						Sampled: totalSamples(top), Checkpoint: cumOf(top, "SnapshotManager).saveSnapshot")},
 				)
 			} else {
 				r.Profiles = append(r.Profiles, Profile{
-					Program: p.Name, Step: s, Process: "engine (pulumi CLI)", Top: "no profile: " + err.Error(),
+					Program: p.Name, N: n, Step: s, Process: "engine (pulumi CLI)", Top: "no profile: " + err.Error(),
 				})
 			}
 			if p.Component {
@@ -271,7 +309,8 @@ func (r *Result) profile(ctx context.Context, bed *Bed, n int, steps []Step) err
 				if top, err := pprofTop(files); err == nil {
 					r.Profiles = append(
 						r.Profiles,
-						Profile{Program: p.Name, Step: s, Process: "seldon-autoscaling provider", Top: top, Wall: run.Steps[s].Wall},
+						Profile{Program: p.Name, N: n, Step: s, Process: "seldon-autoscaling provider", Top: top,
+							Wall: run.Steps[s].Wall},
 					)
 				}
 			}
@@ -281,6 +320,7 @@ func (r *Result) profile(ctx context.Context, bed *Bed, n int, steps []Step) err
 				r.Profiles,
 				Profile{
 					Program: p.Name,
+					N:       n,
 					Step:    "whole lifecycle",
 					Process: "benchmark process (inline program, stand-in, client-go)",
 					Top:     top,
@@ -349,23 +389,24 @@ func pprofTop(files []string) (string, error) {
 	return strings.Join(parts, "\n\n-- Pulumi functions by cumulative time --\n"), nil
 }
 
-// ratios are the per-pair component/hand-written wall-time ratios of step s at n.
-func (r *Result) ratios(n int, s Step) []float64 {
+// ratios are the per-set wall-time ratios of program a to program b (indices in Programs) of
+// step s at n.
+func (r *Result) ratios(n int, s Step, a, b int) []float64 {
 	var out []float64
-	for _, p := range r.Pairs {
-		if p[0].N == n {
-			out = append(out, p[0].Steps[s].Wall.Seconds()/p[1].Steps[s].Wall.Seconds())
+	for _, set := range r.Sets {
+		if set[a].N == n {
+			out = append(out, set[a].Steps[s].Wall.Seconds()/set[b].Steps[s].Wall.Seconds())
 		}
 	}
 	return out
 }
 
-// values collects f over the runs of side i (0 component, 1 hand-written) at n.
+// values collects f over the runs of program i (index in Programs) at n.
 func (r *Result) values(i, n int, f func(*Run) float64) []float64 {
 	var out []float64
-	for _, p := range r.Pairs {
-		if p[i].N == n {
-			out = append(out, f(p[i]))
+	for _, set := range r.Sets {
+		if set[i].N == n {
+			out = append(out, f(set[i]))
 		}
 	}
 	return out

@@ -23,17 +23,21 @@ import (
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/bench/handwritten"
 )
 
-// Program is one side of the comparison. The two use distinct namespaces, projects and stacks,
-// and never hold objects at the same time: prometheus-adapter's cluster-scoped objects
+// Program is one side of the comparison. The programs use distinct namespaces, projects and
+// stacks, and never hold objects at the same time: prometheus-adapter's cluster-scoped objects
 // (ClusterRoles, the custom.metrics APIService) have fixed names, so each run ends with destroy.
 type Program struct {
 	Name             string
-	Component        bool
+	Component        bool // SeldonAutoscaledModel through its provider plugin
+	Floor            bool // the hand-written objects under one local component per model
 	Namespace        string
 	AdapterNamespace string
 }
 
-// The two programs.
+// Wrapped says whether the program registers one component per model.
+func (p Program) Wrapped() bool { return p.Component || p.Floor }
+
+// The three programs, in the order every benchmark set runs them (Programs).
 var (
 	ComponentProgram = Program{
 		Name:             "component",
@@ -46,6 +50,20 @@ var (
 		Namespace:        "bench-handwritten",
 		AdapterNamespace: "bench-handwritten-monitoring",
 	}
+	FloorProgram = Program{
+		Name:             "floor",
+		Floor:            true,
+		Namespace:        "bench-floor",
+		AdapterNamespace: "bench-floor-monitoring",
+	}
+	Programs = []Program{ComponentProgram, HandwrittenProgram, FloorProgram}
+)
+
+// Indices of the programs in Programs and in each benchmark set.
+const (
+	iComponent = iota
+	iHandwritten
+	iFloor
 )
 
 // Params are the program's parameters for n models.
@@ -55,10 +73,14 @@ func (p Program) Params(n int, chart string) handwritten.Params {
 
 // RunFunc is the program for n models.
 func (p Program) RunFunc(n int, chart string) pulumi.RunFunc {
-	if p.Component {
+	switch {
+	case p.Component:
 		return handwritten.ComponentProgram(p.Params(n, chart))
+	case p.Floor:
+		return handwritten.FloorProgram(p.Params(n, chart))
+	default:
+		return handwritten.Program(p.Params(n, chart))
 	}
-	return handwritten.Program(p.Params(n, chart))
 }
 
 // Step is one timed operation of the lifecycle.
@@ -99,6 +121,9 @@ type Run struct {
 	Steps   map[Step]Measure
 	Objects *Objects       `json:"-"` // the API server after create (when snapshots were asked for)
 	State   map[string]any `json:"-"` // the stack state after create (likewise)
+	// Every resource of the exported state after create: the stack, providers, components, objects.
+	StateResources int
+	Setting        string `json:",omitempty"` // the EngineSetting's name in an engine-settings run
 	// Size of the exported state after create: the engine rewrites it after every step.
 	StateBytes int
 	Load1      float64 // 1-minute load average when the run started
@@ -109,15 +134,17 @@ type Run struct {
 
 // RunOptions tune RunLifecycle.
 type RunOptions struct {
-	Snapshot   bool   // read back objects and state after create (untimed)
-	ProfileDir string // when set: CLI and provider CPU profiles land here (the profiled provider must be in use)
+	Snapshot   bool          // read back objects and state after create (untimed)
+	ProfileDir string        // when set: CLI and provider CPU profiles land here (the profiled provider must be in use)
+	Setting    EngineSetting // engine settings of every preview, up and destroy; zero: the CLI's defaults
 }
 
 // timedCommand is the Pulumi CLI, timing each command it runs so a step's time is the operation's
 // own, not the Automation API's follow-up commands.
 type timedCommand struct {
 	auto.PulumiCommand
-	profile string // --profiling prefix for operations, or ""
+	profile string   // --profiling prefix for operations, or ""
+	flags   []string // added to every operation (engine settings)
 	mu      sync.Mutex
 	last    map[string]time.Duration
 }
@@ -140,8 +167,11 @@ func (c *timedCommand) Run(
 	c.mu.Lock()
 	profile := c.profile
 	c.mu.Unlock()
-	if profile != "" && (verb == "up" || verb == "preview" || verb == "destroy") {
-		args = append([]string{"--profiling=" + profile}, args...)
+	if verb == "up" || verb == "preview" || verb == "destroy" {
+		args = append(append([]string{}, c.flags...), args...)
+		if profile != "" {
+			args = append([]string{"--profiling=" + profile}, args...)
+		}
 	}
 	start := time.Now()
 	stdout, stderr, code, err := c.PulumiCommand.Run(ctx, workdir, stdin, out, errOut, env, args...)
@@ -165,7 +195,13 @@ func (c *timedCommand) took(verb string) time.Duration {
 }
 
 // stack makes a fresh workspace (own directory, file backend and PULUMI_HOME) and stack for p.
-func (b *Bed) stack(ctx context.Context, p Program, n int, label, dir string) (auto.Stack, *timedCommand, error) {
+func (b *Bed) stack(
+	ctx context.Context,
+	p Program,
+	n int,
+	label, dir string,
+	setting EngineSetting,
+) (auto.Stack, *timedCommand, error) {
 	project := workspace.Project{
 		Name:    tokens.PackageName("bench-" + p.Name),
 		Runtime: workspace.NewProjectRuntimeInfo("go", nil),
@@ -184,11 +220,14 @@ func (b *Bed) stack(ctx context.Context, p Program, n int, label, dir string) (a
 	if err != nil {
 		return auto.Stack{}, nil, err
 	}
-	timed := &timedCommand{PulumiCommand: cli, last: map[string]time.Duration{}}
+	timed := &timedCommand{PulumiCommand: cli, last: map[string]time.Duration{}, flags: setting.flags()}
 	opts = append(opts, auto.Project(project), auto.Pulumi(timed))
 	st, err := auto.UpsertStackInlineSource(ctx, label, project.Name.String(), p.RunFunc(n, b.ChartPath), opts...)
 	if err != nil {
 		return auto.Stack{}, nil, fmt.Errorf("creating stack: %w", err)
+	}
+	for k, v := range setting.env() {
+		st.Workspace().SetEnvVar(k, v)
 	}
 	target := auto.ConfigValue{Value: strconv.FormatFloat(handwritten.DefaultTarget, 'f', -1, 64)}
 	if err := st.SetConfig(ctx, handwritten.TargetKey, target); err != nil {
@@ -212,7 +251,7 @@ func (b *Bed) RunLifecycle(ctx context.Context, p Program, n int, label string, 
 	if err != nil {
 		return nil, err
 	}
-	st, timed, err := b.stack(ctx, p, n, label, dir)
+	st, timed, err := b.stack(ctx, p, n, label, dir, o.Setting)
 	if err != nil {
 		return nil, err
 	}
@@ -279,9 +318,11 @@ func (b *Bed) RunLifecycle(ctx context.Context, p Program, n int, label string, 
 		if run.Objects, err = b.Snapshot(ctx, p.Namespace, p.AdapterNamespace); err != nil {
 			return run, err
 		}
-		if run.State, run.StateBytes, err = State(ctx, st, p.Namespace, p.AdapterNamespace); err != nil {
+		var size StateSize
+		if run.State, size, err = State(ctx, st, p.Namespace, p.AdapterNamespace); err != nil {
 			return run, err
 		}
+		run.StateBytes, run.StateResources = size.Bytes, size.Resources
 	}
 	if err := step(StepNoop, "up", func() (map[string]int, error) {
 		res, err := st.Up(ctx)
@@ -316,7 +357,7 @@ func (b *Bed) RunLifecycle(ctx context.Context, p Program, n int, label string, 
 // checkChanges makes sure every step did what it is named for, so no timing is of a step that
 // silently did something else.
 func checkChanges(run *Run, p Program, n int) error {
-	want := handwritten.Resources(n, p.Component) + 1 // and the stack
+	want := handwritten.Resources(n, p.Wrapped()) + 1 // and the stack
 	var errs []error
 	expect := func(s Step, op string, count int) {
 		if got := run.Steps[s].Changes[op]; got != count {

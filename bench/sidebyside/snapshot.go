@@ -171,17 +171,23 @@ type StateResource struct {
 	Provider      string
 }
 
+// StateSize is how large an exported state is.
+type StateSize struct {
+	Bytes     int // the whole deployment
+	Resources int // every resource: the stack, providers, components and custom resources
+}
+
 // State reads the stack's custom resources (not providers, components or the stack), keyed by
 // type and name, with dependencies and providers as type::name and namespaces as placeholders;
-// and the size of the whole exported state in bytes.
-func State(ctx context.Context, st auto.Stack, ns, adapterNS string) (map[string]any, int, error) {
+// and the size of the whole exported state.
+func State(ctx context.Context, st auto.Stack, ns, adapterNS string) (map[string]any, StateSize, error) {
 	exported, err := st.Export(ctx)
 	if err != nil {
-		return nil, 0, fmt.Errorf("exporting state: %w", err)
+		return nil, StateSize{}, fmt.Errorf("exporting state: %w", err)
 	}
 	var dep apitype.DeploymentV3
 	if err := json.Unmarshal(exported.Deployment, &dep); err != nil {
-		return nil, 0, fmt.Errorf("decoding state: %w", err)
+		return nil, StateSize{}, fmt.Errorf("decoding state: %w", err)
 	}
 	key := func(urn resource.URN) string {
 		if !urn.IsValid() {
@@ -212,7 +218,7 @@ func State(ctx context.Context, st auto.Stack, ns, adapterNS string) (map[string
 		}
 		out[key(r.URN)] = sr
 	}
-	return out, len(exported.Deployment), nil
+	return out, StateSize{Bytes: len(exported.Deployment), Resources: len(dep.Resources)}, nil
 }
 
 // parseProviderRef turns "<provider urn>::<id>" into the provider's type::name.

@@ -1,8 +1,9 @@
 // Command sidebyside benchmarks SeldonAutoscaledModel against the same objects declared by hand
 // (bench/handwritten) on a local control plane, and writes the report (docs/benchmarks.md).
 //
-//	go run ./bench/cmd/sidebyside -n 1,10,50 -reps 5 -out docs/benchmarks.md   # make bench
-//	go run ./bench/cmd/sidebyside -n 1 -reps 1 -smoke                          # make bench-smoke
+//	go run ./bench/cmd/sidebyside -n 1,10,50 -reps 5 -engine-n 50 -out docs/benchmarks.md   # make bench
+//	go run ./bench/cmd/sidebyside -n 1 -reps 1 -smoke -engine-n 1 \
+//	  -engine-reps 1 -engine-settings default,parallel=4+skip-checkpoints                   # make bench-smoke
 package main
 
 import (
@@ -30,15 +31,19 @@ func main() {
 
 func run() error {
 	ns := flag.String("n", "1,10,50", "model counts, comma-separated")
-	reps := flag.Int("reps", 5, "pairs (component, hand-written) per model count")
+	reps := flag.Int("reps", 5, "sets (component, hand-written, floor) per model count")
 	out := flag.String("out", "docs/benchmarks.md", "report path; empty: standard output only")
 	smoke := flag.Bool(
 		"smoke",
 		false,
 		"quick check that the benchmark works: no warm-up, 3 start-up launches, no profiling",
 	)
-	profile := flag.Bool("profile", true, "profile the component where a target is missed")
-	profileAt := flag.Int("profile-at", 0, "profile at this N (preview and no-op up) whatever the results")
+	profile := flag.Bool("profile", true, "profile the three programs at each N where a target is missed")
+	profileAt := flag.Int("profile-at", 0, "profile at this N (every step) whatever the results")
+	engineN := flag.Int("engine-n", 0, "measure the engine settings at this model count; 0: not measured")
+	engineReps := flag.Int("engine-reps", 2, "lifecycles of each program with each engine setting")
+	engineSpec := flag.String("engine-settings", sidebyside.DefaultEngineSettings,
+		"engine settings, comma-separated, the baseline first: default, parallel=N, skip-checkpoints, joined by +")
 	raw := flag.String("raw", ".state/benchmarks.json", "where the measurements are saved (JSON); empty: not saved")
 	render := flag.String("render", "", "only write the report again from measurements saved by -raw")
 	launches := flag.Int("startup", 20, "launches per plugin binary for the start-up figures")
@@ -56,6 +61,10 @@ func run() error {
 	if *reps < 1 {
 		return fmt.Errorf("-reps must be at least 1")
 	}
+	settings, err := sidebyside.ParseEngineSettings(*engineSpec)
+	if err != nil {
+		return fmt.Errorf("-engine-settings: %w", err)
+	}
 	root, err := os.Getwd()
 	if err != nil {
 		return err
@@ -67,6 +76,7 @@ func run() error {
 	cfg := sidebyside.Config{
 		Root: root, Ns: counts, Reps: *reps, Warmup: true,
 		StartupLaunches: *launches, Profile: *profile, ProfileAt: *profileAt, Log: os.Stderr,
+		EngineN: *engineN, EngineReps: *engineReps, EngineSettings: settings,
 	}
 	if *smoke {
 		command = "make bench-smoke"
@@ -75,7 +85,8 @@ func run() error {
 		}
 		cfg.Warmup, cfg.StartupLaunches, cfg.Profile = false, 3, false
 	}
-	if strings.Join(os.Args[1:], " ") != "" && !*smoke && (*ns != "1,10,50" || *reps != 5) {
+	if strings.Join(os.Args[1:], " ") != "" && !*smoke && (*ns != "1,10,50" || *reps != 5 || *engineN != 50 ||
+		*engineReps != 2 || *engineSpec != sidebyside.DefaultEngineSettings) {
 		command = "go run ./bench/cmd/sidebyside " + strings.Join(os.Args[1:], " ")
 	}
 	cfg.Command = command

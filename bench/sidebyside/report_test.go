@@ -1,0 +1,71 @@
+package sidebyside
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestEveryMissIsExplained builds results where the component is slower than the other two
+// programs in one step, and checks that exactly the targets it misses are missed, with the ratio
+// as value, and that the report explains each of them.
+func TestEveryMissIsExplained(t *testing.T) {
+	for _, tc := range []struct {
+		n      int
+		step   Step
+		factor float64  // the component's wall time over the other two programs'
+		missed []string // target names
+	}{
+		{n: 10, step: StepPreview, factor: 1.2, missed: []string{
+			"component / floor preview (empty stack)", "component / handwritten preview (empty stack)",
+		}},
+		{n: 10, step: StepChange, factor: 1.08, missed: []string{"component / floor up (every target changed)"}},
+		// Against the hand-written program the target holds up to N=10 only.
+		{n: 50, step: StepCreate, factor: 1.2, missed: []string{"component / floor up (create)"}},
+		{n: 1, step: StepDestroy, factor: 1.04, missed: nil},
+		{n: 1, step: StepNoop, factor: 1.0, missed: nil},
+	} {
+		name := fmt.Sprintf("N=%d %s ×%.2f", tc.n, tc.step, tc.factor)
+		r := &Result{Config: Config{Ns: []int{tc.n}, Reps: 3}}
+		for rep := 0; rep < 3; rep++ {
+			var set []*Run
+			for i, p := range Programs {
+				run := &Run{Program: p.Name, N: tc.n, Steps: map[Step]Measure{}, StateBytes: 1000}
+				for _, s := range Steps {
+					wall := 2.0
+					if s == tc.step && i == iComponent {
+						wall *= tc.factor
+					}
+					run.Steps[s] = Measure{Wall: time.Duration(wall * float64(time.Second))}
+				}
+				set = append(set, run)
+			}
+			r.Sets = append(r.Sets, set)
+		}
+		var got []string
+		for _, tg := range r.Targets() {
+			if tg.N != tc.n {
+				t.Errorf("%s: target at N=%d", name, tg.N)
+			}
+			if !tg.Met {
+				got = append(got, tg.What)
+				if math.Abs(tg.Value-tc.factor) > 1e-9 {
+					t.Errorf("%s: %s = %v, want %v", name, tg.What, tg.Value, tc.factor)
+				}
+			}
+		}
+		if strings.Join(got, "; ") != strings.Join(tc.missed, "; ") {
+			t.Errorf("%s: missed %q, want %q", name, got, tc.missed)
+		}
+		report := r.Markdown()
+		for _, tg := range r.missedTargets() {
+			want := fmt.Sprintf("N=%d %s, against the %s program (ratio %.2f)", tg.N, tg.Step, Programs[tg.Against].Name,
+				tg.Value)
+			if !strings.Contains(report, want) {
+				t.Errorf("%s: the report does not explain %s at N=%d: no %q", name, tg.What, tg.N, want)
+			}
+		}
+	}
+}
