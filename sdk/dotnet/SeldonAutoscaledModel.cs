@@ -17,28 +17,10 @@ namespace SeldonAutoscaling.SeldonAutoscaling
     public partial class SeldonAutoscaledModel : global::Pulumi.ComponentResource
     {
         /// <summary>
-        /// The adapter's rules (config.yaml) as this component renders them.
+        /// The prometheus-adapter this component manages (adapter modes install and adopt): its release, namespace, rules ConfigMap, Deployment and the hash of its rules. In mode none only the mode: the adapter is another resource's, e.g. a SeldonMetricsAdapter's, whose outputs describe it.
         /// </summary>
-        [Output("adapterConfig")]
-        public Output<string> AdapterConfig { get; private set; } = null!;
-
-        /// <summary>
-        /// The ConfigMap holding the adapter's rules.
-        /// </summary>
-        [Output("adapterConfigMap")]
-        public Output<string> AdapterConfigMap { get; private set; } = null!;
-
-        /// <summary>
-        /// The prometheus-adapter namespace.
-        /// </summary>
-        [Output("adapterNamespace")]
-        public Output<string> AdapterNamespace { get; private set; } = null!;
-
-        /// <summary>
-        /// The prometheus-adapter Helm release name.
-        /// </summary>
-        [Output("adapterReleaseName")]
-        public Output<string> AdapterReleaseName { get; private set; } = null!;
+        [Output("adapter")]
+        public Output<Outputs.ManagedAdapter> Adapter { get; private set; } = null!;
 
         /// <summary>
         /// The custom metrics API path of this Model's metric, for `kubectl get --raw`.

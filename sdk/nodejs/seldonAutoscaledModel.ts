@@ -25,21 +25,9 @@ export class SeldonAutoscaledModel extends pulumi.ComponentResource {
     }
 
     /**
-     * The adapter's rules (config.yaml) as this component renders them.
+     * The prometheus-adapter this component manages (adapter modes install and adopt): its release, namespace, rules ConfigMap, Deployment and the hash of its rules. In mode none only the mode: the adapter is another resource's, e.g. a SeldonMetricsAdapter's, whose outputs describe it.
      */
-    declare public /*out*/ readonly adapterConfig: pulumi.Output<string>;
-    /**
-     * The ConfigMap holding the adapter's rules.
-     */
-    declare public /*out*/ readonly adapterConfigMap: pulumi.Output<string>;
-    /**
-     * The prometheus-adapter namespace.
-     */
-    declare public /*out*/ readonly adapterNamespace: pulumi.Output<string>;
-    /**
-     * The prometheus-adapter Helm release name.
-     */
-    declare public /*out*/ readonly adapterReleaseName: pulumi.Output<string>;
+    declare public readonly adapter: pulumi.Output<outputs.ManagedAdapter>;
     /**
      * The custom metrics API path of this Model's metric, for `kubectl get --raw`.
      */
@@ -99,10 +87,6 @@ export class SeldonAutoscaledModel extends pulumi.ComponentResource {
             resourceInputs["model"] = args?.model;
             resourceInputs["server"] = args?.server;
             resourceInputs["takeOverExisting"] = args?.takeOverExisting;
-            resourceInputs["adapterConfig"] = undefined /*out*/;
-            resourceInputs["adapterConfigMap"] = undefined /*out*/;
-            resourceInputs["adapterNamespace"] = undefined /*out*/;
-            resourceInputs["adapterReleaseName"] = undefined /*out*/;
             resourceInputs["customMetricsPath"] = undefined /*out*/;
             resourceInputs["derivations"] = undefined /*out*/;
             resourceInputs["modelHpaName"] = undefined /*out*/;
@@ -113,10 +97,7 @@ export class SeldonAutoscaledModel extends pulumi.ComponentResource {
             resourceInputs["serverHpaName"] = undefined /*out*/;
             resourceInputs["serverName"] = undefined /*out*/;
         } else {
-            resourceInputs["adapterConfig"] = undefined /*out*/;
-            resourceInputs["adapterConfigMap"] = undefined /*out*/;
-            resourceInputs["adapterNamespace"] = undefined /*out*/;
-            resourceInputs["adapterReleaseName"] = undefined /*out*/;
+            resourceInputs["adapter"] = undefined /*out*/;
             resourceInputs["customMetricsPath"] = undefined /*out*/;
             resourceInputs["derivations"] = undefined /*out*/;
             resourceInputs["modelHpaName"] = undefined /*out*/;

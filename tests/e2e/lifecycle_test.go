@@ -69,6 +69,13 @@ func TestGoExampleLifecycle(t *testing.T) {
 			t.Errorf("customMetricsPath output %v", res.Outputs["customMetricsPath"].Value)
 		}
 		b.assertDeployed(t)
+		// The adapter output names the adapter and the hash its pods were started with.
+		adapter, _ := res.Outputs["adapter"].Value.(map[string]any)
+		if adapter["deployment"] != adapterName || adapter["configMap"] != adapterRules ||
+			adapter["configHash"] != b.adapterTemplate(t).checksum {
+			t.Errorf("adapter output %v, want deployment %s, configMap %s and the pod template's hash %s",
+				adapter, adapterName, adapterRules, b.adapterTemplate(t).checksum)
+		}
 	})
 
 	t.Run("the HPA controller can scale both targets", func(t *testing.T) {

@@ -52,7 +52,7 @@ func TestPrometheusTokenStaysSecret(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		ctx.Export("adapterConfig", m.AdapterConfig)
+		ctx.Export("adapter", m.Adapter)
 		ctx.Export("policy", m.Policy)
 		return nil
 	}
@@ -202,7 +202,7 @@ func TestPrometheusCredentialsAuthenticate(t *testing.T) {
 			return err
 		}
 		ctx.Export("path", m.CustomMetricsPath)
-		ctx.Export("adapterConfig", m.AdapterConfig)
+		ctx.Export("adapter", m.Adapter)
 		return nil
 	}
 	st := b.goStack(

@@ -76,6 +76,7 @@ func Program(ctx *pulumi.Context) error {
 	ctx.Export("customMetricsPath", model.CustomMetricsPath)
 	ctx.Export("policy", model.Policy)
 	ctx.Export("derivations", model.Derivations)
+	ctx.Export("adapter", model.Adapter)
 	// embed:end component
 	return nil
 }

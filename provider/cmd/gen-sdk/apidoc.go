@@ -72,15 +72,16 @@ func writeAPIDoc(schemaPath, out string) error {
 		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", name, typeName(p.TypeSpec), cell(p.Description))
 	}
 	b.WriteString("\n")
-	for _, tok := range []string{"EffectivePolicy"} {
-		typ, ok := spec.Types[spec.Name+":index:"+tok]
+	// The object outputs, field by field.
+	for _, out := range []struct{ path, token string }{{"policy", "EffectivePolicy"}, {"adapter", "ManagedAdapter"}} {
+		typ, ok := spec.Types[spec.Name+":index:"+out.token]
 		if !ok {
-			return fmt.Errorf("schema has no type %s", tok)
+			return fmt.Errorf("schema has no type %s", out.token)
 		}
-		fmt.Fprintf(&b, "### `policy` (%s)\n\n| field | type | what it holds |\n|---|---|---|\n", tok)
+		fmt.Fprintf(&b, "### `%s` (%s)\n\n| field | type | what it holds |\n|---|---|---|\n", out.path, out.token)
 		for _, name := range sortedProps(typ.Properties) {
 			p := typ.Properties[name]
-			fmt.Fprintf(&b, "| `policy.%s` | %s | %s |\n", name, typeName(p.TypeSpec), cell(p.Description))
+			fmt.Fprintf(&b, "| `%s.%s` | %s | %s |\n", out.path, name, typeName(p.TypeSpec), cell(p.Description))
 		}
 		b.WriteString("\n")
 	}

@@ -142,7 +142,7 @@ func PromDuration(d time.Duration) string {
 }
 
 // YAML is config.yaml as the adapter reads it, indented by two spaces like the guide's ConfigMap
-// (it is what users see in the ConfigMap and the adapterConfig output).
+// (it is what users see in the ConfigMap and SeldonMetricsAdapter's config output).
 func (c Config) YAML() (string, error) {
 	var b strings.Builder
 	enc := yaml.NewEncoder(&b)

@@ -178,7 +178,7 @@ func TestHelmReleaseRecoversFromFailure(t *testing.T) {
 			for _, dv := range d.Derivations {
 				if dv.Field == "adapter.helmTimeoutSeconds" {
 					derived = true
-					if !strings.HasPrefix(dv.String(), "adapter.helmTimeoutSeconds = 300 (Helm's own default") {
+					if !strings.HasPrefix(dv.String(), "adapter.helmTimeoutSeconds = 300 (Helm's default") {
 						t.Errorf("derivation %q", dv.String())
 					}
 				}

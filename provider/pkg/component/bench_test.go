@@ -26,13 +26,20 @@ func BenchmarkResolve(b *testing.B) {
 }
 
 // BenchmarkConstruct is one whole Construct through pulumi-go-provider's in-process server with
-// the engine mocked: what the component adds to a preview, per model.
+// the engine mocked: what the component adds to a preview, per model. install is the model that
+// installs the adapter; none is every other model of a stack sharing it (adapter mode none).
 func BenchmarkConstruct(b *testing.B) {
-	inputs := presource.NewPropertyMapFromMap(guideInputs())
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, _, err := constructPM(b, inputs, false); err != nil {
-			b.Fatal(err)
-		}
+	for _, mode := range []string{ModeInstall, ModeNone} {
+		b.Run(mode, func(b *testing.B) {
+			in := guideInputs()
+			in["adapter"] = map[string]any{"mode": mode}
+			inputs := presource.NewPropertyMapFromMap(in)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := constructPM(b, inputs, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

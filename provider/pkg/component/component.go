@@ -34,19 +34,18 @@ const Token = PackageName + ":index:" + ModelType
 type SeldonAutoscaledModel struct {
 	pulumi.ResourceState
 
-	ModelName          pulumi.StringOutput             `pulumi:"modelName"`
-	Namespace          pulumi.StringOutput             `pulumi:"namespace"`
-	ServerName         pulumi.StringOutput             `pulumi:"serverName"`
-	ModelHpaName       pulumi.StringOutput             `pulumi:"modelHpaName"`
-	ServerHpaName      pulumi.StringOutput             `pulumi:"serverHpaName"`
-	Policy             pulumix.Output[EffectivePolicy] `pulumi:"policy"`
-	Derivations        pulumi.StringArrayOutput        `pulumi:"derivations"`
-	PromQL             pulumi.StringOutput             `pulumi:"promql"`
-	CustomMetricsPath  pulumi.StringOutput             `pulumi:"customMetricsPath"`
-	AdapterReleaseName pulumi.StringOutput             `pulumi:"adapterReleaseName"`
-	AdapterNamespace   pulumi.StringOutput             `pulumi:"adapterNamespace"`
-	AdapterConfigMap   pulumi.StringOutput             `pulumi:"adapterConfigMap"`
-	AdapterConfig      pulumi.StringOutput             `pulumi:"adapterConfig"`
+	ModelName         pulumi.StringOutput             `pulumi:"modelName"`
+	Namespace         pulumi.StringOutput             `pulumi:"namespace"`
+	ServerName        pulumi.StringOutput             `pulumi:"serverName"`
+	ModelHpaName      pulumi.StringOutput             `pulumi:"modelHpaName"`
+	ServerHpaName     pulumi.StringOutput             `pulumi:"serverHpaName"`
+	Policy            pulumix.Output[EffectivePolicy] `pulumi:"policy"`
+	Derivations       pulumi.StringArrayOutput        `pulumi:"derivations"`
+	PromQL            pulumi.StringOutput             `pulumi:"promql"`
+	CustomMetricsPath pulumi.StringOutput             `pulumi:"customMetricsPath"`
+	// Adapter is what a user checks the adapter with, not its config.yaml: that is the adapter's
+	// ConfigMap's (a child), and repeating it here would put it in the state once per model.
+	Adapter pulumix.Output[ManagedAdapter] `pulumi:"adapter"`
 }
 
 func (c *SeldonAutoscaledModel) Annotate(an infer.Annotator) {
@@ -66,10 +65,33 @@ func (c *SeldonAutoscaledModel) Annotate(an infer.Annotator) {
 	an.Describe(&c.PromQL, "The PromQL the adapter runs for this Model: paste it into Prometheus to check the "+
 		"metric before trusting the HPAs.")
 	an.Describe(&c.CustomMetricsPath, "The custom metrics API path of this Model's metric, for `kubectl get --raw`.")
-	an.Describe(&c.AdapterReleaseName, "The prometheus-adapter Helm release name.")
-	an.Describe(&c.AdapterNamespace, "The prometheus-adapter namespace.")
-	an.Describe(&c.AdapterConfigMap, "The ConfigMap holding the adapter's rules.")
-	an.Describe(&c.AdapterConfig, "The adapter's rules (config.yaml) as this component renders them.")
+	an.Describe(&c.Adapter, "The prometheus-adapter this component manages (adapter modes install and adopt): its "+
+		"release, namespace, rules ConfigMap, Deployment and the hash of its rules. In mode none only the mode: the "+
+		"adapter is another resource's, e.g. a SeldonMetricsAdapter's, whose outputs describe it.")
+}
+
+// ManagedAdapter names the adapter a SeldonAutoscaledModel manages. Its rules (config.yaml) are
+// not repeated here: they are in the ConfigMap, and configHash says which rules the adapter runs.
+type ManagedAdapter struct {
+	Mode        string  `pulumi:"mode"`
+	ReleaseName *string `pulumi:"releaseName,optional"`
+	Namespace   *string `pulumi:"namespace,optional"`
+	ConfigMap   *string `pulumi:"configMap,optional"`
+	Deployment  *string `pulumi:"deployment,optional"`
+	ConfigHash  *string `pulumi:"configHash,optional"`
+}
+
+func (m *ManagedAdapter) Annotate(an infer.Annotator) {
+	an.SetToken("index", "ManagedAdapter")
+	an.Describe(&m.Mode, "The adapter mode: `install`, `adopt` or `none` (no other field is set then).")
+	an.Describe(&m.ReleaseName, "The prometheus-adapter Helm release name.")
+	an.Describe(&m.Namespace, "The prometheus-adapter namespace.")
+	an.Describe(&m.ConfigMap, "The ConfigMap holding the adapter's rules (config.yaml): read them with "+
+		"`kubectl get configmap -n <namespace> <configMap> -o jsonpath='{.data.config\\.yaml}'`.")
+	an.Describe(&m.Deployment, "The adapter's Deployment.")
+	an.Describe(&m.ConfigHash, "SHA-256 of the rules config.yaml, as the Deployment's pod-template annotation "+
+		"`"+ConfigHashAnnotation+"` holds it: when the running pods carry this value, they were started "+
+		"with these rules.")
 }
 
 // EffectivePolicy is the policy applied to both HPAs.
@@ -214,10 +236,18 @@ func (comp *SeldonAutoscaledModel) setOutputs(ctx *pulumi.Context, d *Desired) {
 	comp.Derivations = pulumi.ToStringArray(derivations).ToStringArrayOutput()
 	comp.PromQL = pulumi.String(d.PromQL).ToStringOutput()
 	comp.CustomMetricsPath = pulumi.String(d.MetricPath).ToStringOutput()
-	comp.AdapterReleaseName = pulumi.String(d.Adapter.ReleaseName).ToStringOutput()
-	comp.AdapterNamespace = pulumi.String(d.Adapter.Namespace).ToStringOutput()
-	comp.AdapterConfigMap = pulumi.String(d.Adapter.ConfigMapName).ToStringOutput()
-	comp.AdapterConfig = pulumi.String(d.Adapter.ConfigYAML).ToStringOutput()
+	comp.Adapter = pulumix.Val(managedAdapter(d.Adapter))
+}
+
+// managedAdapter is the adapter output: names only when the component manages the adapter.
+func managedAdapter(a Adapter) ManagedAdapter {
+	if a.Mode == ModeNone {
+		return ManagedAdapter{Mode: a.Mode}
+	}
+	return ManagedAdapter{
+		Mode: a.Mode, ReleaseName: &a.ReleaseName, Namespace: &a.Namespace, ConfigMap: &a.ConfigMapName,
+		Deployment: &a.DeploymentName, ConfigHash: &a.ConfigHash,
+	}
 }
 
 // declareAdapter returns the resources the Seldon objects and HPAs must wait for (none in mode none).

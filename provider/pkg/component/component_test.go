@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -299,7 +300,10 @@ func TestGuideExampleResourceGraph(t *testing.T) {
 	assertPath(t, state, "policy.maxReplicas", float64(3))
 	assertPath(t, state, "policy.modelScaleUpLagSeconds", float64(105))
 	assertPath(t, state, "policy.scaleUp.stabilizationWindowSeconds", float64(60))
-	assertPath(t, state, "adapterConfigMap", "hpa-metrics-seldon-rules")
+	assertPath(t, state, "adapter.configMap", "hpa-metrics-seldon-rules")
+	assertPath(t, state, "adapter.deployment", "hpa-metrics-prometheus-adapter")
+	// The hash the pod template carries, so a user can tell which rules the running adapter has.
+	assertPath(t, state, "adapter.configHash", hash)
 	assertPath(t, state, "serverHpaName", "irisa0-server-hpa")
 	if d := get(t, state, "derivations").([]any); len(d) == 0 {
 		t.Error("no derivations reported")
@@ -311,7 +315,7 @@ func TestDedicatedServerAndAdoptedAdapter(t *testing.T) {
 	in["server"] = map[string]any{"dedicated": true, "serverConfig": "mlserver"}
 	in["adapter"] = map[string]any{"mode": "adopt", "skipAwait": true}
 	in["autoscaling"].(map[string]any)["metricSelector"] = map[string]any{"method_type": "rest"}
-	rec, _, err := construct(t, in)
+	rec, resp, err := construct(t, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,6 +345,10 @@ func TestDedicatedServerAndAdoptedAdapter(t *testing.T) {
 	if len(hash.(string)) != 64 {
 		t.Errorf("config hash annotation %v", hash)
 	}
+	state := presource.ToResourcePropertyMap(resp.State).Mappable()
+	assertPath(t, state, "adapter.mode", "adopt")
+	assertPath(t, state, "adapter.configHash", hash)
+	assertPath(t, state, "adapter.deployment", "hpa-metrics-prometheus-adapter")
 	for _, h := range rec.byType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler") {
 		metric := get(t, h.Inputs.Mappable(), "spec.metrics").([]any)[0].(map[string]any)
 		assertPath(t, metric, "object.metric.selector.matchLabels.method_type", "rest")
@@ -350,7 +358,7 @@ func TestDedicatedServerAndAdoptedAdapter(t *testing.T) {
 func TestNoneModeDeclaresNoAdapter(t *testing.T) {
 	in := guideInputs()
 	in["adapter"] = map[string]any{"mode": "none"}
-	rec, _, err := construct(t, in)
+	rec, resp, err := construct(t, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,6 +366,11 @@ func TestNoneModeDeclaresNoAdapter(t *testing.T) {
 		if r.Type != modelType && !strings.Contains(r.Type, "HorizontalPodAutoscaler") {
 			t.Errorf("none mode declared %s", r.Type)
 		}
+	}
+	// The adapter is another resource's: its names are that resource's outputs, not this one's.
+	state := presource.ToResourcePropertyMap(resp.State).Mappable()
+	if a := get(t, state, "adapter"); !reflect.DeepEqual(a, map[string]any{"mode": "none"}) {
+		t.Errorf("adapter output %v, want only the mode", a)
 	}
 }
 

@@ -75,12 +75,15 @@ func resolveAdapter(errs *refusal.Errors, block inputBlock, ad AdapterSpec, timi
 		errs.Addf(r.field("releaseName"), "use lower case letters, digits and '-', at most 53 characters",
 			"%q is not a valid Helm release name", out.ReleaseName)
 	}
-	// The rule, whatever the mode: it drives the outputs and the metric-name check.
+	// The rule, whatever the mode: it drives the PromQL output and the metric-name check. Its
+	// config.yaml only where it is written (install, adopt): mode none renders nothing per model.
 	out.Rule = r.rule()
-	cfg := adapterrules.Config{Rules: []adapterrules.Rule{out.Rule}}
-	var err error
-	if out.ConfigYAML, out.ConfigHash, err = cfg.Render(); err != nil {
-		errs.Add(r.field("rule"), "", err.Error())
+	if out.Mode != ModeNone {
+		cfg := adapterrules.Config{Rules: []adapterrules.Rule{out.Rule}}
+		var err error
+		if out.ConfigYAML, out.ConfigHash, err = cfg.Render(); err != nil {
+			errs.Add(r.field("rule"), "", err.Error())
+		}
 	}
 	switch out.Mode {
 	case ModeInstall:
@@ -216,8 +219,7 @@ func (r adapterResolver) helmWait(out *Adapter) {
 	switch t := out.HelmTimeoutSeconds; {
 	case set == nil:
 		out.Derived = append(out.Derived, policy.Derivation{Field: field, Value: fmt.Sprint(t),
-			Reason: "Helm's own default: room for the image pull and the chart's 30 s readiness delay; a failed " +
-				"install or upgrade is rolled back after it"})
+			Reason: "Helm's default; a failed install or upgrade is rolled back after it"})
 	case t < MinHelmTimeoutSeconds:
 		r.errs.Addf(field, fmt.Sprintf("use %d to %d seconds", MinHelmTimeoutSeconds, MaxHelmTimeoutSeconds),
 			"%d s is shorter than the adapter can become ready in (the chart's readiness probe first runs 30 s "+

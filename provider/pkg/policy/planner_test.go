@@ -57,7 +57,7 @@ func TestPlannerGuideExamples(t *testing.T) {
 		{
 			name: "no ramp known: the cluster's headroom", edit: func(in *Input) { in.Sizing.RampRPSPerSecond = ptr(0.0) },
 			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 105,
-			reasonHave: "scaleUpHeadroomPods 5 (no autoscaling.sizing.rampRpsPerSecond given)",
+			reasonHave: "scaleUpHeadroomPods 5 (no autoscaling.sizing.rampRpsPerSecond)",
 		},
 		{
 			// The policy package's sizing example: saturation 10, margin 0.2, peak 100 → 8, 13.
@@ -72,7 +72,7 @@ func TestPlannerGuideExamples(t *testing.T) {
 				in.Sizing.MinLoadRPS, in.Sizing.RampRPSPerSecond, in.Sizing.SpikeSeconds = nil, nil, nil
 			},
 			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 105,
-			reasonHave: "the guide's example window",
+			reasonHave: "the guide's window",
 		},
 		{
 			name: "slow Server pods: a longer lag", edit: func(in *Input) {

@@ -419,7 +419,7 @@ func (p *planner) timing() {
 		p.timingField(FieldRateWindow)
 	if t.ScrapeInterval == 0 {
 		p.derive(scrape, duration(DefaultScrapeInterval), "assumed (kube-prometheus-stack's default); "+
-			"set your Prometheus' real scrape interval so the guards check against it")
+			"set yours so the guards check against it")
 	}
 	t.ScrapeInterval = cmp.Or(t.ScrapeInterval, DefaultScrapeInterval)
 	t.RelistInterval = cmp.Or(t.RelistInterval, DefaultRelistInterval)
@@ -464,7 +464,7 @@ func (p *planner) readiness() {
 		}
 	} else {
 		p.derive(FieldServerReady, fmt.Sprint(DefaultServerReadySeconds),
-			"default: the guide's example; measure yours and set it")
+			"the guide's example; measure yours")
 	}
 	p.out.ScaleUpHeadroomPods = DefaultScaleUpHeadroomPods
 	if v := p.in.ScaleUpHeadroomPods; v != nil {
@@ -474,7 +474,7 @@ func (p *planner) readiness() {
 				MaxReplicasBound), "%d is outside 1..%d", *v, MaxReplicasBound)
 		}
 	} else {
-		p.derive(FieldHeadroom, fmt.Sprint(DefaultScaleUpHeadroomPods), "default: the guide's example")
+		p.derive(FieldHeadroom, fmt.Sprint(DefaultScaleUpHeadroomPods), "the guide's example")
 	}
 }
 
@@ -508,28 +508,25 @@ func (p *planner) scaleUp(ramp float64) Rules {
 func (p *planner) scaleUpPolicies(ramp float64) []ScalingPolicy {
 	ready, headroom := p.out.ServerReadySeconds, p.out.ScaleUpHeadroomPods
 	pods := headroom
-	why := fmt.Sprintf("scaleUpHeadroomPods %d (no autoscaling.sizing.rampRpsPerSecond given)", headroom)
+	why := fmt.Sprintf("scaleUpHeadroomPods %d (no autoscaling.sizing.rampRpsPerSecond)", headroom)
 	if ramp > 0 && p.out.Target > 0 {
 		pods = PlannedScaleUpPods(headroom, ready, ramp, p.out.Target)
 		why = fmt.Sprintf("min(scaleUpHeadroomPods %d, ⌈ramp %s RPS/s × %d s / target %s⌉ = %d)", headroom,
 			formatRPS(ramp), ready, p.out.Target, RampReplicas(ramp, ready, p.out.Target))
 	}
 	p.derive(FieldScaleUp+".policies", fmt.Sprintf("Pods %d per %ds", pods, ready), why+" per serverReadySeconds: "+
-		"no more Server pods per period than the cluster can start, nor than the ramp needs; replicas asked for "+
-		"faster than they become ready leave the Model ScheduleFailed on its old replicas")
+		"no more Server pods than the cluster starts at once, nor sooner than they are ready")
 	return []ScalingPolicy{{Type: PolicyPods, Value: pods, PeriodSeconds: ready}}
 }
 
 // scaleUpWindow derives the scale-up stabilization window: the guide's, or the spikes to absorb.
 func (p *planner) scaleUpWindow() *int {
 	w := DefaultScaleUpWindow
-	why := "the guide's example window: absorbs spikes of about 4 HPA samples; set autoscaling.sizing.spikeSeconds " +
-		"to size it from your spikes"
+	why := "the guide's window, about 4 HPA samples of spike absorbed; autoscaling.sizing.spikeSeconds sizes it"
 	if s := p.in.Sizing; s != nil && s.SpikeSeconds != nil && *s.SpikeSeconds >= 0 && *s.SpikeSeconds <= MaxWindowSeconds {
 		w = *s.SpikeSeconds
-		why = fmt.Sprintf("spikeSeconds %d: the HPA scales up only on what every recommendation of this window asks "+
-			"for, so shorter spikes are absorbed within the margin — as the metric shows them, which the scrape "+
-			"interval stretches by up to one interval; a sustained rise is answered as much later", w)
+		why = fmt.Sprintf("spikeSeconds %d: shorter spikes (as scraped) are absorbed within the margin; a sustained "+
+			"rise is answered this much later", w)
 	}
 	p.derive(FieldScaleUp+".stabilizationWindowSeconds", fmt.Sprint(w), why)
 	return &w
@@ -641,12 +638,8 @@ func (p *planner) modelLag() {
 func (p *planner) deriveModelLag(window int) {
 	ready := p.out.ServerReadySeconds
 	lag := PlannedModelScaleUpLag(ready)
-	why := fmt.Sprintf("serverReadySeconds %d + one HPA sync period %d s: the Model HPA's scale-up window is this much "+
-		"longer than the Server HPA's, so the Server HPA starts pods first and the Model asks only for replicas whose "+
-		"Server pods have had time to become ready (the guide's note: a Model scaled up slightly before its Server is "+
-		"ScheduleFailed until new Server replicas become available, and the pathological case: asked for again "+
-		"meanwhile, it waits for all of them); 0 makes both HPAs identical, as the guide's manifests are",
-		ready, HPASyncPeriodSeconds)
+	why := fmt.Sprintf("serverReadySeconds %d + one HPA sync %d s: Server pods start before the Model asks for "+
+		"them, else it is ScheduleFailed; 0 makes both HPAs identical", ready, HPASyncPeriodSeconds)
 	if window+lag > MaxWindowSeconds {
 		lag = max(MaxWindowSeconds-window, 0)
 		why += fmt.Sprintf("; cut to %d s so the Model's window stays within Kubernetes' limit of %d s",
@@ -667,7 +660,7 @@ func (p *planner) scaleDown() Rules {
 	in := p.in.ScaleDown
 	if in == nil {
 		p.derive(FieldScaleDown, fmt.Sprintf("window %ds, %s", window, describePolicies(def.Policies)),
-			"Kubernetes' default: scale down to the highest recommendation of the last 5 minutes")
+			"Kubernetes' default")
 		return def
 	}
 	out := p.rules(FieldScaleDown, *in)

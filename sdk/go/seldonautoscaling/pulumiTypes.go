@@ -1020,6 +1020,65 @@ func (o EffectivePolicyOutput) TargetType() pulumi.StringOutput {
 	return o.ApplyT(func(v EffectivePolicy) string { return v.TargetType }).(pulumi.StringOutput)
 }
 
+type ManagedAdapter struct {
+	// SHA-256 of the rules config.yaml, as the Deployment's pod-template annotation `seldon-autoscaling.pulumi.com/config-hash` holds it: when the running pods carry this value, they were started with these rules.
+	ConfigHash *string `pulumi:"configHash"`
+	// The ConfigMap holding the adapter's rules (config.yaml): read them with `kubectl get configmap -n <namespace> <configMap> -o jsonpath='{.data.config\.yaml}'`.
+	ConfigMap *string `pulumi:"configMap"`
+	// The adapter's Deployment.
+	Deployment *string `pulumi:"deployment"`
+	// The adapter mode: `install`, `adopt` or `none` (no other field is set then).
+	Mode string `pulumi:"mode"`
+	// The prometheus-adapter namespace.
+	Namespace *string `pulumi:"namespace"`
+	// The prometheus-adapter Helm release name.
+	ReleaseName *string `pulumi:"releaseName"`
+}
+
+type ManagedAdapterOutput struct{ *pulumi.OutputState }
+
+func (ManagedAdapterOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ManagedAdapter)(nil)).Elem()
+}
+
+func (o ManagedAdapterOutput) ToManagedAdapterOutput() ManagedAdapterOutput {
+	return o
+}
+
+func (o ManagedAdapterOutput) ToManagedAdapterOutputWithContext(ctx context.Context) ManagedAdapterOutput {
+	return o
+}
+
+// SHA-256 of the rules config.yaml, as the Deployment's pod-template annotation `seldon-autoscaling.pulumi.com/config-hash` holds it: when the running pods carry this value, they were started with these rules.
+func (o ManagedAdapterOutput) ConfigHash() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ManagedAdapter) *string { return v.ConfigHash }).(pulumi.StringPtrOutput)
+}
+
+// The ConfigMap holding the adapter's rules (config.yaml): read them with `kubectl get configmap -n <namespace> <configMap> -o jsonpath='{.data.config\.yaml}'`.
+func (o ManagedAdapterOutput) ConfigMap() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ManagedAdapter) *string { return v.ConfigMap }).(pulumi.StringPtrOutput)
+}
+
+// The adapter's Deployment.
+func (o ManagedAdapterOutput) Deployment() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ManagedAdapter) *string { return v.Deployment }).(pulumi.StringPtrOutput)
+}
+
+// The adapter mode: `install`, `adopt` or `none` (no other field is set then).
+func (o ManagedAdapterOutput) Mode() pulumi.StringOutput {
+	return o.ApplyT(func(v ManagedAdapter) string { return v.Mode }).(pulumi.StringOutput)
+}
+
+// The prometheus-adapter namespace.
+func (o ManagedAdapterOutput) Namespace() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ManagedAdapter) *string { return v.Namespace }).(pulumi.StringPtrOutput)
+}
+
+// The prometheus-adapter Helm release name.
+func (o ManagedAdapterOutput) ReleaseName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ManagedAdapter) *string { return v.ReleaseName }).(pulumi.StringPtrOutput)
+}
+
 type ModelSpec struct {
 	// Extra annotations on the Model CR.
 	Annotations map[string]string `pulumi:"annotations"`
@@ -2629,6 +2688,7 @@ func init() {
 	pulumi.RegisterOutputType(ChartSpecOutput{})
 	pulumi.RegisterOutputType(ChartSpecPtrOutput{})
 	pulumi.RegisterOutputType(EffectivePolicyOutput{})
+	pulumi.RegisterOutputType(ManagedAdapterOutput{})
 	pulumi.RegisterOutputType(ModelSpecOutput{})
 	pulumi.RegisterOutputType(PrometheusSpecOutput{})
 	pulumi.RegisterOutputType(PrometheusSpecPtrOutput{})

@@ -16,14 +16,8 @@ import (
 type SeldonAutoscaledModel struct {
 	pulumi.ResourceState
 
-	// The adapter's rules (config.yaml) as this component renders them.
-	AdapterConfig pulumi.StringOutput `pulumi:"adapterConfig"`
-	// The ConfigMap holding the adapter's rules.
-	AdapterConfigMap pulumi.StringOutput `pulumi:"adapterConfigMap"`
-	// The prometheus-adapter namespace.
-	AdapterNamespace pulumi.StringOutput `pulumi:"adapterNamespace"`
-	// The prometheus-adapter Helm release name.
-	AdapterReleaseName pulumi.StringOutput `pulumi:"adapterReleaseName"`
+	// The prometheus-adapter this component manages (adapter modes install and adopt): its release, namespace, rules ConfigMap, Deployment and the hash of its rules. In mode none only the mode: the adapter is another resource's, e.g. a SeldonMetricsAdapter's, whose outputs describe it.
+	Adapter ManagedAdapterOutput `pulumi:"adapter"`
 	// The custom metrics API path of this Model's metric, for `kubectl get --raw`.
 	CustomMetricsPath pulumi.StringOutput `pulumi:"customMetricsPath"`
 	// Each value the component chose because it was not set, with the reason; then, prefixed `warning:`, each load from the sizing inputs the effective policy cannot follow (also logged as warnings).
@@ -180,24 +174,9 @@ func (o SeldonAutoscaledModelOutput) ToSeldonAutoscaledModelOutputWithContext(ct
 	return o
 }
 
-// The adapter's rules (config.yaml) as this component renders them.
-func (o SeldonAutoscaledModelOutput) AdapterConfig() pulumi.StringOutput {
-	return o.ApplyT(func(v *SeldonAutoscaledModel) pulumi.StringOutput { return v.AdapterConfig }).(pulumi.StringOutput)
-}
-
-// The ConfigMap holding the adapter's rules.
-func (o SeldonAutoscaledModelOutput) AdapterConfigMap() pulumi.StringOutput {
-	return o.ApplyT(func(v *SeldonAutoscaledModel) pulumi.StringOutput { return v.AdapterConfigMap }).(pulumi.StringOutput)
-}
-
-// The prometheus-adapter namespace.
-func (o SeldonAutoscaledModelOutput) AdapterNamespace() pulumi.StringOutput {
-	return o.ApplyT(func(v *SeldonAutoscaledModel) pulumi.StringOutput { return v.AdapterNamespace }).(pulumi.StringOutput)
-}
-
-// The prometheus-adapter Helm release name.
-func (o SeldonAutoscaledModelOutput) AdapterReleaseName() pulumi.StringOutput {
-	return o.ApplyT(func(v *SeldonAutoscaledModel) pulumi.StringOutput { return v.AdapterReleaseName }).(pulumi.StringOutput)
+// The prometheus-adapter this component manages (adapter modes install and adopt): its release, namespace, rules ConfigMap, Deployment and the hash of its rules. In mode none only the mode: the adapter is another resource's, e.g. a SeldonMetricsAdapter's, whose outputs describe it.
+func (o SeldonAutoscaledModelOutput) Adapter() ManagedAdapterOutput {
+	return o.ApplyT(func(v *SeldonAutoscaledModel) ManagedAdapterOutput { return v.Adapter }).(ManagedAdapterOutput)
 }
 
 // The custom metrics API path of this Model's metric, for `kubectl get --raw`.

@@ -52,6 +52,33 @@ export interface EffectivePolicy {
     targetType: string;
 }
 
+export interface ManagedAdapter {
+    /**
+     * SHA-256 of the rules config.yaml, as the Deployment's pod-template annotation `seldon-autoscaling.pulumi.com/config-hash` holds it: when the running pods carry this value, they were started with these rules.
+     */
+    configHash?: string;
+    /**
+     * The ConfigMap holding the adapter's rules (config.yaml): read them with `kubectl get configmap -n <namespace> <configMap> -o jsonpath='{.data.config\.yaml}'`.
+     */
+    configMap?: string;
+    /**
+     * The adapter's Deployment.
+     */
+    deployment?: string;
+    /**
+     * The adapter mode: `install`, `adopt` or `none` (no other field is set then).
+     */
+    mode: string;
+    /**
+     * The prometheus-adapter namespace.
+     */
+    namespace?: string;
+    /**
+     * The prometheus-adapter Helm release name.
+     */
+    releaseName?: string;
+}
+
 export interface ScalingPolicy {
     /**
      * Length of the period in seconds, 1 to 1800.

@@ -17,6 +17,7 @@ from . import outputs
 
 __all__ = [
     'EffectivePolicy',
+    'ManagedAdapter',
     'ScalingPolicy',
     'ScalingRules',
 ]
@@ -185,6 +186,105 @@ class EffectivePolicy(dict):
         Label matches narrowing the metric.
         """
         return pulumi.get(self, "metric_selector")
+
+
+@pulumi.output_type
+class ManagedAdapter(dict):
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "configHash":
+            suggest = "config_hash"
+        elif key == "configMap":
+            suggest = "config_map"
+        elif key == "releaseName":
+            suggest = "release_name"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in ManagedAdapter. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        ManagedAdapter.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        ManagedAdapter.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 mode: _builtins.str,
+                 config_hash: Optional[_builtins.str] = None,
+                 config_map: Optional[_builtins.str] = None,
+                 deployment: Optional[_builtins.str] = None,
+                 namespace: Optional[_builtins.str] = None,
+                 release_name: Optional[_builtins.str] = None):
+        """
+        :param _builtins.str mode: The adapter mode: `install`, `adopt` or `none` (no other field is set then).
+        :param _builtins.str config_hash: SHA-256 of the rules config.yaml, as the Deployment's pod-template annotation `seldon-autoscaling.pulumi.com/config-hash` holds it: when the running pods carry this value, they were started with these rules.
+        :param _builtins.str config_map: The ConfigMap holding the adapter's rules (config.yaml): read them with `kubectl get configmap -n <namespace> <configMap> -o jsonpath='{.data.config\\.yaml}'`.
+        :param _builtins.str deployment: The adapter's Deployment.
+        :param _builtins.str namespace: The prometheus-adapter namespace.
+        :param _builtins.str release_name: The prometheus-adapter Helm release name.
+        """
+        pulumi.set(__self__, "mode", mode)
+        if config_hash is not None:
+            pulumi.set(__self__, "config_hash", config_hash)
+        if config_map is not None:
+            pulumi.set(__self__, "config_map", config_map)
+        if deployment is not None:
+            pulumi.set(__self__, "deployment", deployment)
+        if namespace is not None:
+            pulumi.set(__self__, "namespace", namespace)
+        if release_name is not None:
+            pulumi.set(__self__, "release_name", release_name)
+
+    @_builtins.property
+    @pulumi.getter
+    def mode(self) -> _builtins.str:
+        """
+        The adapter mode: `install`, `adopt` or `none` (no other field is set then).
+        """
+        return pulumi.get(self, "mode")
+
+    @_builtins.property
+    @pulumi.getter(name="configHash")
+    def config_hash(self) -> Optional[_builtins.str]:
+        """
+        SHA-256 of the rules config.yaml, as the Deployment's pod-template annotation `seldon-autoscaling.pulumi.com/config-hash` holds it: when the running pods carry this value, they were started with these rules.
+        """
+        return pulumi.get(self, "config_hash")
+
+    @_builtins.property
+    @pulumi.getter(name="configMap")
+    def config_map(self) -> Optional[_builtins.str]:
+        """
+        The ConfigMap holding the adapter's rules (config.yaml): read them with `kubectl get configmap -n <namespace> <configMap> -o jsonpath='{.data.config\\.yaml}'`.
+        """
+        return pulumi.get(self, "config_map")
+
+    @_builtins.property
+    @pulumi.getter
+    def deployment(self) -> Optional[_builtins.str]:
+        """
+        The adapter's Deployment.
+        """
+        return pulumi.get(self, "deployment")
+
+    @_builtins.property
+    @pulumi.getter
+    def namespace(self) -> Optional[_builtins.str]:
+        """
+        The prometheus-adapter namespace.
+        """
+        return pulumi.get(self, "namespace")
+
+    @_builtins.property
+    @pulumi.getter(name="releaseName")
+    def release_name(self) -> Optional[_builtins.str]:
+        """
+        The prometheus-adapter Helm release name.
+        """
+        return pulumi.get(self, "release_name")
 
 
 @pulumi.output_type

@@ -177,10 +177,6 @@ class SeldonAutoscaledModel(pulumi.ComponentResource):
             __props__.__dict__["model"] = model
             __props__.__dict__["server"] = server
             __props__.__dict__["take_over_existing"] = take_over_existing
-            __props__.__dict__["adapter_config"] = None
-            __props__.__dict__["adapter_config_map"] = None
-            __props__.__dict__["adapter_namespace"] = None
-            __props__.__dict__["adapter_release_name"] = None
             __props__.__dict__["custom_metrics_path"] = None
             __props__.__dict__["derivations"] = None
             __props__.__dict__["model_hpa_name"] = None
@@ -198,36 +194,12 @@ class SeldonAutoscaledModel(pulumi.ComponentResource):
             remote=True)
 
     @_builtins.property
-    @pulumi.getter(name="adapterConfig")
-    def adapter_config(self) -> pulumi.Output[_builtins.str]:
+    @pulumi.getter
+    def adapter(self) -> pulumi.Output['outputs.ManagedAdapter']:
         """
-        The adapter's rules (config.yaml) as this component renders them.
+        The prometheus-adapter this component manages (adapter modes install and adopt): its release, namespace, rules ConfigMap, Deployment and the hash of its rules. In mode none only the mode: the adapter is another resource's, e.g. a SeldonMetricsAdapter's, whose outputs describe it.
         """
-        return pulumi.get(self, "adapter_config")
-
-    @_builtins.property
-    @pulumi.getter(name="adapterConfigMap")
-    def adapter_config_map(self) -> pulumi.Output[_builtins.str]:
-        """
-        The ConfigMap holding the adapter's rules.
-        """
-        return pulumi.get(self, "adapter_config_map")
-
-    @_builtins.property
-    @pulumi.getter(name="adapterNamespace")
-    def adapter_namespace(self) -> pulumi.Output[_builtins.str]:
-        """
-        The prometheus-adapter namespace.
-        """
-        return pulumi.get(self, "adapter_namespace")
-
-    @_builtins.property
-    @pulumi.getter(name="adapterReleaseName")
-    def adapter_release_name(self) -> pulumi.Output[_builtins.str]:
-        """
-        The prometheus-adapter Helm release name.
-        """
-        return pulumi.get(self, "adapter_release_name")
+        return pulumi.get(self, "adapter")
 
     @_builtins.property
     @pulumi.getter(name="customMetricsPath")

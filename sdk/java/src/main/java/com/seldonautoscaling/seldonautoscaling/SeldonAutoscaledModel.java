@@ -10,6 +10,7 @@ import com.pulumi.core.internal.Codegen;
 import com.seldonautoscaling.seldonautoscaling.SeldonAutoscaledModelArgs;
 import com.seldonautoscaling.seldonautoscaling.Utilities;
 import com.seldonautoscaling.seldonautoscaling.outputs.EffectivePolicy;
+import com.seldonautoscaling.seldonautoscaling.outputs.ManagedAdapter;
 import java.lang.String;
 import java.util.List;
 import javax.annotation.Nullable;
@@ -21,60 +22,18 @@ import javax.annotation.Nullable;
 @ResourceType(type="seldon-autoscaling:index:SeldonAutoscaledModel")
 public class SeldonAutoscaledModel extends com.pulumi.resources.ComponentResource {
     /**
-     * The adapter&#39;s rules (config.yaml) as this component renders them.
+     * The prometheus-adapter this component manages (adapter modes install and adopt): its release, namespace, rules ConfigMap, Deployment and the hash of its rules. In mode none only the mode: the adapter is another resource&#39;s, e.g. a SeldonMetricsAdapter&#39;s, whose outputs describe it.
      * 
      */
-    @Export(name="adapterConfig", refs={String.class}, tree="[0]")
-    private Output<String> adapterConfig;
+    @Export(name="adapter", refs={ManagedAdapter.class}, tree="[0]")
+    private Output<ManagedAdapter> adapter;
 
     /**
-     * @return The adapter&#39;s rules (config.yaml) as this component renders them.
+     * @return The prometheus-adapter this component manages (adapter modes install and adopt): its release, namespace, rules ConfigMap, Deployment and the hash of its rules. In mode none only the mode: the adapter is another resource&#39;s, e.g. a SeldonMetricsAdapter&#39;s, whose outputs describe it.
      * 
      */
-    public Output<String> adapterConfig() {
-        return this.adapterConfig;
-    }
-    /**
-     * The ConfigMap holding the adapter&#39;s rules.
-     * 
-     */
-    @Export(name="adapterConfigMap", refs={String.class}, tree="[0]")
-    private Output<String> adapterConfigMap;
-
-    /**
-     * @return The ConfigMap holding the adapter&#39;s rules.
-     * 
-     */
-    public Output<String> adapterConfigMap() {
-        return this.adapterConfigMap;
-    }
-    /**
-     * The prometheus-adapter namespace.
-     * 
-     */
-    @Export(name="adapterNamespace", refs={String.class}, tree="[0]")
-    private Output<String> adapterNamespace;
-
-    /**
-     * @return The prometheus-adapter namespace.
-     * 
-     */
-    public Output<String> adapterNamespace() {
-        return this.adapterNamespace;
-    }
-    /**
-     * The prometheus-adapter Helm release name.
-     * 
-     */
-    @Export(name="adapterReleaseName", refs={String.class}, tree="[0]")
-    private Output<String> adapterReleaseName;
-
-    /**
-     * @return The prometheus-adapter Helm release name.
-     * 
-     */
-    public Output<String> adapterReleaseName() {
-        return this.adapterReleaseName;
+    public Output<ManagedAdapter> adapter() {
+        return this.adapter;
     }
     /**
      * The custom metrics API path of this Model&#39;s metric, for `kubectl get --raw`.

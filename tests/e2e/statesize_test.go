@@ -1,0 +1,58 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/bench/handwritten"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/stacks"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/component"
+)
+
+// maxComponentStateBytes bounds what one SeldonAutoscaledModel records in the state beyond its
+// children: its inputs and outputs, as compact JSON (issue 16: about 3 KiB per model before).
+const maxComponentStateBytes = 2048
+
+// TestComponentStateSize deploys the benchmark's component program for two models (the first
+// installs the adapter, the second uses it with adapter mode none), exports the stack and checks
+// that each component resource's inputs plus outputs stay within maxComponentStateBytes. Its
+// children (the Kubernetes objects the component declares, which a hand-written program records
+// too) are logged for reference.
+func TestComponentStateSize(t *testing.T) {
+	b := requireBed(t)
+	ctx := context.Background()
+	program := handwritten.ComponentProgram(handwritten.Params{
+		N: 2, Namespace: ns, AdapterNamespace: adapterNS, ChartPath: b.chartPath,
+	})
+	st := b.goStack(t, "state-size", program, nil)
+	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
+	if _, err := st.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	exported, err := st.Export(ctx)
+	if err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	sizes, err := stacks.ComponentStateSizes(exported.Deployment, component.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, mode string }{
+		{handwritten.ModelName(0), component.ModeInstall},
+		{handwritten.ModelName(1), component.ModeNone},
+	} {
+		s, ok := sizes[tc.name]
+		if !ok {
+			t.Fatalf("no %s %q in the state", component.Token, tc.name)
+		}
+		t.Logf("%s (adapter mode %s): component %d bytes (inputs %d, outputs %d: %v); its %d children %d bytes",
+			tc.name, tc.mode, s.Own(), s.Inputs, s.Outputs, s.OutputFields, s.Children, s.ChildBytes)
+		if s.Own() > maxComponentStateBytes {
+			t.Errorf("%s (adapter mode %s) records %d bytes of inputs and outputs, want at most %d",
+				tc.name, tc.mode, s.Own(), maxComponentStateBytes)
+		}
+	}
+	if _, err := st.Destroy(ctx); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+}
