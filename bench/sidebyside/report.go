@@ -317,7 +317,8 @@ func (r *Result) whereTimeGoes(w func(string, ...any)) {
 	w("Stack size after create: resources registered (besides the stack and default providers), every resource of the " +
 		"exported state (with the stack and providers), and the exported state, which the engine serializes and writes " +
 		"again after every resource step; component / hand-written / floor:\n\n")
-	w("| N | resources registered | resources in the state | state after create (KiB) |\n|---:|---:|---:|---:|\n")
+	w("| N | resources registered | resources in the state | state after create (KiB) | " +
+		"component resources' own inputs and outputs per model (B) |\n|---:|---:|---:|---:|---:|\n")
 	for _, n := range c.Ns {
 		w("| %d | %s | %s | %s |\n", n,
 			each("%.0f", func(i int) float64 { return float64(handwritten.Resources(n, Programs[i].Wrapped())) }),
@@ -326,6 +327,9 @@ func (r *Result) whereTimeGoes(w func(string, ...any)) {
 			}),
 			each("%.0f", func(i int) float64 {
 				return median(r.values(i, n, func(run *Run) float64 { return float64(run.StateBytes) / 1024 }))
+			}),
+			each("%.0f", func(i int) float64 {
+				return median(r.values(i, n, func(run *Run) float64 { return float64(run.ComponentOwnBytes) / float64(n) }))
 			}))
 	}
 	w("\n")
@@ -391,8 +395,10 @@ func (r *Result) whatDominates(w func(string, ...any)) {
 		w("- N=%d %s, against the %s program (ratio %.2f): %+.2f s of wall time (%.2f against %.2f). The engine and "+
 			"plugins used %+.2f CPU-s (%.2f against %.2f): the seldon-autoscaling provider %.2f, the Kubernetes plugin "+
 			"%+.2f, which leaves %.2f for the engine itself. The inline program's process %+.2f, the control plane %+.2f. "+
-			"The component's state is %.0f%% larger (%.0f against %.0f KiB): each component records its inputs and "+
-			"outputs, and the engine writes the whole state after every resource step.\n",
+			"The component's state is %.0f%% larger (%.0f against %.0f KiB; the component resources' own inputs "+
+			"and outputs are in the stack-size table, the rest is longer URNs and parent references in every child, "+
+			"the provider resource and the owner annotation), and the engine writes the whole state after every "+
+			"resource step.\n",
 			n, s, Programs[o].Name, t.Value, wa-wb, wa, wb, ea-eb, ea, eb, pa, ka-kb, (ea-eb)-pa-(ka-kb), sa-sb, ca-cb,
 			100*(za/max(zb, 1)-1), za/1024, zb/1024)
 	}

@@ -126,7 +126,9 @@ type Run struct {
 	Setting        string `json:",omitempty"` // the EngineSetting's name in an engine-settings run
 	// Size of the exported state after create: the engine rewrites it after every step.
 	StateBytes int
-	Load1      float64 // 1-minute load average when the run started
+	// What the component resources themselves record (inputs and outputs), beside their children.
+	ComponentOwnBytes int
+	Load1             float64 // 1-minute load average when the run started
 	// CPU that processes other than this benchmark's used during the run, in cores on average
 	// (the machine's busy time from /proc/stat less this benchmark's own).
 	OtherCores float64
@@ -322,7 +324,7 @@ func (b *Bed) RunLifecycle(ctx context.Context, p Program, n int, label string, 
 		if run.State, size, err = State(ctx, st, p.Namespace, p.AdapterNamespace); err != nil {
 			return run, err
 		}
-		run.StateBytes, run.StateResources = size.Bytes, size.Resources
+		run.StateBytes, run.StateResources, run.ComponentOwnBytes = size.Bytes, size.Resources, size.ComponentOwn
 	}
 	if err := step(StepNoop, "up", func() (map[string]int, error) {
 		res, err := st.Up(ctx)

@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/stacks"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
 )
 
@@ -175,6 +176,9 @@ type StateResource struct {
 type StateSize struct {
 	Bytes     int // the whole deployment
 	Resources int // every resource: the stack, providers, components and custom resources
+	// ComponentOwn is what the component resources (SeldonAutoscaledModel, or the floor's local
+	// ones) record themselves, inputs and outputs, beside their children: stacks.StateSize.Own.
+	ComponentOwn int
 }
 
 // State reads the stack's custom resources (not providers, components or the stack), keyed by
@@ -194,6 +198,10 @@ func State(ctx context.Context, st auto.Stack, ns, adapterNS string) (map[string
 			return string(urn)
 		}
 		return string(urn.Type()) + "::" + urn.Name()
+	}
+	own, err := componentOwnBytes(exported.Deployment, dep)
+	if err != nil {
+		return nil, StateSize{}, err
 	}
 	out := map[string]any{}
 	for _, r := range dep.Resources {
@@ -218,7 +226,28 @@ func State(ctx context.Context, st auto.Stack, ns, adapterNS string) (map[string
 		}
 		out[key(r.URN)] = sr
 	}
-	return out, StateSize{Bytes: len(exported.Deployment), Resources: len(dep.Resources)}, nil
+	return out, StateSize{Bytes: len(exported.Deployment), Resources: len(dep.Resources), ComponentOwn: own}, nil
+}
+
+// componentOwnBytes sums stacks.StateSize.Own over every component resource but the stack.
+func componentOwnBytes(deployment json.RawMessage, dep apitype.DeploymentV3) (int, error) {
+	types := map[string]bool{}
+	for _, r := range dep.Resources {
+		if !r.Custom && r.Type != resource.RootStackType {
+			types[string(r.Type)] = true
+		}
+	}
+	total := 0
+	for token := range types {
+		sizes, err := stacks.ComponentStateSizes(deployment, token)
+		if err != nil {
+			return 0, err
+		}
+		for _, s := range sizes {
+			total += s.Own()
+		}
+	}
+	return total, nil
 }
 
 // parseProviderRef turns "<provider urn>::<id>" into the provider's type::name.
