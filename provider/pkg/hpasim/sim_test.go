@@ -5,10 +5,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
 
 func TestSchedulingIsAllOrNothing(t *testing.T) {
-	s := newSeldon(2, 90, 0)
+	s := newSeldon(2, 90, 0, policy.AllOrNothing, 1)
 	s.setServerReplicas(0, 3) // one new pod, ready at 90
 	s.setModelReplicas(4)
 	s.schedule(10)
@@ -36,7 +38,7 @@ func TestSchedulingIsAllOrNothing(t *testing.T) {
 }
 
 func TestServerScaleDownRemovesNewestPodsFirst(t *testing.T) {
-	s := newSeldon(2, 90, 0)
+	s := newSeldon(2, 90, 0, policy.AllOrNothing, 1)
 	s.setServerReplicas(0, 4)
 	s.setServerReplicas(30, 3) // the StatefulSet drops the highest ordinal, still starting
 	if !reflect.DeepEqual(s.serverPods, []int{0, 0, 90}) {
@@ -57,7 +59,7 @@ func TestServerScaleDownRemovesNewestPodsFirst(t *testing.T) {
 }
 
 func TestServerPodsWaitForRoomToStart(t *testing.T) {
-	s := newSeldon(1, 90, 2) // the cluster starts 2 pods at a time
+	s := newSeldon(1, 90, 2, policy.AllOrNothing, 1) // the cluster starts 2 pods at a time
 	s.setServerReplicas(0, 6)
 	if !reflect.DeepEqual(s.serverPods, []int{0, 90, 90, notStarted, notStarted, notStarted}) {
 		t.Fatalf("pods %v", s.serverPods)
@@ -330,5 +332,58 @@ func TestSummarize(t *testing.T) {
 	got = summarize(flat, 90, 4)
 	if !got.Settled || got.SteadyAt != 10 || got.SettleSeconds != 6 {
 		t.Errorf("settled %v at %d after %d, want true at 10 after 6", got.Settled, got.SteadyAt, got.SettleSeconds)
+	}
+}
+
+// TestPartialScheduling: Seldon 2.9+ places as many replicas as its Server has ready (at least the
+// Model's minReplicas) and the Model stays available; below minReplicas it is all or nothing.
+func TestPartialScheduling(t *testing.T) {
+	for _, tc := range []struct {
+		name                 string
+		modelMin, want, at   int
+		wantFailed           bool
+		serverPods, askModel int
+	}{
+		{name: "2 of 4 ready: 2 serve, available", modelMin: 1, serverPods: 4, askModel: 4, at: 10, want: 2},
+		{name: "all 4 ready: 4 serve", modelMin: 1, serverPods: 4, askModel: 4, at: 90, want: 4},
+		{name: "fewer ready than minReplicas: ScheduleFailed", modelMin: 3, serverPods: 4, askModel: 4, at: 10,
+			want: 2, wantFailed: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSeldon(2, 90, 0, policy.Partial, tc.modelMin)
+			s.setServerReplicas(0, tc.serverPods)
+			s.setModelReplicas(tc.askModel)
+			s.schedule(tc.at)
+			if s.modelServing != tc.want || s.scheduleFailed != tc.wantFailed {
+				t.Fatalf("serving %d failed %v, want %d %v", s.modelServing, s.scheduleFailed, tc.want, tc.wantFailed)
+			}
+		})
+	}
+}
+
+// TestPlannedLagIsBestPerMode: the lag the planner chooses in each Seldon mode breaches the SLA no
+// more than the other lag on any scenario, which is what its derivation claims.
+func TestPlannedLagIsBestPerMode(t *testing.T) {
+	b, err := RunBenchmark(DefaultBenchmarkSetup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range b.Scenarios {
+		chosen := map[policy.Scheduling]Summary{}
+		for _, m := range b.Modes {
+			if m.Planned {
+				chosen[m.Scheduling], _ = b.Summary(m.Variant().Name, sc.Name, m.Policy)
+			}
+		}
+		for _, m := range b.Modes {
+			s, ok := b.Summary(m.Variant().Name, sc.Name, m.Policy)
+			if !ok {
+				t.Fatalf("%s: no run of %+v", sc.Name, m)
+			}
+			if c := chosen[m.Scheduling]; m.Policy == PolicyPlanned && s.SLABreachSeconds < c.SLABreachSeconds {
+				t.Errorf("%s, %s: lag %d s breaches %d s, less than the planner's choice (%d s)", sc.Name,
+					m.Scheduling, m.ModelLagSeconds, s.SLABreachSeconds, c.SLABreachSeconds)
+			}
+		}
 	}
 }

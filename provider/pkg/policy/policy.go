@@ -53,6 +53,8 @@ type Input struct {
 	Timing              Timing
 	// ModelScaleUpLagSeconds lengthens the Model HPA's scale-up window beyond the shared one.
 	ModelScaleUpLagSeconds *int
+	// Seldon is the Seldon installation, which decides how the Model's replicas are scheduled.
+	Seldon SeldonInput
 	// TimingPrefix is where the timing inputs sit in the caller's schema ("adapter." on
 	// SeldonAutoscaledModel, "" on SeldonMetricsAdapter): errors and derivations name them so.
 	TimingPrefix string
@@ -105,6 +107,8 @@ type Policy struct {
 	// ModelScaleUpLagSeconds is how much longer the Model HPA's scale-up window is than ScaleUp's;
 	// everything else the two HPAs share.
 	ModelScaleUpLagSeconds int
+	// Scheduling is how Seldon schedules the Model: Partial when the Model gets spec.minReplicas.
+	Scheduling Scheduling
 }
 
 // Derivation reports a value the planner chose because the user did not set it, or, when Warning
@@ -179,6 +183,7 @@ const (
 func Plan(in Input) (Policy, []Derivation, error) {
 	p := &planner{in: in}
 	sat, ramp := p.replicaBounds()
+	p.seldonScheduling()
 	p.timing()
 	p.readiness()
 	p.out.ScaleUp = p.scaleUp(ramp)
@@ -637,7 +642,13 @@ func (p *planner) modelLag() {
 // limit leaves beside the shared window.
 func (p *planner) deriveModelLag(window int) {
 	ready := p.out.ServerReadySeconds
-	lag := PlannedModelScaleUpLag(ready)
+	if p.out.Scheduling == Partial {
+		p.out.ModelScaleUpLagSeconds = PlannedModelScaleUpLag(ready, Partial)
+		p.derive(FieldModelLag, "0", "partial scheduling (see seldon): a Model replica loads as soon as a Server pod "+
+			"is ready for it, so a lag only holds replicas back (docs/policy-benchmark.md)")
+		return
+	}
+	lag := PlannedModelScaleUpLag(ready, AllOrNothing)
 	why := fmt.Sprintf("serverReadySeconds %d + one HPA sync %d s: Server pods start before the Model asks for "+
 		"them, else it is ScheduleFailed; 0 makes both HPAs identical", ready, HPASyncPeriodSeconds)
 	if window+lag > MaxWindowSeconds {

@@ -427,7 +427,7 @@ type AutoscalingSpec struct {
 	MetricSelector map[string]string `pulumi:"metricSelector"`
 	// Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
 	MinReplicas *int `pulumi:"minReplicas"`
-	// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+	// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
 	ModelScaleUpLagSeconds *int `pulumi:"modelScaleUpLagSeconds"`
 	// HPA scale-down rules. Default: Kubernetes' own — window 300 s, Percent 100 per 15 s.
 	ScaleDown *ScalingRules `pulumi:"scaleDown"`
@@ -467,7 +467,7 @@ type AutoscalingSpecArgs struct {
 	MetricSelector pulumi.StringMapInput `pulumi:"metricSelector"`
 	// Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
 	MinReplicas pulumi.IntPtrInput `pulumi:"minReplicas"`
-	// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+	// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
 	ModelScaleUpLagSeconds pulumi.IntPtrInput `pulumi:"modelScaleUpLagSeconds"`
 	// HPA scale-down rules. Default: Kubernetes' own — window 300 s, Percent 100 per 15 s.
 	ScaleDown ScalingRulesPtrInput `pulumi:"scaleDown"`
@@ -536,7 +536,7 @@ func (o AutoscalingSpecOutput) MinReplicas() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *int { return v.MinReplicas }).(pulumi.IntPtrOutput)
 }
 
-// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
 func (o AutoscalingSpecOutput) ModelScaleUpLagSeconds() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *int { return v.ModelScaleUpLagSeconds }).(pulumi.IntPtrOutput)
 }
@@ -1082,7 +1082,7 @@ func (o ManagedAdapterOutput) ReleaseName() pulumi.StringPtrOutput {
 type ModelSpec struct {
 	// Extra annotations on the Model CR.
 	Annotations map[string]string `pulumi:"annotations"`
-	// Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA.
+	// Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA (on Seldon 2.9+ the component sets minReplicas itself where that is safe: see seldon).
 	ExtraSpec map[string]interface{} `pulumi:"extraSpec"`
 	// Extra labels on the Model CR.
 	Labels map[string]string `pulumi:"labels"`
@@ -1112,7 +1112,7 @@ type ModelSpecInput interface {
 type ModelSpecArgs struct {
 	// Extra annotations on the Model CR.
 	Annotations pulumi.StringMapInput `pulumi:"annotations"`
-	// Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA.
+	// Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA (on Seldon 2.9+ the component sets minReplicas itself where that is safe: see seldon).
 	ExtraSpec pulumi.MapInput `pulumi:"extraSpec"`
 	// Extra labels on the Model CR.
 	Labels pulumi.StringMapInput `pulumi:"labels"`
@@ -1159,7 +1159,7 @@ func (o ModelSpecOutput) Annotations() pulumi.StringMapOutput {
 	return o.ApplyT(func(v ModelSpec) map[string]string { return v.Annotations }).(pulumi.StringMapOutput)
 }
 
-// Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA.
+// Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA (on Seldon 2.9+ the component sets minReplicas itself where that is safe: see seldon).
 func (o ModelSpecOutput) ExtraSpec() pulumi.MapOutput {
 	return o.ApplyT(func(v ModelSpec) map[string]interface{} { return v.ExtraSpec }).(pulumi.MapOutput)
 }
@@ -2104,6 +2104,162 @@ func (o ScalingRulesPtrOutput) StabilizationWindowSeconds() pulumi.IntPtrOutput 
 	}).(pulumi.IntPtrOutput)
 }
 
+type SeldonSpec struct {
+	// Whether Seldon was installed with its own model autoscaler on (`autoscaling.autoscalingModelEnabled: true`, the scheduler's `--enable-model-autoscaling`). When true a Model's minReplicas would hand its replicas to that autoscaler, which fights the Model HPA, so the Model gets none, as before 2.9. Default: false (Seldon's default since 2.9).
+	ModelAutoscaling *bool `pulumi:"modelAutoscaling"`
+	// The Seldon Core 2 version, `MAJOR.MINOR` or `MAJOR.MINOR.PATCH` (a leading `v` and a pre-release suffix are accepted), e.g. `2.8`, `2.9.1`, `2.10.2`. From 2.9 Seldon schedules a Model that sets `spec.minReplicas` partially (as many replicas as its Server has ready) instead of all or nothing; with modelAutoscaling false the component then sets the Model's minReplicas to autoscaling.minReplicas and plans the Model HPA's lag for that mode. Default: unset, treated as before 2.9 (all-or-nothing: no minReplicas on the Model), the choice that cannot switch on Seldon's own model autoscaler.
+	Version *string `pulumi:"version"`
+}
+
+// SeldonSpecInput is an input type that accepts SeldonSpecArgs and SeldonSpecOutput values.
+// You can construct a concrete instance of `SeldonSpecInput` via:
+//
+//	SeldonSpecArgs{...}
+type SeldonSpecInput interface {
+	pulumi.Input
+
+	ToSeldonSpecOutput() SeldonSpecOutput
+	ToSeldonSpecOutputWithContext(context.Context) SeldonSpecOutput
+}
+
+type SeldonSpecArgs struct {
+	// Whether Seldon was installed with its own model autoscaler on (`autoscaling.autoscalingModelEnabled: true`, the scheduler's `--enable-model-autoscaling`). When true a Model's minReplicas would hand its replicas to that autoscaler, which fights the Model HPA, so the Model gets none, as before 2.9. Default: false (Seldon's default since 2.9).
+	ModelAutoscaling pulumi.BoolPtrInput `pulumi:"modelAutoscaling"`
+	// The Seldon Core 2 version, `MAJOR.MINOR` or `MAJOR.MINOR.PATCH` (a leading `v` and a pre-release suffix are accepted), e.g. `2.8`, `2.9.1`, `2.10.2`. From 2.9 Seldon schedules a Model that sets `spec.minReplicas` partially (as many replicas as its Server has ready) instead of all or nothing; with modelAutoscaling false the component then sets the Model's minReplicas to autoscaling.minReplicas and plans the Model HPA's lag for that mode. Default: unset, treated as before 2.9 (all-or-nothing: no minReplicas on the Model), the choice that cannot switch on Seldon's own model autoscaler.
+	Version pulumi.StringPtrInput `pulumi:"version"`
+}
+
+func (SeldonSpecArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*SeldonSpec)(nil)).Elem()
+}
+
+func (i SeldonSpecArgs) ToSeldonSpecOutput() SeldonSpecOutput {
+	return i.ToSeldonSpecOutputWithContext(context.Background())
+}
+
+func (i SeldonSpecArgs) ToSeldonSpecOutputWithContext(ctx context.Context) SeldonSpecOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SeldonSpecOutput)
+}
+
+func (i SeldonSpecArgs) ToSeldonSpecPtrOutput() SeldonSpecPtrOutput {
+	return i.ToSeldonSpecPtrOutputWithContext(context.Background())
+}
+
+func (i SeldonSpecArgs) ToSeldonSpecPtrOutputWithContext(ctx context.Context) SeldonSpecPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SeldonSpecOutput).ToSeldonSpecPtrOutputWithContext(ctx)
+}
+
+// SeldonSpecPtrInput is an input type that accepts SeldonSpecArgs, SeldonSpecPtr and SeldonSpecPtrOutput values.
+// You can construct a concrete instance of `SeldonSpecPtrInput` via:
+//
+//	        SeldonSpecArgs{...}
+//
+//	or:
+//
+//	        nil
+type SeldonSpecPtrInput interface {
+	pulumi.Input
+
+	ToSeldonSpecPtrOutput() SeldonSpecPtrOutput
+	ToSeldonSpecPtrOutputWithContext(context.Context) SeldonSpecPtrOutput
+}
+
+type seldonSpecPtrType SeldonSpecArgs
+
+func SeldonSpecPtr(v *SeldonSpecArgs) SeldonSpecPtrInput {
+	return (*seldonSpecPtrType)(v)
+}
+
+func (*seldonSpecPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**SeldonSpec)(nil)).Elem()
+}
+
+func (i *seldonSpecPtrType) ToSeldonSpecPtrOutput() SeldonSpecPtrOutput {
+	return i.ToSeldonSpecPtrOutputWithContext(context.Background())
+}
+
+func (i *seldonSpecPtrType) ToSeldonSpecPtrOutputWithContext(ctx context.Context) SeldonSpecPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SeldonSpecPtrOutput)
+}
+
+type SeldonSpecOutput struct{ *pulumi.OutputState }
+
+func (SeldonSpecOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*SeldonSpec)(nil)).Elem()
+}
+
+func (o SeldonSpecOutput) ToSeldonSpecOutput() SeldonSpecOutput {
+	return o
+}
+
+func (o SeldonSpecOutput) ToSeldonSpecOutputWithContext(ctx context.Context) SeldonSpecOutput {
+	return o
+}
+
+func (o SeldonSpecOutput) ToSeldonSpecPtrOutput() SeldonSpecPtrOutput {
+	return o.ToSeldonSpecPtrOutputWithContext(context.Background())
+}
+
+func (o SeldonSpecOutput) ToSeldonSpecPtrOutputWithContext(ctx context.Context) SeldonSpecPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v SeldonSpec) *SeldonSpec {
+		return &v
+	}).(SeldonSpecPtrOutput)
+}
+
+// Whether Seldon was installed with its own model autoscaler on (`autoscaling.autoscalingModelEnabled: true`, the scheduler's `--enable-model-autoscaling`). When true a Model's minReplicas would hand its replicas to that autoscaler, which fights the Model HPA, so the Model gets none, as before 2.9. Default: false (Seldon's default since 2.9).
+func (o SeldonSpecOutput) ModelAutoscaling() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v SeldonSpec) *bool { return v.ModelAutoscaling }).(pulumi.BoolPtrOutput)
+}
+
+// The Seldon Core 2 version, `MAJOR.MINOR` or `MAJOR.MINOR.PATCH` (a leading `v` and a pre-release suffix are accepted), e.g. `2.8`, `2.9.1`, `2.10.2`. From 2.9 Seldon schedules a Model that sets `spec.minReplicas` partially (as many replicas as its Server has ready) instead of all or nothing; with modelAutoscaling false the component then sets the Model's minReplicas to autoscaling.minReplicas and plans the Model HPA's lag for that mode. Default: unset, treated as before 2.9 (all-or-nothing: no minReplicas on the Model), the choice that cannot switch on Seldon's own model autoscaler.
+func (o SeldonSpecOutput) Version() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SeldonSpec) *string { return v.Version }).(pulumi.StringPtrOutput)
+}
+
+type SeldonSpecPtrOutput struct{ *pulumi.OutputState }
+
+func (SeldonSpecPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**SeldonSpec)(nil)).Elem()
+}
+
+func (o SeldonSpecPtrOutput) ToSeldonSpecPtrOutput() SeldonSpecPtrOutput {
+	return o
+}
+
+func (o SeldonSpecPtrOutput) ToSeldonSpecPtrOutputWithContext(ctx context.Context) SeldonSpecPtrOutput {
+	return o
+}
+
+func (o SeldonSpecPtrOutput) Elem() SeldonSpecOutput {
+	return o.ApplyT(func(v *SeldonSpec) SeldonSpec {
+		if v != nil {
+			return *v
+		}
+		var ret SeldonSpec
+		return ret
+	}).(SeldonSpecOutput)
+}
+
+// Whether Seldon was installed with its own model autoscaler on (`autoscaling.autoscalingModelEnabled: true`, the scheduler's `--enable-model-autoscaling`). When true a Model's minReplicas would hand its replicas to that autoscaler, which fights the Model HPA, so the Model gets none, as before 2.9. Default: false (Seldon's default since 2.9).
+func (o SeldonSpecPtrOutput) ModelAutoscaling() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *SeldonSpec) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.ModelAutoscaling
+	}).(pulumi.BoolPtrOutput)
+}
+
+// The Seldon Core 2 version, `MAJOR.MINOR` or `MAJOR.MINOR.PATCH` (a leading `v` and a pre-release suffix are accepted), e.g. `2.8`, `2.9.1`, `2.10.2`. From 2.9 Seldon schedules a Model that sets `spec.minReplicas` partially (as many replicas as its Server has ready) instead of all or nothing; with modelAutoscaling false the component then sets the Model's minReplicas to autoscaling.minReplicas and plans the Model HPA's lag for that mode. Default: unset, treated as before 2.9 (all-or-nothing: no minReplicas on the Model), the choice that cannot switch on Seldon's own model autoscaler.
+func (o SeldonSpecPtrOutput) Version() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SeldonSpec) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Version
+	}).(pulumi.StringPtrOutput)
+}
+
 type SeriesFilter struct {
 	// Keep only series whose name matches this regular expression.
 	Is *string `pulumi:"is"`
@@ -2674,6 +2830,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ScalingPolicyArrayInput)(nil)).Elem(), ScalingPolicyArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ScalingRulesInput)(nil)).Elem(), ScalingRulesArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ScalingRulesPtrInput)(nil)).Elem(), ScalingRulesArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SeldonSpecInput)(nil)).Elem(), SeldonSpecArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SeldonSpecPtrInput)(nil)).Elem(), SeldonSpecArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SeriesFilterInput)(nil)).Elem(), SeriesFilterArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SeriesFilterArrayInput)(nil)).Elem(), SeriesFilterArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ServerSpecInput)(nil)).Elem(), ServerSpecArgs{})
@@ -2700,6 +2858,8 @@ func init() {
 	pulumi.RegisterOutputType(ScalingPolicyArrayOutput{})
 	pulumi.RegisterOutputType(ScalingRulesOutput{})
 	pulumi.RegisterOutputType(ScalingRulesPtrOutput{})
+	pulumi.RegisterOutputType(SeldonSpecOutput{})
+	pulumi.RegisterOutputType(SeldonSpecPtrOutput{})
 	pulumi.RegisterOutputType(SeriesFilterOutput{})
 	pulumi.RegisterOutputType(SeriesFilterArrayOutput{})
 	pulumi.RegisterOutputType(ServerSpecOutput{})

@@ -90,7 +90,7 @@ export interface AutoscalingSpecArgs {
      */
     minReplicas?: pulumi.Input<number | undefined>;
     /**
-     * Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+     * Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
      */
     modelScaleUpLagSeconds?: pulumi.Input<number | undefined>;
     /**
@@ -159,7 +159,7 @@ export interface ModelSpecArgs {
      */
     annotations?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
-     * Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA.
+     * Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA (on Seldon 2.9+ the component sets minReplicas itself where that is safe: see seldon).
      */
     extraSpec?: pulumi.Input<{[key: string]: any} | undefined>;
     /**
@@ -281,6 +281,17 @@ export interface ScalingRulesArgs {
      * Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
      */
     stabilizationWindowSeconds?: pulumi.Input<number | undefined>;
+}
+
+export interface SeldonSpecArgs {
+    /**
+     * Whether Seldon was installed with its own model autoscaler on (`autoscaling.autoscalingModelEnabled: true`, the scheduler's `--enable-model-autoscaling`). When true a Model's minReplicas would hand its replicas to that autoscaler, which fights the Model HPA, so the Model gets none, as before 2.9. Default: false (Seldon's default since 2.9).
+     */
+    modelAutoscaling?: pulumi.Input<boolean | undefined>;
+    /**
+     * The Seldon Core 2 version, `MAJOR.MINOR` or `MAJOR.MINOR.PATCH` (a leading `v` and a pre-release suffix are accepted), e.g. `2.8`, `2.9.1`, `2.10.2`. From 2.9 Seldon schedules a Model that sets `spec.minReplicas` partially (as many replicas as its Server has ready) instead of all or nothing; with modelAutoscaling false the component then sets the Model's minReplicas to autoscaling.minReplicas and plans the Model HPA's lag for that mode. Default: unset, treated as before 2.9 (all-or-nothing: no minReplicas on the Model), the choice that cannot switch on Seldon's own model autoscaler.
+     */
+    version?: pulumi.Input<string | undefined>;
 }
 
 export interface SeriesFilterArgs {
