@@ -142,6 +142,12 @@ namespace SeldonAutoscaling.SeldonAutoscaling
         public Input<Inputs.ModelSpecArgs> Model { get; set; } = null!;
 
         /// <summary>
+        /// The Seldon Core 2 installation the Model runs on: its version and whether its own model autoscaler is on. On 2.9 or later with that autoscaler off, the Model gets `spec.minReplicas` (partial scheduling); otherwise it gets no minReplicas/maxReplicas, as before 2.9. Default: treated as before 2.9.
+        /// </summary>
+        [Input("seldon")]
+        public Input<Inputs.SeldonSpecArgs>? Seldon { get; set; }
+
+        /// <summary>
         /// The Seldon Server the Model runs on (single-model serving: one Model per Server replica). Default: the existing Server `mlserver` in the Model's namespace.
         /// </summary>
         [Input("server")]

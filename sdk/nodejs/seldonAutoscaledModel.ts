@@ -97,6 +97,7 @@ export class SeldonAutoscaledModel extends pulumi.ComponentResource {
             resourceInputs["adapter"] = args?.adapter;
             resourceInputs["autoscaling"] = args?.autoscaling;
             resourceInputs["model"] = args?.model;
+            resourceInputs["seldon"] = args?.seldon;
             resourceInputs["server"] = args?.server;
             resourceInputs["takeOverExisting"] = args?.takeOverExisting;
             resourceInputs["adapterConfig"] = undefined /*out*/;
@@ -148,6 +149,10 @@ export interface SeldonAutoscaledModelArgs {
      * The Seldon Model to deploy and autoscale.
      */
     model: pulumi.Input<inputs.ModelSpecArgs>;
+    /**
+     * The Seldon Core 2 installation the Model runs on: its version and whether its own model autoscaler is on. On 2.9 or later with that autoscaler off, the Model gets `spec.minReplicas` (partial scheduling); otherwise it gets no minReplicas/maxReplicas, as before 2.9. Default: treated as before 2.9.
+     */
+    seldon?: pulumi.Input<inputs.SeldonSpecArgs | undefined>;
     /**
      * The Seldon Server the Model runs on (single-model serving: one Model per Server replica). Default: the existing Server `mlserver` in the Model's namespace.
      */

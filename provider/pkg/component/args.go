@@ -12,6 +12,7 @@ type Args struct {
 	Server      *ServerSpec     `pulumi:"server,optional" json:"server"`
 	Autoscaling AutoscalingSpec `pulumi:"autoscaling" json:"autoscaling"`
 	Adapter     *AdapterSpec    `pulumi:"adapter,optional" json:"adapter"`
+	Seldon      *SeldonSpec     `pulumi:"seldon,optional" json:"seldon"`
 	// TakeOverExisting is the explicit opt-in to manage a Model, Server or HPA someone else created.
 	TakeOverExisting *bool `pulumi:"takeOverExisting,optional" json:"takeOverExisting"`
 }
@@ -24,6 +25,9 @@ func (a *Args) Annotate(an infer.Annotator) {
 		"maxReplicas, or a sizing block to derive them from.")
 	an.Describe(&a.Adapter, "How prometheus-adapter is provided and configured. Default: installed with Helm as "+
 		"release `hpa-metrics` in namespace `seldon-monitoring`.")
+	an.Describe(&a.Seldon, "The Seldon Core 2 installation the Model runs on: its version and whether its own model "+
+		"autoscaler is on. On 2.9 or later with that autoscaler off, the Model gets `spec.minReplicas` (partial "+
+		"scheduling); otherwise it gets no minReplicas/maxReplicas, as before 2.9. Default: treated as before 2.9.")
 	an.Describe(&a.TakeOverExisting, "Manage a Model, dedicated Server or HPA of the same name that already exists "+
 		"and that this component did not create. Default false: `up` (and preview) refuse, naming the object and who "+
 		"manages it, before changing anything. When true the object is taken over: its live `spec.replicas` and the "+
@@ -69,6 +73,27 @@ func (m *ModelSpec) Annotate(an infer.Annotator) {
 		"`artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, "+
 		"`server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. "+
 		"minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA.")
+}
+
+// SeldonSpec describes the Seldon Core 2 installation: which scheduling it does, and whether its own
+// model autoscaler would act on a Model's spec.minReplicas.
+type SeldonSpec struct {
+	Version          *string `pulumi:"version,optional" json:"version"`
+	ModelAutoscaling *bool   `pulumi:"modelAutoscaling,optional" json:"modelAutoscaling"`
+}
+
+func (s *SeldonSpec) Annotate(an infer.Annotator) {
+	an.SetToken("index", "SeldonSpec")
+	an.Describe(&s.Version, "The Seldon Core 2 version, `MAJOR.MINOR` or `MAJOR.MINOR.PATCH` (a leading `v` and a "+
+		"pre-release suffix are accepted), e.g. `2.8`, `2.9.1`, `2.10.2`. From 2.9 Seldon schedules a Model that sets "+
+		"`spec.minReplicas` partially (as many replicas as its Server has ready) instead of all or nothing; with "+
+		"modelAutoscaling false the component then sets the Model's minReplicas to autoscaling.minReplicas and "+
+		"plans the Model HPA's lag for that mode. Default: unset, treated as before 2.9 (all-or-nothing: no "+
+		"minReplicas on the Model), the choice that cannot switch on Seldon's own model autoscaler.")
+	an.Describe(&s.ModelAutoscaling, "Whether Seldon was installed with its own model autoscaler on "+
+		"(`autoscaling.autoscalingModelEnabled: true`, the scheduler's `--enable-model-autoscaling`). When true a "+
+		"Model's minReplicas would hand its replicas to that autoscaler, which fights the Model HPA, so the Model "+
+		"gets none, as before 2.9. Default: false (Seldon's default since 2.9).")
 }
 
 // ServerSpec selects or creates the Server.

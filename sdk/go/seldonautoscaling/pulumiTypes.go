@@ -2045,6 +2045,162 @@ func (o ScalingRulesPtrOutput) StabilizationWindowSeconds() pulumi.IntPtrOutput 
 	}).(pulumi.IntPtrOutput)
 }
 
+type SeldonSpec struct {
+	// Whether Seldon was installed with its own model autoscaler on (`autoscaling.autoscalingModelEnabled: true`, the scheduler's `--enable-model-autoscaling`). When true a Model's minReplicas would hand its replicas to that autoscaler, which fights the Model HPA, so the Model gets none, as before 2.9. Default: false (Seldon's default since 2.9).
+	ModelAutoscaling *bool `pulumi:"modelAutoscaling"`
+	// The Seldon Core 2 version, `MAJOR.MINOR` or `MAJOR.MINOR.PATCH` (a leading `v` and a pre-release suffix are accepted), e.g. `2.8`, `2.9.1`, `2.10.2`. From 2.9 Seldon schedules a Model that sets `spec.minReplicas` partially (as many replicas as its Server has ready) instead of all or nothing; with modelAutoscaling false the component then sets the Model's minReplicas to autoscaling.minReplicas and plans the Model HPA's lag for that mode. Default: unset, treated as before 2.9 (all-or-nothing: no minReplicas on the Model), the choice that cannot switch on Seldon's own model autoscaler.
+	Version *string `pulumi:"version"`
+}
+
+// SeldonSpecInput is an input type that accepts SeldonSpecArgs and SeldonSpecOutput values.
+// You can construct a concrete instance of `SeldonSpecInput` via:
+//
+//	SeldonSpecArgs{...}
+type SeldonSpecInput interface {
+	pulumi.Input
+
+	ToSeldonSpecOutput() SeldonSpecOutput
+	ToSeldonSpecOutputWithContext(context.Context) SeldonSpecOutput
+}
+
+type SeldonSpecArgs struct {
+	// Whether Seldon was installed with its own model autoscaler on (`autoscaling.autoscalingModelEnabled: true`, the scheduler's `--enable-model-autoscaling`). When true a Model's minReplicas would hand its replicas to that autoscaler, which fights the Model HPA, so the Model gets none, as before 2.9. Default: false (Seldon's default since 2.9).
+	ModelAutoscaling pulumi.BoolPtrInput `pulumi:"modelAutoscaling"`
+	// The Seldon Core 2 version, `MAJOR.MINOR` or `MAJOR.MINOR.PATCH` (a leading `v` and a pre-release suffix are accepted), e.g. `2.8`, `2.9.1`, `2.10.2`. From 2.9 Seldon schedules a Model that sets `spec.minReplicas` partially (as many replicas as its Server has ready) instead of all or nothing; with modelAutoscaling false the component then sets the Model's minReplicas to autoscaling.minReplicas and plans the Model HPA's lag for that mode. Default: unset, treated as before 2.9 (all-or-nothing: no minReplicas on the Model), the choice that cannot switch on Seldon's own model autoscaler.
+	Version pulumi.StringPtrInput `pulumi:"version"`
+}
+
+func (SeldonSpecArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*SeldonSpec)(nil)).Elem()
+}
+
+func (i SeldonSpecArgs) ToSeldonSpecOutput() SeldonSpecOutput {
+	return i.ToSeldonSpecOutputWithContext(context.Background())
+}
+
+func (i SeldonSpecArgs) ToSeldonSpecOutputWithContext(ctx context.Context) SeldonSpecOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SeldonSpecOutput)
+}
+
+func (i SeldonSpecArgs) ToSeldonSpecPtrOutput() SeldonSpecPtrOutput {
+	return i.ToSeldonSpecPtrOutputWithContext(context.Background())
+}
+
+func (i SeldonSpecArgs) ToSeldonSpecPtrOutputWithContext(ctx context.Context) SeldonSpecPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SeldonSpecOutput).ToSeldonSpecPtrOutputWithContext(ctx)
+}
+
+// SeldonSpecPtrInput is an input type that accepts SeldonSpecArgs, SeldonSpecPtr and SeldonSpecPtrOutput values.
+// You can construct a concrete instance of `SeldonSpecPtrInput` via:
+//
+//	        SeldonSpecArgs{...}
+//
+//	or:
+//
+//	        nil
+type SeldonSpecPtrInput interface {
+	pulumi.Input
+
+	ToSeldonSpecPtrOutput() SeldonSpecPtrOutput
+	ToSeldonSpecPtrOutputWithContext(context.Context) SeldonSpecPtrOutput
+}
+
+type seldonSpecPtrType SeldonSpecArgs
+
+func SeldonSpecPtr(v *SeldonSpecArgs) SeldonSpecPtrInput {
+	return (*seldonSpecPtrType)(v)
+}
+
+func (*seldonSpecPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**SeldonSpec)(nil)).Elem()
+}
+
+func (i *seldonSpecPtrType) ToSeldonSpecPtrOutput() SeldonSpecPtrOutput {
+	return i.ToSeldonSpecPtrOutputWithContext(context.Background())
+}
+
+func (i *seldonSpecPtrType) ToSeldonSpecPtrOutputWithContext(ctx context.Context) SeldonSpecPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SeldonSpecPtrOutput)
+}
+
+type SeldonSpecOutput struct{ *pulumi.OutputState }
+
+func (SeldonSpecOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*SeldonSpec)(nil)).Elem()
+}
+
+func (o SeldonSpecOutput) ToSeldonSpecOutput() SeldonSpecOutput {
+	return o
+}
+
+func (o SeldonSpecOutput) ToSeldonSpecOutputWithContext(ctx context.Context) SeldonSpecOutput {
+	return o
+}
+
+func (o SeldonSpecOutput) ToSeldonSpecPtrOutput() SeldonSpecPtrOutput {
+	return o.ToSeldonSpecPtrOutputWithContext(context.Background())
+}
+
+func (o SeldonSpecOutput) ToSeldonSpecPtrOutputWithContext(ctx context.Context) SeldonSpecPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v SeldonSpec) *SeldonSpec {
+		return &v
+	}).(SeldonSpecPtrOutput)
+}
+
+// Whether Seldon was installed with its own model autoscaler on (`autoscaling.autoscalingModelEnabled: true`, the scheduler's `--enable-model-autoscaling`). When true a Model's minReplicas would hand its replicas to that autoscaler, which fights the Model HPA, so the Model gets none, as before 2.9. Default: false (Seldon's default since 2.9).
+func (o SeldonSpecOutput) ModelAutoscaling() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v SeldonSpec) *bool { return v.ModelAutoscaling }).(pulumi.BoolPtrOutput)
+}
+
+// The Seldon Core 2 version, `MAJOR.MINOR` or `MAJOR.MINOR.PATCH` (a leading `v` and a pre-release suffix are accepted), e.g. `2.8`, `2.9.1`, `2.10.2`. From 2.9 Seldon schedules a Model that sets `spec.minReplicas` partially (as many replicas as its Server has ready) instead of all or nothing; with modelAutoscaling false the component then sets the Model's minReplicas to autoscaling.minReplicas and plans the Model HPA's lag for that mode. Default: unset, treated as before 2.9 (all-or-nothing: no minReplicas on the Model), the choice that cannot switch on Seldon's own model autoscaler.
+func (o SeldonSpecOutput) Version() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SeldonSpec) *string { return v.Version }).(pulumi.StringPtrOutput)
+}
+
+type SeldonSpecPtrOutput struct{ *pulumi.OutputState }
+
+func (SeldonSpecPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**SeldonSpec)(nil)).Elem()
+}
+
+func (o SeldonSpecPtrOutput) ToSeldonSpecPtrOutput() SeldonSpecPtrOutput {
+	return o
+}
+
+func (o SeldonSpecPtrOutput) ToSeldonSpecPtrOutputWithContext(ctx context.Context) SeldonSpecPtrOutput {
+	return o
+}
+
+func (o SeldonSpecPtrOutput) Elem() SeldonSpecOutput {
+	return o.ApplyT(func(v *SeldonSpec) SeldonSpec {
+		if v != nil {
+			return *v
+		}
+		var ret SeldonSpec
+		return ret
+	}).(SeldonSpecOutput)
+}
+
+// Whether Seldon was installed with its own model autoscaler on (`autoscaling.autoscalingModelEnabled: true`, the scheduler's `--enable-model-autoscaling`). When true a Model's minReplicas would hand its replicas to that autoscaler, which fights the Model HPA, so the Model gets none, as before 2.9. Default: false (Seldon's default since 2.9).
+func (o SeldonSpecPtrOutput) ModelAutoscaling() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *SeldonSpec) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.ModelAutoscaling
+	}).(pulumi.BoolPtrOutput)
+}
+
+// The Seldon Core 2 version, `MAJOR.MINOR` or `MAJOR.MINOR.PATCH` (a leading `v` and a pre-release suffix are accepted), e.g. `2.8`, `2.9.1`, `2.10.2`. From 2.9 Seldon schedules a Model that sets `spec.minReplicas` partially (as many replicas as its Server has ready) instead of all or nothing; with modelAutoscaling false the component then sets the Model's minReplicas to autoscaling.minReplicas and plans the Model HPA's lag for that mode. Default: unset, treated as before 2.9 (all-or-nothing: no minReplicas on the Model), the choice that cannot switch on Seldon's own model autoscaler.
+func (o SeldonSpecPtrOutput) Version() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SeldonSpec) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Version
+	}).(pulumi.StringPtrOutput)
+}
+
 type SeriesFilter struct {
 	// Keep only series whose name matches this regular expression.
 	Is *string `pulumi:"is"`
@@ -2615,6 +2771,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ScalingPolicyArrayInput)(nil)).Elem(), ScalingPolicyArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ScalingRulesInput)(nil)).Elem(), ScalingRulesArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ScalingRulesPtrInput)(nil)).Elem(), ScalingRulesArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SeldonSpecInput)(nil)).Elem(), SeldonSpecArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SeldonSpecPtrInput)(nil)).Elem(), SeldonSpecArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SeriesFilterInput)(nil)).Elem(), SeriesFilterArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SeriesFilterArrayInput)(nil)).Elem(), SeriesFilterArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ServerSpecInput)(nil)).Elem(), ServerSpecArgs{})
@@ -2640,6 +2798,8 @@ func init() {
 	pulumi.RegisterOutputType(ScalingPolicyArrayOutput{})
 	pulumi.RegisterOutputType(ScalingRulesOutput{})
 	pulumi.RegisterOutputType(ScalingRulesPtrOutput{})
+	pulumi.RegisterOutputType(SeldonSpecOutput{})
+	pulumi.RegisterOutputType(SeldonSpecPtrOutput{})
 	pulumi.RegisterOutputType(SeriesFilterOutput{})
 	pulumi.RegisterOutputType(SeriesFilterArrayOutput{})
 	pulumi.RegisterOutputType(ServerSpecOutput{})

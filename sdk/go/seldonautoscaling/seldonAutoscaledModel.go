@@ -73,6 +73,8 @@ type seldonAutoscaledModelArgs struct {
 	Autoscaling AutoscalingSpec `pulumi:"autoscaling"`
 	// The Seldon Model to deploy and autoscale.
 	Model ModelSpec `pulumi:"model"`
+	// The Seldon Core 2 installation the Model runs on: its version and whether its own model autoscaler is on. On 2.9 or later with that autoscaler off, the Model gets `spec.minReplicas` (partial scheduling); otherwise it gets no minReplicas/maxReplicas, as before 2.9. Default: treated as before 2.9.
+	Seldon *SeldonSpec `pulumi:"seldon"`
 	// The Seldon Server the Model runs on (single-model serving: one Model per Server replica). Default: the existing Server `mlserver` in the Model's namespace.
 	Server *ServerSpec `pulumi:"server"`
 	// Manage a Model, dedicated Server or HPA of the same name that already exists and that this component did not create. Default false: `up` (and preview) refuse, naming the object and who manages it, before changing anything. When true the object is taken over: its live `spec.replicas` and the fields the component does not set are kept, the HPAs own its replicas from then on, and `destroy` deletes it as it does every object the component manages (as after `pulumi import`). Never applies to an adapter: use `adapter.mode: adopt` for an adapter someone else installed.
@@ -87,6 +89,8 @@ type SeldonAutoscaledModelArgs struct {
 	Autoscaling AutoscalingSpecInput
 	// The Seldon Model to deploy and autoscale.
 	Model ModelSpecInput
+	// The Seldon Core 2 installation the Model runs on: its version and whether its own model autoscaler is on. On 2.9 or later with that autoscaler off, the Model gets `spec.minReplicas` (partial scheduling); otherwise it gets no minReplicas/maxReplicas, as before 2.9. Default: treated as before 2.9.
+	Seldon SeldonSpecPtrInput
 	// The Seldon Server the Model runs on (single-model serving: one Model per Server replica). Default: the existing Server `mlserver` in the Model's namespace.
 	Server ServerSpecPtrInput
 	// Manage a Model, dedicated Server or HPA of the same name that already exists and that this component did not create. Default false: `up` (and preview) refuse, naming the object and who manages it, before changing anything. When true the object is taken over: its live `spec.replicas` and the fields the component does not set are kept, the HPAs own its replicas from then on, and `destroy` deletes it as it does every object the component manages (as after `pulumi import`). Never applies to an adapter: use `adapter.mode: adopt` for an adapter someone else installed.

@@ -283,6 +283,17 @@ export interface ScalingRulesArgs {
     stabilizationWindowSeconds?: pulumi.Input<number | undefined>;
 }
 
+export interface SeldonSpecArgs {
+    /**
+     * Whether Seldon was installed with its own model autoscaler on (`autoscaling.autoscalingModelEnabled: true`, the scheduler's `--enable-model-autoscaling`). When true a Model's minReplicas would hand its replicas to that autoscaler, which fights the Model HPA, so the Model gets none, as before 2.9. Default: false (Seldon's default since 2.9).
+     */
+    modelAutoscaling?: pulumi.Input<boolean | undefined>;
+    /**
+     * The Seldon Core 2 version, `MAJOR.MINOR` or `MAJOR.MINOR.PATCH` (a leading `v` and a pre-release suffix are accepted), e.g. `2.8`, `2.9.1`, `2.10.2`. From 2.9 Seldon schedules a Model that sets `spec.minReplicas` partially (as many replicas as its Server has ready) instead of all or nothing; with modelAutoscaling false the component then sets the Model's minReplicas to autoscaling.minReplicas and plans the Model HPA's lag for that mode. Default: unset, treated as before 2.9 (all-or-nothing: no minReplicas on the Model), the choice that cannot switch on Seldon's own model autoscaler.
+     */
+    version?: pulumi.Input<string | undefined>;
+}
+
 export interface SeriesFilterArgs {
     /**
      * Keep only series whose name matches this regular expression.

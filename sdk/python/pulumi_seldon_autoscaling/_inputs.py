@@ -35,6 +35,8 @@ __all__ = [
     'ScalingPolicyArgsDict',
     'ScalingRulesArgs',
     'ScalingRulesArgsDict',
+    'SeldonSpecArgs',
+    'SeldonSpecArgsDict',
     'SeriesFilterArgs',
     'SeriesFilterArgsDict',
     'ServerSpecArgs',
@@ -1364,6 +1366,55 @@ class ScalingRulesArgs:
     @stabilization_window_seconds.setter
     def stabilization_window_seconds(self, value: pulumi.Input[Optional[_builtins.int]]):
         pulumi.set(self, "stabilization_window_seconds", value)
+
+
+class SeldonSpecArgsDict(TypedDict):
+    model_autoscaling: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Whether Seldon was installed with its own model autoscaler on (`autoscaling.autoscalingModelEnabled: true`, the scheduler's `--enable-model-autoscaling`). When true a Model's minReplicas would hand its replicas to that autoscaler, which fights the Model HPA, so the Model gets none, as before 2.9. Default: false (Seldon's default since 2.9).
+    """
+    version: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The Seldon Core 2 version, `MAJOR.MINOR` or `MAJOR.MINOR.PATCH` (a leading `v` and a pre-release suffix are accepted), e.g. `2.8`, `2.9.1`, `2.10.2`. From 2.9 Seldon schedules a Model that sets `spec.minReplicas` partially (as many replicas as its Server has ready) instead of all or nothing; with modelAutoscaling false the component then sets the Model's minReplicas to autoscaling.minReplicas and plans the Model HPA's lag for that mode. Default: unset, treated as before 2.9 (all-or-nothing: no minReplicas on the Model), the choice that cannot switch on Seldon's own model autoscaler.
+    """
+
+@pulumi.input_type
+class SeldonSpecArgs:
+    def __init__(__self__, *,
+                 model_autoscaling: pulumi.Input[Optional[_builtins.bool]] = None,
+                 version: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        :param pulumi.Input[_builtins.bool] model_autoscaling: Whether Seldon was installed with its own model autoscaler on (`autoscaling.autoscalingModelEnabled: true`, the scheduler's `--enable-model-autoscaling`). When true a Model's minReplicas would hand its replicas to that autoscaler, which fights the Model HPA, so the Model gets none, as before 2.9. Default: false (Seldon's default since 2.9).
+        :param pulumi.Input[_builtins.str] version: The Seldon Core 2 version, `MAJOR.MINOR` or `MAJOR.MINOR.PATCH` (a leading `v` and a pre-release suffix are accepted), e.g. `2.8`, `2.9.1`, `2.10.2`. From 2.9 Seldon schedules a Model that sets `spec.minReplicas` partially (as many replicas as its Server has ready) instead of all or nothing; with modelAutoscaling false the component then sets the Model's minReplicas to autoscaling.minReplicas and plans the Model HPA's lag for that mode. Default: unset, treated as before 2.9 (all-or-nothing: no minReplicas on the Model), the choice that cannot switch on Seldon's own model autoscaler.
+        """
+        if model_autoscaling is not None:
+            pulumi.set(__self__, "model_autoscaling", model_autoscaling)
+        if version is not None:
+            pulumi.set(__self__, "version", version)
+
+    @_builtins.property
+    @pulumi.getter(name="modelAutoscaling")
+    def model_autoscaling(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Whether Seldon was installed with its own model autoscaler on (`autoscaling.autoscalingModelEnabled: true`, the scheduler's `--enable-model-autoscaling`). When true a Model's minReplicas would hand its replicas to that autoscaler, which fights the Model HPA, so the Model gets none, as before 2.9. Default: false (Seldon's default since 2.9).
+        """
+        return pulumi.get(self, "model_autoscaling")
+
+    @model_autoscaling.setter
+    def model_autoscaling(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "model_autoscaling", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def version(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The Seldon Core 2 version, `MAJOR.MINOR` or `MAJOR.MINOR.PATCH` (a leading `v` and a pre-release suffix are accepted), e.g. `2.8`, `2.9.1`, `2.10.2`. From 2.9 Seldon schedules a Model that sets `spec.minReplicas` partially (as many replicas as its Server has ready) instead of all or nothing; with modelAutoscaling false the component then sets the Model's minReplicas to autoscaling.minReplicas and plans the Model HPA's lag for that mode. Default: unset, treated as before 2.9 (all-or-nothing: no minReplicas on the Model), the choice that cannot switch on Seldon's own model autoscaler.
+        """
+        return pulumi.get(self, "version")
+
+    @version.setter
+    def version(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "version", value)
 
 
 class SeriesFilterArgsDict(TypedDict):

@@ -24,6 +24,7 @@ class SeldonAutoscaledModelArgs:
                  autoscaling: pulumi.Input['AutoscalingSpecArgs'],
                  model: pulumi.Input['ModelSpecArgs'],
                  adapter: pulumi.Input[Optional['AdapterSpecArgs']] = None,
+                 seldon: pulumi.Input[Optional['SeldonSpecArgs']] = None,
                  server: pulumi.Input[Optional['ServerSpecArgs']] = None,
                  take_over_existing: Optional[_builtins.bool] = None):
         """
@@ -32,6 +33,7 @@ class SeldonAutoscaledModelArgs:
         :param pulumi.Input['AutoscalingSpecArgs'] autoscaling: The policy both HPAs (Model and Server) share. Give either targetRpsPerReplica and maxReplicas, or a sizing block to derive them from.
         :param pulumi.Input['ModelSpecArgs'] model: The Seldon Model to deploy and autoscale.
         :param pulumi.Input['AdapterSpecArgs'] adapter: How prometheus-adapter is provided and configured. Default: installed with Helm as release `hpa-metrics` in namespace `seldon-monitoring`.
+        :param pulumi.Input['SeldonSpecArgs'] seldon: The Seldon Core 2 installation the Model runs on: its version and whether its own model autoscaler is on. On 2.9 or later with that autoscaler off, the Model gets `spec.minReplicas` (partial scheduling); otherwise it gets no minReplicas/maxReplicas, as before 2.9. Default: treated as before 2.9.
         :param pulumi.Input['ServerSpecArgs'] server: The Seldon Server the Model runs on (single-model serving: one Model per Server replica). Default: the existing Server `mlserver` in the Model's namespace.
         :param _builtins.bool take_over_existing: Manage a Model, dedicated Server or HPA of the same name that already exists and that this component did not create. Default false: `up` (and preview) refuse, naming the object and who manages it, before changing anything. When true the object is taken over: its live `spec.replicas` and the fields the component does not set are kept, the HPAs own its replicas from then on, and `destroy` deletes it as it does every object the component manages (as after `pulumi import`). Never applies to an adapter: use `adapter.mode: adopt` for an adapter someone else installed.
         """
@@ -39,6 +41,8 @@ class SeldonAutoscaledModelArgs:
         pulumi.set(__self__, "model", model)
         if adapter is not None:
             pulumi.set(__self__, "adapter", adapter)
+        if seldon is not None:
+            pulumi.set(__self__, "seldon", seldon)
         if server is not None:
             pulumi.set(__self__, "server", server)
         if take_over_existing is not None:
@@ -82,6 +86,18 @@ class SeldonAutoscaledModelArgs:
 
     @_builtins.property
     @pulumi.getter
+    def seldon(self) -> pulumi.Input[Optional['SeldonSpecArgs']]:
+        """
+        The Seldon Core 2 installation the Model runs on: its version and whether its own model autoscaler is on. On 2.9 or later with that autoscaler off, the Model gets `spec.minReplicas` (partial scheduling); otherwise it gets no minReplicas/maxReplicas, as before 2.9. Default: treated as before 2.9.
+        """
+        return pulumi.get(self, "seldon")
+
+    @seldon.setter
+    def seldon(self, value: pulumi.Input[Optional['SeldonSpecArgs']]):
+        pulumi.set(self, "seldon", value)
+
+    @_builtins.property
+    @pulumi.getter
     def server(self) -> pulumi.Input[Optional['ServerSpecArgs']]:
         """
         The Seldon Server the Model runs on (single-model serving: one Model per Server replica). Default: the existing Server `mlserver` in the Model's namespace.
@@ -114,6 +130,7 @@ class SeldonAutoscaledModel(pulumi.ComponentResource):
                  adapter: pulumi.Input[Optional[Union['AdapterSpecArgs', 'AdapterSpecArgsDict']]] = None,
                  autoscaling: pulumi.Input[Optional[Union['AutoscalingSpecArgs', 'AutoscalingSpecArgsDict']]] = None,
                  model: pulumi.Input[Optional[Union['ModelSpecArgs', 'ModelSpecArgsDict']]] = None,
+                 seldon: pulumi.Input[Optional[Union['SeldonSpecArgs', 'SeldonSpecArgsDict']]] = None,
                  server: pulumi.Input[Optional[Union['ServerSpecArgs', 'ServerSpecArgsDict']]] = None,
                  take_over_existing: Optional[_builtins.bool] = None,
                  __props__=None):
@@ -125,6 +142,7 @@ class SeldonAutoscaledModel(pulumi.ComponentResource):
         :param pulumi.Input[Union['AdapterSpecArgs', 'AdapterSpecArgsDict']] adapter: How prometheus-adapter is provided and configured. Default: installed with Helm as release `hpa-metrics` in namespace `seldon-monitoring`.
         :param pulumi.Input[Union['AutoscalingSpecArgs', 'AutoscalingSpecArgsDict']] autoscaling: The policy both HPAs (Model and Server) share. Give either targetRpsPerReplica and maxReplicas, or a sizing block to derive them from.
         :param pulumi.Input[Union['ModelSpecArgs', 'ModelSpecArgsDict']] model: The Seldon Model to deploy and autoscale.
+        :param pulumi.Input[Union['SeldonSpecArgs', 'SeldonSpecArgsDict']] seldon: The Seldon Core 2 installation the Model runs on: its version and whether its own model autoscaler is on. On 2.9 or later with that autoscaler off, the Model gets `spec.minReplicas` (partial scheduling); otherwise it gets no minReplicas/maxReplicas, as before 2.9. Default: treated as before 2.9.
         :param pulumi.Input[Union['ServerSpecArgs', 'ServerSpecArgsDict']] server: The Seldon Server the Model runs on (single-model serving: one Model per Server replica). Default: the existing Server `mlserver` in the Model's namespace.
         :param _builtins.bool take_over_existing: Manage a Model, dedicated Server or HPA of the same name that already exists and that this component did not create. Default false: `up` (and preview) refuse, naming the object and who manages it, before changing anything. When true the object is taken over: its live `spec.replicas` and the fields the component does not set are kept, the HPAs own its replicas from then on, and `destroy` deletes it as it does every object the component manages (as after `pulumi import`). Never applies to an adapter: use `adapter.mode: adopt` for an adapter someone else installed.
         """
@@ -155,6 +173,7 @@ class SeldonAutoscaledModel(pulumi.ComponentResource):
                  adapter: pulumi.Input[Optional[Union['AdapterSpecArgs', 'AdapterSpecArgsDict']]] = None,
                  autoscaling: pulumi.Input[Optional[Union['AutoscalingSpecArgs', 'AutoscalingSpecArgsDict']]] = None,
                  model: pulumi.Input[Optional[Union['ModelSpecArgs', 'ModelSpecArgsDict']]] = None,
+                 seldon: pulumi.Input[Optional[Union['SeldonSpecArgs', 'SeldonSpecArgsDict']]] = None,
                  server: pulumi.Input[Optional[Union['ServerSpecArgs', 'ServerSpecArgsDict']]] = None,
                  take_over_existing: Optional[_builtins.bool] = None,
                  __props__=None):
@@ -175,6 +194,7 @@ class SeldonAutoscaledModel(pulumi.ComponentResource):
             if model is None and not opts.urn:
                 raise TypeError("Missing required property 'model'")
             __props__.__dict__["model"] = model
+            __props__.__dict__["seldon"] = seldon
             __props__.__dict__["server"] = server
             __props__.__dict__["take_over_existing"] = take_over_existing
             __props__.__dict__["adapter_config"] = None

@@ -9,6 +9,7 @@ import com.pulumi.exceptions.MissingRequiredPropertyException;
 import com.seldonautoscaling.seldonautoscaling.inputs.AdapterSpecArgs;
 import com.seldonautoscaling.seldonautoscaling.inputs.AutoscalingSpecArgs;
 import com.seldonautoscaling.seldonautoscaling.inputs.ModelSpecArgs;
+import com.seldonautoscaling.seldonautoscaling.inputs.SeldonSpecArgs;
 import com.seldonautoscaling.seldonautoscaling.inputs.ServerSpecArgs;
 import java.lang.Boolean;
 import java.util.Objects;
@@ -66,6 +67,21 @@ public final class SeldonAutoscaledModelArgs extends com.pulumi.resources.Resour
     }
 
     /**
+     * The Seldon Core 2 installation the Model runs on: its version and whether its own model autoscaler is on. On 2.9 or later with that autoscaler off, the Model gets `spec.minReplicas` (partial scheduling); otherwise it gets no minReplicas/maxReplicas, as before 2.9. Default: treated as before 2.9.
+     * 
+     */
+    @Import(name="seldon")
+    private @Nullable Output<SeldonSpecArgs> seldon;
+
+    /**
+     * @return The Seldon Core 2 installation the Model runs on: its version and whether its own model autoscaler is on. On 2.9 or later with that autoscaler off, the Model gets `spec.minReplicas` (partial scheduling); otherwise it gets no minReplicas/maxReplicas, as before 2.9. Default: treated as before 2.9.
+     * 
+     */
+    public Optional<Output<SeldonSpecArgs>> seldon() {
+        return Optional.ofNullable(this.seldon);
+    }
+
+    /**
      * The Seldon Server the Model runs on (single-model serving: one Model per Server replica). Default: the existing Server `mlserver` in the Model&#39;s namespace.
      * 
      */
@@ -101,6 +117,7 @@ public final class SeldonAutoscaledModelArgs extends com.pulumi.resources.Resour
         this.adapter = $.adapter;
         this.autoscaling = $.autoscaling;
         this.model = $.model;
+        this.seldon = $.seldon;
         this.server = $.server;
         this.takeOverExisting = $.takeOverExisting;
     }
@@ -184,6 +201,27 @@ public final class SeldonAutoscaledModelArgs extends com.pulumi.resources.Resour
          */
         public Builder model(ModelSpecArgs model) {
             return model(Output.of(model));
+        }
+
+        /**
+         * @param seldon The Seldon Core 2 installation the Model runs on: its version and whether its own model autoscaler is on. On 2.9 or later with that autoscaler off, the Model gets `spec.minReplicas` (partial scheduling); otherwise it gets no minReplicas/maxReplicas, as before 2.9. Default: treated as before 2.9.
+         * 
+         * @return builder
+         * 
+         */
+        public Builder seldon(@Nullable Output<SeldonSpecArgs> seldon) {
+            $.seldon = seldon;
+            return this;
+        }
+
+        /**
+         * @param seldon The Seldon Core 2 installation the Model runs on: its version and whether its own model autoscaler is on. On 2.9 or later with that autoscaler off, the Model gets `spec.minReplicas` (partial scheduling); otherwise it gets no minReplicas/maxReplicas, as before 2.9. Default: treated as before 2.9.
+         * 
+         * @return builder
+         * 
+         */
+        public Builder seldon(SeldonSpecArgs seldon) {
+            return seldon(Output.of(seldon));
         }
 
         /**
