@@ -77,6 +77,13 @@ func (tm pipelineTiming) floor() time.Duration {
 // pipelineProgram: one SeldonMetricsAdapter that the models share (adapter mode none): irisa0
 // scales on all traffic, irisb0 on REST traffic only.
 func pipelineProgram(chart string, tm pipelineTiming, models ...string) pulumi.RunFunc {
+	return seldonPipelineProgram(chart, tm, nil, models...)
+}
+
+// seldonPipelineProgram is pipelineProgram with the component's seldon input per model (none: unset).
+func seldonPipelineProgram(
+	chart string, tm pipelineTiming, seldon map[string]*sa.SeldonSpecArgs, models ...string,
+) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
 		policy := func(selector pulumi.StringMap) *sa.AutoscalingSpecArgs {
 			p := &sa.AutoscalingSpecArgs{
@@ -115,6 +122,7 @@ func pipelineProgram(chart string, tm pipelineTiming, models ...string) pulumi.R
 				},
 				Server:      &sa.ServerSpecArgs{Dedicated: pulumi.BoolPtr(true), ServerConfig: pulumi.StringPtr("mlserver")},
 				Autoscaling: policy(selectors[name]),
+				Seldon:      seldon[name],
 				Adapter: &sa.AdapterSpecArgs{
 					Mode: pulumi.StringPtr("none"), RateWindow: pulumi.StringPtr(window),
 					PrometheusScrapeInterval: pulumi.StringPtr(scrape), MetricsRelistInterval: pulumi.StringPtr(relist),
@@ -163,6 +171,18 @@ func (b *testbed) startPipeline(
 	rates map[pipeline.Series]float64,
 ) *pipelineRun {
 	t.Helper()
+	return b.startSeldonPipeline(t, tm, nil, models, rates)
+}
+
+// startSeldonPipeline is startPipeline with the component's seldon input per model.
+func (b *testbed) startSeldonPipeline(
+	t *testing.T,
+	tm pipelineTiming,
+	seldon map[string]*sa.SeldonSpecArgs,
+	models []string,
+	rates map[pipeline.Series]float64,
+) *pipelineRun {
+	t.Helper()
 	ctx := context.Background()
 	adapterBin := b.requirePipelineTools(t)
 	agent, err := pipeline.StartAgent()
@@ -188,7 +208,7 @@ func (b *testbed) startPipeline(
 	}
 	t.Cleanup(func() { _ = b.cluster.Kill("prometheus") })
 
-	st := b.goStack(t, "pipeline", pipelineProgram(b.chartPath, tm, models...), nil)
+	st := b.goStack(t, "pipeline", seldonPipelineProgram(b.chartPath, tm, seldon, models...), nil)
 	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
 	res, err := st.Up(ctx)
 	if err != nil {

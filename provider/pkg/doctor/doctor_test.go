@@ -220,6 +220,8 @@ func TestSchedulerSeldon(t *testing.T) {
 			Seldon{sched, "", false, true}, false},
 		{"a digest is no version", "seldonio/seldon-scheduler@sha256:abc", nil, nil, Seldon{sched, "", false, true}, false},
 		{"3.0", "seldonio/seldon-scheduler:3.0.0", nil, nil, Seldon{sched, "3.0.0", false, true}, true},
+		{"a pre-release", "seldonio/seldon-scheduler:2.9-rc1", nil, nil, Seldon{sched, "2.9-rc1", false, true}, true},
+		{"2.10 is after 2.9", "seldonio/seldon-scheduler:2.10", nil, nil, Seldon{sched, "2.10", false, true}, true},
 	} {
 		got := SchedulerSeldon(sched, tc.image, tc.args, tc.env)
 		if got != tc.want || got.PartialScheduling() != tc.wantPartial {

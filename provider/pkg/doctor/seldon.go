@@ -69,8 +69,10 @@ func (s Seldon) atLeast29() bool {
 	if len(parts) < 2 {
 		return false
 	}
+	// The minor may carry a pre-release suffix when there is no patch ("2.9-rc1").
+	minorDigits, _, _ := strings.Cut(parts[1], "-")
 	major, err1 := strconv.Atoi(parts[0])
-	minor, err2 := strconv.Atoi(parts[1])
+	minor, err2 := strconv.Atoi(minorDigits)
 	if err1 != nil || err2 != nil {
 		return false
 	}
