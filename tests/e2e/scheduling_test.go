@@ -254,4 +254,3 @@ func (b *testbed) modelLag(t *testing.T, model string) int {
 	}
 	return window(model+"-model-hpa") - window(model+"-server-hpa")
 }
-
