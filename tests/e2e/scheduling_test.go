@@ -175,7 +175,8 @@ func outcome(obs []modelObservation) schedulingOutcome {
 // compareSchedulingWithSimulator runs hpasim for the same step, with the HPAs the component
 // declared for the Model (its scale-up window over the Server's is the Model lag it chose) and the
 // mode's scheduling, over every phase of the scrape and HPA timers, and requires the real time to
-// all 4 available and time ScheduleFailed within the simulated range, give or take one sync period.
+// all 4 available, time ScheduleFailed and time partially scheduled within the simulated range,
+// give or take one sync period.
 func (b *testbed) compareSchedulingWithSimulator(t *testing.T, tm pipelineTiming, m schedulingMode,
 	real schedulingOutcome,
 ) {
@@ -188,8 +189,10 @@ func (b *testbed) compareSchedulingWithSimulator(t *testing.T, tm pipelineTiming
 	in := policy.Input{
 		MinReplicas: ptr(1), MaxReplicas: ptr(6), TargetRPS: ptr(pipelineTarget), ServerReadySeconds: ptr(tm.ServerReady),
 		ScaleUpHeadroomPods: ptr(5), ScaleUp: &policy.Rules{StabilizationWindowSeconds: tm.ScaleUpWindow},
-		ScaleDown:              &policy.Rules{StabilizationWindowSeconds: tm.ScaleDownWindow},
-		Timing:                 policy.Timing{ScrapeInterval: tm.Scrape, RelistInterval: tm.Relist, RateWindow: tm.RateWindow},
+		ScaleDown: &policy.Rules{StabilizationWindowSeconds: tm.ScaleDownWindow},
+		Timing: policy.Timing{
+			ScrapeInterval: tm.Scrape, RelistInterval: tm.Relist, RateWindow: tm.RateWindow,
+		},
 		ModelScaleUpLagSeconds: ptr(0),
 	}
 	pol, _, err := policy.Plan(in)
@@ -200,7 +203,7 @@ func (b *testbed) compareSchedulingWithSimulator(t *testing.T, tm pipelineTiming
 	trace := hpasim.Trace{{Seconds: 0, RPS: pipelineTarget}, {Seconds: stepAt - 1, RPS: pipelineTarget},
 		{Seconds: stepAt, RPS: 4 * pipelineTarget}, {Seconds: stepAt + 180, RPS: 4 * pipelineTarget}}
 	sync, scrape := int(hpaSyncPeriod.Seconds()), int(tm.Scrape.Seconds())
-	availLo, availHi, failedLo, failedHi := 1<<30, -1, 1<<30, -1
+	availLo, availHi, failedLo, failedHi, partialLo, partialHi := 1<<30, -1, 1<<30, -1, 1<<30, -1
 	for scrapeOffset := range scrape {
 		for hpaOffset := range sync * sync {
 			cfg := hpasim.WithModelLag(hpasim.Config{
@@ -214,26 +217,31 @@ func (b *testbed) compareSchedulingWithSimulator(t *testing.T, tm pipelineTiming
 			if err != nil {
 				t.Fatal(err)
 			}
-			avail, failed := -1, 0
+			avail, failed, partial := -1, 0, 0
 			for _, s := range res.Timeline[stepAt:] {
 				if avail < 0 && s.ModelServing == 4 {
 					avail = s.Second - stepAt
 				}
 				if s.ScheduleFailed {
 					failed++
+				} else if s.ModelServing < s.ModelDesired {
+					partial++
 				}
 			}
 			availLo, availHi = min(availLo, avail), max(availHi, avail)
 			failedLo, failedHi = min(failedLo, failed), max(failedHi, failed)
+			partialLo, partialHi = min(partialLo, partial), max(partialHi, partial)
 		}
 	}
 	t.Logf("%s: simulator (Model lag %d s) over all timer phases: all 4 available after %d..%d s, ScheduleFailed "+
-		"for %d..%d s; real: %s and %s", m.model, lag, availLo, availHi, failedLo, failedHi,
-		real.availAt4.Round(time.Second), real.failedFor.Round(time.Second))
+		"for %d..%d s, partially scheduled for %d..%d s; real: %s, %s and %s", m.model, lag, availLo, availHi,
+		failedLo, failedHi, partialLo, partialHi, real.availAt4.Round(time.Second), real.failedFor.Round(time.Second),
+		real.partialFor.Round(time.Second))
 	within := func(real time.Duration, lo, hi int) bool {
 		return real >= time.Duration(lo-sync)*time.Second && real <= time.Duration(hi+sync)*time.Second
 	}
-	if availLo < 0 || !within(real.availAt4, availLo, availHi) || !within(real.failedFor, failedLo, failedHi) {
+	if availLo < 0 || !within(real.availAt4, availLo, availHi) || !within(real.failedFor, failedLo, failedHi) ||
+		!within(real.partialFor, partialLo, partialHi) {
 		t.Errorf("%s: the real HPA controller with the Seldon stand-in and the simulator disagree by more than one "+
 			"sync period", m.model)
 	}

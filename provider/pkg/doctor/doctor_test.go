@@ -118,8 +118,9 @@ func TestDiagnose(t *testing.T) {
 			CheckSeldon, "remove minReplicas", ""},
 		{"minReplicas, no scheduler found", func(s *Snapshot) { s.Models[0].MinReplicas, s.Seldon = ptr(1), Seldon{} },
 			CheckSeldon, "remove minReplicas", ""},
-		{"maxReplicas too on Seldon 2.10", func(s *Snapshot) { s.Models[0].MinReplicas, s.Models[0].MaxReplicas = ptr(1), ptr(6) },
-			CheckSeldon, "remove minReplicas", ""},
+		{"maxReplicas too on Seldon 2.10", func(s *Snapshot) {
+			s.Models[0].MinReplicas, s.Models[0].MaxReplicas = ptr(1), ptr(6)
+		}, CheckSeldon, "remove minReplicas", ""},
 		{"partially scheduled", func(s *Snapshot) {
 			s.Models[0].MinReplicas, s.Models[0].AvailableReplicas = ptr(1), ptr(1)
 		}, CheckSeldon, "Server's new replicas", Warning},

@@ -154,7 +154,8 @@ func modelAutoscalingFields(j *judge, sel Seldon, m Model) {
 	case sel.ModelAutoscaling:
 		j.fail("remove minReplicas and maxReplicas from the Model spec (the component's seldon.modelAutoscaling: true "+
 			"sets none), or install Seldon with autoscaling.autoscalingModelEnabled=false: Seldon's lag-based "+
-			"autoscaler would fight the HPAs", "%s, and the scheduler runs with native model autoscaling (--enable-model-autoscaling)", fields)
+			"autoscaler would fight the HPAs",
+			"%s, and the scheduler runs with native model autoscaling (--enable-model-autoscaling)", fields)
 	case sel.PartialScheduling() && m.MaxReplicas == nil && m.ModelHPA != nil && *m.MinReplicas == m.ModelHPA.Min:
 		j.see("%s, the HPAs' minimum: partial scheduling on Seldon %s, with native model autoscaling off", fields,
 			sel.Version)

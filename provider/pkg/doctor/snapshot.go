@@ -71,7 +71,7 @@ type Model struct {
 	// AvailableReplicas is Seldon's status.availableReplicas, the replicas loaded; nil when absent.
 	AvailableReplicas *int
 	ServerName        string
-	Conditions               []Condition
+	Conditions        []Condition
 	// Server is the Server the Model names; nil when it does not exist.
 	Server *Server
 	// ModelHPA and ServerHPA are the component's two HPAs; nil when missing.
