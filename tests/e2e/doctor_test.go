@@ -349,11 +349,10 @@ func (b *testbed) seldonScheduler(t *testing.T, args []string) {
 	}
 	statefulSets := b.kube.AppsV1().StatefulSets(ns)
 	cur, err := statefulSets.Get(ctx, sts.Name, metav1.GetOptions{})
-	switch {
-	case err == nil:
+	if err == nil {
 		sts.ResourceVersion = cur.ResourceVersion
 		_, err = statefulSets.Update(ctx, sts, metav1.UpdateOptions{})
-	default:
+	} else {
 		_, err = statefulSets.Create(ctx, sts, metav1.CreateOptions{})
 		t.Cleanup(func() { _ = statefulSets.Delete(ctx, sts.Name, metav1.DeleteOptions{}) })
 	}
