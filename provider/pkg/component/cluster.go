@@ -234,8 +234,11 @@ func observed(live *unstructured.Unstructured) ownership.Observed {
 		obs.Replicas = &n
 	}
 	for _, f := range selfScaling[live.GetKind()] {
-		if _, ok, _ := unstructured.NestedFieldNoCopy(live.Object, "spec", f); ok {
-			obs.SelfScaling = append(obs.SelfScaling, f)
+		if v, ok, _ := unstructured.NestedFieldNoCopy(live.Object, "spec", f); ok {
+			if obs.SelfScaling == nil {
+				obs.SelfScaling = map[string]any{}
+			}
+			obs.SelfScaling[f] = v
 		}
 	}
 	ns, _, _ := unstructured.NestedString(live.Object, "spec", "service", "namespace")

@@ -765,3 +765,52 @@ func assertPath(t *testing.T, m map[string]any, path string, want any) {
 		t.Errorf("%s = %#v, want %#v", path, got, want)
 	}
 }
+
+// TestSeldonModesShapeTheModel: only Seldon 2.9+ with its model autoscaler off gives the Model
+// spec.minReplicas (the HPAs' minReplicas, never maxReplicas) and no Model lag; a dedicated Server
+// never gets either; the derivations say which mode and why.
+func TestSeldonModesShapeTheModel(t *testing.T) {
+	on, v28, v291, v210 := true, "2.8.3", "2.9.1", "2.10.2"
+	for _, tc := range []struct {
+		name    string
+		seldon  *SeldonSpec
+		wantMin any
+		wantLag int
+	}{
+		{"unset: as before 2.9", nil, nil, 105},
+		{"2.8", &SeldonSpec{Version: &v28}, nil, 105},
+		{"2.9, model autoscaling on", &SeldonSpec{Version: &v291, ModelAutoscaling: &on}, nil, 105},
+		{"2.10: partial scheduling", &SeldonSpec{Version: &v210}, 2, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			minReplicas, maxReplicas, target, dedicated, config := 2, 6, 3.0, true, "mlserver"
+			d, err := Resolve(Args{
+				Model:  ModelSpec{Name: "irisa0", StorageURI: "gs://x"},
+				Server: &ServerSpec{Dedicated: &dedicated, ServerConfig: &config},
+				Autoscaling: AutoscalingSpec{MinReplicas: &minReplicas, MaxReplicas: &maxReplicas,
+					TargetRpsPerReplica: &target},
+				Seldon: tc.seldon,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := d.Model.Spec["minReplicas"]; got != tc.wantMin || d.Model.Spec["maxReplicas"] != nil {
+				t.Errorf("Model minReplicas %v maxReplicas %v, want %v and none", got, d.Model.Spec["maxReplicas"],
+					tc.wantMin)
+			}
+			if d.Server.Spec["minReplicas"] != nil || d.Server.Spec["maxReplicas"] != nil {
+				t.Errorf("the dedicated Server got min/max replicas: %v", d.Server.Spec)
+			}
+			if d.Policy.ModelScaleUpLagSeconds != tc.wantLag {
+				t.Errorf("Model lag %d, want %d", d.Policy.ModelScaleUpLagSeconds, tc.wantLag)
+			}
+			var said bool
+			for _, x := range d.Derivations {
+				said = said || x.Field == "seldon" && x.Value == d.Policy.Scheduling.String() && x.Reason != ""
+			}
+			if !said {
+				t.Errorf("no derivation says the Seldon mode: %v", d.Derivations)
+			}
+		})
+	}
+}

@@ -20,8 +20,12 @@ const takeOverField = "takeOverExisting"
 // that names it.
 func (d *Desired) Objects() []ownership.Object {
 	ns := d.Model.Namespace
+	var sets map[string]int64
+	if n, ok := d.Model.Spec["minReplicas"].(int); ok {
+		sets = map[string]int64{"minReplicas": int64(n)} // partial scheduling: the component's own
+	}
 	objs := []ownership.Object{
-		{Kind: "Model", Namespace: ns, Name: d.Model.Name, Role: ownership.Scaled, Field: "model.name"},
+		{Kind: "Model", Namespace: ns, Name: d.Model.Name, Role: ownership.Scaled, Field: "model.name", Sets: sets},
 		{Kind: "HorizontalPodAutoscaler", Namespace: ns, Name: d.ModelHPAName, Role: ownership.Owned, Field: "model.name"},
 		{Kind: "HorizontalPodAutoscaler", Namespace: ns, Name: d.ServerHPAName, Role: ownership.Owned,
 			Field: "model.name"},
@@ -29,6 +33,9 @@ func (d *Desired) Objects() []ownership.Object {
 	if d.Server != nil {
 		objs = append(objs, ownership.Object{Kind: "Server", Namespace: ns, Name: d.Server.Name,
 			Role: ownership.Scaled, Field: "server.name"})
+	} else {
+		objs = append(objs, ownership.Object{Kind: "Server", Namespace: ns, Name: d.ServerName,
+			Role: ownership.Hosting, Field: "server.name"})
 	}
 	return append(objs, d.Adapter.objects()...)
 }
@@ -115,7 +122,7 @@ func claimInProcess(ctx *pulumi.Context, owner string, objs []ownership.Object) 
 	defer declared.Unlock()
 	var errs refusal.Errors
 	for _, o := range objs {
-		if o.Role == ownership.Adopted || o.Role == ownership.APIService {
+		if o.Role == ownership.Adopted || o.Role == ownership.APIService || o.Role == ownership.Hosting {
 			continue // shared on purpose: see ownership.AdoptRules
 		}
 		key := cluster + " " + o.Key()

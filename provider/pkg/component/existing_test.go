@@ -98,13 +98,58 @@ func TestExistingModelIsRefusedUnlessTakenOver(t *testing.T) {
 	}
 }
 
-func TestModelThatScalesItselfIsNotTakenOver(t *testing.T) {
-	withCluster(t, kubectlModel(map[string]any{"minReplicas": int64(1), "maxReplicas": int64(5)}))
-	in := guideInputs()
-	in["takeOverExisting"] = true
-	rec, _, err := construct(t, in)
-	if err == nil || !strings.Contains(err.Error(), "spec.minReplicas and spec.maxReplicas") || len(rec.custom()) > 0 {
-		t.Fatalf("want a refusal naming the Model's own min/max replicas and nothing declared, got %v", err)
+// TestSelfScalingObjects: a Model or Server Seldon scales itself is refused, naming the fields and
+// the patch that removes them, except a Model whose only such field is the minReplicas the
+// component sets itself for partial scheduling (Seldon 2.9+).
+func TestSelfScalingObjects(t *testing.T) {
+	mlserver := object(SeldonAPIVersion, "Server", DefaultModelNamespace, DefaultExistingServer, map[string]any{
+		"spec": map[string]any{"serverConfig": "mlserver", "replicas": int64(1), "minReplicas": int64(1),
+			"maxReplicas": int64(4)}})
+	for _, tc := range []struct {
+		name   string
+		live   runtime.Object
+		seldon map[string]any
+		say    []string // empty: accepted
+	}{
+		{name: "a Model with min and max replicas is not taken over",
+			live: kubectlModel(map[string]any{"minReplicas": int64(1), "maxReplicas": int64(5)}),
+			say:  []string{"model.name", "spec.maxReplicas and spec.minReplicas", "kubectl patch model irisa0"}},
+		{name: "before 2.9 a Model's minReplicas is Seldon's autoscaler's, refused",
+			live: kubectlModel(map[string]any{"minReplicas": int64(1)}), seldon: map[string]any{"version": "2.8"},
+			say: []string{"model.name", "has spec.minReplicas,"}},
+		{name: "partial scheduling: the minReplicas the component sets is taken over",
+			live: kubectlModel(map[string]any{"minReplicas": int64(1)}), seldon: map[string]any{"version": "2.9.1"}},
+		{name: "partial scheduling: another minReplicas is refused",
+			live: kubectlModel(map[string]any{"minReplicas": int64(3)}), seldon: map[string]any{"version": "2.9.1"},
+			say: []string{"model.name", "has spec.minReplicas,"}},
+		{name: "the existing Server the Model runs on, scaled by Seldon itself, is reported", live: mlserver,
+			say: []string{"server.name", "Server seldon-mesh/mlserver has spec.maxReplicas and spec.minReplicas",
+				"the Server HPA would fight it", "kubectl patch server mlserver"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			withCluster(t, tc.live)
+			in := guideInputs()
+			in["takeOverExisting"] = true
+			if tc.seldon != nil {
+				in["seldon"] = tc.seldon
+			}
+			rec, _, err := construct(t, in)
+			if len(tc.say) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				assertPath(t, rec.byType(modelType)[0].Inputs.Mappable(), "spec.minReplicas", float64(1))
+				return
+			}
+			if err == nil || len(rec.custom()) > 0 {
+				t.Fatalf("accepted (%d children declared), want a refusal", len(rec.custom()))
+			}
+			for _, want := range tc.say {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("the refusal does not say %q:\n%v", want, err)
+				}
+			}
+		})
 	}
 }
 

@@ -149,6 +149,9 @@ func Resolve(args Args) (*Desired, error) {
 	server := resolveServer(&errs, args.Model.Name, deref(args.Server, ServerSpec{}))
 	ad := deref(args.Adapter, AdapterSpec{})
 	in := policyInput(&errs, args.Autoscaling)
+	if sd := args.Seldon; sd != nil {
+		in.Seldon = policy.SeldonInput{Version: sd.Version, ModelAutoscaling: sd.ModelAutoscaling}
+	}
 	in.Timing, in.TimingPrefix = parseTiming(&errs, modelAdapterInputs.Prefix, ad), modelAdapterInputs.Prefix
 	pol, derived, err := policy.Plan(in)
 	if err := errs.Include("", err); err != nil {
@@ -337,7 +340,10 @@ func checkMetricName(errs *refusal.Errors, rule adapterrules.Rule, metric string
 }
 
 // layout names and shapes the objects, once every input is checked: the Model and a dedicated
-// Server start at minReplicas, and the HPAs own the count from then on.
+// Server start at minReplicas, and the HPAs own the count from then on. With partial scheduling
+// (policy.Partial) the Model also gets spec.minReplicas, the HPAs' minReplicas, which is what
+// switches it on; never maxReplicas, and a Server never gets either (Seldon 2.9+ would scale a
+// Server with them itself, fighting the Server HPA).
 func layout(m ModelSpec, srv resolvedServer, pol policy.Policy, metric string, selector map[string]string) *Desired {
 	ns := deref(m.Namespace, DefaultModelNamespace)
 	spec := maps.Clone(m.ExtraSpec)
@@ -345,6 +351,9 @@ func layout(m ModelSpec, srv resolvedServer, pol policy.Policy, metric string, s
 		spec = map[string]any{}
 	}
 	spec["storageUri"], spec["replicas"], spec["server"] = m.StorageURI, pol.MinReplicas, srv.Name
+	if pol.Scheduling == policy.Partial {
+		spec["minReplicas"] = pol.MinReplicas
+	}
 	if len(m.Requirements) > 0 {
 		spec["requirements"] = m.Requirements
 	}

@@ -1,6 +1,10 @@
 package hpasim
 
-import "math"
+import (
+	"math"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+)
 
 // notStarted marks a Server pod still Pending for room in the cluster.
 const notStarted = math.MaxInt
@@ -12,6 +16,9 @@ type seldon struct {
 	// maxStarting is how many Server pods the cluster can start at once; 0 is no limit. Pods
 	// beyond it stay Pending until a starting pod is ready and frees its room.
 	maxStarting int
+	// scheduling is all-or-nothing, or partial with the Model's spec.minReplicas modelMin.
+	scheduling policy.Scheduling
+	modelMin   int
 
 	modelSpec      int  // Model spec.replicas, written by the Model HPA
 	modelServing   int  // Model replicas loaded on ready Server replicas and serving
@@ -23,10 +30,12 @@ type seldon struct {
 	serverPods []int
 }
 
-func newSeldon(replicas, serverReadySeconds, maxStarting int) *seldon {
+func newSeldon(replicas, serverReadySeconds, maxStarting int, scheduling policy.Scheduling, modelMin int) *seldon {
 	s := &seldon{
 		serverReadySeconds: serverReadySeconds,
 		maxStarting:        maxStarting,
+		scheduling:         scheduling,
+		modelMin:           modelMin,
 		modelSpec:          replicas,
 		modelServing:       replicas,
 	}
@@ -79,16 +88,22 @@ func (s *seldon) startPending(now int) {
 // setModelReplicas applies the Model HPA's write; the scheduler acts on it in schedule.
 func (s *seldon) setModelReplicas(replicas int) { s.modelSpec = replicas }
 
-// schedule is the scheduler reacting to any change of Model or Server replicas. It places all of
-// the Model's requested replicas or none: if they do not all fit on ready Server replicas the
-// Model is ScheduleFailed and keeps serving on the replicas it already has (fewer, if Server pods
-// holding them were removed). Scaling down always fits and so takes effect at once.
+// schedule is the scheduler reacting to any change of Model or Server replicas. All or nothing, it
+// places all of the Model's requested replicas or none: if they do not all fit on ready Server
+// replicas the Model is ScheduleFailed and keeps serving on the replicas it already has (fewer, if
+// Server pods holding them were removed). Partial (Seldon 2.9+, a Model with spec.minReplicas), it
+// places as many as the Server has ready when that is at least minReplicas, and the Model stays
+// available; the rest are placed as more Server replicas become ready. Scaling down always fits and
+// so takes effect at once.
 func (s *seldon) schedule(now int) {
 	ready := s.serverReady(now)
-	if s.modelSpec <= ready {
+	switch {
+	case s.modelSpec <= ready:
 		s.modelServing, s.scheduleFailed = s.modelSpec, false
-		return
+	case s.scheduling == policy.Partial && ready >= s.modelMin:
+		s.modelServing, s.scheduleFailed = ready, false
+	default:
+		s.scheduleFailed = true
+		s.modelServing = min(s.modelServing, ready)
 	}
-	s.scheduleFailed = true
-	s.modelServing = min(s.modelServing, ready)
 }

@@ -32,6 +32,10 @@ type Config struct {
 	ModelHPAOffsetSeconds  int
 	ServerHPAOffsetSeconds int
 	Metric                 MetricPipeline
+	// Scheduling is how Seldon places the Model's replicas: all or nothing (the zero value, Seldon
+	// before 2.9 or a Model without spec.minReplicas) or partially (2.9+, spec.minReplicas set to
+	// the Model HPA's minReplicas, as SeldonAutoscaledModel sets it).
+	Scheduling policy.Scheduling
 	// InitialReplicas is where both start, all ready; 0 means where the HPA would settle for the
 	// trace's first load: ⌈load / target⌉ within [min, max].
 	InitialReplicas int
@@ -158,8 +162,9 @@ func newSimulation(cfg Config, load []float64) (*simulation, error) {
 	}
 	initial = min(max(initial, cfg.HPA.MinReplicas, serverSpec.MinReplicas), cfg.HPA.MaxReplicas, serverSpec.MaxReplicas)
 	s := &simulation{cfg: cfg, load: load, modelHPA: modelHPA, serverHPA: serverHPA,
-		cluster: newSeldon(initial, cfg.ServerReadySeconds, cfg.MaxStartingServerPods),
-		metric:  &metricSeries{pipeline: cfg.Metric}}
+		cluster: newSeldon(initial, cfg.ServerReadySeconds, cfg.MaxStartingServerPods, cfg.Scheduling,
+			cfg.HPA.MinReplicas),
+		metric: &metricSeries{pipeline: cfg.Metric}}
 	s.prefillMetric(initial)
 	return s, nil
 }

@@ -5,10 +5,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
 
 func TestSchedulingIsAllOrNothing(t *testing.T) {
-	s := newSeldon(2, 90, 0)
+	s := newSeldon(2, 90, 0, policy.AllOrNothing, 1)
 	s.setServerReplicas(0, 3) // one new pod, ready at 90
 	s.setModelReplicas(4)
 	s.schedule(10)
@@ -36,7 +38,7 @@ func TestSchedulingIsAllOrNothing(t *testing.T) {
 }
 
 func TestServerScaleDownRemovesNewestPodsFirst(t *testing.T) {
-	s := newSeldon(2, 90, 0)
+	s := newSeldon(2, 90, 0, policy.AllOrNothing, 1)
 	s.setServerReplicas(0, 4)
 	s.setServerReplicas(30, 3) // the StatefulSet drops the highest ordinal, still starting
 	if !reflect.DeepEqual(s.serverPods, []int{0, 0, 90}) {
@@ -57,7 +59,7 @@ func TestServerScaleDownRemovesNewestPodsFirst(t *testing.T) {
 }
 
 func TestServerPodsWaitForRoomToStart(t *testing.T) {
-	s := newSeldon(1, 90, 2) // the cluster starts 2 pods at a time
+	s := newSeldon(1, 90, 2, policy.AllOrNothing, 1) // the cluster starts 2 pods at a time
 	s.setServerReplicas(0, 6)
 	if !reflect.DeepEqual(s.serverPods, []int{0, 90, 90, notStarted, notStarted, notStarted}) {
 		t.Fatalf("pods %v", s.serverPods)

@@ -39,6 +39,9 @@ const (
 	APIService
 	// Adopted is an object of an adapter someone else installed: it must exist.
 	Adopted
+	// Hosting is an existing Server the Model runs on, which the component neither creates nor
+	// manages: the Server HPA scales it, so Seldon must not scale it too.
+	Hosting
 )
 
 // Object is one object the component would declare.
@@ -50,6 +53,10 @@ type Object struct {
 	// Service is, for an APIService, the Service (namespace/name) the component's adapter serves it from;
 	// Release the Helm release (namespace/name) that installs it.
 	Service, Release string
+	// Sets are the self-scaling spec fields the component itself sets on a Model or Server, with their
+	// values (a Model's minReplicas under partial scheduling): a live object holding exactly these
+	// does not scale itself against the HPAs.
+	Sets map[string]int64
 	// OwnedWith is, for a Helm release (whose records carry no annotation of ours), the key of the
 	// object installed with it whose owner it shares: the rules ConfigMap.
 	OwnedWith string
@@ -75,9 +82,9 @@ type Observed struct {
 	Managers []string
 	// Replicas is a Model's or Server's live spec.replicas, nil when unset.
 	Replicas *int64
-	// SelfScaling lists the live spec fields with which Seldon scales the object itself
-	// (minReplicas, maxReplicas): they would fight the HPAs.
-	SelfScaling []string
+	// SelfScaling holds the live spec fields with which Seldon scales the object itself
+	// (minReplicas, maxReplicas), with their values: they would fight the HPAs.
+	SelfScaling map[string]any
 	// Service is an APIService's backing Service, namespace/name; empty for a local APIService.
 	Service string
 	// Release is the Helm release (namespace/name) an object's meta.helm.sh annotations name.
@@ -123,6 +130,8 @@ func Decide(req Request, objects []Object, seen map[string]Observed) (Decision, 
 			checkAdopted(&errs, o, obs)
 		case o.Role == APIService:
 			checkAPIService(&errs, o, obs)
+		case o.Role == Hosting:
+			checkHosting(&errs, o, obs)
 		case o.Role == Release && obs.Pending != "" && (obs.Owner == req.Owner || obs.Owner == ""):
 			refusePending(&errs, o, obs)
 		case !obs.Exists || obs.Owner == req.Owner:
@@ -143,18 +152,61 @@ func Decide(req Request, objects []Object, seen map[string]Observed) (Decision, 
 
 // takeOver records an object the user asked to take over, keeping a Model's or Server's replicas.
 func takeOver(errs *refusal.Errors, d *Decision, o Object, obs Observed) {
-	if len(obs.SelfScaling) > 0 {
-		errs.Addf(o.Field, fmt.Sprintf("remove them first (kubectl patch %s %s -n %s --type=json -p "+
-			"'[{\"op\":\"remove\",\"path\":\"/spec/%s\"}]'), then take it over", strings.ToLower(o.Kind), o.Name,
-			o.Namespace, obs.SelfScaling[0]),
+	if fields := selfScaling(o, obs); len(fields) > 0 {
+		errs.Addf(o.Field, removeFields(o, fields)+", then take it over",
 			"%s has spec.%s, with which Seldon scales it itself: taken over, it would fight the HPAs",
-			o, strings.Join(obs.SelfScaling, " and spec."))
+			o, strings.Join(fields, " and spec."))
 		return
 	}
 	d.TakenOver = append(d.TakenOver, o.Key())
 	if o.Role == Scaled && obs.Replicas != nil {
 		d.Replicas[o.Key()] = *obs.Replicas
 	}
+}
+
+// checkHosting refuses an existing Server the Server HPA would scale while Seldon scales it too:
+// from Seldon 2.9 the scheduler scales a Server with minReplicas/maxReplicas itself (native server
+// autoscaling, on by default), and the two fight over spec.replicas.
+func checkHosting(errs *refusal.Errors, o Object, obs Observed) {
+	if fields := selfScaling(o, obs); obs.Exists && len(fields) > 0 {
+		errs.Addf(o.Field, removeFields(o, fields)+", or run the Model on a dedicated Server (server.dedicated: "+
+			"true), which never gets them", "%s has spec.%s, with which Seldon (2.9 and later) scales it itself: "+
+			"the Server HPA would fight it", o, strings.Join(fields, " and spec."))
+	}
+}
+
+// selfScaling lists, sorted, the live self-scaling fields the component would not set itself.
+func selfScaling(o Object, obs Observed) []string {
+	var out []string
+	for f, v := range obs.SelfScaling {
+		if want, ok := o.Sets[f]; ok && isInt(v, want) {
+			continue
+		}
+		out = append(out, f)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// isInt reports whether a live spec value (as JSON decodes it: int64, or float64) is n.
+func isInt(v any, n int64) bool {
+	switch x := v.(type) {
+	case int64:
+		return x == n
+	case float64:
+		return x == float64(n)
+	}
+	return false
+}
+
+// removeFields is the command that removes the self-scaling fields from a live object.
+func removeFields(o Object, fields []string) string {
+	ops := make([]string, len(fields))
+	for i, f := range fields {
+		ops[i] = fmt.Sprintf(`{"op":"remove","path":"/spec/%s"}`, f)
+	}
+	return fmt.Sprintf("remove them first (kubectl patch %s %s -n %s --type=json -p '[%s]')",
+		strings.ToLower(o.Kind), o.Name, o.Namespace, strings.Join(ops, ","))
 }
 
 func refuseTakeover(errs *refusal.Errors, o Object, obs Observed, req Request) {

@@ -22,6 +22,9 @@ var (
 		Field: "adapter.releaseName", OwnedWith: rules.Key()}
 	api = Object{Kind: "APIService", Name: "v1beta1.custom.metrics.k8s.io", Role: APIService,
 		Field: "adapter.mode", Service: "mon/hpa-metrics-prometheus-adapter", Release: "mon/hpa-metrics"}
+	partial = Object{Kind: "Model", Namespace: "seldon-mesh", Name: "iris", Role: Scaled, Field: "model.name",
+		Sets: map[string]int64{"minReplicas": 2}}
+	hosting   = Object{Kind: "Server", Namespace: "seldon-mesh", Name: "mlserver", Role: Hosting, Field: "server.name"}
 	adopted   = Object{Kind: "ConfigMap", Namespace: "mon", Name: "pa", Role: Adopted, Field: "adapter.configMapName"}
 	four      = int64(4)
 	byKubectl = Observed{Exists: true, Managers: []string{"kubectl-create"}, Replicas: &four}
@@ -56,8 +59,22 @@ func TestDecide(t *testing.T) {
 			refused: []string{"model.name"}, say: []string{"proj/prod/iris"}},
 		{name: "a Model that scales itself is not taken over", takeOver: true, objects: all,
 			seen: map[string]Observed{model.Key(): {Exists: true, Replicas: &four,
-				SelfScaling: []string{"minReplicas", "maxReplicas"}}},
-			refused: []string{"model.name"}, say: []string{"spec.minReplicas and spec.maxReplicas", "kubectl patch"}},
+				SelfScaling: map[string]any{"minReplicas": int64(1), "maxReplicas": int64(3)}}},
+			refused: []string{"model.name"}, say: []string{"spec.maxReplicas and spec.minReplicas", "kubectl patch"}},
+		{name: "partial scheduling: a Model with the minReplicas the component sets is taken over", takeOver: true,
+			objects: []Object{partial}, seen: map[string]Observed{partial.Key(): {Exists: true, Replicas: &four,
+				SelfScaling: map[string]any{"minReplicas": int64(2)}}}, replicas: map[string]int64{partial.Key(): 4}},
+		{name: "partial scheduling: another minReplicas, or a maxReplicas, is not", takeOver: true,
+			objects: []Object{partial}, seen: map[string]Observed{partial.Key(): {Exists: true, Replicas: &four,
+				SelfScaling: map[string]any{"minReplicas": int64(2), "maxReplicas": int64(5)}}},
+			refused: []string{"model.name"}, say: []string{"has spec.maxReplicas,", `"path":"/spec/maxReplicas"`}},
+		{name: "an existing Server that Seldon scales itself is reported, with the fix", objects: []Object{hosting},
+			seen: map[string]Observed{hosting.Key(): {Exists: true, Owner: "someone",
+				SelfScaling: map[string]any{"maxReplicas": int64(4), "minReplicas": int64(1)}}},
+			refused: []string{"server.name"}, say: []string{"spec.maxReplicas and spec.minReplicas",
+				"Server HPA would fight it", "kubectl patch server mlserver -n seldon-mesh", "server.dedicated: true"}},
+		{name: "an existing Server without them, or none at all, is fine", objects: []Object{hosting},
+			seen: map[string]Observed{hosting.Key(): {Exists: true, Replicas: &four}}},
 		{name: "another stack's adapter: never taken over", takeOver: true, objects: all,
 			seen: map[string]Observed{rules.Key(): {Exists: true, Owner: "proj/other/iris"},
 				release.Key(): {Exists: true, Managers: []string{"helm"}}, api.Key(): {Exists: true, Service: api.Service}},

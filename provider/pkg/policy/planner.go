@@ -43,9 +43,14 @@ func PlannedScaleUpPods(headroomPods, serverReadySeconds int, rampRPSPerSecond f
 }
 
 // PlannedModelScaleUpLag is the derived lag of the Model HPA's scale-up window behind the Server
-// HPA's: one serverReadySeconds and one sync period, so the Model asks only for replicas whose
-// Server pods have had time to start and the Server HPA has had a sync to ask for them.
-func PlannedModelScaleUpLag(serverReadySeconds int) int {
+// HPA's. All or nothing: one serverReadySeconds and one sync period, so the Model asks only for
+// replicas whose Server pods have had time to start and the Server HPA has had a sync to ask for
+// them. Partial scheduling: none, since Seldon then loads each replica as its Server pod becomes
+// ready, and a later ask only leaves ready pods idle (the policy benchmark's "Seldon modes").
+func PlannedModelScaleUpLag(serverReadySeconds int, scheduling Scheduling) int {
+	if scheduling == Partial {
+		return 0
+	}
 	return serverReadySeconds + HPASyncPeriodSeconds
 }
 

@@ -197,8 +197,11 @@ func TestPlannerFormulas(t *testing.T) {
 			t.Errorf("pods for ramp %v: %d, want %d", tc.ramp, got, tc.want)
 		}
 	}
-	if got := PlannedModelScaleUpLag(90); got != 105 {
-		t.Errorf("lag %d, want 105", got)
+	if got := PlannedModelScaleUpLag(90, AllOrNothing); got != 105 {
+		t.Errorf("all-or-nothing lag %d, want 105", got)
+	}
+	if got := PlannedModelScaleUpLag(90, Partial); got != 0 {
+		t.Errorf("partial-scheduling lag %d, want 0", got)
 	}
 	if got := ReactionSeconds(45, 90, 105); got != 165 {
 		t.Errorf("reaction %d, want 165", got)

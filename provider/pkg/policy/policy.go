@@ -53,6 +53,8 @@ type Input struct {
 	Timing              Timing
 	// ModelScaleUpLagSeconds lengthens the Model HPA's scale-up window beyond the shared one.
 	ModelScaleUpLagSeconds *int
+	// Seldon is the Seldon installation, which decides how the Model's replicas are scheduled.
+	Seldon SeldonInput
 	// TimingPrefix is where the timing inputs sit in the caller's schema ("adapter." on
 	// SeldonAutoscaledModel, "" on SeldonMetricsAdapter): errors and derivations name them so.
 	TimingPrefix string
@@ -105,6 +107,8 @@ type Policy struct {
 	// ModelScaleUpLagSeconds is how much longer the Model HPA's scale-up window is than ScaleUp's;
 	// everything else the two HPAs share.
 	ModelScaleUpLagSeconds int
+	// Scheduling is how Seldon schedules the Model: Partial when the Model gets spec.minReplicas.
+	Scheduling Scheduling
 }
 
 // Derivation reports a value the planner chose because the user did not set it, or, when Warning
@@ -179,6 +183,7 @@ const (
 func Plan(in Input) (Policy, []Derivation, error) {
 	p := &planner{in: in}
 	sat, ramp := p.replicaBounds()
+	p.seldonScheduling()
 	p.timing()
 	p.readiness()
 	p.out.ScaleUp = p.scaleUp(ramp)
@@ -640,7 +645,15 @@ func (p *planner) modelLag() {
 // limit leaves beside the shared window.
 func (p *planner) deriveModelLag(window int) {
 	ready := p.out.ServerReadySeconds
-	lag := PlannedModelScaleUpLag(ready)
+	if p.out.Scheduling == Partial {
+		p.out.ModelScaleUpLagSeconds = PlannedModelScaleUpLag(ready, Partial)
+		p.derive(FieldModelLag, "0", "partial scheduling (see seldon): Seldon loads each Model replica as soon as a "+
+			"Server pod is ready for it and keeps serving meanwhile, so a Model HPA that asks early loses nothing and "+
+			"a lag only holds back replicas whose pods are ready; docs/policy-benchmark.md measures no lag as "+
+			"good as or better than any lag in this mode")
+		return
+	}
+	lag := PlannedModelScaleUpLag(ready, AllOrNothing)
 	why := fmt.Sprintf("serverReadySeconds %d + one HPA sync period %d s: the Model HPA's scale-up window is this much "+
 		"longer than the Server HPA's, so the Server HPA starts pods first and the Model asks only for replicas whose "+
 		"Server pods have had time to become ready (the guide's note: a Model scaled up slightly before its Server is "+
