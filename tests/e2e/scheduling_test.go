@@ -22,11 +22,13 @@ import (
 // schedulingMode is one way Seldon schedules a Model, chosen through the component's seldon input.
 type schedulingMode struct {
 	model, version string
-	partial        bool // Seldon 2.9+ with native model autoscaling off: minReplicas, partial scheduling
+	scheduling     policy.Scheduling // what the component should choose for that version
 }
 
+func (m schedulingMode) partial() bool { return m.scheduling == policy.Partial }
+
 // schedulingModes run side by side in one test bed: one Model each, on its own Server.
-var schedulingModes = []schedulingMode{{"irisa0", "2.8", false}, {"irisb0", "2.10.2", true}}
+var schedulingModes = []schedulingMode{{"irisa0", "2.8", policy.AllOrNothing}, {"irisb0", "2.10.2", policy.Partial}}
 
 // modelObservation is what one poll of a Model's status saw, at a time after the load step.
 type modelObservation struct {
@@ -82,9 +84,9 @@ func TestSchedulingModes(t *testing.T) {
 			m.model, m.version, real.availAt4.Round(time.Second), real.failedFor.Round(time.Second),
 			real.partialFor.Round(time.Second))
 		switch {
-		case m.partial && real.failedFor > 0:
+		case m.partial() && real.failedFor > 0:
 			t.Errorf("%s: partial scheduling went ScheduleFailed for %s", m.model, real.failedFor)
-		case !m.partial && real.partialFor > 0:
+		case !m.partial() && real.partialFor > 0:
 			t.Errorf("%s: all-or-nothing scheduling served fewer replicas than asked, while Ready, for %s", m.model,
 				real.partialFor)
 		}
@@ -102,9 +104,9 @@ func (b *testbed) checkMinReplicas(t *testing.T, m schedulingMode) {
 	t.Helper()
 	obj := b.seldonObject(t, "model", m.model)
 	v, found, _ := unstructured.NestedInt64(obj.Object, "spec", "minReplicas")
-	if found != m.partial || (found && v != 1) {
+	if found != m.partial() || (found && v != 1) {
 		t.Errorf("%s (Seldon %s): spec.minReplicas %d (set: %v), want set to 1: %v", m.model, m.version, v, found,
-			m.partial)
+			m.partial())
 	}
 }
 
@@ -181,10 +183,6 @@ func (b *testbed) compareSchedulingWithSimulator(t *testing.T, tm pipelineTiming
 	real schedulingOutcome,
 ) {
 	t.Helper()
-	if m.partial {
-		t.Logf("%s: not compared: the simulator does not model partial scheduling yet", m.model)
-		return
-	}
 	lag := b.modelLag(t, m.model)
 	in := policy.Input{
 		MinReplicas: ptr(1), MaxReplicas: ptr(6), TargetRPS: ptr(pipelineTarget), ServerReadySeconds: ptr(tm.ServerReady),
@@ -211,7 +209,7 @@ func (b *testbed) compareSchedulingWithSimulator(t *testing.T, tm pipelineTiming
 				SyncPeriodSeconds: sync, ModelHPAOffsetSeconds: hpaOffset % sync, ServerHPAOffsetSeconds: hpaOffset / sync,
 				Metric: hpasim.MetricPipeline{ScrapeIntervalSeconds: scrape, ScrapeOffsetSeconds: scrapeOffset,
 					RateWindowSeconds: int(tm.RateWindow.Seconds())},
-				InitialReplicas: 1,
+				InitialReplicas: 1, Scheduling: m.scheduling,
 			}, lag)
 			res, err := hpasim.Run(cfg, trace)
 			if err != nil {

@@ -220,7 +220,7 @@ func TestSchedulerSeldon(t *testing.T) {
 		{"no tag: version unknown", "registry:5000/seldonio/seldon-scheduler", nil, nil,
 			Seldon{sched, "", false, true}, false},
 		{"a digest is no version", "seldonio/seldon-scheduler@sha256:abc", nil, nil, Seldon{sched, "", false, true}, false},
-		{"3.0", "seldonio/seldon-scheduler:3.0.0", nil, nil, Seldon{sched, "3.0.0", false, true}, true},
+		{"not Seldon Core 2", "seldonio/seldon-scheduler:3.0.0", nil, nil, Seldon{sched, "3.0.0", false, false}, false},
 		{"a pre-release", "seldonio/seldon-scheduler:2.9-rc1", nil, nil, Seldon{sched, "2.9-rc1", false, true}, true},
 		{"2.10 is after 2.9", "seldonio/seldon-scheduler:2.10", nil, nil, Seldon{sched, "2.10", false, true}, true},
 	} {

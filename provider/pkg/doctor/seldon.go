@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
 
 // Seldon is the Seldon Core 2 install that serves the namespace, as its scheduler runs.
@@ -17,11 +19,6 @@ type Seldon struct {
 	// autoscaler (which scales a Server with minReplicas/maxReplicas in its spec).
 	ModelAutoscaling, ServerAutoscaling bool
 }
-
-// partialSchedulingSince is the first Seldon Core release whose scheduler loads a Model with
-// spec.minReplicas on as many Server replicas as are ready, rather than all or nothing, and has
-// native server autoscaling (on by default) and the --enable-model-autoscaling switch.
-var partialSchedulingSince = [2]int{2, 9}
 
 // SchedulerSeldon reads a Seldon scheduler container: the version from its image tag, and the
 // autoscaling switches from its arguments (a $(VAR) argument resolved from env, as the kubelet
@@ -63,20 +60,11 @@ func expandEnv(arg string, env map[string]string) string {
 	return arg
 }
 
-// atLeast29 says whether the version is Seldon Core 2.9 or later; false when unknown.
+// atLeast29 says whether the version schedules partially (policy.PartialSchedulingSince) and has
+// native server autoscaling and the --enable-model-autoscaling switch; false when unknown.
 func (s Seldon) atLeast29() bool {
-	parts := strings.SplitN(s.Version, ".", 3)
-	if len(parts) < 2 {
-		return false
-	}
-	// The minor may carry a pre-release suffix when there is no patch ("2.9-rc1").
-	minorDigits, _, _ := strings.Cut(parts[1], "-")
-	major, err1 := strconv.Atoi(parts[0])
-	minor, err2 := strconv.Atoi(minorDigits)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	return major > partialSchedulingSince[0] || major == partialSchedulingSince[0] && minor >= partialSchedulingSince[1]
+	v, err := policy.ParseSeldonVersion(s.Version)
+	return err == nil && v.AtLeast(policy.PartialSchedulingSince)
 }
 
 // PartialScheduling says whether a Model's minReplicas means partial scheduling alone: Seldon 2.9+
