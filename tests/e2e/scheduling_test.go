@@ -23,12 +23,19 @@ import (
 type schedulingMode struct {
 	model, version string
 	scheduling     policy.Scheduling // what the component should choose for that version
+	modelLag       *int              // autoscaling.modelScaleUpLagSeconds; nil: the component's choice
 }
 
 func (m schedulingMode) partial() bool { return m.scheduling == policy.Partial }
 
 // schedulingModes run side by side in one test bed: one Model each, on its own Server.
-var schedulingModes = []schedulingMode{{"irisa0", "2.8", policy.AllOrNothing}, {"irisb0", "2.10.2", policy.Partial}}
+// The third, all or nothing without the Model lag, is the guide's pathological case: ScheduleFailed
+// until the Server's new replicas are ready.
+var schedulingModes = []schedulingMode{
+	{"irisa0", "2.8", policy.AllOrNothing, nil},
+	{"irisb0", "2.10.2", policy.Partial, nil},
+	{"irisc0", "2.8", policy.AllOrNothing, ptr(0)},
+}
 
 // modelObservation is what one poll of a Model's status saw, at a time after the load step.
 type modelObservation struct {
@@ -46,8 +53,9 @@ type schedulingOutcome struct {
 	availAt4, failedFor, partialFor time.Duration
 }
 
-// TestSchedulingModes steps the load 1x → 4x on two Models on the real HPA controller, one whose
-// component was told Seldon 2.8 (all or nothing) and one told 2.10.2 (partial scheduling), with
+// TestSchedulingModes steps the load 1x → 4x on three Models on the real HPA controller: one whose
+// component was told Seldon 2.8 (all or nothing), one told 2.10.2 (partial scheduling), and one told
+// 2.8 without the Model lag (all or nothing, ScheduleFailed until the Server is ready), with
 // Server replicas ready serverReadySeconds after they are asked for (the Seldon stand-in's
 // readiness delay). It follows each Model's status.availableReplicas and ScheduleFailed and
 // compares them with provider/pkg/hpasim for the same step and the HPAs the component declared.
@@ -56,14 +64,16 @@ func TestSchedulingModes(t *testing.T) {
 	ctx := context.Background()
 	tm := fast
 	tm.Name, tm.ModelLag = "scheduling modes", nil // the Model lag the component chooses for each mode
-	seldon := map[string]*sa.SeldonSpecArgs{}
+	perModel := map[string]pipelineModel{}
 	rates := map[pipeline.Series]float64{}
+	var models []string
 	for _, m := range schedulingModes {
-		seldon[m.model] = &sa.SeldonSpecArgs{Version: pulumi.StringPtr(m.version)}
+		perModel[m.model] = pipelineModel{Seldon: &sa.SeldonSpecArgs{Version: pulumi.StringPtr(m.version)},
+			ModelLag: m.modelLag}
 		rates[modeSeries(m)] = pipelineTarget
+		models = append(models, m.model)
 	}
-	models := []string{schedulingModes[0].model, schedulingModes[1].model}
-	run := b.startSeldonPipeline(t, tm, seldon, models, rates)
+	run := b.startSeldonPipeline(t, tm, perModel, models, rates)
 	for _, m := range schedulingModes {
 		b.checkMinReplicas(t, m)
 		// From now on the stand-in makes each new Server replica ready after serverReadySeconds.
@@ -89,6 +99,13 @@ func TestSchedulingModes(t *testing.T) {
 		case !m.partial() && real.partialFor > 0:
 			t.Errorf("%s: all-or-nothing scheduling served fewer replicas than asked, while Ready, for %s", m.model,
 				real.partialFor)
+		}
+		for _, o := range timeline[m.model] {
+			if o.failed && o.avail != 1 {
+				t.Errorf("%s: ScheduleFailed with %d replicas available at %s, want the 1 loaded before the step",
+					m.model, o.avail, o.at.Round(time.Second))
+				break
+			}
 		}
 		b.compareSchedulingWithSimulator(t, tm, m, real)
 	}
