@@ -55,7 +55,8 @@ func renderBenchmark(b hpasim.Benchmark) (string, error) {
 		"Every scenario of `provider/pkg/hpasim/testdata/` simulated second by second by `provider/pkg/hpasim`: two HPAs " +
 			"(Model and Server) modelled on kube-controller-manager 1.37, Prometheus scrapes and prometheus-adapter's " +
 			"`rate()`, Server pods that become ready after a fixed time, and Seldon's all-or-nothing scheduling of the " +
-			"Model's replicas. The policies share target and replica bounds and differ only in behavior. Reproduce any row " +
+			"Model's replicas (partial scheduling, Seldon 2.9+, in its own section). The policies share target and " +
+			"replica bounds and differ only in behavior. Reproduce any row " +
 			"with `go run ./provider/cmd/seldon-autoscaling simulate --scenario NAME --policy POLICY --svg plot.svg`.\n\n",
 	)
 
@@ -197,6 +198,9 @@ func renderBenchmark(b hpasim.Benchmark) (string, error) {
 	if err := writeLagCost(&w, b); err != nil {
 		return "", err
 	}
+	if err := writeModes(&w, b); err != nil {
+		return "", err
+	}
 
 	w.WriteString(
 		"\n## Sensitivity\n\nThe same runs with one assumption changed. Each cell: SLA-breach seconds / replica-seconds / " +
@@ -238,7 +242,11 @@ func renderBenchmark(b hpasim.Benchmark) (string, error) {
 			"replica more than its Server stays ScheduleFailed until the load moves by more than the band.",
 		"Server pods are ready exactly serverReadySeconds after the Server HPA asks for them; scale-down removes the " +
 			"newest pods first and takes effect at once. The Model's serving replicas change only when all requested replicas " +
-			"fit on ready Server pods (one per pod); otherwise it keeps serving on the replicas it has.",
+			"fit on ready Server pods (one per pod); otherwise it keeps serving on the replicas it has. With partial " +
+			"scheduling (the Seldon-modes section) it serves on as many as there are ready Server pods, at least " +
+			"minReplicas, and takes the rest as more become ready (the scheduler places a partially scheduled Model's " +
+			"remaining replicas when Server replicas are added); the Model's `status.replicas` is then its available " +
+			"replicas.",
 		"The metric is `rate()` of Seldon's request counter over the window, from scrapes every scrape interval: the slope " +
 			"between the first and last scrape inside the window, which is what `rate()` returns once its extrapolation " +
 			"reaches the window edges. The HPAs thus see the load averaged over the last scrape interval or two, about half a " +

@@ -23,6 +23,7 @@ type simulateOptions struct {
 	setup                           hpasim.BenchmarkSetup
 	maxStartingPods                 int
 	initialReplicas                 int
+	partial                         bool
 
 	// Overrides of the chosen policy; only flags given on the command line apply.
 	minReplicas, maxReplicas             int
@@ -151,6 +152,8 @@ func parseSimulateFlags(args []string, stderr io.Writer) (*simulateOptions, erro
 	)
 	fs.IntVar(&o.maxStartingPods, "max-starting-pods", 0, "Server pods the cluster can start at once (0: no limit)")
 	fs.IntVar(&o.initialReplicas, "initial-replicas", 0, "replicas at the start (0: what the first load needs)")
+	fs.BoolVar(&o.partial, "partial-scheduling", false, "Seldon 2.9+ partial scheduling (the Model's minReplicas set): "+
+		"the planned policy is planned for it, and the Model serves on as many replicas as there are ready Server pods")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
@@ -189,6 +192,9 @@ func (o *simulateOptions) loadTrace() (string, hpasim.Trace, error) {
 
 // config builds the simulation: the named policy with the planner's bounds, then the overrides.
 func (o *simulateOptions) config() (hpasim.Config, string, error) {
+	if o.partial {
+		o.figures.Scheduling = policy.Partial
+	}
 	planned, err := hpasim.PlannedPolicy(o.figures)
 	if err != nil {
 		return hpasim.Config{}, "", err
@@ -206,6 +212,7 @@ func (o *simulateOptions) config() (hpasim.Config, string, error) {
 	}
 	cfg := o.setup.Config(spec)
 	cfg.MaxStartingServerPods, cfg.InitialReplicas = o.maxStartingPods, o.initialReplicas
+	cfg.Scheduling = planned.Scheduling
 	// The Model HPA lags as the policy deploys it (planned: its own lag), unless the flag says.
 	if o.set["model-scale-up-lag"] {
 		lag = o.modelLagSeconds
@@ -214,7 +221,7 @@ func (o *simulateOptions) config() (hpasim.Config, string, error) {
 	if lag > 0 {
 		desc += fmt.Sprintf(", Model HPA lagging %d s", lag)
 	}
-	return cfg, desc, nil
+	return cfg, desc + ", " + cfg.Scheduling.String(), nil
 }
 
 // behaviorFlags and overrideFlags name the flags that change the chosen policy.

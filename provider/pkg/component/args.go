@@ -72,7 +72,8 @@ func (m *ModelSpec) Annotate(an infer.Annotator) {
 	an.Describe(&m.ExtraSpec, "Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, "+
 		"`artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, "+
 		"`server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. "+
-		"minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA.")
+		"minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA (on Seldon "+
+		"2.9+ the component sets minReplicas itself where that is safe: see seldon).")
 }
 
 // SeldonSpec describes the Seldon Core 2 installation: which scheduling it does, and whether its own
@@ -169,7 +170,8 @@ func (a *AutoscalingSpec) Annotate(an infer.Annotator) {
 		"Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready "+
 		"goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start "+
 		"the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must "+
-		"not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).")
+		"not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon "+
+		"2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.")
 }
 
 // SizingSpec holds the figures the Seldon guide sizes a policy from.

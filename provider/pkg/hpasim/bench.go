@@ -3,6 +3,7 @@ package hpasim
 import (
 	"fmt"
 	"math"
+	"reflect"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
@@ -167,7 +168,9 @@ type Benchmark struct {
 	Scenarios   []Scenario
 	Sensitivity []Variant
 	Diagnostics []Variant
-	Runs        []BenchmarkRun
+	// Modes are the runs comparing Seldon's two ways of scheduling, each with and without the lag.
+	Modes []ModeCase
+	Runs  []BenchmarkRun
 }
 
 // DiagnosticPolicies are the policies the diagnostic variants are tried on.
@@ -232,7 +235,63 @@ func RunBenchmark(setup BenchmarkSetup) (Benchmark, error) {
 			return Benchmark{}, err
 		}
 	}
+	if b.Modes, err = modeCases(setup.Figures, planned); err != nil {
+		return Benchmark{}, fmt.Errorf("benchmark: %w", err)
+	}
+	for _, m := range b.Modes {
+		if err := run(m.Variant(), []string{m.Policy}); err != nil {
+			return Benchmark{}, err
+		}
+	}
 	return b, nil
+}
+
+// ModeCase is one row of the Seldon-mode comparison: a scheduling mode, a policy's behavior and a
+// Model lag.
+type ModeCase struct {
+	Scheduling      policy.Scheduling
+	Policy          string // PolicyDefault or PolicyPlanned
+	ModelLagSeconds int
+	// Planned marks what SeldonAutoscaledModel deploys in this mode: the planned behavior with the
+	// lag the planner chooses for the mode.
+	Planned bool
+}
+
+// Variant is the benchmark variant that runs the case.
+func (m ModeCase) Variant() Variant {
+	return Variant{
+		Name: fmt.Sprintf("%s / model lag %d s", m.Scheduling, m.ModelLagSeconds),
+		Apply: func(c Config) Config {
+			c = WithModelLag(c, m.ModelLagSeconds)
+			c.Scheduling = m.Scheduling
+			return c
+		},
+	}
+}
+
+// modeCases plans for each Seldon mode (policy.Plan through PlannedPolicy, as the component does)
+// and lists, per mode, Kubernetes' default behavior and the planned behavior with no lag and with
+// the all-or-nothing lag, marking the one the planner chose.
+func modeCases(f Figures, allOrNothing Planned) ([]ModeCase, error) {
+	lag := allOrNothing.ModelScaleUpLagSeconds
+	var out []ModeCase
+	for _, mode := range []policy.Scheduling{policy.AllOrNothing, policy.Partial} {
+		f.Scheduling = mode
+		p, err := PlannedPolicy(f)
+		if err != nil {
+			return nil, err
+		}
+		if p.Scheduling != mode || !reflect.DeepEqual(p.ScaleUp, allOrNothing.ScaleUp) {
+			return nil, fmt.Errorf("planning for %s gave %s with scale-up %+v: the modes should differ in the lag alone",
+				mode, p.Scheduling, p.ScaleUp)
+		}
+		out = append(out, ModeCase{Scheduling: mode, Policy: PolicyDefault})
+		for _, l := range []int{0, lag} {
+			out = append(out, ModeCase{Scheduling: mode, Policy: PolicyPlanned, ModelLagSeconds: l,
+				Planned: l == p.ModelScaleUpLagSeconds})
+		}
+	}
+	return out, nil
 }
 
 // Config is the simulation of a named policy as the benchmark runs it: the Server HPA's spec, and

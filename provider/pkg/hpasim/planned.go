@@ -17,6 +17,9 @@ type Figures struct {
 	ScaleUpHeadroomPods int     // how many Server pods the cluster can start at once
 	RampRPSPerSecond    float64 // the steepest sustained rise to follow; 0 if unknown
 	SpikeSeconds        int     // spikes shorter than this are absorbed within the margin
+	// Scheduling is the Seldon mode to plan for: Partial plans as for Seldon 2.9 with its model
+	// autoscaler off (seldon.version 2.9), the zero value as for an unset seldon.version.
+	Scheduling policy.Scheduling
 }
 
 // Input is the component's input for these figures: autoscaling.sizing and the readiness inputs
@@ -24,13 +27,18 @@ type Figures struct {
 func (in Figures) Input() policy.Input {
 	sat, margin, peak, minLoad, ramp := in.SaturationRPS, in.SafetyMargin, in.PeakRPS, in.MinLoadRPS, in.RampRPSPerSecond
 	spike, ready, headroom := in.SpikeSeconds, in.ServerReadySeconds, in.ScaleUpHeadroomPods
-	return policy.Input{
+	out := policy.Input{
 		Sizing: &policy.Sizing{SaturationRPS: &sat, SafetyMargin: &margin, PeakRPS: &peak, MinLoadRPS: &minLoad,
 			RampRPSPerSecond: &ramp, SpikeSeconds: &spike},
 		ServerReadySeconds: &ready, ScaleUpHeadroomPods: &headroom,
 		// Reasons name the timing inputs as SeldonAutoscaledModel's users write them.
 		TimingPrefix: "adapter.",
 	}
+	if in.Scheduling == policy.Partial {
+		v := policy.PartialSchedulingSince.String()
+		out.Seldon.Version = &v
+	}
+	return out
 }
 
 // Planned is policy.Plan's answer for some Figures: the effective policy, the reason for each value

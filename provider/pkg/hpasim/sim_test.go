@@ -334,3 +334,56 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("settled %v at %d after %d, want true at 10 after 6", got.Settled, got.SteadyAt, got.SettleSeconds)
 	}
 }
+
+// TestPartialScheduling: Seldon 2.9+ places as many replicas as its Server has ready (at least the
+// Model's minReplicas) and the Model stays available; below minReplicas it is all or nothing.
+func TestPartialScheduling(t *testing.T) {
+	for _, tc := range []struct {
+		name                 string
+		modelMin, want, at   int
+		wantFailed           bool
+		serverPods, askModel int
+	}{
+		{name: "2 of 4 ready: 2 serve, available", modelMin: 1, serverPods: 4, askModel: 4, at: 10, want: 2},
+		{name: "all 4 ready: 4 serve", modelMin: 1, serverPods: 4, askModel: 4, at: 90, want: 4},
+		{name: "fewer ready than minReplicas: ScheduleFailed", modelMin: 3, serverPods: 4, askModel: 4, at: 10,
+			want: 2, wantFailed: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSeldon(2, 90, 0, policy.Partial, tc.modelMin)
+			s.setServerReplicas(0, tc.serverPods)
+			s.setModelReplicas(tc.askModel)
+			s.schedule(tc.at)
+			if s.modelServing != tc.want || s.scheduleFailed != tc.wantFailed {
+				t.Fatalf("serving %d failed %v, want %d %v", s.modelServing, s.scheduleFailed, tc.want, tc.wantFailed)
+			}
+		})
+	}
+}
+
+// TestPlannedLagIsBestPerMode: the lag the planner chooses in each Seldon mode breaches the SLA no
+// more than the other lag on any scenario, which is what its derivation claims.
+func TestPlannedLagIsBestPerMode(t *testing.T) {
+	b, err := RunBenchmark(DefaultBenchmarkSetup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range b.Scenarios {
+		chosen := map[policy.Scheduling]Summary{}
+		for _, m := range b.Modes {
+			if m.Planned {
+				chosen[m.Scheduling], _ = b.Summary(m.Variant().Name, sc.Name, m.Policy)
+			}
+		}
+		for _, m := range b.Modes {
+			s, ok := b.Summary(m.Variant().Name, sc.Name, m.Policy)
+			if !ok {
+				t.Fatalf("%s: no run of %+v", sc.Name, m)
+			}
+			if c := chosen[m.Scheduling]; m.Policy == PolicyPlanned && s.SLABreachSeconds < c.SLABreachSeconds {
+				t.Errorf("%s, %s: lag %d s breaches %d s, less than the planner's choice (%d s)", sc.Name,
+					m.Scheduling, m.ModelLagSeconds, s.SLABreachSeconds, c.SLABreachSeconds)
+			}
+		}
+	}
+}

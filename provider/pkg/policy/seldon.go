@@ -85,7 +85,8 @@ func (p *planner) seldonScheduling() {
 	switch v, err := parseSeldonInput(in.Version); {
 	case err != nil:
 		p.errs.Add(FieldSeldonVersion, "give the Seldon Core 2 version the cluster runs, e.g. 2.8 or 2.9.1 (the "+
-			"seldon-core-v2 Helm chart's version or the scheduler image's tag), or remove seldon.version to be treated as before 2.9", err.Error())
+			"seldon-core-v2 Helm chart's version or the scheduler image's tag), or remove seldon.version to be "+
+			"treated as before 2.9", err.Error())
 		return
 	case v == nil:
 		why = "seldon.version not set: treated as before " + PartialSchedulingSince.String() + ", the default " +

@@ -50,7 +50,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         public Input<int>? MinReplicas { get; set; }
 
         /// <summary>
-        /// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+        /// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
         /// </summary>
         [Input("modelScaleUpLagSeconds")]
         public Input<int>? ModelScaleUpLagSeconds { get; set; }

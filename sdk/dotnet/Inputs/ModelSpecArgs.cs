@@ -29,7 +29,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         private InputMap<object>? _extraSpec;
 
         /// <summary>
-        /// Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA.
+        /// Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA (on Seldon 2.9+ the component sets minReplicas itself where that is safe: see seldon).
         /// </summary>
         public InputMap<object> ExtraSpec
         {

@@ -427,7 +427,7 @@ type AutoscalingSpec struct {
 	MetricSelector map[string]string `pulumi:"metricSelector"`
 	// Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
 	MinReplicas *int `pulumi:"minReplicas"`
-	// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+	// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
 	ModelScaleUpLagSeconds *int `pulumi:"modelScaleUpLagSeconds"`
 	// HPA scale-down rules. Default: Kubernetes' own — window 300 s, Percent 100 per 15 s.
 	ScaleDown *ScalingRules `pulumi:"scaleDown"`
@@ -467,7 +467,7 @@ type AutoscalingSpecArgs struct {
 	MetricSelector pulumi.StringMapInput `pulumi:"metricSelector"`
 	// Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
 	MinReplicas pulumi.IntPtrInput `pulumi:"minReplicas"`
-	// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+	// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
 	ModelScaleUpLagSeconds pulumi.IntPtrInput `pulumi:"modelScaleUpLagSeconds"`
 	// HPA scale-down rules. Default: Kubernetes' own — window 300 s, Percent 100 per 15 s.
 	ScaleDown ScalingRulesPtrInput `pulumi:"scaleDown"`
@@ -536,7 +536,7 @@ func (o AutoscalingSpecOutput) MinReplicas() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *int { return v.MinReplicas }).(pulumi.IntPtrOutput)
 }
 
-// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
 func (o AutoscalingSpecOutput) ModelScaleUpLagSeconds() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *int { return v.ModelScaleUpLagSeconds }).(pulumi.IntPtrOutput)
 }
@@ -1023,7 +1023,7 @@ func (o EffectivePolicyOutput) TargetType() pulumi.StringOutput {
 type ModelSpec struct {
 	// Extra annotations on the Model CR.
 	Annotations map[string]string `pulumi:"annotations"`
-	// Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA.
+	// Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA (on Seldon 2.9+ the component sets minReplicas itself where that is safe: see seldon).
 	ExtraSpec map[string]interface{} `pulumi:"extraSpec"`
 	// Extra labels on the Model CR.
 	Labels map[string]string `pulumi:"labels"`
@@ -1053,7 +1053,7 @@ type ModelSpecInput interface {
 type ModelSpecArgs struct {
 	// Extra annotations on the Model CR.
 	Annotations pulumi.StringMapInput `pulumi:"annotations"`
-	// Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA.
+	// Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA (on Seldon 2.9+ the component sets minReplicas itself where that is safe: see seldon).
 	ExtraSpec pulumi.MapInput `pulumi:"extraSpec"`
 	// Extra labels on the Model CR.
 	Labels pulumi.StringMapInput `pulumi:"labels"`
@@ -1100,7 +1100,7 @@ func (o ModelSpecOutput) Annotations() pulumi.StringMapOutput {
 	return o.ApplyT(func(v ModelSpec) map[string]string { return v.Annotations }).(pulumi.StringMapOutput)
 }
 
-// Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA.
+// Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA (on Seldon 2.9+ the component sets minReplicas itself where that is safe: see seldon).
 func (o ModelSpecOutput) ExtraSpec() pulumi.MapOutput {
 	return o.ApplyT(func(v ModelSpec) map[string]interface{} { return v.ExtraSpec }).(pulumi.MapOutput)
 }

@@ -90,7 +90,7 @@ export interface AutoscalingSpecArgs {
      */
     minReplicas?: pulumi.Input<number | undefined>;
     /**
-     * Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+     * Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
      */
     modelScaleUpLagSeconds?: pulumi.Input<number | undefined>;
     /**
@@ -159,7 +159,7 @@ export interface ModelSpecArgs {
      */
     annotations?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
-     * Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA.
+     * Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA (on Seldon 2.9+ the component sets minReplicas itself where that is safe: see seldon).
      */
     extraSpec?: pulumi.Input<{[key: string]: any} | undefined>;
     /**

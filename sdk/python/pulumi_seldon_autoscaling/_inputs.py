@@ -377,7 +377,7 @@ class AutoscalingSpecArgsDict(TypedDict):
     """
     model_scale_up_lag_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+    Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
     """
     scale_down: NotRequired[pulumi.Input[Optional['ScalingRulesArgsDict']]]
     """
@@ -430,7 +430,7 @@ class AutoscalingSpecArgs:
         :param pulumi.Input[_builtins.str] metric_name: Custom metric the HPAs read. It must be the name the adapter rule exposes for `seldon_model_infer_total`. Default: `infer_rps`.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] metric_selector: Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be both Prometheus label names and Kubernetes label keys (so none starting with `_`).
         :param pulumi.Input[_builtins.int] min_replicas: Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
-        :param pulumi.Input[_builtins.int] model_scale_up_lag_seconds: Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+        :param pulumi.Input[_builtins.int] model_scale_up_lag_seconds: Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
         :param pulumi.Input['ScalingRulesArgs'] scale_down: HPA scale-down rules. Default: Kubernetes' own — window 300 s, Percent 100 per 15 s.
         :param pulumi.Input['ScalingRulesArgs'] scale_up: HPA scale-up rules (the Model HPA's window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
         :param pulumi.Input[_builtins.int] scale_up_headroom_pods: How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide's example).
@@ -530,7 +530,7 @@ class AutoscalingSpecArgs:
     @pulumi.getter(name="modelScaleUpLagSeconds")
     def model_scale_up_lag_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+        Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
         """
         return pulumi.get(self, "model_scale_up_lag_seconds")
 
@@ -774,7 +774,7 @@ class ModelSpecArgsDict(TypedDict):
     """
     extra_spec: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
     """
-    Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA.
+    Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA (on Seldon 2.9+ the component sets minReplicas itself where that is safe: see seldon).
     """
     labels: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]]
     """
@@ -808,7 +808,7 @@ class ModelSpecArgs:
         :param pulumi.Input[_builtins.str] name: Name of the Model CR (a DNS-1123 label: lower case letters, digits and '-', at most 63 characters). The HPAs are named `<name>-model-hpa` and `<name>-server-hpa`.
         :param pulumi.Input[_builtins.str] storage_uri: Where Seldon loads the model artifact from, as rclone reads it: `<remote>://<path>` or `<remote>:<path>` (an rclone backend or a remote a storage secret configures), e.g. `gs://seldon-models/testing/iris1`, or an absolute path such as `/mnt/models/iris`. Required.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] annotations: Extra annotations on the Model CR.
-        :param pulumi.Input[Mapping[str, Any]] extra_spec: Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA.
+        :param pulumi.Input[Mapping[str, Any]] extra_spec: Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA (on Seldon 2.9+ the component sets minReplicas itself where that is safe: see seldon).
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] labels: Extra labels on the Model CR.
         :param pulumi.Input[_builtins.str] memory: Memory the Model needs, as a Kubernetes quantity such as `3M` or `1Gi`.
         :param pulumi.Input[_builtins.str] namespace: Namespace of the Model, its Server and both HPAs. It must already exist. Default: `seldon-mesh`.
@@ -869,7 +869,7 @@ class ModelSpecArgs:
     @pulumi.getter(name="extraSpec")
     def extra_spec(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
         """
-        Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA.
+        Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon's own autoscaler, which fights the HPA (on Seldon 2.9+ the component sets minReplicas itself where that is safe: see seldon).
         """
         return pulumi.get(self, "extra_spec")
 

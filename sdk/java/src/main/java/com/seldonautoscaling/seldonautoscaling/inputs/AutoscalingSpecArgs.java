@@ -97,14 +97,14 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
     }
 
     /**
-     * Seconds the Model HPA&#39;s scale-up stabilization window is longer than the Server HPA&#39;s; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide&#39;s note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide&#39;s manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+     * Seconds the Model HPA&#39;s scale-up stabilization window is longer than the Server HPA&#39;s; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide&#39;s note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide&#39;s manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
      * 
      */
     @Import(name="modelScaleUpLagSeconds")
     private @Nullable Output<Integer> modelScaleUpLagSeconds;
 
     /**
-     * @return Seconds the Model HPA&#39;s scale-up stabilization window is longer than the Server HPA&#39;s; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide&#39;s note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide&#39;s manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+     * @return Seconds the Model HPA&#39;s scale-up stabilization window is longer than the Server HPA&#39;s; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide&#39;s note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide&#39;s manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
      * 
      */
     public Optional<Output<Integer>> modelScaleUpLagSeconds() {
@@ -358,7 +358,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param modelScaleUpLagSeconds Seconds the Model HPA&#39;s scale-up stabilization window is longer than the Server HPA&#39;s; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide&#39;s note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide&#39;s manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+         * @param modelScaleUpLagSeconds Seconds the Model HPA&#39;s scale-up stabilization window is longer than the Server HPA&#39;s; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide&#39;s note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide&#39;s manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
          * 
          * @return builder
          * 
@@ -369,7 +369,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param modelScaleUpLagSeconds Seconds the Model HPA&#39;s scale-up stabilization window is longer than the Server HPA&#39;s; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide&#39;s note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide&#39;s manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period).
+         * @param modelScaleUpLagSeconds Seconds the Model HPA&#39;s scale-up stabilization window is longer than the Server HPA&#39;s; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide&#39;s note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide&#39;s manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
          * 
          * @return builder
          * 

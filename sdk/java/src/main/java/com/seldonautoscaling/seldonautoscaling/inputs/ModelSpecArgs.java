@@ -35,14 +35,14 @@ public final class ModelSpecArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon&#39;s own autoscaler, which fights the HPA.
+     * Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon&#39;s own autoscaler, which fights the HPA (on Seldon 2.9+ the component sets minReplicas itself where that is safe: see seldon).
      * 
      */
     @Import(name="extraSpec")
     private @Nullable Output<Map<String,Object>> extraSpec;
 
     /**
-     * @return Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon&#39;s own autoscaler, which fights the HPA.
+     * @return Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon&#39;s own autoscaler, which fights the HPA (on Seldon 2.9+ the component sets minReplicas itself where that is safe: see seldon).
      * 
      */
     public Optional<Output<Map<String,Object>>> extraSpec() {
@@ -192,7 +192,7 @@ public final class ModelSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param extraSpec Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon&#39;s own autoscaler, which fights the HPA.
+         * @param extraSpec Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon&#39;s own autoscaler, which fights the HPA (on Seldon 2.9+ the component sets minReplicas itself where that is safe: see seldon).
          * 
          * @return builder
          * 
@@ -203,7 +203,7 @@ public final class ModelSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param extraSpec Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon&#39;s own autoscaler, which fights the HPA.
+         * @param extraSpec Further Model `spec` fields passed through unchanged (e.g. `secretName`, `parameters`, `artifactVersion`, `modelType`). Fields this component manages (`replicas`, `minReplicas`, `maxReplicas`, `server`, `storageUri`, `requirements`, `memory`) are refused here: set them through their own inputs. minReplicas/maxReplicas in particular would turn on Seldon&#39;s own autoscaler, which fights the HPA (on Seldon 2.9+ the component sets minReplicas itself where that is safe: see seldon).
          * 
          * @return builder
          * 
