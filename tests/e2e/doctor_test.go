@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -136,6 +138,7 @@ func TestDoctor(t *testing.T) {
 	series := pipeline.Series{Model: "irisa0", Server: "irisa0-server", MethodType: "rest"}
 	run := b.startPipeline(t, fast, []string{"irisa0"}, map[pipeline.Series]float64{series: 2 * pipelineTarget})
 	d := doctorRun{bin: buildDoctor(t, b.root), kubeconfig: b.doctorKubeconfig(t), promURL: run.prom.URL}
+	b.seldonScheduler(t, schedulerArgs)
 	docs := os.Getenv("SELDON_DOCTOR_OUTPUT") // a file to write real runs' tables to, for docs/doctor.md
 
 	healthy := func(t *testing.T, what string) {
@@ -160,11 +163,17 @@ func TestDoctor(t *testing.T) {
 		if code != 2 || !strings.Contains(stderr, "no Model "+ns+"/irisz9") {
 			t.Errorf("--model irisz9: exit %d, stderr %q, want 2 naming the Model", code, stderr)
 		}
+		const install = "Seldon 2.10.2 (scheduler " + ns + "/seldon-scheduler): native model autoscaling off, " +
+			"native server autoscaling on"
+		if i := slices.IndexFunc(rep.Results, func(r doctor.Result) bool { return r.Check == doctor.CheckSeldon }); i < 0 ||
+			!slices.Contains(rep.Results[i].Evidence, install) {
+			t.Errorf("check 5 does not report the Seldon install %q: %+v", install, rep.Results)
+		}
 		if docs != "" {
 			writeDoc(t, docs, "healthy, 6 RPS on a 3 RPS target", d.table(t))
 		}
 	})
-	for _, f := range b.doctorFaults(run, series) {
+	for _, f := range b.doctorFaults(run, series, d) {
 		t.Run(f.name, func(t *testing.T) {
 			f.brk(t)
 			eventually(t, 120*time.Second, "check "+doctor.CheckNames[f.check]+" fails", func() (bool, string) {
@@ -202,6 +211,9 @@ func (b *testbed) patch(t *testing.T, kind, name, patch string, subresources ...
 	case "model":
 		_, err = b.dyn.Resource(localcluster.ModelResource).Namespace(ns).Patch(ctx, name, types.MergePatchType,
 			[]byte(patch), metav1.PatchOptions{}, subresources...)
+	case "server":
+		_, err = b.dyn.Resource(localcluster.ServerResource).Namespace(ns).Patch(ctx, name, types.MergePatchType,
+			[]byte(patch), metav1.PatchOptions{}, subresources...)
 	case "hpa":
 		_, err = b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Patch(ctx, name, types.MergePatchType,
 			[]byte(patch), metav1.PatchOptions{})
@@ -211,7 +223,7 @@ func (b *testbed) patch(t *testing.T, kind, name, patch string, subresources ...
 	}
 }
 
-func (b *testbed) doctorFaults(run *pipelineRun, series pipeline.Series) []doctorFault {
+func (b *testbed) doctorFaults(run *pipelineRun, series pipeline.Series, d doctorRun) []doctorFault {
 	ctx := context.Background()
 	models := b.dyn.Resource(localcluster.ModelResource).Namespace(ns)
 	return []doctorFault{
@@ -228,9 +240,30 @@ func (b *testbed) doctorFaults(run *pipelineRun, series pipeline.Series) []docto
 			}},
 		{"the agent exporting nothing", doctor.CheckMetricData, "scrape the Seldon agent",
 			func(*testing.T) { run.agent.Silence(true) }, func(*testing.T) { run.agent.Silence(false) }},
-		{"minReplicas added to the Model spec", doctor.CheckSeldon, "remove minReplicas",
-			func(t *testing.T) { b.patch(t, "model", "irisa0", `{"spec":{"minReplicas":1}}`) },
-			func(t *testing.T) { b.patch(t, "model", "irisa0", `{"spec":{"minReplicas":null}}`) }},
+		{"minReplicas on the Model under native model autoscaling", doctor.CheckSeldon, "autoscalingModelEnabled=false",
+			func(t *testing.T) {
+				// On Seldon 2.10 with native model autoscaling off, minReplicas at the HPAs' minimum is the
+				// partial scheduling the component chooses: no failure. Then the scheduler turns it on.
+				b.patch(t, "model", "irisa0", `{"spec":{"minReplicas":1}}`)
+				rep, _, _ := d.run(t)
+				for _, r := range rep.Results {
+					if r.Check == doctor.CheckSeldon && r.Verdict == doctor.Failure {
+						t.Errorf("minReplicas=1 as partial scheduling on Seldon 2.10.2 failed: %v", r.Evidence)
+					}
+				}
+				b.seldonScheduler(t, []string{"--enable-model-autoscaling=$(MODEL_AUTOSCALING)"})
+			},
+			func(t *testing.T) {
+				b.patch(t, "model", "irisa0", `{"spec":{"minReplicas":null}}`)
+				b.seldonScheduler(t, schedulerArgs)
+			}},
+		{"a Server with min/maxReplicas under the Server HPA", doctor.CheckSeldon, "from the Server spec",
+			func(t *testing.T) {
+				b.patch(t, "server", "irisa0-server", `{"spec":{"minReplicas":1,"maxReplicas":6}}`)
+			},
+			func(t *testing.T) {
+				b.patch(t, "server", "irisa0-server", `{"spec":{"minReplicas":null,"maxReplicas":null}}`)
+			}},
 		{"one HPA edited out of step", doctor.CheckHPAs, "pulumi up --refresh",
 			func(t *testing.T) { b.patch(t, "hpa", "irisa0-server-hpa", `{"spec":{"maxReplicas":10}}`) },
 			func(t *testing.T) { b.patch(t, "hpa", "irisa0-server-hpa", `{"spec":{"maxReplicas":6}}`) }},
@@ -296,5 +329,43 @@ func (b *testbed) selectMetric(t *testing.T, selector map[string]string) {
 	}
 	for _, hpa := range []string{"irisa0-model-hpa", "irisa0-server-hpa"} {
 		b.patch(t, "hpa", hpa, string(patch))
+	}
+}
+
+// schedulerArgs are the Seldon scheduler's flags in the healthy cluster: native server autoscaling
+// on, as by default.
+var schedulerArgs = []string{"--enable-server-autoscaling=true"}
+
+// seldonScheduler creates or replaces the StatefulSet Seldon's operator runs the scheduler as, with
+// args (MODEL_AUTOSCALING=true in its environment); no pod runs (zero replicas). The doctor reads
+// the Seldon version from its image tag and the native autoscaling switches from its flags.
+func (b *testbed) seldonScheduler(t *testing.T, args []string) {
+	t.Helper()
+	ctx := context.Background()
+	labels := map[string]string{"app.kubernetes.io/name": "seldon-scheduler"}
+	sts := &appsv1.StatefulSet{
+		ObjectMeta: metav1.ObjectMeta{Name: "seldon-scheduler", Namespace: ns},
+		Spec: appsv1.StatefulSetSpec{
+			Replicas: ptr(int32(0)), Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{
+					Name: "scheduler", Image: "docker.io/seldonio/seldon-scheduler:2.10.2", Args: args,
+					Env: []corev1.EnvVar{{Name: "MODEL_AUTOSCALING", Value: "true"}},
+				}}},
+			},
+		},
+	}
+	statefulSets := b.kube.AppsV1().StatefulSets(ns)
+	cur, err := statefulSets.Get(ctx, sts.Name, metav1.GetOptions{})
+	if err == nil {
+		sts.ResourceVersion = cur.ResourceVersion
+		_, err = statefulSets.Update(ctx, sts, metav1.UpdateOptions{})
+	} else {
+		_, err = statefulSets.Create(ctx, sts, metav1.CreateOptions{})
+		t.Cleanup(func() { _ = statefulSets.Delete(ctx, sts.Name, metav1.DeleteOptions{}) })
+	}
+	if err != nil {
+		t.Fatalf("the Seldon scheduler StatefulSet: %v", err)
 	}
 }

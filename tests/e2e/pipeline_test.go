@@ -71,16 +71,32 @@ func (tm pipelineTiming) floor() time.Duration {
 // pipelineProgram: one SeldonMetricsAdapter that the models share (adapter mode none): irisa0
 // scales on all traffic, irisb0 on REST traffic only.
 func pipelineProgram(chart string, tm pipelineTiming, models ...string) pulumi.RunFunc {
+	return seldonPipelineProgram(chart, tm, nil, models...)
+}
+
+// pipelineModel is what a model of seldonPipelineProgram sets beyond the shared timing.
+type pipelineModel struct {
+	Seldon   *sa.SeldonSpecArgs // the component's seldon input; nil: unset
+	ModelLag *int               // autoscaling.modelScaleUpLagSeconds; nil: tm's
+}
+
+// seldonPipelineProgram is pipelineProgram with per-model settings.
+func seldonPipelineProgram(
+	chart string, tm pipelineTiming, perModel map[string]pipelineModel, models ...string,
+) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
-		policy := func(selector pulumi.StringMap) *sa.AutoscalingSpecArgs {
+		policy := func(selector pulumi.StringMap, lag *int) *sa.AutoscalingSpecArgs {
 			p := &sa.AutoscalingSpecArgs{
 				MinReplicas: pulumi.IntPtr(
 					1,
 				), MaxReplicas: pulumi.IntPtr(6), TargetRpsPerReplica: pulumi.Float64Ptr(pipelineTarget),
 				MetricSelector: selector, ServerReadySeconds: pulumi.IntPtr(tm.ServerReady), ScaleUpHeadroomPods: pulumi.IntPtr(5),
 			}
-			if tm.ModelLag != nil {
-				p.ModelScaleUpLagSeconds = pulumi.IntPtr(*tm.ModelLag)
+			if lag == nil {
+				lag = tm.ModelLag
+			}
+			if lag != nil {
+				p.ModelScaleUpLagSeconds = pulumi.IntPtr(*lag)
 			}
 			if tm.ScaleUpWindow != nil {
 				p.ScaleUp = &sa.ScalingRulesArgs{StabilizationWindowSeconds: pulumi.IntPtr(*tm.ScaleUpWindow)}
@@ -108,7 +124,8 @@ func pipelineProgram(chart string, tm pipelineTiming, models ...string) pulumi.R
 					Requirements: pulumi.ToStringArray([]string{"sklearn"}),
 				},
 				Server:      &sa.ServerSpecArgs{Dedicated: pulumi.BoolPtr(true), ServerConfig: pulumi.StringPtr("mlserver")},
-				Autoscaling: policy(selectors[name]),
+				Autoscaling: policy(selectors[name], perModel[name].ModelLag),
+				Seldon:      perModel[name].Seldon,
 				Adapter: &sa.AdapterSpecArgs{
 					Mode: pulumi.StringPtr("none"), RateWindow: pulumi.StringPtr(window),
 					PrometheusScrapeInterval: pulumi.StringPtr(scrape), MetricsRelistInterval: pulumi.StringPtr(relist),
@@ -155,6 +172,18 @@ func (b *testbed) startPipeline(
 	rates map[pipeline.Series]float64,
 ) *pipelineRun {
 	t.Helper()
+	return b.startSeldonPipeline(t, tm, nil, models, rates)
+}
+
+// startSeldonPipeline is startPipeline with per-model settings.
+func (b *testbed) startSeldonPipeline(
+	t *testing.T,
+	tm pipelineTiming,
+	perModel map[string]pipelineModel,
+	models []string,
+	rates map[pipeline.Series]float64,
+) *pipelineRun {
+	t.Helper()
 	ctx := context.Background()
 	adapterBin := b.requirePipelineTools(t)
 	agent, err := pipeline.StartAgent()
@@ -175,7 +204,7 @@ func (b *testbed) startPipeline(
 	}
 	t.Cleanup(func() { _ = b.cluster.Kill("prometheus") })
 
-	st := b.goStack(t, "pipeline", pipelineProgram(b.chartPath, tm, models...), nil)
+	st := b.goStack(t, "pipeline", seldonPipelineProgram(b.chartPath, tm, perModel, models...), nil)
 	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
 	res, err := st.Up(ctx)
 	if err != nil {

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -95,17 +97,18 @@ func waitEstablished(ctx context.Context, dyn dynamic.Interface, name string) er
 	return fmt.Errorf("CRD %s not established within 30s", name)
 }
 
-// RunSeldonStatusStandIn stands in for the Seldon operator's status updates until ctx ends: it
-// copies spec.replicas to status.replicas and sets status.selector the way Seldon does (a Server
-// selects its pods by seldon-server-name; a Model gets server=<server>, which matches no pod), so
-// the HPA controller can read /scale; a Model without conditions is given Seldon's ModelReady and
-// Ready, as if loaded. It is not Seldon: it schedules nothing and loads no model.
+// RunSeldonStatusStandIn stands in for the Seldon operator and scheduler until ctx ends. It sets
+// status.replicas and status.selector the way Seldon does (a Server selects its pods by
+// seldon-server-name; a Model gets server=<server>, which matches no pod), so the HPA controller
+// can read /scale, and it schedules each Model onto its Server's ready replicas as Seldon's
+// scheduler does (scheduleModel): ModelReady/Ready and status.availableReplicas follow. A Server's
+// new replicas become ready after the delay its ServerReadyDelayAnnotation gives (none: at once).
+// It is not Seldon: no pod runs and no model loads.
 func RunSeldonStatusStandIn(ctx context.Context, dyn dynamic.Interface, logf func(string, ...any)) {
+	servers := map[string]*serverReadiness{}
 	for {
-		for _, gvr := range []schema.GroupVersionResource{ModelResource, ServerResource} {
-			if err := syncStatus(ctx, dyn, gvr); err != nil && ctx.Err() == nil && logf != nil {
-				logf("seldon status stand-in: %s: %v", gvr.Resource, err)
-			}
+		if err := syncSeldon(ctx, dyn, servers, time.Now()); err != nil && ctx.Err() == nil && logf != nil {
+			logf("seldon status stand-in: %v", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -115,71 +118,119 @@ func RunSeldonStatusStandIn(ctx context.Context, dyn dynamic.Interface, logf fun
 	}
 }
 
-func syncStatus(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVersionResource) error {
-	list, err := dyn.Resource(gvr).Namespace(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
-	if err != nil {
+// syncSeldon is one pass: the Servers' readiness first, then every Model scheduled against it.
+func syncSeldon(ctx context.Context, dyn dynamic.Interface, ready map[string]*serverReadiness, now time.Time) error {
+	list := func(gvr schema.GroupVersionResource) ([]unstructured.Unstructured, error) {
+		l, err := dyn.Resource(gvr).Namespace(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
 		if apierrors.IsNotFound(err) {
-			return nil // CRDs not installed yet
+			return nil, nil // CRDs not installed yet
+		} else if err != nil {
+			return nil, fmt.Errorf("%s: %w", gvr.Resource, err)
 		}
+		return l.Items, nil
+	}
+	servers, err := list(ServerResource)
+	if err != nil {
 		return err
 	}
-	// A Server's status must say how many Models it holds (the CRD requires loadedModels).
-	loaded := map[string]int64{}
-	if gvr == ServerResource {
-		models, err := dyn.Resource(ModelResource).Namespace(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
-		if err != nil {
+	models, err := list(ModelResource)
+	if err != nil {
+		return err
+	}
+	loaded := map[string]int64{} // a Server's status must say how many Models it holds (loadedModels)
+	for _, m := range models {
+		server, _, _ := unstructured.NestedString(m.Object, "spec", "server")
+		loaded[m.GetNamespace()+"/"+server]++
+	}
+	readyNow := map[string]int64{}
+	for i := range servers {
+		key := servers[i].GetNamespace() + "/" + servers[i].GetName()
+		if ready[key] == nil {
+			ready[key] = &serverReadiness{}
+		}
+		delay, _ := time.ParseDuration(servers[i].GetAnnotations()[ServerReadyDelayAnnotation])
+		readyNow[key] = ready[key].advance(specReplicas(&servers[i]), now, delay)
+		if err := syncServer(ctx, dyn, &servers[i], loaded[key]); err != nil {
 			return err
 		}
-		for _, m := range models.Items {
-			server, _, _ := unstructured.NestedString(m.Object, "spec", "server")
-			loaded[m.GetNamespace()+"/"+server]++
+	}
+	for key := range ready {
+		if _, ok := readyNow[key]; !ok {
+			delete(ready, key) // deleted: a Server of the same name starts afresh
 		}
 	}
-	for i := range list.Items {
-		obj := &list.Items[i]
-		replicas, found, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas")
-		if !found {
-			replicas = 1
+	for i := range models {
+		if err := syncModel(ctx, dyn, &models[i], readyNow); err != nil {
+			return err
 		}
-		var selector string
-		if gvr == ModelResource {
-			server, _, _ := unstructured.NestedString(obj.Object, "spec", "server")
-			selector = "server=" + server
-		} else {
-			selector = "seldon-server-name=" + obj.GetName()
-		}
-		curReplicas, _, _ := unstructured.NestedInt64(obj.Object, "status", "replicas")
-		curSelector, _, _ := unstructured.NestedString(obj.Object, "status", "selector")
-		curLoaded, _, _ := unstructured.NestedInt64(obj.Object, "status", "loadedModels")
-		wantLoaded := loaded[obj.GetNamespace()+"/"+obj.GetName()]
-		conds, hasConds, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
-		needConds := gvr == ModelResource && (!hasConds || len(conds) == 0)
-		if curReplicas == replicas && curSelector == selector && (gvr == ModelResource || curLoaded == wantLoaded) &&
-			!needConds {
-			continue
-		}
-		if needConds {
-			// A Model Seldon loaded: ModelReady and Ready. Conditions written by a test (ScheduleFailed)
-			// are kept, as the operator keeps the scheduler's last word.
-			_ = unstructured.SetNestedSlice(obj.Object, []any{
-				map[string]any{"type": "ModelReady", "status": "True", "reason": "ModelAvailable"},
-				map[string]any{"type": "Ready", "status": "True"},
-			}, "status", "conditions")
-		}
-		if gvr == ServerResource {
-			_ = unstructured.SetNestedField(obj.Object, wantLoaded, "status", "loadedModels")
-		}
-		_ = unstructured.SetNestedField(obj.Object, replicas, "status", "replicas")
-		_ = unstructured.SetNestedField(obj.Object, selector, "status", "selector")
-		if gvr == ModelResource {
-			_ = unstructured.SetNestedField(obj.Object, replicas, "status", "availableReplicas")
-		}
-		objects := dyn.Resource(gvr).Namespace(obj.GetNamespace())
-		if _, err := objects.UpdateStatus(ctx, obj, metav1.UpdateOptions{}); err != nil &&
-			!apierrors.IsConflict(err) &&
-			!apierrors.IsNotFound(err) {
-			return fmt.Errorf("%s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
-		}
+	}
+	return nil
+}
+
+func specReplicas(obj *unstructured.Unstructured) int64 {
+	replicas, found, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas")
+	if !found {
+		return 1
+	}
+	return replicas
+}
+
+func syncServer(ctx context.Context, dyn dynamic.Interface, obj *unstructured.Unstructured, loaded int64) error {
+	replicas, selector := specReplicas(obj), "seldon-server-name="+obj.GetName()
+	curReplicas, _, _ := unstructured.NestedInt64(obj.Object, "status", "replicas")
+	curSelector, _, _ := unstructured.NestedString(obj.Object, "status", "selector")
+	curLoaded, _, _ := unstructured.NestedInt64(obj.Object, "status", "loadedModels")
+	if curReplicas == replicas && curSelector == selector && curLoaded == loaded {
+		return nil
+	}
+	_ = unstructured.SetNestedField(obj.Object, loaded, "status", "loadedModels")
+	_ = unstructured.SetNestedField(obj.Object, replicas, "status", "replicas")
+	_ = unstructured.SetNestedField(obj.Object, selector, "status", "selector")
+	return updateStatus(ctx, dyn, ServerResource, obj)
+}
+
+// syncModel schedules one Model. A Model naming no Server fits anywhere (the stand-in has no
+// Server capabilities to match); one naming a missing Server fits nowhere, as in Seldon.
+func syncModel(ctx context.Context, dyn dynamic.Interface, obj *unstructured.Unstructured,
+	serverReady map[string]int64,
+) error {
+	replicas := specReplicas(obj)
+	server, _, _ := unstructured.NestedString(obj.Object, "spec", "server")
+	var minReplicas *int64
+	if v, found, _ := unstructured.NestedInt64(obj.Object, "spec", "minReplicas"); found {
+		minReplicas = &v
+	}
+	ready, ok := serverReady[obj.GetNamespace()+"/"+server]
+	if server == "" {
+		ready, ok = replicas, true
+	}
+	prev, _, _ := unstructured.NestedInt64(obj.Object, "status", "availableReplicas")
+	sched := scheduleModel(obj.GetName(), server, replicas, minReplicas, ready, prev)
+	if !ok && !sched.Ready {
+		sched.Message = fmt.Sprintf("failed to schedule model %s: no Server %s", obj.GetName(), server)
+	}
+	st := map[string]any{}
+	if cur, found, _ := unstructured.NestedMap(obj.Object, "status"); found {
+		st = cur
+	}
+	want := maps.Clone(st)
+	want["replicas"], want["availableReplicas"], want["selector"] = replicas, sched.Available, "server="+server
+	if conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions"); ownConditions(conds) {
+		want["conditions"] = sched.conditions()
+	}
+	if equality.Semantic.DeepEqual(st, want) {
+		return nil
+	}
+	obj.Object["status"] = want
+	return updateStatus(ctx, dyn, ModelResource, obj)
+}
+
+func updateStatus(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVersionResource,
+	obj *unstructured.Unstructured,
+) error {
+	_, err := dyn.Resource(gvr).Namespace(obj.GetNamespace()).UpdateStatus(ctx, obj, metav1.UpdateOptions{})
+	if err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("%s %s/%s: %w", gvr.Resource, obj.GetNamespace(), obj.GetName(), err)
 	}
 	return nil
 }

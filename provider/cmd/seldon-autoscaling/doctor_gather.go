@@ -9,6 +9,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -63,6 +64,9 @@ func (g *gatherer) snapshot(ctx context.Context) (doctor.Snapshot, error) {
 	}
 	if g.prom == nil {
 		g.prom = proxyProm(g.kube, adapterURL)
+	}
+	if s.Seldon, err = g.seldon(ctx); err != nil {
+		return s, err
 	}
 	if s.Models, err = g.models(ctx); err != nil {
 		return s, err
@@ -217,7 +221,8 @@ func (g *gatherer) seldonModel(
 		replicas = 1
 	}
 	m.SpecReplicas = int(replicas)
-	m.MinReplicas, m.MaxReplicas = nestedInt(obj, "minReplicas"), nestedInt(obj, "maxReplicas")
+	m.MinReplicas, m.MaxReplicas = nestedInt(obj, "spec", "minReplicas"), nestedInt(obj, "spec", "maxReplicas")
+	m.AvailableReplicas = nestedInt(obj, "status", "availableReplicas")
 	m.ServerName, _, _ = unstructured.NestedString(obj.Object, "spec", "server")
 	conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
 	m.Conditions = conditions(conds)
@@ -227,7 +232,9 @@ func (g *gatherer) seldonModel(
 		r, _, _ := unstructured.NestedInt64(srv.Object, "spec", "replicas")
 		loaded, _, _ := unstructured.NestedInt64(srv.Object, "status", "loadedModels")
 		m.Server = &doctor.Server{Name: srv.GetName(), SpecReplicas: int(r), LoadedModels: int(loaded),
-			Owner: srv.GetAnnotations()[ownership.OwnerAnnotation]}
+			Owner:       srv.GetAnnotations()[ownership.OwnerAnnotation],
+			MinReplicas: positive(nestedInt(*srv, "spec", "minReplicas")),
+			MaxReplicas: positive(nestedInt(*srv, "spec", "maxReplicas"))}
 	case !apierrors.IsNotFound(err):
 		return m, required("get servers "+m.ServerName, err)
 	}
@@ -246,13 +253,46 @@ func (g *gatherer) seldonModel(
 	return m, nil
 }
 
-func nestedInt(obj unstructured.Unstructured, field string) *int {
-	v, found, _ := unstructured.NestedInt64(obj.Object, "spec", field)
+func nestedInt(obj unstructured.Unstructured, fields ...string) *int {
+	v, found, _ := unstructured.NestedInt64(obj.Object, fields...)
 	if !found {
 		return nil
 	}
 	n := int(v)
 	return &n
+}
+
+// positive is nil for 0, which Seldon reads as unset (its CRD: "default equal to 0").
+func positive(p *int) *int {
+	if p == nil || *p == 0 {
+		return nil
+	}
+	return p
+}
+
+// schedulerName is the StatefulSet Seldon's operator runs the scheduler as, in the namespace of
+// the SeldonRuntime, where the Models live.
+const schedulerName = "seldon-scheduler"
+
+// seldon reads the scheduler's image and flags; none in the namespace leaves the version unknown.
+func (g *gatherer) seldon(ctx context.Context) (doctor.Seldon, error) {
+	sts, err := g.kube.AppsV1().StatefulSets(g.namespace).Get(ctx, schedulerName, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return doctor.Seldon{}, nil
+	} else if err != nil {
+		return doctor.Seldon{}, required("get statefulset "+g.namespace+"/"+schedulerName, err)
+	}
+	var c corev1.Container
+	for i, cc := range sts.Spec.Template.Spec.Containers {
+		if i == 0 || strings.Contains(cc.Image, "seldon-scheduler") {
+			c = cc
+		}
+	}
+	env := map[string]string{}
+	for _, e := range c.Env {
+		env[e.Name] = e.Value
+	}
+	return doctor.SchedulerSeldon(g.namespace+"/"+schedulerName, c.Image, append(c.Command, c.Args...), env), nil
 }
 
 func observeHPA(h *autoscalingv2.HorizontalPodAutoscaler) *doctor.HPA {

@@ -76,7 +76,7 @@ func (j *judge) warn(fix, format string, a ...any) { j.problem(Warning, fix, for
 func Diagnose(s Snapshot) []Result {
 	out := []Result{checkAPIService(s), checkAdapterRule(s)}
 	for _, m := range s.Models {
-		out = append(out, checkMetricData(s, m), checkHPAs(m), checkSeldon(m), checkCapacity(m))
+		out = append(out, checkMetricData(s, m), checkHPAs(m), checkSeldon(s.Seldon, m), checkCapacity(m))
 	}
 	return out
 }

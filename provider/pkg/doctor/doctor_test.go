@@ -43,6 +43,7 @@ func healthy(t *testing.T) Snapshot {
 		Adapter: Adapter{Config: rulesYAML(t, adapterrules.SeldonRule(adapterrules.RuleSpec{})),
 			ConfigSource: "seldon-monitoring/seldon-adapter-rules", Relist: time.Minute},
 		Prometheus: Prometheus{URL: "http://prom/", Scrape: 30 * time.Second, Job: "seldon-mesh/agent"},
+		Seldon:     Seldon{Scheduler: "seldon-mesh/seldon-scheduler", Version: "2.10.2", ServerAutoscaling: true},
 		Models: []Model{{
 			Name: "iris", SpecReplicas: 2, ServerName: "iris-server",
 			Conditions: []Condition{{Type: "ModelReady", Status: "True"}, {Type: "Ready", Status: "True"}},
@@ -108,6 +109,28 @@ func TestDiagnose(t *testing.T) {
 		}, CheckSeldon, "give the Server room", ""},
 		{"minReplicas in the Model spec", func(s *Snapshot) { s.Models[0].MinReplicas = ptr(2) }, CheckSeldon,
 			"remove minReplicas", ""},
+		{"minReplicas as partial scheduling (the HPAs' minimum, Seldon 2.10)",
+			func(s *Snapshot) { s.Models[0].MinReplicas = ptr(1) }, 0, "", ""},
+		{"minReplicas under native model autoscaling", func(s *Snapshot) {
+			s.Models[0].MinReplicas, s.Seldon.ModelAutoscaling = ptr(1), true
+		}, CheckSeldon, "autoscalingModelEnabled=false", ""},
+		{"minReplicas on Seldon 2.8", func(s *Snapshot) { s.Models[0].MinReplicas, s.Seldon.Version = ptr(1), "2.8.5" },
+			CheckSeldon, "remove minReplicas", ""},
+		{"minReplicas, no scheduler found", func(s *Snapshot) { s.Models[0].MinReplicas, s.Seldon = ptr(1), Seldon{} },
+			CheckSeldon, "remove minReplicas", ""},
+		{"maxReplicas too on Seldon 2.10", func(s *Snapshot) {
+			s.Models[0].MinReplicas, s.Models[0].MaxReplicas = ptr(1), ptr(6)
+		}, CheckSeldon, "remove minReplicas", ""},
+		{"partially scheduled", func(s *Snapshot) {
+			s.Models[0].MinReplicas, s.Models[0].AvailableReplicas = ptr(1), ptr(1)
+		}, CheckSeldon, "Server's new replicas", Warning},
+		{"all replicas available", func(s *Snapshot) { s.Models[0].AvailableReplicas = ptr(2) }, 0, "", ""},
+		{"Server min/max under the Server HPA", func(s *Snapshot) {
+			s.Models[0].Server.MinReplicas, s.Models[0].Server.MaxReplicas = ptr(1), ptr(6)
+		}, CheckSeldon, "from the Server spec", ""},
+		{"Server min/max, native server autoscaling off", func(s *Snapshot) {
+			s.Models[0].Server.MaxReplicas, s.Seldon.ServerAutoscaling = ptr(6), false
+		}, CheckSeldon, "from the Server spec", Warning},
 		{"shared Server", func(s *Snapshot) { s.Models[0].Server.LoadedModels = 2 }, CheckSeldon, "dedicated Server", ""},
 		{"Model ahead of Server", func(s *Snapshot) { s.Models[0].SpecReplicas = 3 }, CheckSeldon, "at least as many", ""},
 		{"Model lags by design", func(s *Snapshot) { s.Models[0].Server.SpecReplicas = 3 }, CheckSeldon,
@@ -170,5 +193,41 @@ func TestReport(t *testing.T) {
 	}
 	if ExitCode(Diagnose(healthy(t))) != 0 || !AllOK(Diagnose(healthy(t))) {
 		t.Error("a healthy cluster does not pass")
+	}
+}
+
+func TestSchedulerSeldon(t *testing.T) {
+	const sched = "seldon-mesh/seldon-scheduler"
+	for _, tc := range []struct {
+		name, image string
+		args        []string
+		env         map[string]string
+		want        Seldon
+		wantPartial bool
+	}{
+		{"2.10.2, defaults", "docker.io/seldonio/seldon-scheduler:2.10.2", nil, nil,
+			Seldon{sched, "2.10.2", false, true}, true},
+		{"model autoscaling on", "seldonio/seldon-scheduler:2.9.0", []string{"--enable-model-autoscaling"}, nil,
+			Seldon{sched, "2.9.0", true, true}, false},
+		{"both switched by value", "seldonio/seldon-scheduler:v2.10.1",
+			[]string{"--enable-model-autoscaling=false", "-enable-server-autoscaling=false"}, nil,
+			Seldon{sched, "2.10.1", false, false}, true},
+		{"a switch from the environment", "registry:5000/seldonio/seldon-scheduler:2.9.1",
+			[]string{"--enable-model-autoscaling=$(MODEL_AUTOSCALING)"}, map[string]string{"MODEL_AUTOSCALING": "true"},
+			Seldon{sched, "2.9.1", true, true}, false},
+		{"before 2.9: no native server autoscaling", "seldonio/seldon-scheduler:2.8.4", nil, nil,
+			Seldon{sched, "2.8.4", false, false}, false},
+		{"no tag: version unknown", "registry:5000/seldonio/seldon-scheduler", nil, nil,
+			Seldon{sched, "", false, true}, false},
+		{"a digest is no version", "seldonio/seldon-scheduler@sha256:abc", nil, nil, Seldon{sched, "", false, true}, false},
+		{"not Seldon Core 2", "seldonio/seldon-scheduler:3.0.0", nil, nil, Seldon{sched, "3.0.0", false, false}, false},
+		{"a pre-release", "seldonio/seldon-scheduler:2.9-rc1", nil, nil, Seldon{sched, "2.9-rc1", false, true}, true},
+		{"2.10 is after 2.9", "seldonio/seldon-scheduler:2.10", nil, nil, Seldon{sched, "2.10", false, true}, true},
+	} {
+		got := SchedulerSeldon(sched, tc.image, tc.args, tc.env)
+		if got != tc.want || got.PartialScheduling() != tc.wantPartial {
+			t.Errorf("%s: got %+v partial %v, want %+v partial %v", tc.name, got, got.PartialScheduling(), tc.want,
+				tc.wantPartial)
+		}
 	}
 }

@@ -107,9 +107,10 @@ func window(r policy.Rules) int {
 }
 
 // checkSeldon: the Model is Ready and scheduled, its Server hosts it alone and in step, and no
-// Seldon autoscaling field competes with the HPAs.
-func checkSeldon(m Model) Result {
+// Seldon autoscaling field competes with the HPAs, judged for the Seldon install that runs them.
+func checkSeldon(sel Seldon, m Model) Result {
 	j := newJudge(CheckSeldon, "model/"+m.Name)
+	j.see("%s", sel.text())
 	for _, c := range m.Conditions {
 		if c.Reason == "ScheduleFailed" && c.Type != "Ready" { // Ready repeats ModelReady's reason
 			j.fail("give the Server room for the Model's replicas (Server replicas, resources, requirements "+
@@ -121,13 +122,65 @@ func checkSeldon(m Model) Result {
 			"Model %s is not Ready (%s)", m.Name, conditionText(c, ok))
 	} else {
 		j.see("Model %s is Ready", m.Name)
+		partiallyScheduled(j, m)
 	}
-	if m.MinReplicas != nil || m.MaxReplicas != nil {
-		j.fail("remove minReplicas and maxReplicas from the Model spec: Seldon's own autoscaling would fight the HPAs",
-			"the Model spec sets minReplicas=%s maxReplicas=%s", intText(m.MinReplicas), intText(m.MaxReplicas))
-	}
+	modelAutoscalingFields(j, sel, m)
+	serverAutoscalingFields(j, sel, m)
 	serverInStep(j, m)
 	return j.r
+}
+
+// partiallyScheduled: a Ready Model with fewer replicas loaded than asked for is Seldon 2.9's
+// partial scheduling at work, waiting for Server replicas; it serves meanwhile.
+func partiallyScheduled(j *judge, m Model) {
+	if m.AvailableReplicas == nil || *m.AvailableReplicas >= m.SpecReplicas {
+		return
+	}
+	j.warn("none while the Server's new replicas start; if it lasts, see why the Server's pods are not ready",
+		"Model %s is partially scheduled: %d of %d replicas available (minReplicas %s): Seldon loads it on the "+
+			"Server replicas that are ready", m.Name, *m.AvailableReplicas, m.SpecReplicas, intText(m.MinReplicas))
+}
+
+// modelAutoscalingFields: minReplicas on a Model is partial scheduling when the component chose it
+// (the HPAs' minimum, on Seldon 2.9+ with native model autoscaling off); otherwise, or with
+// maxReplicas, it hands the Model to Seldon's own autoscaler, which fights the HPAs.
+func modelAutoscalingFields(j *judge, sel Seldon, m Model) {
+	if m.MinReplicas == nil && m.MaxReplicas == nil {
+		return
+	}
+	fields := fmt.Sprintf("the Model spec sets minReplicas=%s maxReplicas=%s", intText(m.MinReplicas),
+		intText(m.MaxReplicas))
+	switch {
+	case sel.ModelAutoscaling:
+		j.fail("remove minReplicas and maxReplicas from the Model spec (the component's seldon.modelAutoscaling: true "+
+			"sets none), or install Seldon with autoscaling.autoscalingModelEnabled=false: Seldon's lag-based "+
+			"autoscaler would fight the HPAs",
+			"%s, and the scheduler runs with native model autoscaling (--enable-model-autoscaling)", fields)
+	case sel.PartialScheduling() && m.MaxReplicas == nil && m.ModelHPA != nil && *m.MinReplicas == m.ModelHPA.Min:
+		j.see("%s, the HPAs' minimum: partial scheduling on Seldon %s, with native model autoscaling off", fields,
+			sel.Version)
+	default:
+		j.fail("remove minReplicas and maxReplicas from the Model spec: Seldon's own autoscaling would fight the HPAs",
+			"%s (partial scheduling needs Seldon 2.9+ with native model autoscaling off, and minReplicas equal to the "+
+				"HPAs' minimum, without maxReplicas)", fields)
+	}
+}
+
+// serverAutoscalingFields: a Server with minReplicas/maxReplicas is scaled by Seldon's native
+// server autoscaling (2.9+, on by default) as well as by the Server HPA; the two fight.
+func serverAutoscalingFields(j *judge, sel Seldon, m Model) {
+	s := m.Server
+	if s == nil || m.ServerHPA == nil || (s.MinReplicas == nil && s.MaxReplicas == nil) {
+		return
+	}
+	const fix = "remove minReplicas and maxReplicas from the Server spec: the Server HPA alone must scale it"
+	fields := fmt.Sprintf("Server %s sets minReplicas=%s maxReplicas=%s under HPA %s", s.Name, intText(s.MinReplicas),
+		intText(s.MaxReplicas), m.ServerHPA.Name)
+	if sel.ServerAutoscaling {
+		j.fail(fix, "%s, and the scheduler runs with native server autoscaling: the two fight over its replicas", fields)
+		return
+	}
+	j.warn(fix, "%s; native server autoscaling is off, so they are inert until it is switched on", fields)
 }
 
 func serverInStep(j *judge, m Model) {

@@ -18,6 +18,7 @@ type Snapshot struct {
 	APIService APIService
 	Adapter    Adapter
 	Prometheus Prometheus
+	Seldon     Seldon
 	Models     []Model
 }
 
@@ -67,8 +68,10 @@ type Model struct {
 	// of those names (Seldon's own autoscaling), nil when absent.
 	SpecReplicas             int
 	MinReplicas, MaxReplicas *int
-	ServerName               string
-	Conditions               []Condition
+	// AvailableReplicas is Seldon's status.availableReplicas, the replicas loaded; nil when absent.
+	AvailableReplicas *int
+	ServerName        string
+	Conditions        []Condition
 	// Server is the Server the Model names; nil when it does not exist.
 	Server *Server
 	// ModelHPA and ServerHPA are the component's two HPAs; nil when missing.
@@ -91,6 +94,9 @@ type Server struct {
 	SpecReplicas int
 	LoadedModels int
 	Owner        string
+	// MinReplicas and MaxReplicas are its spec fields of those names (Seldon's native server
+	// autoscaling); nil when absent or 0, which Seldon reads as unset.
+	MinReplicas, MaxReplicas *int
 }
 
 // HPA is one of the component's HorizontalPodAutoscalers.
