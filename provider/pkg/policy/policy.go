@@ -423,8 +423,7 @@ func (p *planner) timing() {
 	scrape, relist, window := p.timingField(FieldScrapeInterval), p.timingField(FieldRelistInterval),
 		p.timingField(FieldRateWindow)
 	if t.ScrapeInterval == 0 {
-		p.derive(scrape, duration(DefaultScrapeInterval), "assumed (kube-prometheus-stack's default); "+
-			"set yours so the guards check against it")
+		p.derive(scrape, duration(DefaultScrapeInterval), "assumed: kube-prometheus-stack's default; set yours")
 	}
 	t.ScrapeInterval = cmp.Or(t.ScrapeInterval, DefaultScrapeInterval)
 	t.RelistInterval = cmp.Or(t.RelistInterval, DefaultRelistInterval)
@@ -520,14 +519,14 @@ func (p *planner) scaleUpPolicies(ramp float64) []ScalingPolicy {
 			formatRPS(ramp), ready, p.out.Target, RampReplicas(ramp, ready, p.out.Target))
 	}
 	p.derive(FieldScaleUp+".policies", fmt.Sprintf("Pods %d per %ds", pods, ready), why+" per serverReadySeconds: "+
-		"no more Server pods than the cluster starts at once, nor sooner than they are ready")
+		"pods the cluster starts at once")
 	return []ScalingPolicy{{Type: PolicyPods, Value: pods, PeriodSeconds: ready}}
 }
 
 // scaleUpWindow derives the scale-up stabilization window: the guide's, or the spikes to absorb.
 func (p *planner) scaleUpWindow() *int {
 	w := DefaultScaleUpWindow
-	why := "the guide's window, about 4 HPA samples of spike absorbed; autoscaling.sizing.spikeSeconds sizes it"
+	why := "the guide's window; autoscaling.sizing.spikeSeconds sizes it"
 	if s := p.in.Sizing; s != nil && s.SpikeSeconds != nil && *s.SpikeSeconds >= 0 && *s.SpikeSeconds <= MaxWindowSeconds {
 		w = *s.SpikeSeconds
 		why = fmt.Sprintf("spikeSeconds %d: shorter spikes (as scraped) are absorbed within the margin; a sustained "+
@@ -649,8 +648,8 @@ func (p *planner) deriveModelLag(window int) {
 		return
 	}
 	lag := PlannedModelScaleUpLag(ready, AllOrNothing)
-	why := fmt.Sprintf("serverReadySeconds %d + one HPA sync %d s: Server pods start before the Model asks for "+
-		"them, else it is ScheduleFailed; 0 makes both HPAs identical", ready, HPASyncPeriodSeconds)
+	why := fmt.Sprintf("serverReadySeconds %d + one HPA sync %d s: Server pods start before the Model asks "+
+		"for them; 0 makes both HPAs identical", ready, HPASyncPeriodSeconds)
 	if window+lag > MaxWindowSeconds {
 		lag = max(MaxWindowSeconds-window, 0)
 		why += fmt.Sprintf("; cut to %d s so the Model's window stays within Kubernetes' limit of %d s",

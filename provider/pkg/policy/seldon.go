@@ -89,8 +89,7 @@ func (p *planner) seldonScheduling() {
 			"treated as before 2.9", err.Error())
 		return
 	case v == nil:
-		why = "seldon.version not set: treated as before " + PartialSchedulingSince.String() +
-			", which cannot switch on Seldon's model autoscaler"
+		why = "seldon.version not set: treated as before " + PartialSchedulingSince.String()
 	case !v.AtLeast(PartialSchedulingSince):
 		why = fmt.Sprintf("Seldon %s, before %s: all or nothing; a Model minReplicas would switch on Seldon's "+
 			"autoscaler", v, PartialSchedulingSince)
