@@ -180,11 +180,46 @@ func DiagnosticPolicies() []string { return []string{PolicyDefault, PolicyPlanne
 // and simulates what it returns, Model lag included, next to the other named policies with the
 // same bounds.
 func RunBenchmark(setup BenchmarkSetup) (Benchmark, error) {
-	planned, err := PlannedPolicy(setup.Figures)
+	b, err := newBenchmark(setup)
 	if err != nil {
 		return Benchmark{}, fmt.Errorf("benchmark: %w", err)
 	}
-	b := Benchmark{
+	if err := b.run(Variant{Name: MainVariant}, b.Policies); err != nil {
+		return Benchmark{}, err
+	}
+	for _, v := range b.Sensitivity {
+		if err := b.run(v, b.Policies); err != nil {
+			return Benchmark{}, err
+		}
+		// The planned policy before the lag under the same assumption, to state what the lag costs.
+		nl := WithoutModelLag(v)
+		if err := b.run(nl, nl.Policies); err != nil {
+			return Benchmark{}, err
+		}
+	}
+	for _, v := range b.Diagnostics {
+		if err := b.run(v, v.PoliciesOr(DiagnosticPolicies())); err != nil {
+			return Benchmark{}, err
+		}
+	}
+	if b.Modes, err = modeCases(setup.Figures, b.Planned); err != nil {
+		return Benchmark{}, fmt.Errorf("benchmark: %w", err)
+	}
+	for _, m := range b.Modes {
+		if err := b.run(m.Variant(), []string{m.Policy}); err != nil {
+			return Benchmark{}, err
+		}
+	}
+	return *b, nil
+}
+
+// newBenchmark plans the policy and resolves every named policy's HPA spec and Model lag.
+func newBenchmark(setup BenchmarkSetup) (*Benchmark, error) {
+	planned, err := PlannedPolicy(setup.Figures)
+	if err != nil {
+		return nil, err
+	}
+	b := &Benchmark{
 		Setup:       setup,
 		Planned:     planned,
 		Policies:    NamedPolicies(),
@@ -197,53 +232,29 @@ func RunBenchmark(setup BenchmarkSetup) (Benchmark, error) {
 	for _, name := range b.Policies {
 		spec, lag, err := NamedPolicy(name, planned)
 		if err != nil {
-			return Benchmark{}, fmt.Errorf("benchmark: %w", err)
+			return nil, err
 		}
 		b.Specs[name], b.ModelLags[name] = spec, lag
 	}
-	run := func(v Variant, policies []string) error {
-		for _, sc := range b.Scenarios {
-			for _, name := range policies {
-				cfg := b.Config(name)
-				if v.Apply != nil {
-					cfg = v.Apply(cfg)
-				}
-				res, err := Run(cfg, sc.Trace)
-				if err != nil {
-					return fmt.Errorf("benchmark: scenario %s, policy %s, variant %q: %w", sc.Name, name, v.Name, err)
-				}
-				b.Runs = append(b.Runs, BenchmarkRun{Variant: v.Name, Scenario: sc.Name, Policy: name, Summary: res.Summary})
-			}
-		}
-		return nil
-	}
-	if err := run(Variant{Name: MainVariant}, b.Policies); err != nil {
-		return Benchmark{}, err
-	}
-	for _, v := range b.Sensitivity {
-		if err := run(v, b.Policies); err != nil {
-			return Benchmark{}, err
-		}
-		// The planned policy before the lag under the same assumption, to state what the lag costs.
-		nl := WithoutModelLag(v)
-		if err := run(nl, nl.Policies); err != nil {
-			return Benchmark{}, err
-		}
-	}
-	for _, v := range b.Diagnostics {
-		if err := run(v, v.PoliciesOr(DiagnosticPolicies())); err != nil {
-			return Benchmark{}, err
-		}
-	}
-	if b.Modes, err = modeCases(setup.Figures, planned); err != nil {
-		return Benchmark{}, fmt.Errorf("benchmark: %w", err)
-	}
-	for _, m := range b.Modes {
-		if err := run(m.Variant(), []string{m.Policy}); err != nil {
-			return Benchmark{}, err
-		}
-	}
 	return b, nil
+}
+
+// run simulates every scenario under variant v for each of policies and records the summaries.
+func (b *Benchmark) run(v Variant, policies []string) error {
+	for _, sc := range b.Scenarios {
+		for _, name := range policies {
+			cfg := b.Config(name)
+			if v.Apply != nil {
+				cfg = v.Apply(cfg)
+			}
+			res, err := Run(cfg, sc.Trace)
+			if err != nil {
+				return fmt.Errorf("benchmark: scenario %s, policy %s, variant %q: %w", sc.Name, name, v.Name, err)
+			}
+			b.Runs = append(b.Runs, BenchmarkRun{Variant: v.Name, Scenario: sc.Name, Policy: name, Summary: res.Summary})
+		}
+	}
+	return nil
 }
 
 // ModeCase is one row of the Seldon-mode comparison: a scheduling mode, a policy's behavior and a
