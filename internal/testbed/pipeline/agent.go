@@ -79,7 +79,12 @@ func (a *Agent) SetRate(s Series, rps float64) {
 func SetRemoteRate(ctx context.Context, addr string, s Series, rps float64) error {
 	q := url.Values{"model": {s.Model}, "server": {s.Server}, "method_type": {s.MethodType},
 		"rps": {strconv.FormatFloat(rps, 'g', -1, 64)}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, "http://"+addr+"/rate?"+q.Encode(), nil)
+	return call(ctx, http.MethodPut, "http://"+addr+"/rate?"+q.Encode(), http.StatusNoContent, "setting the agent's rate")
+}
+
+// call sends a bodiless request and wants the status; what names the action in the error.
+func call(ctx context.Context, method, url string, want int, what string) error {
+	req, err := http.NewRequestWithContext(ctx, method, url, nil)
 	if err != nil {
 		return err
 	}
@@ -88,8 +93,8 @@ func SetRemoteRate(ctx context.Context, addr string, s Series, rps float64) erro
 		return err
 	}
 	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
-		return fmt.Errorf("setting the agent's rate: %s", resp.Status)
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s: %s", what, resp.Status)
 	}
 	return nil
 }

@@ -32,19 +32,7 @@ func (p *Prometheus) SetScrapeInterval(ctx context.Context, scrape time.Duration
 	if err := os.WriteFile(p.cfgPath, []byte(p.config(scrape)), 0o644); err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.URL+"-/reload", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("reloading prometheus: %s", resp.Status)
-	}
-	return nil
+	return call(ctx, http.MethodPost, p.URL+"-/reload", http.StatusOK, "reloading prometheus")
 }
 
 // WebSecurity makes Prometheus serve TLS, demand a client certificate signed by ClientCAFile,
