@@ -320,7 +320,7 @@ func (r *Result) whereTimeGoes(w func(string, ...any)) {
 	w("| N | resources registered | resources in the state | state after create (KiB) | " +
 		"component resources' own inputs and outputs per model (B) |\n|---:|---:|---:|---:|---:|\n")
 	for _, n := range c.Ns {
-		w("| %d | %s | %s | %s |\n", n,
+		w("| %d | %s | %s | %s | %s |\n", n,
 			each("%.0f", func(i int) float64 { return float64(handwritten.Resources(n, Programs[i].Wrapped())) }),
 			each("%.0f", func(i int) float64 {
 				return median(r.values(i, n, func(run *Run) float64 { return float64(run.StateResources) }))

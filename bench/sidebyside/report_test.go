@@ -60,6 +60,10 @@ func TestEveryMissIsExplained(t *testing.T) {
 			t.Errorf("%s: missed %q, want %q", name, got, tc.missed)
 		}
 		report := r.Markdown()
+		// A Printf verb short of its arguments leaves "%!" in the report (it once broke the stack-size table).
+		if i := strings.Index(report, "%!"); i >= 0 {
+			t.Errorf("%s: a formatting error in the report: %q", name, report[i:min(len(report), i+60)])
+		}
 		for _, tg := range r.missedTargets() {
 			want := fmt.Sprintf("N=%d %s, against the %s program (ratio %.2f)", tg.N, tg.Step, Programs[tg.Against].Name,
 				tg.Value)
