@@ -13,11 +13,16 @@ import (
 // children: its inputs and outputs, as compact JSON (issue 16: about 3 KiB per model before).
 const maxComponentStateBytes = 2048
 
+// maxChildFrames bounds the stack the engine records with each child: the component's own frames
+// (onOwnGoroutine), not the ~24 of the plugin's gRPC dispatch it had before.
+const maxChildFrames = 8
+
 // TestComponentStateSize deploys the benchmark's component program for two models (the first
 // installs the adapter, the second uses it with adapter mode none), exports the stack and checks
-// that each component resource's inputs plus outputs stay within maxComponentStateBytes. Its
-// children (the Kubernetes objects the component declares, which a hand-written program records
-// too) are logged for reference.
+// that each component resource's inputs plus outputs stay within maxComponentStateBytes, and that
+// its children record at most maxChildFrames stack frames each. Its children's inputs and outputs
+// (the Kubernetes objects the component declares, which a hand-written program records too) are
+// logged for reference.
 func TestComponentStateSize(t *testing.T) {
 	b := requireBed(t)
 	ctx := context.Background()
@@ -45,11 +50,16 @@ func TestComponentStateSize(t *testing.T) {
 		if !ok {
 			t.Fatalf("no %s %q in the state", component.Token, tc.name)
 		}
-		t.Logf("%s (adapter mode %s): component %d bytes (inputs %d, outputs %d: %v); its %d children %d bytes",
-			tc.name, tc.mode, s.Own(), s.Inputs, s.Outputs, s.OutputFields, s.Children, s.ChildBytes)
+		t.Logf("%s (adapter mode %s): component %d bytes (inputs %d, outputs %d: %v); its %d children %d bytes, "+
+			"up to %d stack frames each", tc.name, tc.mode, s.Own(), s.Inputs, s.Outputs, s.OutputFields, s.Children,
+			s.ChildBytes, s.ChildFrames)
 		if s.Own() > maxComponentStateBytes {
 			t.Errorf("%s (adapter mode %s) records %d bytes of inputs and outputs, want at most %d",
 				tc.name, tc.mode, s.Own(), maxComponentStateBytes)
+		}
+		if s.ChildFrames > maxChildFrames {
+			t.Errorf("%s (adapter mode %s): a child records %d stack frames, want at most %d", tc.name, tc.mode,
+				s.ChildFrames, maxChildFrames)
 		}
 	}
 	if _, err := st.Destroy(ctx); err != nil {

@@ -16,6 +16,9 @@ type StateSize struct {
 	OutputFields    map[string]int // output name → bytes of its value
 	Children        int
 	ChildBytes      int // the children's inputs and outputs
+	// ChildFrames is the most stack frames any child records: the engine keeps the stack that
+	// registered each resource, every frame of it, in every checkpoint.
+	ChildFrames int
 }
 
 // Own is what the component itself adds to the state: its inputs and outputs.
@@ -50,6 +53,7 @@ func ComponentStateSizes(deployment json.RawMessage, token string) (map[string]S
 			s := out[name]
 			s.Children++
 			s.ChildBytes += size(r.Inputs) + size(r.Outputs)
+			s.ChildFrames = max(s.ChildFrames, len(r.StackTrace))
 			out[name] = s
 		}
 	}

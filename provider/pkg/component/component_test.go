@@ -2,10 +2,12 @@ package component
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +16,7 @@ import (
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/integration"
 	presource "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"gopkg.in/yaml.v3"
 
@@ -826,4 +829,47 @@ func TestSeldonModesShapeTheModel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOnOwnGoroutine checks that a constructor wrapped by onOwnGoroutine returns what it returns,
+// raises its panic on the caller's goroutine, and runs on a stack of a few frames whatever the
+// depth of the caller's (the engine records every frame with each child).
+func TestOnOwnGoroutine(t *testing.T) {
+	var frames int
+	want := &SeldonAutoscaledModel{}
+	construct := onOwnGoroutine(func(_ *pulumi.Context, name string, _ Args,
+		_ ...pulumi.ResourceOption,
+	) (*SeldonAutoscaledModel, error) {
+		frames = runtime.Callers(0, make([]uintptr, 64))
+		switch name {
+		case "fails":
+			return nil, errors.New("refused")
+		case "panics":
+			panic("boom")
+		}
+		return want, nil
+	})
+	var deep func(int) (*SeldonAutoscaledModel, error)
+	deep = func(depth int) (*SeldonAutoscaledModel, error) {
+		if depth > 0 {
+			return deep(depth - 1)
+		}
+		return construct(nil, "ok", Args{})
+	}
+	if got, err := deep(30); err != nil || got != want {
+		t.Errorf("got %p, %v; want %p", got, err, want)
+	}
+	if frames > 4 {
+		t.Errorf("the constructor ran under %d frames, want at most 4 (itself, the wrapper, runtime)", frames)
+	}
+	if _, err := construct(nil, "fails", Args{}); err == nil || err.Error() != "refused" {
+		t.Errorf("err = %v, want refused", err)
+	}
+	defer func() {
+		if p := recover(); p != "boom" {
+			t.Errorf("recovered %v, want boom", p)
+		}
+	}()
+	_, _ = construct(nil, "panics", Args{})
+	t.Error("the panic was not raised again")
 }

@@ -3,6 +3,7 @@ package component
 import (
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 const (
@@ -64,11 +65,42 @@ func Provider() (p.Provider, error) {
 				},
 			},
 		}).
-		WithComponents(infer.ComponentF(NewSeldonAutoscaledModel), infer.ComponentF(NewSeldonMetricsAdapter)).
+		WithComponents(infer.ComponentF(onOwnGoroutine(NewSeldonAutoscaledModel)),
+			infer.ComponentF(onOwnGoroutine(NewSeldonMetricsAdapter))).
 		Build()
 	if err != nil {
 		return p.Provider{}, err
 	}
 	prov.Construct = deferUnknownInputs(withKubernetesProvider(prov.Construct))
 	return prov, nil
+}
+
+// onOwnGoroutine runs a component's constructor on a goroutine of its own and waits for it. The
+// engine keeps, with every resource, each frame of the stack that registered it (the Go SDK's
+// Context.getStackTrace sends them all), and writes them into every checkpoint: from Construct's
+// goroutine that is about 24 frames of gRPC, pulumi-go-provider and SDK dispatch, some 2.5 KB for
+// each child of each model. From a fresh goroutine only this package's frames remain, which are
+// the ones that say where a child was declared. A panic is raised again on the caller's goroutine.
+func onOwnGoroutine[A any, R pulumi.ComponentResource](construct infer.ComponentFn[A, R]) infer.ComponentFn[A, R] {
+	type result struct {
+		value    R
+		err      error
+		panicked any
+	}
+	return func(ctx *pulumi.Context, name string, args A, opts ...pulumi.ResourceOption) (R, error) {
+		done := make(chan result, 1)
+		go func() {
+			var r result
+			defer func() {
+				r.panicked = recover()
+				done <- r
+			}()
+			r.value, r.err = construct(ctx, name, args, opts...)
+		}()
+		r := <-done
+		if r.panicked != nil {
+			panic(r.panicked)
+		}
+		return r.value, r.err
+	}
 }
