@@ -395,14 +395,29 @@ func (r *Result) whatDominates(w func(string, ...any)) {
 		w("- N=%d %s, against the %s program (ratio %.2f): %+.2f s of wall time (%.2f against %.2f). The engine and "+
 			"plugins used %+.2f CPU-s (%.2f against %.2f): the seldon-autoscaling provider %.2f, the Kubernetes plugin "+
 			"%+.2f, which leaves %.2f for the engine itself. The inline program's process %+.2f, the control plane %+.2f. "+
-			"The component's state is %.0f%% larger (%.0f against %.0f KiB; the component resources' own inputs "+
-			"and outputs are in the stack-size table, the rest is longer URNs and parent references in every child, "+
-			"the provider resource and the owner annotation), and the engine writes the whole state after every "+
-			"resource step.\n",
+			"%s\n",
 			n, s, Programs[o].Name, t.Value, wa-wb, wa, wb, ea-eb, ea, eb, pa, ka-kb, (ea-eb)-pa-(ka-kb), sa-sb, ca-cb,
-			100*(za/max(zb, 1)-1), za/1024, zb/1024)
+			stateComparison(za, zb))
 	}
 	w("\n")
+}
+
+// stateComparison compares the component's state after create (a bytes) with another program's (b):
+// the engine writes the whole state after every resource step, so a larger state costs every step.
+func stateComparison(a, b float64) string {
+	what := fmt.Sprintf("(%.0f against %.0f KiB", a/1024, b/1024)
+	switch pct := 100 * (a/max(b, 1) - 1); {
+	case pct >= 0.5:
+		return fmt.Sprintf("The component's state is %.0f%% larger %s: the component resources' own inputs and outputs "+
+			"are in the stack-size table, the rest is the provider resource, the owner annotation, and longer URNs and "+
+			"parent references in every child), and the engine writes the whole state after every resource step.",
+			pct, what)
+	case pct <= -0.5:
+		return fmt.Sprintf("The component's state is %.0f%% smaller %s: its children record the few stack frames of "+
+			"the component's goroutine, the other program's the inline program's whole stack), so the state does not "+
+			"explain the difference.", -pct, what)
+	}
+	return fmt.Sprintf("The component's state is as large %s), so it does not explain the difference.", what)
 }
 
 func (r *Result) profiles(w func(string, ...any)) {

@@ -73,3 +73,20 @@ func TestEveryMissIsExplained(t *testing.T) {
 		}
 	}
 }
+
+// TestStateComparison checks that the explanation of a miss calls a larger state larger and a
+// smaller one smaller (a smaller state once read "-14% larger").
+func TestStateComparison(t *testing.T) {
+	for _, tc := range []struct {
+		a, b float64
+		want string
+	}{
+		{a: 120 * 1024, b: 100 * 1024, want: "20% larger (120 against 100 KiB"},
+		{a: 86 * 1024, b: 100 * 1024, want: "14% smaller (86 against 100 KiB"},
+		{a: 100 * 1024, b: 100.2 * 1024, want: "as large (100 against 100 KiB"},
+	} {
+		if got := stateComparison(tc.a, tc.b); !strings.Contains(got, tc.want) {
+			t.Errorf("stateComparison(%v, %v) = %q, want it to contain %q", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
