@@ -11,7 +11,6 @@ import (
 	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
 	autoscalingv2 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/autoscaling/v2"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
-	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	k8sutil "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/utilities"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -310,7 +309,7 @@ func declareInstalledAdapter(
 		}).(pulumi.MapOutput)
 	}
 	afterDeps := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn(deps))
-	rel, err := helmv3.NewRelease(ctx, name+"-adapter", releaseArgs(a, values), afterDeps...)
+	rel, err := newHelmRelease(ctx, name+"-adapter", releaseArgs(a, values), afterDeps...)
 	if err != nil {
 		return nil, err
 	}
@@ -321,8 +320,8 @@ func declareInstalledAdapter(
 // next up has to repair: atomic rolls it back (when Helm waits, see helmWait), cleanupOnFail
 // deletes what a failed upgrade created, and maxHistory bounds the records that failed upgrades
 // and their rollbacks add.
-func releaseArgs(a Adapter, values pulumi.MapOutput) *helmv3.ReleaseArgs {
-	args := &helmv3.ReleaseArgs{
+func releaseArgs(a Adapter, values pulumi.MapOutput) *helmReleaseArgs {
+	args := &helmReleaseArgs{
 		Name:          pulumi.String(a.ReleaseName),
 		Namespace:     pulumi.String(a.Namespace),
 		Chart:         pulumi.String(a.Chart),
@@ -337,7 +336,7 @@ func releaseArgs(a Adapter, values pulumi.MapOutput) *helmv3.ReleaseArgs {
 		args.Timeout = pulumi.Int(a.HelmTimeoutSeconds)
 	}
 	if a.ChartRepo != "" {
-		args.RepositoryOpts = &helmv3.RepositoryOptsArgs{Repo: pulumi.String(a.ChartRepo)}
+		args.RepositoryOpts = &helmRepositoryOptsArgs{Repo: pulumi.String(a.ChartRepo)}
 		args.Version = pulumi.String(a.ChartVersion)
 	}
 	return args
