@@ -1,6 +1,6 @@
 // Package architecture holds the tests that keep the layout docs/development.md describes: the
-// pure packages import neither Pulumi nor client-go, and imports flow one way (tests → bench →
-// internal → provider), never back.
+// pure packages import neither Pulumi nor client-go, imports flow one way (tests → bench →
+// internal → provider), never back, and the plugin links no Kubernetes SDK it does not declare.
 package architecture
 
 import (
