@@ -12,8 +12,8 @@ import (
 // sdk/v4/go/kubernetes/helm/v3: that package imports kubernetes/yaml, which links every Kubernetes
 // API group's SDK into the plugin (tens of MB and of init work at each start) for one resource type.
 // What follows is the part of helm/v3's generated code that decides what the engine receives, for
-// the fields the component sets; provider/cmd/pulumi-resource-seldon-autoscaling's lean test keeps
-// helm/v3 and kubernetes/yaml out, and bench/handwritten compares this with the real NewRelease.
+// the fields the component sets. helmrelease_test.go checks that the engine receives the same
+// request as from the real NewRelease; internal/architecture keeps helm/v3 and kubernetes/yaml out.
 
 // helmReleaseType is helm/v3 Release's type token.
 const helmReleaseType = "kubernetes:helm.sh/v3:Release"
