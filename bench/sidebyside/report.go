@@ -395,11 +395,22 @@ func (r *Result) whatDominates(w func(string, ...any)) {
 		w("- N=%d %s, against the %s program (ratio %.2f): %+.2f s of wall time (%.2f against %.2f). The engine and "+
 			"plugins used %+.2f CPU-s (%.2f against %.2f): the seldon-autoscaling provider %.2f, the Kubernetes plugin "+
 			"%+.2f, which leaves %.2f for the engine itself. The inline program's process %+.2f, the control plane %+.2f. "+
-			"%s\n",
+			"%s%s\n",
 			n, s, Programs[o].Name, t.Value, wa-wb, wa, wb, ea-eb, ea, eb, pa, ka-kb, (ea-eb)-pa-(ka-kb), sa-sb, ca-cb,
-			stateComparison(za, zb))
+			stateComparison(za, zb), stepCause(s, n))
 	}
 	w("\n")
+}
+
+// stepCause is what the component does in a step that the other programs cannot, by construction.
+func stepCause(s Step, n int) string {
+	if s != StepChange {
+		return ""
+	}
+	// pkg/backend.SnapshotManager.RegisterResourceOutputs skips the write only for equal outputs.
+	return fmt.Sprintf(" In this step every component's outputs change (its effective policy holds the target), and "+
+		"the engine writes the whole state again for each: %d checkpoint writes that the floor, whose components "+
+		"have no outputs, and the hand-written program do not make.", n)
 }
 
 // stateComparison compares the component's state after create (a bytes) with another program's (b):
