@@ -1,7 +1,6 @@
 package architecture
 
 import (
-	"os/exec"
 	"strings"
 	"testing"
 )
@@ -28,22 +27,6 @@ func TestPluginLinksNoUnusedKubernetesSDK(t *testing.T) {
 				chain[len(chain)-2], tc.fix, strings.Join(chain, " -> "))
 		}
 	}
-}
-
-// importGraph maps each package pkg depends on (not its tests) to its direct imports.
-func importGraph(t *testing.T, pkg string) map[string][]string {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}",
-		module+pkg).Output()
-	if err != nil {
-		t.Fatalf("go list %s: %v", pkg, err)
-	}
-	graph := map[string][]string{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		f := strings.Fields(line)
-		graph[f[0]] = f[1:]
-	}
-	return graph
 }
 
 // importChain is the shortest chain of imports from root to target or a package under it, or nil
