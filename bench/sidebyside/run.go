@@ -445,46 +445,13 @@ func takeUsage(b *Bed) usage {
 		u.children = cpuSeconds(ru)
 	}
 	if b != nil && b.Cluster != nil {
-		u.controlPlane = controlPlaneCPU(filepath.Join(b.Cluster.Dir, "pids"))
+		u.controlPlane = b.Cluster.CPUSeconds()
 	}
 	return u
 }
 
 func cpuSeconds(ru syscall.Rusage) float64 {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
-
-// controlPlaneCPU adds up utime and stime of the processes recorded in dir.
-func controlPlaneCPU(dir string) float64 {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return 0
-	}
-	total := 0.0
-	for _, e := range entries {
-		raw, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			continue
-		}
-		total += processCPU(strings.TrimSpace(string(raw)))
-	}
-	return total
-}
-
-// processCPU is utime+stime of a live process, in seconds (USER_HZ is 100 on Linux).
-func processCPU(pid string) float64 {
-	raw, err := os.ReadFile("/proc/" + pid + "/stat")
-	if err != nil {
-		return 0
-	}
-	s := string(raw)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(fields) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseFloat(fields[11], 64)
-	st, _ := strconv.ParseFloat(fields[12], 64)
-	return (ut + st) / 100
 }
 
 func load1() float64 {
