@@ -316,17 +316,21 @@ func (r *Result) whereTimeGoes(w func(string, ...any)) {
 	w("\n")
 	w("Stack size after create: resources registered (besides the stack and default providers), every resource of the " +
 		"exported state (with the stack and providers), and the exported state, which the engine serializes and writes " +
-		"again after every resource step; component / hand-written / floor:\n\n")
-	w("| N | resources registered | resources in the state | state after create (KiB) | " +
-		"component resources' own inputs and outputs per model (B) |\n|---:|---:|---:|---:|---:|\n")
+		"again after every resource step, in bytes and in property values (every object, array and scalar of every " +
+		"resource's inputs and outputs: serialization visits each); component / hand-written / floor:\n\n")
+	w("| N | resources registered | resources in the state | state after create (KiB) | property values in the state | " +
+		"component resources' own inputs and outputs per model (B) |\n|---:|---:|---:|---:|---:|---:|\n")
 	for _, n := range c.Ns {
-		w("| %d | %s | %s | %s | %s |\n", n,
+		w("| %d | %s | %s | %s | %s | %s |\n", n,
 			each("%.0f", func(i int) float64 { return float64(handwritten.Resources(n, Programs[i].Wrapped())) }),
 			each("%.0f", func(i int) float64 {
 				return median(r.values(i, n, func(run *Run) float64 { return float64(run.StateResources) }))
 			}),
 			each("%.0f", func(i int) float64 {
 				return median(r.values(i, n, func(run *Run) float64 { return float64(run.StateBytes) / 1024 }))
+			}),
+			each("%.0f", func(i int) float64 {
+				return median(r.values(i, n, func(run *Run) float64 { return float64(run.StateValues) }))
 			}),
 			each("%.0f", func(i int) float64 {
 				return median(r.values(i, n, func(run *Run) float64 { return float64(run.ComponentOwnBytes) / float64(n) }))
@@ -392,12 +396,14 @@ func (r *Result) whatDominates(w func(string, ...any)) {
 		ca, cb := d(func(m Measure) float64 { return m.ControlPlaneCPU })
 		za := median(r.values(iComponent, n, func(run *Run) float64 { return float64(run.StateBytes) }))
 		zb := median(r.values(o, n, func(run *Run) float64 { return float64(run.StateBytes) }))
+		va := median(r.values(iComponent, n, func(run *Run) float64 { return float64(run.StateValues) }))
+		vb := median(r.values(o, n, func(run *Run) float64 { return float64(run.StateValues) }))
 		w("- N=%d %s, against the %s program (ratio %.2f): %+.2f s of wall time (%.2f against %.2f). The engine and "+
 			"plugins used %+.2f CPU-s (%.2f against %.2f): the seldon-autoscaling provider %.2f, the Kubernetes plugin "+
 			"%+.2f, which leaves %.2f for the engine itself. The inline program's process %+.2f, the control plane %+.2f. "+
 			"%s%s\n",
 			n, s, Programs[o].Name, t.Value, wa-wb, wa, wb, ea-eb, ea, eb, pa, ka-kb, (ea-eb)-pa-(ka-kb), sa-sb, ca-cb,
-			stateComparison(za, zb), stepCause(s, n))
+			stateComparison(za, zb, va, vb), stepCause(s, n))
 	}
 	w("\n")
 }
@@ -408,27 +414,40 @@ func stepCause(s Step, n int) string {
 		return ""
 	}
 	// pkg/backend.SnapshotManager.RegisterResourceOutputs skips the write only for equal outputs.
+	writes := fmt.Sprintf("%d checkpoint writes", n)
+	if n == 1 {
+		writes = "one checkpoint write"
+	}
 	return fmt.Sprintf(" In this step every component's outputs change (its effective policy holds the target), and "+
-		"the engine writes the whole state again for each: %d checkpoint writes that the floor, whose components "+
-		"have no outputs, and the hand-written program do not make.", n)
+		"the engine writes the whole state again for each: %s that the floor, whose components have no outputs, and "+
+		"the hand-written program do not make.", writes)
 }
 
-// stateComparison compares the component's state after create (a bytes) with another program's (b):
-// the engine writes the whole state after every resource step, so a larger state costs every step.
-func stateComparison(a, b float64) string {
-	what := fmt.Sprintf("(%.0f against %.0f KiB", a/1024, b/1024)
+// stateComparison compares the component's state after create (a bytes, va property values) with
+// another program's (b, vb). The engine writes the whole state after every resource step, and its
+// serialization visits every property value, so values weigh more than bytes.
+func stateComparison(a, b, va, vb float64) string {
+	size := fmt.Sprintf("(%.0f against %.0f KiB", a/1024, b/1024)
+	var bytes string
 	switch pct := 100 * (a/max(b, 1) - 1); {
 	case pct >= 0.5:
-		return fmt.Sprintf("The component's state is %.0f%% larger %s: the component resources' own inputs and outputs "+
-			"are in the stack-size table, the rest is the provider resource, the owner annotation, and longer URNs and "+
-			"parent references in every child), and the engine writes the whole state after every resource step.",
-			pct, what)
+		bytes = fmt.Sprintf("%.0f%% larger %s: the provider resource, the owner annotation, and longer URNs and parent "+
+			"references in every child)", pct, size)
 	case pct <= -0.5:
-		return fmt.Sprintf("The component's state is %.0f%% smaller %s: its children record the few stack frames of "+
-			"the component's goroutine, the other program's the inline program's whole stack), so the state does not "+
-			"explain the difference.", -pct, what)
+		bytes = fmt.Sprintf("%.0f%% smaller %s: its children record the few stack frames of the component's "+
+			"goroutine, the other program's the inline program's whole stack)", -pct, size)
+	default:
+		bytes = "as large " + size + ")"
 	}
-	return fmt.Sprintf("The component's state is as large %s), so it does not explain the difference.", what)
+	if pv := 100 * (va/max(vb, 1) - 1); pv >= 0.5 {
+		return fmt.Sprintf("The component's state is %s, but holds %.0f%% more property values (%.0f against %.0f): "+
+			"the component resources' own outputs, which the other program does not have. The engine serializes every "+
+			"value of the state each time it writes a checkpoint: after every resource step, and in a preview too "+
+			"(the file backend serializes each checkpoint of a preview, then discards it). The engine's CPU in saving "+
+			"checkpoints is in the profiles below.", bytes, pv, va, vb)
+	}
+	return fmt.Sprintf("The component's state is %s and holds no more property values (%.0f against %.0f), so it "+
+		"does not explain the difference.", bytes, va, vb)
 }
 
 func (r *Result) profiles(w func(string, ...any)) {

@@ -75,18 +75,33 @@ func TestEveryMissIsExplained(t *testing.T) {
 }
 
 // TestStateComparison checks that the explanation of a miss calls a larger state larger and a
-// smaller one smaller (a smaller state once read "-14% larger").
+// smaller one smaller (a smaller state once read "-14% larger"), and that a state with more
+// property values is not said to explain nothing: it once did, for fewer bytes but more values.
 func TestStateComparison(t *testing.T) {
 	for _, tc := range []struct {
-		a, b float64
-		want string
+		a, b, va, vb float64
+		want         string
 	}{
-		{a: 120 * 1024, b: 100 * 1024, want: "20% larger (120 against 100 KiB"},
-		{a: 86 * 1024, b: 100 * 1024, want: "14% smaller (86 against 100 KiB"},
-		{a: 100 * 1024, b: 100.2 * 1024, want: "as large (100 against 100 KiB"},
+		{a: 120 * 1024, b: 100 * 1024, va: 1000, vb: 1000, want: "20% larger (120 against 100 KiB"},
+		{a: 86 * 1024, b: 100 * 1024, va: 1000, vb: 1000, want: "14% smaller (86 against 100 KiB"},
+		{a: 100 * 1024, b: 100.2 * 1024, va: 1000, vb: 1000, want: "as large (100 against 100 KiB"},
+		{a: 86 * 1024, b: 100 * 1024, va: 1000, vb: 1000, want: "does not explain the difference"},
+		{a: 86 * 1024, b: 100 * 1024, va: 1200, vb: 1000, want: "but holds 20% more property values (1200 against 1000)"},
 	} {
-		if got := stateComparison(tc.a, tc.b); !strings.Contains(got, tc.want) {
-			t.Errorf("stateComparison(%v, %v) = %q, want it to contain %q", tc.a, tc.b, got, tc.want)
+		got := stateComparison(tc.a, tc.b, tc.va, tc.vb)
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("stateComparison(%v, %v, %v, %v) = %q, want it to contain %q", tc.a, tc.b, tc.va, tc.vb, got, tc.want)
 		}
+		if tc.va > tc.vb && strings.Contains(got, "does not explain") {
+			t.Errorf("stateComparison with more values = %q: more values cost every checkpoint", got)
+		}
+	}
+}
+
+// TestPropertyValues counts every object, array and scalar.
+func TestPropertyValues(t *testing.T) {
+	v := map[string]any{"a": "x", "b": []any{1.0, map[string]any{"c": true}}, "d": nil}
+	if got, want := propertyValues(v), 7; got != want {
+		t.Errorf("propertyValues = %d, want %d (the map, a, b, 1, the inner map, c, d)", got, want)
 	}
 }

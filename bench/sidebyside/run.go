@@ -128,7 +128,9 @@ type Run struct {
 	StateBytes int
 	// What the component resources themselves record (inputs and outputs), beside their children.
 	ComponentOwnBytes int
-	Load1             float64 // 1-minute load average when the run started
+	// Property values in the state after create (StateSize.Values).
+	StateValues int
+	Load1       float64 // 1-minute load average when the run started
 	// CPU that processes other than this benchmark's used during the run, in cores on average
 	// (the machine's busy time from /proc/stat less this benchmark's own).
 	OtherCores float64
@@ -325,6 +327,7 @@ func (b *Bed) RunLifecycle(ctx context.Context, p Program, n int, label string, 
 			return run, err
 		}
 		run.StateBytes, run.StateResources, run.ComponentOwnBytes = size.Bytes, size.Resources, size.ComponentOwn
+		run.StateValues = size.Values
 	}
 	if err := step(StepNoop, "up", func() (map[string]int, error) {
 		res, err := st.Up(ctx)

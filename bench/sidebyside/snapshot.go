@@ -179,6 +179,26 @@ type StateSize struct {
 	// ComponentOwn is what the component resources (SeldonAutoscaledModel, or the floor's local
 	// ones) record themselves, inputs and outputs, beside their children: stacks.StateSize.Own.
 	ComponentOwn int
+	// Values counts the property values of every resource's inputs and outputs (each object, array
+	// and scalar one): the engine's serialization of a checkpoint visits each of them
+	// (pkg/resource/stack.SerializeProperties), where bytes count less.
+	Values int
+}
+
+// propertyValues counts v and every value nested in it.
+func propertyValues(v any) int {
+	n := 1
+	switch v := v.(type) {
+	case map[string]any:
+		for _, e := range v {
+			n += propertyValues(e)
+		}
+	case []any:
+		for _, e := range v {
+			n += propertyValues(e)
+		}
+	}
+	return n
 }
 
 // State reads the stack's custom resources (not providers, components or the stack), keyed by
@@ -203,8 +223,9 @@ func State(ctx context.Context, st auto.Stack, ns, adapterNS string) (map[string
 	if err != nil {
 		return nil, StateSize{}, err
 	}
-	out := map[string]any{}
+	out, values := map[string]any{}, 0
 	for _, r := range dep.Resources {
+		values += propertyValues(r.Inputs) + propertyValues(r.Outputs)
 		if !r.Custom || strings.HasPrefix(string(r.Type), "pulumi:providers:") {
 			continue
 		}
@@ -226,7 +247,8 @@ func State(ctx context.Context, st auto.Stack, ns, adapterNS string) (map[string
 		}
 		out[key(r.URN)] = sr
 	}
-	return out, StateSize{Bytes: len(exported.Deployment), Resources: len(dep.Resources), ComponentOwn: own}, nil
+	size := StateSize{Bytes: len(exported.Deployment), Resources: len(dep.Resources), ComponentOwn: own, Values: values}
+	return out, size, nil
 }
 
 // componentOwnBytes sums stacks.StateSize.Own over every component resource but the stack.
