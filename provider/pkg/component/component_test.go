@@ -40,6 +40,13 @@ type recorder struct {
 	regs []registered
 }
 
+// reset forgets what was registered, for a server that constructs again.
+func (r *recorder) reset() {
+	r.mu.Lock()
+	r.regs = nil
+	r.mu.Unlock()
+}
+
 func (r *recorder) byType(typ string) []registered {
 	r.mu.Lock()
 	defer r.mu.Unlock()
