@@ -47,6 +47,8 @@ type Bed struct {
 	// Real plugin binaries, for start-up measurements.
 	Provider   string
 	Kubernetes string
+	// BarePlugin is bench/cmd/bareplugin, a plugin on the bare Go SDK: the start-up floor.
+	BarePlugin string
 	// Launchers for the same plugins (what the stacks run).
 	ProviderLauncher   string
 	KubernetesLauncher string
@@ -136,9 +138,11 @@ func (b *Bed) buildPlugins() error {
 	b.Kubernetes = filepath.Join(b.Tools, KubernetesPlugin)
 	launcher := filepath.Join(b.Tmp, "plugins", "pluginlauncher")
 	b.profProvider = filepath.Join(b.Tmp, "plugins", "prof", ProviderPlugin)
+	b.BarePlugin = filepath.Join(b.Tmp, "plugins", "bare", "pulumi-resource-seldon-autoscaling-bare")
 	builds := []struct{ out, pkg string }{
 		{launcher, "./bench/cmd/pluginlauncher"},
 		{b.profProvider, "./bench/cmd/profprovider"},
+		{b.BarePlugin, "./bench/cmd/bareplugin"},
 	}
 	for _, build := range builds {
 		cmd := exec.Command("go", "build", "-o", build.out, build.pkg)

@@ -54,8 +54,12 @@ type Result struct {
 const (
 	StartProvider         = "seldon-autoscaling provider"
 	StartProviderLauncher = "seldon-autoscaling provider via the benchmark's launcher"
+	StartBare             = "plugin on the bare Go SDK (`bench/cmd/bareplugin`, for comparison)"
 	StartKubernetes       = "kubernetes provider (for comparison)"
 )
+
+// startupRows are the start-up table's rows, in order.
+var startupRows = []string{StartProvider, StartProviderLauncher, StartBare, StartKubernetes}
 
 // Bench runs the whole session: start-up figures, then for each N Reps alternating sets
 // (component, hand-written, floor), each checked for identical objects and state, then the
@@ -94,10 +98,10 @@ func Bench(ctx context.Context, cfg Config) (res *Result, err error) {
 
 	if cfg.StartupLaunches > 0 {
 		logf("start-up: %d launches of each plugin", cfg.StartupLaunches)
-		for _, s := range []struct{ key, bin string }{
-			{StartProvider, bed.Provider}, {StartProviderLauncher, bed.ProviderLauncher}, {StartKubernetes, bed.Kubernetes},
-		} {
-			if res.Startup[s.key], err = MeasureStartup(s.bin, cfg.StartupLaunches); err != nil {
+		bins := map[string]string{StartProvider: bed.Provider, StartProviderLauncher: bed.ProviderLauncher,
+			StartBare: bed.BarePlugin, StartKubernetes: bed.Kubernetes}
+		for _, key := range startupRows {
+			if res.Startup[key], err = MeasureStartup(bins[key], cfg.StartupLaunches); err != nil {
 				return res, err
 			}
 		}

@@ -263,11 +263,14 @@ func (r *Result) startup(w func(string, ...any)) {
 	w("Each binary launched on its own, one launch after another: time from exec to the port line on stdout (when the " +
 		"engine can connect), and memory at that moment; then stopped with SIGINT as the engine does. ")
 	w("Every preview, up and destroy of the component program starts the provider once; " +
-		"the hand-written and floor programs never start it.\n\n")
+		"the hand-written and floor programs never start it. The bare plugin serves the ResourceProvider service with the " +
+		"Pulumi Go SDK alone (`provider.Main`, `provider.Construct`) and links the pulumi-kubernetes packages the " +
+		"component declares its children with, but neither pulumi-go-provider (with its schema code) nor client-go (the " +
+		"existing-object check): what any Go component plugin costs to start, on the same machine.\n\n")
 	w("| binary | launches | ready, median (ms) | ready, p90 (ms) | RSS at ready, median (MiB) | peak RSS at ready, " +
 		"median (MiB) | exit after SIGINT, median (ms) |\n")
 	w("|---|---:|---:|---:|---:|---:|---:|\n")
-	for _, key := range []string{StartProvider, StartProviderLauncher, StartKubernetes} {
+	for _, key := range startupRows {
 		ss := r.Startup[key]
 		if len(ss) == 0 {
 			continue
