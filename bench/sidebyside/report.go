@@ -266,7 +266,8 @@ func (r *Result) startup(w func(string, ...any)) {
 		"the hand-written and floor programs never start it. The bare plugin serves the ResourceProvider service with the " +
 		"Pulumi Go SDK alone (`provider.Main`, `provider.Construct`) and links the pulumi-kubernetes packages the " +
 		"component declares its children with, but neither pulumi-go-provider (with its schema code) nor client-go (the " +
-		"existing-object check): what any Go component plugin costs to start, on the same machine.\n\n")
+		"existing-object check): about the least a Go plugin declaring these children can cost to start, on the same " +
+		"machine.\n\n")
 	w("| binary | launches | ready, median (ms) | ready, p90 (ms) | RSS at ready, median (MiB) | peak RSS at ready, " +
 		"median (MiB) | exit after SIGINT, median (ms) |\n")
 	w("|---|---:|---:|---:|---:|---:|---:|\n")
