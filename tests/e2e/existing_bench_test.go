@@ -2,46 +2,169 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/component"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
 )
 
 // BenchmarkExistingObjectCheck is what the check for existing objects adds to each component's
-// preview and update: reading each object the guide's example would create (Model, Server, two
-// HPAs, the rules ConfigMap, the Helm release records, the APIService) from the real API server of
-// the test bed, through the client the components of a stack share. `make bench` reports it.
+// preview and update, read from the real API server of the test bed through the client the
+// components of a stack share. `make bench` reports it.
+//
+//   - components=1: the Go example's component, alone: it reads each object it would create
+//     (Model, Server, two HPAs, the rules ConfigMap, the Helm release records, the APIService).
+//   - components=50: a stack of 50 components in adapter mode none, as the side-by-side benchmark's
+//     at N=50 (a Model, a dedicated Server and two HPAs each, all existing), checked at once: past
+//     a few reads of one kind, one listing answers the others.
+//
+// Each operation is the first check of a deployment: no listing is taken yet.
 func BenchmarkExistingObjectCheck(b *testing.B) {
 	if bed == nil || skipReason != "" {
 		b.Skip(skipReason)
 	}
-	d, err := component.Resolve(guideArgs())
-	if err != nil {
-		b.Fatal(err)
-	}
-	objs := d.Objects()
-	cpu0 := bed.cluster.CPUSeconds()
-	for b.Loop() {
-		client, err := component.ClusterClient(map[string]string{"kubeconfig": bed.cluster.Kubeconfig})
+	b.Run("components=1", func(b *testing.B) {
+		d, err := component.Resolve(guideArgs(modelName, nil))
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := component.Observe(context.Background(), client, objs); err != nil {
-			b.Fatal(err)
+		benchChecks(b, [][]ownership.Object{d.Objects()})
+	})
+	b.Run("components=50", func(b *testing.B) {
+		existing.Do(func() { existing.checks, existing.err = stackOfExisting("bench-check", 50) })
+		if existing.err != nil {
+			b.Fatal(existing.err)
 		}
-	}
-	b.ReportMetric(float64(len(objs)), "objects/op")
-	// What the reads cost the API server and etcd, per component (their CPU includes their
-	// background work during the benchmark).
-	b.ReportMetric((bed.cluster.CPUSeconds()-cpu0)*1000/float64(b.N), "control-plane-ms/op")
+		benchChecks(b, existing.checks)
+	})
 }
 
-// guideArgs is the Go example's component: irisa0 on a dedicated Server, adapter installed.
-func guideArgs() component.Args {
+// existing is the stack of 50 components' objects, created once per test bed (-count runs the
+// benchmark again).
+var existing struct {
+	sync.Once
+	checks [][]ownership.Object
+	err    error
+}
+
+// benchChecks runs the checks of one deployment's components (one []ownership.Object each) at once
+// per operation, and reports the cost per component.
+func benchChecks(b *testing.B, checks [][]ownership.Object) {
+	client, err := component.ClusterClient(map[string]string{"kubeconfig": bed.cluster.Kubeconfig})
+	if err != nil {
+		b.Fatal(err)
+	}
+	objects, controlPlane, ops := 0, 0.0, 0
+	for _, objs := range checks {
+		objects += len(objs)
+	}
+	for b.Loop() {
+		reads := component.NewReads() // a deployment's first check
+		cpu0 := bed.cluster.CPUSeconds()
+		var wg sync.WaitGroup
+		errs := make([]error, len(checks))
+		for i, objs := range checks {
+			wg.Go(func() { _, errs[i] = reads.Observe(context.Background(), client, objs) })
+		}
+		wg.Wait()
+		controlPlane += bed.cluster.CPUSeconds() - cpu0
+		for _, err := range errs {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		ops++
+	}
+	perComponent := float64(ops * len(checks))
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/perComponent, "ms/component")
+	b.ReportMetric(float64(objects)/float64(len(checks)), "objects/component")
+	// What the reads cost the API server and etcd (their CPU includes their background work
+	// during the checks).
+	b.ReportMetric(controlPlane*1000/perComponent, "control-plane-ms/component")
+}
+
+// stackOfExisting creates, in namespace ns, what n components in adapter mode none created on an
+// earlier update, and returns what each component checks.
+func stackOfExisting(ns string, n int) ([][]ownership.Object, error) {
+	ctx := context.Background()
+	_, err := bed.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}},
+		metav1.CreateOptions{})
+	if err != nil {
+		return nil, err
+	}
+	var checks [][]ownership.Object
+	for i := range n {
+		d, err := component.Resolve(guideArgs(fmt.Sprintf("m%d", i), &ns))
+		if err != nil {
+			return nil, err
+		}
+		objs := d.Objects()
+		for _, o := range objs {
+			if err := createExisting(ctx, o); err != nil {
+				return nil, err
+			}
+		}
+		checks = append(checks, objs)
+	}
+	return checks, nil
+}
+
+// createExisting creates o as the component would have, with a spec of its kind's usual size.
+func createExisting(ctx context.Context, o ownership.Object) error {
+	spec := map[string]any{"replicas": int64(1)}
+	gvr, apiVersion := localcluster.ModelResource, component.SeldonAPIVersion
+	switch o.Kind {
+	case "Model":
+		spec["storageUri"], spec["requirements"] = "gs://seldon-models/testing/iris1", []any{"sklearn"}
+	case "Server":
+		gvr, spec["serverConfig"] = localcluster.ServerResource, "mlserver"
+	case "HorizontalPodAutoscaler":
+		gvr, apiVersion = schema.GroupVersionResource{Group: "autoscaling", Version: "v2",
+			Resource: "horizontalpodautoscalers"}, "autoscaling/v2"
+		spec = hpaSpec(o.Name)
+	}
+	obj := &unstructured.Unstructured{Object: map[string]any{"apiVersion": apiVersion, "kind": o.Kind,
+		"metadata": map[string]any{"name": o.Name, "namespace": o.Namespace,
+			"annotations": map[string]any{ownership.OwnerAnnotation: "bench/check/" + o.Name}},
+		"spec": spec}}
+	_, err := bed.dyn.Resource(gvr).Namespace(o.Namespace).Create(ctx, obj, metav1.CreateOptions{})
+	return err
+}
+
+// hpaSpec is an HPA on a Model's infer_rps, as the component declares it; the Model is the HPA's
+// namesake, which does not exist, so the HPA controller gives up on it at once.
+func hpaSpec(name string) map[string]any {
+	return map[string]any{
+		"scaleTargetRef": map[string]any{"apiVersion": component.SeldonAPIVersion, "kind": "Model", "name": name},
+		"minReplicas":    int64(1), "maxReplicas": int64(3),
+		"metrics": []any{map[string]any{"type": "Object", "object": map[string]any{
+			"metric":          map[string]any{"name": "infer_rps"},
+			"describedObject": map[string]any{"apiVersion": component.SeldonAPIVersion, "kind": "Model", "name": name},
+			"target":          map[string]any{"type": "AverageValue", "averageValue": "3"},
+		}}},
+	}
+}
+
+// guideArgs is the Go example's component (irisa0 on a dedicated Server, adapter installed) under
+// another name and namespace; in another namespace it uses the adapter (mode none).
+func guideArgs(name string, namespace *string) component.Args {
 	dedicated, config, maxReplicas, target := true, "mlserver", 3, 3.0
-	return component.Args{
-		Model:       component.ModelSpec{Name: modelName, StorageURI: "gs://seldon-models/testing/iris1"},
+	args := component.Args{
+		Model:       component.ModelSpec{Name: name, Namespace: namespace, StorageURI: "gs://seldon-models/testing/iris1"},
 		Server:      &component.ServerSpec{Dedicated: &dedicated, ServerConfig: &config},
 		Autoscaling: component.AutoscalingSpec{MaxReplicas: &maxReplicas, TargetRpsPerReplica: &target},
 	}
+	if namespace != nil {
+		none := component.ModeNone
+		args.Adapter = &component.AdapterSpec{Mode: &none}
+	}
+	return args
 }

@@ -197,9 +197,10 @@ var resources = map[string]schema.GroupVersionResource{
 	"HelmRelease":             {Version: "v1", Resource: "secrets"},
 }
 
-// Observe reads what the cluster holds under each object's name, all at once: the reads are the
-// whole cost the check adds to a preview (BenchmarkExistingObjectCheck).
-func Observe(
+// Observe reads what the cluster holds under each object's name, all at once, through r's listings
+// where they answer: the reads are the whole cost the check adds to a preview
+// (BenchmarkExistingObjectCheck).
+func (r *Reads) Observe(
 	ctx context.Context,
 	c dynamic.Interface,
 	objects []ownership.Object,
@@ -209,7 +210,7 @@ func Observe(
 	var wg sync.WaitGroup
 	for i, o := range objects {
 		wg.Go(func() {
-			seen[i], errs[i] = observeOne(ctx, c, o)
+			seen[i], errs[i] = r.observeOne(ctx, c, o)
 			if errs[i] != nil {
 				errs[i] = fmt.Errorf("reading %s to check who owns it: %w", o, errs[i])
 			}
@@ -232,18 +233,25 @@ func Observe(
 // trails etcd by milliseconds, while the engine applies seconds after this check in any case.
 const fromWatchCache = "0"
 
-func observeOne(ctx context.Context, c dynamic.Interface, o ownership.Object) (ownership.Observed, error) {
+func (r *Reads) observeOne(ctx context.Context, c dynamic.Interface, o ownership.Object) (ownership.Observed, error) {
 	ri := c.Resource(resources[o.Kind])
 	if o.Kind == "HelmRelease" {
 		return observeRelease(ctx, ri.Namespace(o.Namespace), o.Name)
 	}
-	var live *unstructured.Unstructured
-	var err error
-	if o.Namespace == "" {
-		live, err = ri.Get(ctx, o.Name, metav1.GetOptions{ResourceVersion: fromWatchCache})
-	} else {
-		live, err = ri.Namespace(o.Namespace).Get(ctx, o.Name, metav1.GetOptions{ResourceVersion: fromWatchCache})
+	// A cluster-scoped object (the APIService, one per cluster) is read alone: listing them would
+	// need a verb deploy/rbac.yaml does not grant, for no saving.
+	var in dynamic.ResourceInterface = ri
+	if o.Namespace != "" {
+		in = ri.Namespace(o.Namespace)
+		key := listingKey{client: c, resource: resources[o.Kind], namespace: o.Namespace}
+		if live, ok := r.lookup(ctx, in, key, o.Name); ok {
+			if live == nil {
+				return ownership.Observed{}, nil
+			}
+			return observed(live), nil
+		}
 	}
+	live, err := in.Get(ctx, o.Name, metav1.GetOptions{ResourceVersion: fromWatchCache})
 	if apierrors.IsNotFound(err) {
 		return ownership.Observed{}, nil
 	}

@@ -87,7 +87,7 @@ func TestObserveReadsFromWatchCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen, err := Observe(context.Background(), client, d.Objects())
+	seen, err := NewReads().Observe(context.Background(), client, d.Objects())
 	if err != nil {
 		t.Fatal(err)
 	}

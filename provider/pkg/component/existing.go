@@ -81,7 +81,7 @@ func checkExisting(ctx *pulumi.Context, resource, owner string, takeOver bool, o
 			"provider is new in this preview, so its kubeconfig cannot be read yet", nil)
 		return nil, nil
 	}
-	seen, err := Observe(ctx.Context(), client, objs)
+	seen, err := processReads.Observe(ctx.Context(), client, objs)
 	if err != nil {
 		return nil, err
 	}

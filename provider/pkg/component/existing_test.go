@@ -24,14 +24,19 @@ var liveObjects = someonesAdapter("")
 
 func TestMain(m *testing.M) {
 	connectCluster = func(*pulumi.Context) (dynamic.Interface, error) {
-		lists := map[schema.GroupVersionResource]string{}
-		for kind, gvr := range resources {
-			lists[gvr] = kind + "List"
-		}
-		lists[resources["HelmRelease"]] = "SecretList"
-		return dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), lists, liveObjects...), nil
+		return fakeCluster(liveObjects...), nil
 	}
 	os.Exit(m.Run())
+}
+
+// fakeCluster is client-go's fake dynamic client holding objs, with the resources the check reads.
+func fakeCluster(objs ...runtime.Object) *dynamicfake.FakeDynamicClient {
+	lists := map[schema.GroupVersionResource]string{}
+	for kind, gvr := range resources {
+		lists[gvr] = kind + "List"
+	}
+	lists[resources["HelmRelease"]] = "SecretList"
+	return dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), lists, objs...)
 }
 
 // withCluster makes the cluster hold objs for one test.
