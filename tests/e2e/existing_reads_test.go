@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -15,6 +17,44 @@ import (
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/component"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
 )
+
+// A large stack's check observes, from the real API server, exactly what reading each object alone
+// does: past a few reads of a kind, a listing answers them (provider/pkg/component/reads.go).
+func TestCoalescedReadsMatchOneByOne(t *testing.T) {
+	if bed == nil || skipReason != "" {
+		t.Skip(skipReason)
+	}
+	checks, err := stackOfExisting("reads-check", 12, func(i int) bool { return i%5 == 0 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = bed.kube.CoreV1().Namespaces().Delete(context.Background(), "reads-check", metav1.DeleteOptions{})
+	}()
+	client, err := component.ClusterClient(map[string]string{"kubeconfig": bed.cluster.Kubeconfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	together := component.NewReads()
+	seen := make([]map[string]ownership.Observed, len(checks))
+	errs := make([]error, len(checks))
+	var wg sync.WaitGroup
+	for i, objs := range checks {
+		wg.Go(func() { seen[i], errs[i] = together.Observe(context.Background(), client, objs) })
+	}
+	wg.Wait()
+	for i, objs := range checks {
+		alone, err := component.NewReads().Observe(context.Background(), client, objs)
+		if err := errors.Join(errs[i], err); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
+			if got, want := seen[i][o.Key()], alone[o.Key()]; !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: observed %+v in the stack's check, %+v alone", o, got, want)
+			}
+		}
+	}
+}
 
 // BenchmarkExistingObjectCheck is what the check for existing objects adds to each component's
 // preview and update, read from the real API server of the test bed through the client the
@@ -39,7 +79,7 @@ func BenchmarkExistingObjectCheck(b *testing.B) {
 		benchChecks(b, [][]ownership.Object{d.Objects()})
 	})
 	b.Run("components=50", func(b *testing.B) {
-		existing.Do(func() { existing.checks, existing.err = stackOfExisting("bench-check", 50) })
+		existing.Do(func() { existing.checks, existing.err = stackOfExisting("bench-check", 50, nil) })
 		if existing.err != nil {
 			b.Fatal(existing.err)
 		}
@@ -92,8 +132,9 @@ func benchChecks(b *testing.B, checks [][]ownership.Object) {
 }
 
 // stackOfExisting creates, in namespace ns, what n components in adapter mode none created on an
-// earlier update, and returns what each component checks.
-func stackOfExisting(ns string, n int) ([][]ownership.Object, error) {
+// earlier update, but for the objects absent names (counted across components), and returns what
+// each component checks.
+func stackOfExisting(ns string, n int, absent func(int) bool) ([][]ownership.Object, error) {
 	ctx := context.Background()
 	_, err := bed.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}},
 		metav1.CreateOptions{})
@@ -107,7 +148,10 @@ func stackOfExisting(ns string, n int) ([][]ownership.Object, error) {
 			return nil, err
 		}
 		objs := d.Objects()
-		for _, o := range objs {
+		for k, o := range objs {
+			if absent != nil && absent(i*len(objs)+k) {
+				continue
+			}
 			if err := createExisting(ctx, o); err != nil {
 				return nil, err
 			}
