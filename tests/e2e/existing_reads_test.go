@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/component"
@@ -35,17 +36,13 @@ func TestCoalescedReadsMatchOneByOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	together := component.NewReads()
-	seen := make([]map[string]ownership.Observed, len(checks))
-	errs := make([]error, len(checks))
-	var wg sync.WaitGroup
-	for i, objs := range checks {
-		wg.Go(func() { seen[i], errs[i] = together.Observe(context.Background(), client, objs) })
+	seen, err := observeAll(component.NewReads(), client, checks)
+	if err != nil {
+		t.Fatal(err)
 	}
-	wg.Wait()
 	for i, objs := range checks {
 		alone, err := component.NewReads().Observe(context.Background(), client, objs)
-		if err := errors.Join(errs[i], err); err != nil {
+		if err != nil {
 			t.Fatal(err)
 		}
 		for _, o := range objs {
@@ -107,19 +104,11 @@ func benchChecks(b *testing.B, checks [][]ownership.Object) {
 		objects += len(objs)
 	}
 	for b.Loop() {
-		reads := component.NewReads() // a deployment's first check
 		cpu0 := bed.cluster.CPUSeconds()
-		var wg sync.WaitGroup
-		errs := make([]error, len(checks))
-		for i, objs := range checks {
-			wg.Go(func() { _, errs[i] = reads.Observe(context.Background(), client, objs) })
-		}
-		wg.Wait()
+		_, err := observeAll(component.NewReads(), client, checks) // a deployment's first check
 		controlPlane += bed.cluster.CPUSeconds() - cpu0
-		for _, err := range errs {
-			if err != nil {
-				b.Fatal(err)
-			}
+		if err != nil {
+			b.Fatal(err)
 		}
 		ops++
 	}
@@ -129,6 +118,23 @@ func benchChecks(b *testing.B, checks [][]ownership.Object) {
 	// What the reads cost the API server and etcd (their CPU includes their background work
 	// during the checks).
 	b.ReportMetric(controlPlane*1000/perComponent, "control-plane-ms/component")
+}
+
+// observeAll runs the checks of one deployment's components (one []ownership.Object each) at once,
+// through reads, as the plugin does.
+func observeAll(
+	reads *component.Reads,
+	client dynamic.Interface,
+	checks [][]ownership.Object,
+) ([]map[string]ownership.Observed, error) {
+	seen := make([]map[string]ownership.Observed, len(checks))
+	errs := make([]error, len(checks))
+	var wg sync.WaitGroup
+	for i, objs := range checks {
+		wg.Go(func() { seen[i], errs[i] = reads.Observe(context.Background(), client, objs) })
+	}
+	wg.Wait()
+	return seen, errors.Join(errs...)
 }
 
 // stackOfExisting creates, in namespace ns, what n components in adapter mode none created on an

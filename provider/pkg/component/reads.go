@@ -14,9 +14,8 @@ import (
 // The check's reads, coalesced. Every component of a stack checks its Model, Server and HPAs, so
 // a stack of 50 models sends some 200 reads of three kinds in one namespace within a second or
 // two, each a request the API server authenticates, authorizes and answers on its own. Past a few
-// reads of one kind in one namespace, one LIST from the watch cache answers the others. Measured
-// with BenchmarkExistingObjectCheck/components=50 on the test bed: 2.2–3.0 ms → 1.0–1.4 ms per
-// component, and 2.7–4.2 → 0.8–1.3 ms of API server and etcd CPU, against reading one by one.
+// reads of one kind in one namespace, one LIST from the watch cache answers the others
+// (BenchmarkExistingObjectCheck/components=50; the figures are in docs/installation-configuration.md).
 
 // listingLifetime is how long one listing answers the reads that follow it. A read from the watch
 // cache is as old as the cache in any case; a listing adds at most this to the window between a
@@ -56,7 +55,7 @@ type readWindow struct {
 // Reads reads the objects of the checks that share it (Observe), keeping its listings and read
 // counts: the plugin's components share processReads for the life of the process.
 type Reads struct {
-	sync.Mutex
+	mu      sync.Mutex
 	now     func() time.Time
 	windows map[listingKey]*readWindow
 	current map[listingKey]*listing
@@ -78,18 +77,18 @@ var processReads = NewReads()
 
 // lookup returns the live object named name (nil when there is none) from a listing, or ok false
 // when the caller is to read it itself.
-func (l *Reads) lookup(
+func (r *Reads) lookup(
 	ctx context.Context,
 	ri dynamic.ResourceInterface,
 	key listingKey,
 	name string,
 ) (live *unstructured.Unstructured, ok bool) {
-	ls, mine := l.listingFor(key)
+	ls, mine := r.listingFor(key)
 	if ls == nil {
 		return nil, false
 	}
 	if mine {
-		l.fill(ctx, ri, key, ls)
+		r.fill(ctx, ri, key, ls)
 	}
 	select {
 	case <-ls.done:
@@ -104,36 +103,36 @@ func (l *Reads) lookup(
 
 // listingFor counts a read and returns the listing that answers it, if any; mine when the caller
 // is to take it.
-func (l *Reads) listingFor(key listingKey) (ls *listing, mine bool) {
-	l.Lock()
-	defer l.Unlock()
-	if l.off[key] {
+func (r *Reads) listingFor(key listingKey) (ls *listing, mine bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.off[key] {
 		return nil, false
 	}
-	now := l.now()
-	if ls := l.current[key]; ls != nil && now.Sub(ls.taken) < listingLifetime {
+	now := r.now()
+	if ls := r.current[key]; ls != nil && now.Sub(ls.taken) < listingLifetime {
 		return ls, false
 	}
-	w := l.windows[key]
+	w := r.windows[key]
 	if w == nil || now.Sub(w.began) >= listingLifetime {
 		w = &readWindow{began: now}
-		l.windows[key] = w
+		r.windows[key] = w
 	}
 	if w.reads++; w.reads <= readsBeforeListing {
 		return nil, false
 	}
 	ls = &listing{taken: now, done: make(chan struct{})}
-	l.current[key] = ls
+	r.current[key] = ls
 	return ls, true
 }
 
 // fill takes the listing; a listing refused or too large turns listing off for its key.
-func (l *Reads) fill(ctx context.Context, ri dynamic.ResourceInterface, key listingKey, ls *listing) {
+func (r *Reads) fill(ctx context.Context, ri dynamic.ResourceInterface, key listingKey, ls *listing) {
 	defer close(ls.done)
 	list, err := ri.List(ctx, metav1.ListOptions{ResourceVersion: fromWatchCache})
 	if err != nil {
 		ls.err = err
-		l.turnOff(key)
+		r.turnOff(key)
 		return
 	}
 	ls.items = make(map[string]*unstructured.Unstructured, len(list.Items))
@@ -141,13 +140,13 @@ func (l *Reads) fill(ctx context.Context, ri dynamic.ResourceInterface, key list
 		ls.items[list.Items[i].GetName()] = &list.Items[i]
 	}
 	if len(list.Items) > maxListed {
-		l.turnOff(key)
+		r.turnOff(key)
 	}
 }
 
-func (l *Reads) turnOff(key listingKey) {
-	l.Lock()
-	defer l.Unlock()
-	l.off[key] = true
-	delete(l.current, key)
+func (r *Reads) turnOff(key listingKey) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.off[key] = true
+	delete(r.current, key)
 }
