@@ -5,10 +5,13 @@
 package testbed
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/observed"
 )
 
 // FixturesEnv names another fixtures directory than ../shared/fixtures beside the repository root.
@@ -19,6 +22,8 @@ type Fixtures struct {
 	Dir        string   // the fixtures directory
 	Chart      string   // the prometheus-adapter 5.3.0 chart, installed from this local path
 	SeldonCRDs []string // the Model and Server CRDs of Seldon Core 2 v2.10.2
+	// Observed holds the recordings of real Seldon Core 2.10.2 (package observed reads them).
+	Observed string
 }
 
 // FindFixtures locates the fixtures for the repository at root: $SELDON_AUTOSCALING_FIXTURES if
@@ -56,8 +61,9 @@ func fixturesDir(root string) (dir, hint string) {
 func fixturesIn(dir string) Fixtures {
 	crds := filepath.Join(dir, "seldon-core-v2.10.2", "crds")
 	return Fixtures{
-		Dir:   dir,
-		Chart: filepath.Join(dir, "charts", "prometheus-adapter-5.3.0"),
+		Dir:      dir,
+		Observed: filepath.Join(dir, observed.Dir),
+		Chart:    filepath.Join(dir, "charts", "prometheus-adapter-5.3.0"),
 		SeldonCRDs: []string{
 			filepath.Join(crds, "mlops.seldon.io_models.yaml"),
 			filepath.Join(crds, "mlops.seldon.io_servers.yaml"),
@@ -65,7 +71,32 @@ func fixturesIn(dir string) Fixtures {
 	}
 }
 
-// files are what must exist: the chart is a directory, so its Chart.yaml stands for it.
+// files are what must exist: the chart is a directory, so its Chart.yaml stands for it, and the
+// recordings' README stands for their directory beside each scenario's JSON lines.
 func (f Fixtures) files() []string {
-	return append([]string{filepath.Join(f.Chart, "Chart.yaml")}, f.SeldonCRDs...)
+	files := append([]string{filepath.Join(f.Chart, "Chart.yaml")}, f.SeldonCRDs...)
+	files = append(files, filepath.Join(f.Observed, "README.md"))
+	for _, s := range observed.Scenarios {
+		files = append(files, filepath.Join(f.Observed, s+".jsonl"))
+	}
+	return files
+}
+
+// RepoFixtures finds the fixtures of the repository holding the working directory (the nearest
+// parent with go.mod), for tests that run inside a package directory.
+func RepoFixtures() (Fixtures, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return Fixtures{}, err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return FindFixtures(dir)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return Fixtures{}, errors.New("no go.mod above the working directory: run the tests from the repository")
+		}
+		dir = parent
+	}
 }
