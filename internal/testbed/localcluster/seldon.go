@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"strconv"
 	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -16,9 +17,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/seldon"
 )
 
 var (
@@ -97,17 +101,19 @@ func waitEstablished(ctx context.Context, dyn dynamic.Interface, name string) er
 	return fmt.Errorf("CRD %s not established within 30s", name)
 }
 
-// RunSeldonStatusStandIn stands in for the Seldon operator and scheduler until ctx ends. It sets
-// status.replicas and status.selector the way Seldon does (a Server selects its pods by
-// seldon-server-name; a Model gets server=<server>, which matches no pod), so the HPA controller
-// can read /scale, and it schedules each Model onto its Server's ready replicas as Seldon's
-// scheduler does (scheduleModel): ModelReady/Ready and status.availableReplicas follow. A Server's
-// new replicas become ready after the delay its ServerReadyDelayAnnotation gives (none: at once).
-// It is not Seldon: no pod runs and no model loads.
+// RunSeldonStatusStandIn stands in for Seldon's operator, scheduler and agents until ctx ends:
+// every 500 ms it schedules each Model onto its Server's connected agents and writes both objects'
+// status as real Seldon Core 2.10.2 does (package seldon, replayed against the recordings): the
+// scheduler's state in a condition's message, status.replicas as the HPA reads it through /scale,
+// availableReplicas, selectors and loadedModels. A Server's new replicas connect after the delay
+// its ServerReadyDelayAnnotation gives (none: at once); a placed replica loads one pass later; an
+// unloaded one leaves loadedModels after Seldon's grace period. It is not Seldon: no pod runs, no
+// model loads, and a deleted Model goes at once (Seldon's finalizer holds it ModelTerminating).
 func RunSeldonStatusStandIn(ctx context.Context, dyn dynamic.Interface, logf func(string, ...any)) {
-	servers := map[string]*serverReadiness{}
+	s := &seldonStandIn{agents: map[string]*serverReadiness{}, servers: map[string]*seldon.Server{},
+		models: map[types.UID]*seldon.Model{}}
 	for {
-		if err := syncSeldon(ctx, dyn, servers, time.Now()); err != nil && ctx.Err() == nil && logf != nil {
+		if err := s.sync(ctx, dyn, time.Now()); err != nil && ctx.Err() == nil && logf != nil {
 			logf("seldon status stand-in: %v", err)
 		}
 		select {
@@ -118,53 +124,206 @@ func RunSeldonStatusStandIn(ctx context.Context, dyn dynamic.Interface, logf fun
 	}
 }
 
-// syncSeldon is one pass: the Servers' readiness first, then every Model scheduled against it.
-func syncSeldon(ctx context.Context, dyn dynamic.Interface, ready map[string]*serverReadiness, now time.Time) error {
-	list := func(gvr schema.GroupVersionResource) ([]unstructured.Unstructured, error) {
-		l, err := dyn.Resource(gvr).Namespace(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
-		if apierrors.IsNotFound(err) {
-			return nil, nil // CRDs not installed yet
-		} else if err != nil {
-			return nil, fmt.Errorf("%s: %w", gvr.Resource, err)
-		}
-		return l.Items, nil
-	}
-	servers, err := list(ServerResource)
+// seldonStandIn is what Seldon keeps between events: each Server's agents connecting, the
+// operator's view of each Server, and where the scheduler placed each Model (by UID, so a Model
+// deleted and created again starts afresh).
+type seldonStandIn struct {
+	agents  map[string]*serverReadiness
+	servers map[string]*seldon.Server
+	models  map[types.UID]*seldon.Model
+}
+
+// sync is one pass: the Servers' agents first, then every Model scheduled on them, then the
+// Servers' status with what their agents hold.
+func (s *seldonStandIn) sync(ctx context.Context, dyn dynamic.Interface, now time.Time) error {
+	servers, err := listAll(ctx, dyn, ServerResource)
 	if err != nil {
 		return err
 	}
-	models, err := list(ModelResource)
+	models, err := listAll(ctx, dyn, ModelResource)
 	if err != nil {
 		return err
 	}
-	loaded := map[string]int64{} // a Server's status must say how many Models it holds (loadedModels)
-	for _, m := range models {
-		server, _, _ := unstructured.NestedString(m.Object, "spec", "server")
-		loaded[m.GetNamespace()+"/"+server]++
-	}
-	readyNow := map[string]int64{}
-	for i := range servers {
-		key := servers[i].GetNamespace() + "/" + servers[i].GetName()
-		if ready[key] == nil {
-			ready[key] = &serverReadiness{}
+	connected := s.connectAgents(servers, now)
+	serving, loadedNow := map[string]int{}, map[string]bool{}
+	seen := map[types.UID]bool{}
+	for i := range models {
+		obj := &models[i]
+		key := obj.GetNamespace() + "/" + stringAt(obj, "spec", "server")
+		m := s.model(obj)
+		seen[obj.GetUID()] = true
+		if m.Loading() { // placed last pass: the agents have loaded it since
+			m.Load()
+			loadedNow[key] = true
 		}
-		delay, _ := time.ParseDuration(servers[i].GetAnnotations()[ServerReadyDelayAnnotation])
-		readyNow[key] = ready[key].advance(specReplicas(&servers[i]), now, delay)
-		if err := syncServer(ctx, dyn, &servers[i], loaded[key]); err != nil {
+		agents, ok := connected[key]
+		if m.Server == "" {
+			agents, ok = m.Spec, true // naming no Server, it fits anywhere: capabilities are not modelled
+		}
+		if m.Schedule(agents) > 0 && ok && m.Server != "" {
+			s.servers[key].Unloading(now)
+		}
+		serving[key] += m.Serving()
+		if err := writeModelStatus(ctx, dyn, obj, m.Status()); err != nil {
 			return err
 		}
 	}
-	for key := range ready {
-		if _, ok := readyNow[key]; !ok {
-			delete(ready, key) // deleted: a Server of the same name starts afresh
+	for uid := range s.models {
+		if !seen[uid] {
+			delete(s.models, uid)
 		}
 	}
-	for i := range models {
-		if err := syncModel(ctx, dyn, &models[i], readyNow); err != nil {
+	return s.writeServers(ctx, dyn, servers, serving, loadedNow, now)
+}
+
+// connectAgents advances each Server's agents to now and forgets Servers that are gone.
+func (s *seldonStandIn) connectAgents(servers []unstructured.Unstructured, now time.Time) map[string]int {
+	connected := map[string]int{}
+	for i := range servers {
+		obj := &servers[i]
+		key := obj.GetNamespace() + "/" + obj.GetName()
+		if s.agents[key] == nil {
+			s.agents[key], s.servers[key] = &serverReadiness{}, &seldon.Server{Name: obj.GetName()}
+		}
+		delay, _ := time.ParseDuration(obj.GetAnnotations()[ServerReadyDelayAnnotation])
+		ready := int(s.agents[key].advance(specReplicas(obj), now, delay))
+		connected[key] = ready
+		if most, err := strconv.Atoi(obj.GetAnnotations()[AgentsAtMostAnnotation]); err == nil {
+			connected[key] = min(ready, max(most, 0)) // the pods stay Ready (S4: the agent restarted alone)
+		}
+		s.servers[key].Spec, s.servers[key].ReadyReplicas = int(specReplicas(obj)), ready
+	}
+	for key := range s.agents {
+		if _, ok := connected[key]; !ok {
+			delete(s.agents, key) // deleted: a Server of the same name starts afresh
+			delete(s.servers, key)
+		}
+	}
+	return connected
+}
+
+// model is the scheduler's record of a Model, with its spec as it is now.
+func (s *seldonStandIn) model(obj *unstructured.Unstructured) *seldon.Model {
+	m := s.models[obj.GetUID()]
+	if m == nil {
+		m = &seldon.Model{}
+		s.models[obj.GetUID()] = m
+	}
+	m.Spec, m.Server = int(specReplicas(obj)), stringAt(obj, "spec", "server")
+	min, _, _ := unstructured.NestedInt64(obj.Object, "spec", "minReplicas")
+	m.MinReplicas, m.Deleting = int(min), obj.GetDeletionTimestamp() != nil
+	return m
+}
+
+func (s *seldonStandIn) writeServers(ctx context.Context, dyn dynamic.Interface, servers []unstructured.Unstructured,
+	serving map[string]int, loadedNow map[string]bool, now time.Time,
+) error {
+	for i := range servers {
+		obj := &servers[i]
+		key := obj.GetNamespace() + "/" + obj.GetName()
+		srv := s.servers[key]
+		if loadedNow[key] {
+			srv.Loaded(serving[key])
+		}
+		st := srv.Status(now, serving[key])
+		want := map[string]any{"replicas": int64(st.Replicas), "loadedModels": int64(st.LoadedModels),
+			"selector": st.Selector, "conditions": conditionsJSON(st.Conditions)}
+		if err := writeStatus(ctx, dyn, ServerResource, obj, want); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func writeModelStatus(ctx context.Context, dyn dynamic.Interface, obj *unstructured.Unstructured,
+	st seldon.ModelStatus,
+) error {
+	want := map[string]any{"selector": st.Selector, "conditions": conditionsJSON(st.Conditions)}
+	if st.Replicas > 0 { // the operator leaves zeros out (S4: scaled to 0)
+		want["replicas"] = int64(st.Replicas)
+	}
+	if st.AvailableReplicas > 0 {
+		want["availableReplicas"] = int64(st.AvailableReplicas)
+	}
+	return writeStatus(ctx, dyn, ModelResource, obj, want)
+}
+
+// conditionsJSON writes conditions as the operator stores them: empty reason and message left out,
+// and a transition time (the CRDs' schema asks for one; nothing here reads it).
+func conditionsJSON(conds []seldon.Condition) []any {
+	out := make([]any, 0, len(conds))
+	for _, c := range conds {
+		m := map[string]any{"type": c.Type, "status": c.Status}
+		if c.Reason != "" {
+			m["reason"] = c.Reason
+		}
+		if c.Message != "" {
+			m["message"] = c.Message
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// writeStatus replaces the fields the stand-in owns in obj's status, keeping the rest, and writes
+// only when something changed. Conditions keep the transition time they had while unchanged.
+func writeStatus(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVersionResource,
+	obj *unstructured.Unstructured, want map[string]any,
+) error {
+	cur, _, _ := unstructured.NestedMap(obj.Object, "status")
+	next := maps.Clone(cur)
+	if next == nil {
+		next = map[string]any{}
+	}
+	for _, k := range []string{"replicas", "availableReplicas", "loadedModels"} {
+		delete(next, k)
+	}
+	maps.Copy(next, want)
+	stampConditions(next, cur)
+	if equality.Semantic.DeepEqual(cur, next) {
+		return nil
+	}
+	obj.Object["status"] = next
+	return updateStatus(ctx, dyn, gvr, obj)
+}
+
+// stampConditions gives each condition of next a lastTransitionTime: the one it had in cur when
+// its status did not change, now otherwise.
+func stampConditions(next, cur map[string]any) {
+	before := map[string]map[string]any{}
+	if conds, ok := cur["conditions"].([]any); ok {
+		for _, c := range conds {
+			if m, ok := c.(map[string]any); ok {
+				before[fmt.Sprint(m["type"])] = m
+			}
+		}
+	}
+	conds, _ := next["conditions"].([]any)
+	for _, c := range conds {
+		m := c.(map[string]any)
+		if old := before[fmt.Sprint(m["type"])]; old != nil && old["status"] == m["status"] &&
+			old["lastTransitionTime"] != nil {
+			m["lastTransitionTime"] = old["lastTransitionTime"]
+			continue
+		}
+		m["lastTransitionTime"] = metav1.Now().UTC().Format(time.RFC3339)
+	}
+}
+
+func listAll(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVersionResource,
+) ([]unstructured.Unstructured, error) {
+	l, err := dyn.Resource(gvr).Namespace(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil // CRDs not installed yet
+	} else if err != nil {
+		return nil, fmt.Errorf("%s: %w", gvr.Resource, err)
+	}
+	return l.Items, nil
+}
+
+func stringAt(obj *unstructured.Unstructured, fields ...string) string {
+	v, _, _ := unstructured.NestedString(obj.Object, fields...)
+	return v
 }
 
 func specReplicas(obj *unstructured.Unstructured) int64 {
@@ -173,56 +332,6 @@ func specReplicas(obj *unstructured.Unstructured) int64 {
 		return 1
 	}
 	return replicas
-}
-
-func syncServer(ctx context.Context, dyn dynamic.Interface, obj *unstructured.Unstructured, loaded int64) error {
-	replicas, selector := specReplicas(obj), "seldon-server-name="+obj.GetName()
-	curReplicas, _, _ := unstructured.NestedInt64(obj.Object, "status", "replicas")
-	curSelector, _, _ := unstructured.NestedString(obj.Object, "status", "selector")
-	curLoaded, _, _ := unstructured.NestedInt64(obj.Object, "status", "loadedModels")
-	if curReplicas == replicas && curSelector == selector && curLoaded == loaded {
-		return nil
-	}
-	_ = unstructured.SetNestedField(obj.Object, loaded, "status", "loadedModels")
-	_ = unstructured.SetNestedField(obj.Object, replicas, "status", "replicas")
-	_ = unstructured.SetNestedField(obj.Object, selector, "status", "selector")
-	return updateStatus(ctx, dyn, ServerResource, obj)
-}
-
-// syncModel schedules one Model. A Model naming no Server fits anywhere (the stand-in has no
-// Server capabilities to match); one naming a missing Server fits nowhere, as in Seldon.
-func syncModel(ctx context.Context, dyn dynamic.Interface, obj *unstructured.Unstructured,
-	serverReady map[string]int64,
-) error {
-	replicas := specReplicas(obj)
-	server, _, _ := unstructured.NestedString(obj.Object, "spec", "server")
-	var minReplicas *int64
-	if v, found, _ := unstructured.NestedInt64(obj.Object, "spec", "minReplicas"); found {
-		minReplicas = &v
-	}
-	ready, ok := serverReady[obj.GetNamespace()+"/"+server]
-	if server == "" {
-		ready, ok = replicas, true
-	}
-	prev, _, _ := unstructured.NestedInt64(obj.Object, "status", "availableReplicas")
-	sched := scheduleModel(obj.GetName(), server, replicas, minReplicas, ready, prev)
-	if !ok && !sched.Ready {
-		sched.Message = fmt.Sprintf("failed to schedule model %s: no Server %s", obj.GetName(), server)
-	}
-	st := map[string]any{}
-	if cur, found, _ := unstructured.NestedMap(obj.Object, "status"); found {
-		st = cur
-	}
-	want := maps.Clone(st)
-	want["replicas"], want["availableReplicas"], want["selector"] = replicas, sched.Available, "server="+server
-	if conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions"); ownConditions(conds) {
-		want["conditions"] = sched.conditions()
-	}
-	if equality.Semantic.DeepEqual(st, want) {
-		return nil
-	}
-	obj.Object["status"] = want
-	return updateStatus(ctx, dyn, ModelResource, obj)
 }
 
 func updateStatus(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVersionResource,

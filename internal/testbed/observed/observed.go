@@ -11,7 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // Dir is the recordings' directory under the shared fixtures directory.
@@ -175,4 +177,179 @@ var patchJSON = regexp.MustCompile(`-p '(\{.*\})'`)
 func (r Record) Patch(out any) bool {
 	m := patchJSON.FindStringSubmatch(r.Action)
 	return m != nil && json.Unmarshal([]byte(m[1]), out) == nil
+}
+
+// ModelView and ServerView are the parts of a status the conformance tests compare; the Server's
+// loadedModels is compared as a sequence of its own, since it moves on the agents' clock.
+type ModelView struct {
+	Replicas, Available int64
+	Selector            string
+	Conditions          []Condition
+}
+
+// ServerView is a Server's status without loadedModels.
+type ServerView struct {
+	Replicas   int64
+	Selector   string
+	Conditions []Condition
+}
+
+func (v ModelView) String() string {
+	return fmt.Sprintf("replicas=%d available=%d selector=%q %v", v.Replicas, v.Available, v.Selector, v.Conditions)
+}
+
+func (v ServerView) String() string {
+	return fmt.Sprintf("replicas=%d selector=%q %v", v.Replicas, v.Selector, v.Conditions)
+}
+
+// Deleted stands in a Model's sequence for its deletion.
+const Deleted = "deleted"
+
+// Sequence collects distinct consecutive states: what a watch shows, whatever its timing.
+type Sequence []string
+
+// Add appends v unless it repeats the last state.
+func (s *Sequence) Add(v string) {
+	if n := len(*s); n == 0 || (*s)[n-1] != v {
+		*s = append(*s, v)
+	}
+}
+
+// Sequences are a recording's states: the first sample's, then what the watch streams delivered,
+// as three sequences of distinct states (Model, Server, Server loadedModels). A Model watch
+// update without a status yet (the object as applied) shows nothing the operator wrote.
+func Sequences(recs []Record) (models, servers, loaded Sequence) {
+	if first, ok := FirstSample(recs); ok {
+		if m := first.Model; !m.Absent && m.Status != nil {
+			models.Add(m.Status.ModelView().String())
+		}
+		servers.Add(first.Server.Status.ServerView().String())
+		loaded.Add(fmt.Sprint(*first.Server.Status.LoadedModels))
+	}
+	for _, r := range recs {
+		switch {
+		case r.Watch == "models" && r.Type == "DELETED":
+			models.Add(Deleted)
+		case r.Watch == "models" && r.Object.Status != nil:
+			models.Add(r.Object.Status.ModelView().String())
+		case r.Watch == "servers" && r.Object.Status != nil:
+			servers.Add(r.Object.Status.ServerView().String())
+			if lm := r.Object.Status.LoadedModels; lm != nil {
+				loaded.Add(fmt.Sprint(*lm))
+			}
+		}
+	}
+	return models, servers, loaded
+}
+
+// FirstSample is the recording's first 0.5 s sample, the state a scenario starts from.
+func FirstSample(recs []Record) (Record, bool) {
+	for _, r := range recs {
+		if r.IsSample() {
+			return r, true
+		}
+	}
+	return Record{}, false
+}
+
+// ModelView is a Model status's compared part.
+func (st *Status) ModelView() ModelView {
+	return ModelView{st.Replicas, st.AvailableReplicas, st.Selector, st.Conditions}
+}
+
+// ServerView is a Server status's compared part.
+func (st *Status) ServerView() ServerView {
+	return ServerView{st.Replicas, st.Selector, st.Conditions}
+}
+
+// StepKind is what an action did to Seldon's state.
+type StepKind int
+
+// The actions of the recordings that change what Seldon reports.
+const (
+	ApplyModel     StepKind = iota + 1 // a Model created with Spec
+	ScaleModel                         // the Model's spec.replicas set to N
+	DeleteModel                        // the Model deleted
+	ServerReplicas                     // the Server's spec.replicas set to N
+	ReadyReplicas                      // the kubelet mimic set the StatefulSet's readyReplicas to N
+	AgentStopped                       // one agent stopped: its stream to the scheduler closed
+	AgentConnected                     // one agent answered /ready: it had subscribed to the scheduler
+)
+
+// Step is one change of state at a time of the recording.
+type Step struct {
+	T    float64
+	Kind StepKind
+	N    int64
+	Spec Spec // ApplyModel: the Model's spec as the watch first showed it
+}
+
+// Steps reads, in order, every action of a recording that changes what Seldon reports. An action
+// it does not know is an error, so that a new recording cannot pass by being ignored.
+func Steps(recs []Record) ([]Step, error) {
+	var out []Step
+	for i, r := range recs {
+		if r.ActionResult != "" && strings.Contains(r.ActionResult, "/ready") {
+			var ok bool
+			if json.Unmarshal(r.Result, &ok) != nil || !ok {
+				return nil, fmt.Errorf("t=%.3f: the agent did not become ready: %s", r.T, r.Result)
+			}
+			out = append(out, Step{T: r.T, Kind: AgentConnected})
+			continue
+		}
+		if r.Action == "" {
+			continue
+		}
+		s, err := step(recs, i)
+		if err != nil {
+			return nil, err
+		}
+		if s.Kind != 0 {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// step classifies the action of recs[i]; Kind 0 for requests, process starts and waits, which
+// change no status by themselves.
+func step(recs []Record, i int) (Step, error) {
+	r, s := recs[i], Step{T: recs[i].T}
+	a := r.Action
+	var p struct {
+		Spec   struct{ Replicas int64 }
+		Status struct{ ReadyReplicas int64 }
+	}
+	switch n, scaled := r.ScaleTo(); {
+	case scaled:
+		s.Kind, s.N = ScaleModel, n
+	case strings.HasPrefix(a, "kubectl apply -f model"):
+		s.Kind = ApplyModel
+		j := slices.IndexFunc(recs[i:], func(w Record) bool { return w.Watch == "models" && w.Type == "ADDED" })
+		if j < 0 {
+			return s, fmt.Errorf("t=%.3f: no Model was added after %q", r.T, a)
+		}
+		s.Spec = recs[i+j].Object.Spec
+	case strings.HasPrefix(a, "kubectl delete model"):
+		s.Kind = DeleteModel
+	case strings.HasPrefix(a, "kubectl patch server") && r.Patch(&p):
+		s.Kind, s.N = ServerReplicas, p.Spec.Replicas
+	case strings.Contains(a, "kubectl patch sts") && r.Patch(&p):
+		s.Kind, s.N = ReadyReplicas, p.Status.ReadyReplicas
+	case strings.Contains(a, "SIGTERM"):
+		s.Kind = AgentStopped
+	case strings.Contains(a, "inferences"), strings.HasPrefix(a, "start "), strings.HasPrefix(a, "wait "),
+		strings.HasPrefix(a, "kubelet mimic: wait"), strings.HasPrefix(a, "kubelet mimic: StatefulSet"):
+	default:
+		return s, fmt.Errorf("t=%.3f: the replay does not know the action %q", r.T, a)
+	}
+	return s, nil
+}
+
+// End is the time of the recording's last record.
+func End(recs []Record) float64 {
+	if len(recs) == 0 {
+		return 0
+	}
+	return recs[len(recs)-1].T
 }

@@ -1,7 +1,6 @@
 package seldon
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -40,79 +39,23 @@ func load(t *testing.T, scenario string) []observed.Record {
 	return recs
 }
 
-// modelView and serverView are the parts of a status the recordings compare; the Server's
-// loadedModels is compared as a sequence of its own, since it moves on the agents' clock.
-type modelView struct {
-	Replicas, Available int64
-	Selector            string
-	Conditions          []Condition
+// modelView and serverView put the package's statuses in the recordings' compared form.
+func modelView(st ModelStatus) string {
+	return observed.ModelView{Replicas: int64(st.Replicas), Available: int64(st.AvailableReplicas),
+		Selector: st.Selector, Conditions: observedConditions(st.Conditions)}.String()
 }
 
-type serverView struct {
-	Replicas   int64
-	Selector   string
-	Conditions []Condition
+func serverView(st ServerStatus) string {
+	return observed.ServerView{Replicas: int64(st.Replicas), Selector: st.Selector,
+		Conditions: observedConditions(st.Conditions)}.String()
 }
 
-func recordedConditions(cs []observed.Condition) []Condition {
-	out := make([]Condition, 0, len(cs))
+func observedConditions(cs []Condition) []observed.Condition {
+	out := make([]observed.Condition, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, Condition{Type: c.Type, Status: c.Status, Reason: c.Reason, Message: c.Message})
+		out = append(out, observed.Condition{Type: c.Type, Status: c.Status, Reason: c.Reason, Message: c.Message})
 	}
 	return out
-}
-
-func (v modelView) String() string {
-	return fmt.Sprintf("replicas=%d available=%d selector=%q %v", v.Replicas, v.Available, v.Selector, v.Conditions)
-}
-
-func (v serverView) String() string {
-	return fmt.Sprintf("replicas=%d selector=%q %v", v.Replicas, v.Selector, v.Conditions)
-}
-
-// sequence collects distinct consecutive values.
-type sequence []string
-
-func (s *sequence) add(v string) {
-	if n := len(*s); n == 0 || (*s)[n-1] != v {
-		*s = append(*s, v)
-	}
-}
-
-// recorded is the first sample's state, then what the watch streams delivered, as three sequences
-// of distinct states. A Model watch update without a status yet (the object as applied) shows
-// nothing the operator wrote.
-func recorded(recs []observed.Record) (models, servers, loaded sequence) {
-	if i := slices.IndexFunc(recs, observed.Record.IsSample); i >= 0 {
-		first := recs[i]
-		if m := first.Model; !m.Absent && m.Status != nil {
-			models.add(viewOfModel(m.Status).String())
-		}
-		servers.add(viewOfServer(first.Server.Status).String())
-		loaded.add(fmt.Sprint(*first.Server.Status.LoadedModels))
-	}
-	for _, r := range recs {
-		switch {
-		case r.Watch == "models" && r.Type == "DELETED":
-			models.add("deleted")
-		case r.Watch == "models" && r.Object.Status != nil:
-			models.add(viewOfModel(r.Object.Status).String())
-		case r.Watch == "servers" && r.Object.Status != nil:
-			servers.add(viewOfServer(r.Object.Status).String())
-			if lm := r.Object.Status.LoadedModels; lm != nil {
-				loaded.add(fmt.Sprint(*lm))
-			}
-		}
-	}
-	return models, servers, loaded
-}
-
-func viewOfModel(st *observed.Status) modelView {
-	return modelView{st.Replicas, st.AvailableReplicas, st.Selector, recordedConditions(st.Conditions)}
-}
-
-func viewOfServer(st *observed.Status) serverView {
-	return serverView{st.Replicas, st.Selector, recordedConditions(st.Conditions)}
 }
 
 // TestReplayMatchesRealSeldon replays each scenario and wants real Seldon's sequences of Model
@@ -121,12 +64,12 @@ func TestReplayMatchesRealSeldon(t *testing.T) {
 	for _, scenario := range replayed {
 		t.Run(scenario, func(t *testing.T) {
 			recs := load(t, scenario)
-			wantModels, wantServers, wantLoaded := recorded(recs)
+			wantModels, wantServers, wantLoaded := observed.Sequences(recs)
 			r := newReplayer(t, recs)
 			r.run()
 			for _, c := range []struct {
 				what      string
-				got, want sequence
+				got, want observed.Sequence
 			}{{"Model status", r.models, wantModels}, {"Server status", r.servers, wantServers},
 				{"Server loadedModels", r.loaded, wantLoaded}} {
 				if !slices.Equal(c.got, c.want) {
