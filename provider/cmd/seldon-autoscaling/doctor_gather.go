@@ -194,6 +194,11 @@ func (g *gatherer) models(ctx context.Context) ([]doctor.Model, error) {
 	if err != nil {
 		return nil, required("list horizontalpodautoscalers in "+g.namespace, err)
 	}
+	onServer := map[string][]string{} // the Models naming each Server: more than one shares it
+	for _, obj := range list.Items {
+		server, _, _ := unstructured.NestedString(obj.Object, "spec", "server")
+		onServer[server] = append(onServer[server], obj.GetName())
+	}
 	var out []doctor.Model
 	for _, obj := range list.Items {
 		owner := obj.GetAnnotations()[ownership.OwnerAnnotation]
@@ -204,6 +209,9 @@ func (g *gatherer) models(ctx context.Context) ([]doctor.Model, error) {
 		if err != nil {
 			return nil, err
 		}
+		if m.Server != nil {
+			m.Server.Models = onServer[m.ServerName]
+		}
 		out = append(out, m)
 	}
 	if g.model != "" && len(out) == 0 {
@@ -212,29 +220,22 @@ func (g *gatherer) models(ctx context.Context) ([]doctor.Model, error) {
 	return out, nil
 }
 
+// seldonModel reads the Model and its Server as provider/pkg/doctor reads Seldon's objects
+// (ReadModel, ReadServer: the same reading its tests replay on recordings of real Seldon), and
+// the component's HPAs of the Model.
 func (g *gatherer) seldonModel(
 	ctx context.Context, obj unstructured.Unstructured, hpas []autoscalingv2.HorizontalPodAutoscaler,
 ) (doctor.Model, error) {
-	m := doctor.Model{Name: obj.GetName(), Owner: obj.GetAnnotations()[ownership.OwnerAnnotation]}
-	replicas, found, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas")
-	if !found {
-		replicas = 1
+	m, err := readSeldon(obj, doctor.ReadModel)
+	if err != nil {
+		return m, couldNotCheck{fmt.Errorf("model %s: %w", obj.GetName(), err)}
 	}
-	m.SpecReplicas = int(replicas)
-	m.MinReplicas, m.MaxReplicas = nestedInt(obj, "spec", "minReplicas"), nestedInt(obj, "spec", "maxReplicas")
-	m.AvailableReplicas = nestedInt(obj, "status", "availableReplicas")
-	m.ServerName, _, _ = unstructured.NestedString(obj.Object, "spec", "server")
-	conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
-	m.Conditions = conditions(conds)
 	srv, err := g.dyn.Resource(servers).Namespace(g.namespace).Get(ctx, m.ServerName, metav1.GetOptions{})
 	switch {
 	case err == nil:
-		r, _, _ := unstructured.NestedInt64(srv.Object, "spec", "replicas")
-		loaded, _, _ := unstructured.NestedInt64(srv.Object, "status", "loadedModels")
-		m.Server = &doctor.Server{Name: srv.GetName(), SpecReplicas: int(r), LoadedModels: int(loaded),
-			Owner:       srv.GetAnnotations()[ownership.OwnerAnnotation],
-			MinReplicas: positive(nestedInt(*srv, "spec", "minReplicas")),
-			MaxReplicas: positive(nestedInt(*srv, "spec", "maxReplicas"))}
+		if m.Server, err = readSeldon(*srv, doctor.ReadServer); err != nil {
+			return m, couldNotCheck{fmt.Errorf("server %s: %w", m.ServerName, err)}
+		}
 	case !apierrors.IsNotFound(err):
 		return m, required("get servers "+m.ServerName, err)
 	}
@@ -253,21 +254,14 @@ func (g *gatherer) seldonModel(
 	return m, nil
 }
 
-func nestedInt(obj unstructured.Unstructured, fields ...string) *int {
-	v, found, _ := unstructured.NestedInt64(obj.Object, fields...)
-	if !found {
-		return nil
+// readSeldon hands a Seldon object to the doctor's reader as the API server serves it: JSON.
+func readSeldon[T any](obj unstructured.Unstructured, read func([]byte) (T, error)) (T, error) {
+	raw, err := obj.MarshalJSON()
+	if err != nil {
+		var none T
+		return none, err
 	}
-	n := int(v)
-	return &n
-}
-
-// positive is nil for 0, which Seldon reads as unset (its CRD: "default equal to 0").
-func positive(p *int) *int {
-	if p == nil || *p == 0 {
-		return nil
-	}
-	return p
+	return read(raw)
 }
 
 // schedulerName is the StatefulSet Seldon's operator runs the scheduler as, in the namespace of

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,9 +26,12 @@ import (
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/observed"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/adapterrules"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/doctor"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/seldon"
 )
 
 const (
@@ -254,4 +258,118 @@ func deref(p *float64) any {
 		return nil
 	}
 	return *p
+}
+
+// TestGatherReadsRecordedSeldon: the gatherer reads the Models and Servers real Seldon Core 2.10.2
+// wrote as the recordings hold them. Each distinct Model status of S1, S2 and S4 (with the Server's
+// beside it) is put in the fake cluster, and the Snapshot must say what the recording says: the
+// scheduler's state from ModelReady's message and its text from the reason, status.replicas, the
+// availableReplicas Seldon omits when 0, the Server's loadedModels, and the Models naming it.
+func TestGatherReadsRecordedSeldon(t *testing.T) {
+	fx, err := testbed.RepoFixtures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, scenario := range []string{"S1", "S2", "S4"} {
+		records, err := observed.Load(fx.Observed, scenario)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var server *observed.Object
+		for _, r := range records {
+			if r.Watch == "servers" {
+				server = r.Object
+			}
+			if r.Watch != "models" || server == nil || r.Object.Status == nil {
+				continue
+			}
+			key := fmt.Sprintf("%+v %+v %+v", r.Object.Spec, *r.Object.Status, *server.Status)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			gatherRecorded(t, fmt.Sprintf("%s t=%.3f", scenario, r.T), *r.Object, *server)
+		}
+	}
+	if len(seen) == 0 {
+		t.Fatal("the recordings hold no Model status to gather")
+	}
+	t.Logf("gathered %d recorded Model statuses", len(seen))
+}
+
+// gatherRecorded gathers the recorded Model and Server as iris and iris-server of gatherCluster.
+func gatherRecorded(t *testing.T, at string, model, server observed.Object) {
+	t.Helper()
+	kube, dyn, _ := gatherCluster(t, "http://127.0.0.1:1")
+	putRecorded(t, dyn, models, "Model", "iris", model)
+	putRecorded(t, dyn, servers, "Server", "iris-server", server)
+	g := &gatherer{kube: kube, dyn: dyn, namespace: gatherNS}
+	got, err := g.models(context.Background())
+	if err != nil || len(got) != 1 || got[0].Server == nil {
+		t.Fatalf("%s: gathered %+v, %v", at, got, err)
+	}
+	m, st := got[0], model.Status
+	var ready observed.Condition
+	for _, c := range st.Conditions {
+		if c.Type == seldon.ConditionModelReady {
+			ready = c
+		}
+	}
+	state := seldon.ReadModelState(m.Conditions)
+	if state.State != ready.Message || state.Reason != ready.Reason || state.Ready != (ready.Status == "True") {
+		t.Errorf("%s: read the state as %+v, the recording's ModelReady is %+v", at, state, ready)
+	}
+	available := "none" // nil: read as if Seldon had written no status
+	if m.AvailableReplicas != nil {
+		available = fmt.Sprint(*m.AvailableReplicas)
+	}
+	if m.StatusReplicas != int(st.Replicas) || available != fmt.Sprint(st.AvailableReplicas) ||
+		m.SpecReplicas != int(*model.Spec.Replicas) {
+		t.Errorf("%s: read replicas spec %d, status %d, available %s; the recording has %d, %d and %d", at,
+			m.SpecReplicas, m.StatusReplicas, available, *model.Spec.Replicas, st.Replicas, st.AvailableReplicas)
+	}
+	s := m.Server
+	if s.LoadedModels != int(*server.Status.LoadedModels) || s.SpecReplicas != int(*server.Spec.Replicas) ||
+		!slices.Equal(s.Models, []string{"iris", "unmanaged"}) {
+		t.Errorf("%s: read the Server as %+v; the recording has loadedModels %d, spec.replicas %d", at, s,
+			*server.Status.LoadedModels, *server.Spec.Replicas)
+	}
+}
+
+// putRecorded replaces gatherCluster's object of that name with the recorded one, keeping its
+// name, owner and (for a Model) the Server it names: the recordings' slim objects keep no metadata.
+func putRecorded(t *testing.T, dyn *dynamicfake.FakeDynamicClient, gvr schema.GroupVersionResource, kind,
+	name string, rec observed.Object,
+) {
+	t.Helper()
+	ctx := context.Background()
+	cur, err := dyn.Resource(gvr).Namespace(gatherNS).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Seldon's status counts are omitempty: a 0 is absent on a cluster (S4), as it must be here.
+	for _, f := range []string{"replicas", "availableReplicas", "readyReplicas"} {
+		if v, ok, _ := unstructured.NestedInt64(content, "status", f); ok && v == 0 {
+			unstructured.RemoveNestedField(content, "status", f)
+		}
+	}
+	obj := &unstructured.Unstructured{Object: content}
+	obj.SetAPIVersion(cur.GetAPIVersion())
+	obj.SetKind(kind)
+	obj.SetName(name)
+	obj.SetNamespace(gatherNS)
+	obj.SetAnnotations(cur.GetAnnotations())
+	if server, ok, _ := unstructured.NestedString(cur.Object, "spec", "server"); ok {
+		if err := unstructured.SetNestedField(obj.Object, server, "spec", "server"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := dyn.Resource(gvr).Namespace(gatherNS).Update(ctx, obj, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/adapterrules"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/seldon"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -34,6 +35,22 @@ func hpa(name, kind, target string, upWindow int) *HPA {
 	}
 }
 
+// available and the others are a Model's conditions in the shape Seldon's operator writes them:
+// the scheduler's state in the message, its explanation in the reason; Ready=True has no message.
+var (
+	available = []Condition{{Type: "ModelReady", Status: "True", Message: seldon.StateAvailable},
+		{Type: "Ready", Status: "True"}}
+	tooFew = []Condition{
+		{Type: "ModelReady", Status: "False", Reason: seldon.ReasonTooFewReplicas, Message: seldon.StateScheduleFailed},
+		{Type: "Ready", Status: "False", Reason: seldon.ReasonTooFewReplicas, Message: seldon.StateScheduleFailed}}
+)
+
+// notReady are the conditions of a Model Seldon reports in state, False, with reason.
+func notReady(state, reason string) []Condition {
+	return []Condition{{Type: "ModelReady", Status: "False", Reason: reason, Message: state},
+		{Type: "Ready", Status: "False", Reason: reason, Message: state}}
+}
+
 // healthy is a cluster where every check passes: two replicas serving 6 RPS at a 3 RPS target.
 func healthy(t *testing.T) Snapshot {
 	return Snapshot{
@@ -45,12 +62,13 @@ func healthy(t *testing.T) Snapshot {
 		Prometheus: Prometheus{URL: "http://prom/", Scrape: 30 * time.Second, Job: "seldon-mesh/agent"},
 		Seldon:     Seldon{Scheduler: "seldon-mesh/seldon-scheduler", Version: "2.10.2", ServerAutoscaling: true},
 		Models: []Model{{
-			Name: "iris", SpecReplicas: 2, ServerName: "iris-server",
-			Conditions: []Condition{{Type: "ModelReady", Status: "True"}, {Type: "Ready", Status: "True"}},
-			Server:     &Server{Name: "iris-server", SpecReplicas: 2, LoadedModels: 1},
-			ModelHPA:   hpa("iris-model-hpa", "Model", "iris", 75),
-			ServerHPA:  hpa("iris-server-hpa", "Server", "iris-server", 60),
-			Query:      "sum by (model) (rate(seldon_model_infer_total{model=\"iris\"}[1m]))", PromValue: ptr(6.0),
+			Name: "iris", SpecReplicas: 2, StatusReplicas: 2, AvailableReplicas: ptr(2), ServerName: "iris-server",
+			Conditions: available,
+			// loadedModels counts Model replicas: this Model's two.
+			Server:    &Server{Name: "iris-server", SpecReplicas: 2, LoadedModels: 2, Models: []string{"iris"}},
+			ModelHPA:  hpa("iris-model-hpa", "Model", "iris", 75),
+			ServerHPA: hpa("iris-server-hpa", "Server", "iris-server", 60),
+			Query:     "sum by (model) (rate(seldon_model_infer_total{model=\"iris\"}[1m]))", PromValue: ptr(6.0),
 			Path: "/apis/custom.metrics.k8s.io/v1beta1/...", APIValue: ptr(6.1),
 		}},
 	}
@@ -103,10 +121,33 @@ func TestDiagnose(t *testing.T) {
 			s.Models[0].ModelHPA.Conditions[1] = Condition{Type: "ScalingActive", Status: "False",
 				Reason: "FailedGetObjectMetric", Message: "unable to get metric infer_rps"}
 		}, CheckHPAs, "FailedGetObjectMetric", ""},
-		{"ScheduleFailed", func(s *Snapshot) {
-			s.Models[0].Conditions = []Condition{{Type: "ModelReady", Status: "False", Reason: "ScheduleFailed"},
-				{Type: "Ready", Status: "False", Reason: "ScheduleFailed"}}
-		}, CheckSeldon, "give the Server room", ""},
+		{"ScheduleFailed, the Server's pods short of its replicas", func(s *Snapshot) {
+			s.Models[0].Conditions, s.Models[0].AvailableReplicas = tooFew, ptr(1)
+		}, CheckSeldon, "give the Server room for the Model's replicas: Server iris-server asks for 2", ""},
+		{"ScheduleFailed, the Server short of the Model", func(s *Snapshot) {
+			m := &s.Models[0]
+			m.Conditions, m.SpecReplicas, m.StatusReplicas = tooFew, 3, 3
+		}, CheckSeldon, "raise Server iris-server to at least 3 replicas", ""},
+		{"ScheduleFailed, no agent connected", func(s *Snapshot) {
+			m := &s.Models[0]
+			m.Conditions, m.AvailableReplicas = notReady(seldon.StateScheduleFailed, seldon.ReasonNoServers), ptr(0)
+		}, CheckSeldon, "start Server iris-server's pods", ""},
+		{"loading", func(s *Snapshot) {
+			s.Models[0].Conditions, s.Models[0].AvailableReplicas = notReady(seldon.StateProgressing, ""), ptr(1)
+		}, CheckSeldon, "none while its replicas load", Warning},
+		{"scaled to 0", func(s *Snapshot) {
+			m := &s.Models[0]
+			m.Conditions, m.SpecReplicas, m.StatusReplicas = notReady(seldon.StateScaledDown, ""), 0, 0
+			m.AvailableReplicas = ptr(0)
+		}, CheckSeldon, "kubectl scale model iris --replicas=1", Warning},
+		{"being deleted", func(s *Snapshot) { s.Models[0].Conditions = notReady(seldon.StateTerminating, "") },
+			CheckSeldon, "deleted on purpose", Warning},
+		{"no status yet", func(s *Snapshot) {
+			s.Models[0].Conditions, s.Models[0].StatusReplicas, s.Models[0].AvailableReplicas = nil, 0, nil
+		}, CheckSeldon, "wait for Seldon's operator", Warning},
+		{"a state Seldon does not document", func(s *Snapshot) {
+			s.Models[0].Conditions = notReady("ModelFailed", "load error")
+		}, CheckSeldon, "kubectl describe model", ""},
 		{"minReplicas in the Model spec", func(s *Snapshot) { s.Models[0].MinReplicas = ptr(2) }, CheckSeldon,
 			"remove minReplicas", ""},
 		{"minReplicas as partial scheduling (the HPAs' minimum, Seldon 2.10)",
@@ -122,16 +163,28 @@ func TestDiagnose(t *testing.T) {
 			s.Models[0].MinReplicas, s.Models[0].MaxReplicas = ptr(1), ptr(6)
 		}, CheckSeldon, "remove minReplicas", ""},
 		{"partially scheduled", func(s *Snapshot) {
-			s.Models[0].MinReplicas, s.Models[0].AvailableReplicas = ptr(1), ptr(1)
-		}, CheckSeldon, "Server's new replicas", Warning},
-		{"all replicas available", func(s *Snapshot) { s.Models[0].AvailableReplicas = ptr(2) }, 0, "", ""},
+			m := &s.Models[0]
+			m.MinReplicas, m.StatusReplicas, m.AvailableReplicas = ptr(1), 1, ptr(1)
+		}, CheckSeldon, "none while Server iris-server's new replicas start", Warning},
+		{"partially scheduled, the Server short of the Model", func(s *Snapshot) {
+			m := &s.Models[0]
+			m.MinReplicas, m.StatusReplicas, m.AvailableReplicas, m.Server.SpecReplicas = ptr(1), 1, ptr(1), 1
+		}, CheckSeldon, "at least as many replicas as the Model", ""},
+		{"Ready before the scheduler's word, all or nothing", func(s *Snapshot) { s.Models[0].StatusReplicas = 1 },
+			CheckSeldon, "none while the scheduler places them", Warning},
+		{"placed, one replica loading", func(s *Snapshot) { s.Models[0].AvailableReplicas = ptr(1) }, CheckSeldon,
+			"none while they load", Warning},
+		{"scaled down, the Server's agents not yet unloading (loadedModels lags)",
+			func(s *Snapshot) { s.Models[0].Server.LoadedModels = 3 }, 0, "", ""},
 		{"Server min/max under the Server HPA", func(s *Snapshot) {
 			s.Models[0].Server.MinReplicas, s.Models[0].Server.MaxReplicas = ptr(1), ptr(6)
 		}, CheckSeldon, "from the Server spec", ""},
 		{"Server min/max, native server autoscaling off", func(s *Snapshot) {
 			s.Models[0].Server.MaxReplicas, s.Seldon.ServerAutoscaling = ptr(6), false
 		}, CheckSeldon, "from the Server spec", Warning},
-		{"shared Server", func(s *Snapshot) { s.Models[0].Server.LoadedModels = 2 }, CheckSeldon, "dedicated Server", ""},
+		{"shared Server", func(s *Snapshot) {
+			s.Models[0].Server.Models, s.Models[0].Server.LoadedModels = []string{"iris", "intruder"}, 3
+		}, CheckSeldon, "dedicated Server", ""},
 		{"Model ahead of Server", func(s *Snapshot) { s.Models[0].SpecReplicas = 3 }, CheckSeldon, "at least as many", ""},
 		{"Model lags by design", func(s *Snapshot) { s.Models[0].Server.SpecReplicas = 3 }, CheckSeldon,
 			"modelScaleUpLagSeconds",

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
@@ -111,34 +112,11 @@ func window(r policy.Rules) int {
 func checkSeldon(sel Seldon, m Model) Result {
 	j := newJudge(CheckSeldon, "model/"+m.Name)
 	j.see("%s", sel.text())
-	for _, c := range m.Conditions {
-		if c.Reason == "ScheduleFailed" && c.Type != "Ready" { // Ready repeats ModelReady's reason
-			j.fail("give the Server room for the Model's replicas (Server replicas, resources, requirements "+
-				"matching the Server's capabilities)", "Model %s: %s=%s ScheduleFailed: %s", m.Name, c.Type, c.Status, c.Message)
-		}
-	}
-	if c, ok := condition(m.Conditions, "Ready"); !ok || c.Status != "True" {
-		j.fail("see the Model's status (kubectl describe model) and the Seldon scheduler's logs",
-			"Model %s is not Ready (%s)", m.Name, conditionText(c, ok))
-	} else {
-		j.see("Model %s is Ready", m.Name)
-		partiallyScheduled(j, m)
-	}
+	modelState(j, m)
 	modelAutoscalingFields(j, sel, m)
 	serverAutoscalingFields(j, sel, m)
 	serverInStep(j, m)
 	return j.r
-}
-
-// partiallyScheduled: a Ready Model with fewer replicas loaded than asked for is Seldon 2.9's
-// partial scheduling at work, waiting for Server replicas; it serves meanwhile.
-func partiallyScheduled(j *judge, m Model) {
-	if m.AvailableReplicas == nil || *m.AvailableReplicas >= m.SpecReplicas {
-		return
-	}
-	j.warn("none while the Server's new replicas start; if it lasts, see why the Server's pods are not ready",
-		"Model %s is partially scheduled: %d of %d replicas available (minReplicas %s): Seldon loads it on the "+
-			"Server replicas that are ready", m.Name, *m.AvailableReplicas, m.SpecReplicas, intText(m.MinReplicas))
 }
 
 // modelAutoscalingFields: minReplicas on a Model is partial scheduling when the component chose it
@@ -189,9 +167,12 @@ func serverInStep(j *judge, m Model) {
 		j.fail("create the Server the Model names, or name an existing one", "Server %s does not exist", m.ServerName)
 		return
 	}
-	if s.LoadedModels > 1 {
+	// Sharing is told by the Models naming the Server, not by its loadedModels, which counts
+	// replicas (one Model at 2 makes 2) and lags a scale-down by the unload grace period.
+	if others := slices.DeleteFunc(slices.Clone(s.Models), func(n string) bool { return n == m.Name }); len(others) > 0 {
 		j.fail("give this Model a dedicated Server (server.dedicated): Models sharing it scale it for each other",
-			"Server %s reports %d loaded Models", s.Name, s.LoadedModels)
+			"Server %s also hosts Model %s (spec.server); it reports %d Model replicas loaded", s.Name,
+			strings.Join(others, ", "), s.LoadedModels)
 	} else {
 		j.see("Server %s hosts only this Model", s.Name)
 	}
@@ -242,17 +223,4 @@ func checkCapacity(m Model) Result {
 	}
 	j.see("%.3g RPS offered on %d of at most %d replicas (capacity %.3g RPS)", offered, h.Current, h.Max, capacity)
 	return j.r
-}
-
-func conditionText(c Condition, found bool) string {
-	if !found {
-		return "no Ready condition"
-	}
-	parts := []string{"Ready=" + c.Status}
-	for _, p := range []string{c.Reason, c.Message} {
-		if p != "" {
-			parts = append(parts, p)
-		}
-	}
-	return strings.Join(parts, ": ")
 }

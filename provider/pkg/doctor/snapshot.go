@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/seldon"
 )
 
 // Snapshot is what the gatherer observed in one namespace of one cluster.
@@ -56,22 +57,29 @@ type Prometheus struct {
 	Job    string
 }
 
-// Condition is one status condition, as Kubernetes and Seldon write them.
-type Condition struct {
-	Type, Status, Reason, Message string
-}
+// Condition is one status condition, as Kubernetes and Seldon write them: Seldon's own type, so
+// that a Model's conditions go to seldon.ReadModelState as they were read.
+type Condition = seldon.Condition
 
 // Model is one Model the component autoscales, with everything its checks read.
 type Model struct {
 	Name, Owner string
 	// SpecReplicas is the Model's spec.replicas; MinReplicas and MaxReplicas are its spec fields
-	// of those names (Seldon's own autoscaling), nil when absent.
+	// of those names (Seldon's own autoscaling), nil when absent or 0.
 	SpecReplicas             int
 	MinReplicas, MaxReplicas *int
-	// AvailableReplicas is Seldon's status.availableReplicas, the replicas loaded; nil when absent.
+	// StatusReplicas is Seldon's status.replicas, which the HPA reads through /scale as the
+	// Model's current replicas: spec.replicas when scheduling all or nothing, even while
+	// ScheduleFailed with fewer serving (S1), and the replicas placed when scheduling partially
+	// (minReplicas set: S2, 2 of 3).
+	StatusReplicas int
+	// AvailableReplicas is Seldon's status.availableReplicas, the replicas loaded; nil before
+	// Seldon wrote a status (an absent count in a status is 0: Seldon omits zeros).
 	AvailableReplicas *int
 	ServerName        string
-	Conditions        []Condition
+	// Conditions are the Model's, as Seldon's operator writes them: the scheduler's state in the
+	// message of ModelReady, its explanation in the reason (seldon.ReadModelState).
+	Conditions []Condition
 	// Server is the Server the Model names; nil when it does not exist.
 	Server *Server
 	// ModelHPA and ServerHPA are the component's two HPAs; nil when missing.
@@ -92,8 +100,14 @@ type Model struct {
 type Server struct {
 	Name         string
 	SpecReplicas int
+	// LoadedModels is its status.loadedModels, which counts Model replicas, not Models: one
+	// Model at 2 replicas makes 2 (S1), and it falls only after the agents' unload grace period.
 	LoadedModels int
-	Owner        string
+	// Models are the Models of the namespace whose spec.server names it, the Model checked among
+	// them: more than one shares it.
+	Models     []string
+	Conditions []Condition
+	Owner      string
 	// MinReplicas and MaxReplicas are its spec fields of those names (Seldon's native server
 	// autoscaling); nil when absent or 0, which Seldon reads as unset.
 	MinReplicas, MaxReplicas *int
