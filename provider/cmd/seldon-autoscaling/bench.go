@@ -8,6 +8,7 @@ import (
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/hpasim"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/seldon"
 )
 
 // benchTargetScenario is the scenario the issue sets its bar on.
@@ -55,7 +56,8 @@ func renderBenchmark(b hpasim.Benchmark) (string, error) {
 		"Every scenario of `provider/pkg/hpasim/testdata/` simulated second by second by `provider/pkg/hpasim`: two HPAs " +
 			"(Model and Server) modelled on kube-controller-manager 1.37, Prometheus scrapes and prometheus-adapter's " +
 			"`rate()`, Server pods that become ready after a fixed time, and Seldon's all-or-nothing scheduling of the " +
-			"Model's replicas (partial scheduling, Seldon 2.9+, in its own section). The policies share target and " +
+			"Model's replicas as Seldon Core 2.10.2 was recorded doing it (partial scheduling, Seldon 2.9+, in its own " +
+			"section). The policies share target and " +
 			"replica bounds and differ only in behavior. Reproduce any row " +
 			"with `go run ./provider/cmd/seldon-autoscaling simulate --scenario NAME --policy POLICY --svg plot.svg`.\n\n",
 	)
@@ -149,7 +151,8 @@ func renderBenchmark(b hpasim.Benchmark) (string, error) {
 	fmt.Fprintf(
 		&w,
 		"SLA breach: seconds with offered load above serving capacity, and the requests above it. ScheduleFailed: seconds "+
-			"the Model asked for more replicas than ready Server pods; \"beyond %d s\" is the part of each episode longer than "+
+			"the Model's ModelReady condition said ScheduleFailed (it asked for more replicas than ready Server pods "+
+			"could take); \"beyond %d s\" is the part of each episode longer than "+
 			"one serverReadySeconds. Replica-seconds: ready Server pods integrated over the run. Steady state: how long after "+
 			"the load's last change the replicas stopped moving (\"not reached\" if they still move in the last 2 minutes, or "+
 			"the Model ends ScheduleFailed).\n",
@@ -235,18 +238,29 @@ func renderBenchmark(b hpasim.Benchmark) (string, error) {
 			"band the recommendation is status.replicas, outside it ⌈metric / target⌉. Stabilization and Pods/Percent " +
 			"policies run over the recommendation and scale-event histories with the controller's strict time comparisons; " +
 			"whole seconds of simulated time.",
-		"`status.replicas`: the Model reports its loaded replicas (Seldon's scheduler counts replicas placed on servers; a " +
-			"ScheduleFailed change places none), the Server its workload's created pods, ready or not (Seldon's operator " +
-			"copies the StatefulSet/Deployment `status.replicas`, and pods are created in parallel). The two differ while the " +
-			"Model waits, so the two HPAs can land on different counts inside the tolerance band: a Model asking for one " +
-			"replica more than its Server stays ScheduleFailed until the load moves by more than the band.",
+		"Seldon's scheduling and the `status.replicas` each HPA reads through `/scale` are as Seldon Core 2.10.2 was " +
+			"recorded (the fixtures' `seldon-2.10.2-observed`, which `provider/pkg/seldon`'s tests replay; the simulator " +
+			"takes both from that package). The Model's `status.replicas` is its `spec.replicas` when it is scheduled " +
+			"all or nothing, even while ScheduleFailed with fewer replicas serving (recorded: 3 with 2 serving), and the " +
+			"replicas placed when it is scheduled partially (recorded: 2 of 3); the Server's is its StatefulSet's " +
+			"`spec.replicas`, pods created, " +
+			"ready or not. All or nothing, each HPA thus judges the tolerance band against its own spec: the two land " +
+			"on different counts only when their specs already differ (a lag, the timers, a behavior of its own), and " +
+			"then a Model asking for more replicas than its Server can stay ScheduleFailed until the load moves by more " +
+			"than the band.",
 		"Server pods are ready exactly serverReadySeconds after the Server HPA asks for them; scale-down removes the " +
-			"newest pods first and takes effect at once. The Model's serving replicas change only when all requested replicas " +
-			"fit on ready Server pods (one per pod); otherwise it keeps serving on the replicas it has. With partial " +
-			"scheduling (the Seldon-modes section) it serves on as many as there are ready Server pods, at least " +
-			"minReplicas, and takes the rest as more become ready (the scheduler places a partially scheduled Model's " +
-			"remaining replicas when Server replicas are added); the Model's `status.replicas` is then its available " +
-			"replicas.",
+			"newest pods first and takes effect at once. Seldon's scheduler places replicas when a Server replica's agent " +
+			"connects, before its pod is Ready, and acts only on events (a Model change, an agent connecting or leaving), " +
+			"never retrying on its own; serverReadySeconds stands for pod start, agent connection and model load " +
+			"together, so a Server pod takes a loaded Model replica when it is ready. All or nothing (no " +
+			"`minReplicas`), the Model's serving replicas change only when all requested replicas fit on ready Server " +
+			"pods (one per pod); otherwise it is ScheduleFailed and keeps serving on the replicas it has. With partial " +
+			"scheduling (`minReplicas` set, Seldon 2.9+; the Seldon-modes section) it serves on as many as there are " +
+			"ready Server pods, at least minReplicas, and the scheduler places the rest as more Server replicas connect. " +
+			"A Model scale-down takes serving capacity away at once (recorded: `availableReplicas` falls with the " +
+			"scale); the agents unload the removed replicas after their " +
+			fmt.Sprintf("%.0f s", seldon.UnloadGracePeriod.Seconds()) + " grace period, which moves only the Server's " +
+			"`loadedModels`, which no HPA reads.",
 		"The metric is `rate()` of Seldon's request counter over the window, from scrapes every scrape interval: the slope " +
 			"between the first and last scrape inside the window, which is what `rate()` returns once its extrapolation " +
 			"reaches the window edges. The HPAs thus see the load averaged over the last scrape interval or two, about half a " +

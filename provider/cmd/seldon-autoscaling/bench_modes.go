@@ -75,9 +75,14 @@ func modeVerdict(b hpasim.Benchmark, mode policy.Scheduling, scenario string) st
 		} else if m.ModelLagSeconds == 0 {
 			why = "without the lag the Model asks before its Server pods can be ready"
 		}
+		cost := fmt.Sprintf("%+d replica-seconds", s.ReplicaSeconds-deployed.ReplicaSeconds)
+		if s.ScheduleFailedSeconds != deployed.ScheduleFailedSeconds {
+			cost += fmt.Sprintf(" and %d s ScheduleFailed against %d s", s.ScheduleFailedSeconds,
+				deployed.ScheduleFailedSeconds)
+		}
 		beaten = append(beaten, fmt.Sprintf("%s with a %d s lag breaches %d s (%.0f requests) against %d s (%.0f), at "+
-			"%+d replica-seconds (%s)", m.Policy, m.ModelLagSeconds, s.SLABreachSeconds, s.BreachedRequests,
-			deployed.SLABreachSeconds, deployed.BreachedRequests, s.ReplicaSeconds-deployed.ReplicaSeconds, why))
+			"%s (%s)", m.Policy, m.ModelLagSeconds, s.SLABreachSeconds, s.BreachedRequests,
+			deployed.SLABreachSeconds, deployed.BreachedRequests, cost, why))
 	}
 	if len(beaten) == 0 {
 		return "best"

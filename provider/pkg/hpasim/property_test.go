@@ -169,6 +169,9 @@ func TestPropertiesUnderRandomLoad(t *testing.T) {
 			if s.ModelServing > s.ServerReady {
 				t.Fatalf("seed %d t=%d: %d model replicas on %d ready servers", seed, s.Second, s.ModelServing, s.ServerReady)
 			}
+			// All or nothing (every random config): scheduled means every replica asked for serves,
+			// ScheduleFailed means fewer, since seldon.Model keeps only replicas on connected Server
+			// replicas and the simulation loads what is placed at once.
 			if s.ScheduleFailed == (s.ModelServing == s.ModelDesired) {
 				t.Fatalf(
 					"seed %d t=%d: ScheduleFailed %v with %d of %d serving",

@@ -20,7 +20,8 @@ type Config struct {
 	// the SLA.
 	SaturationRPS float64
 	// ServerReadySeconds is how long a new Server pod takes, from the Server HPA asking for it to
-	// holding a loaded Model replica.
+	// holding a loaded Model replica: pod start, its agent connecting to Seldon's scheduler (which
+	// places replicas then, before the pod is Ready) and the model load, together.
 	ServerReadySeconds int
 	// MaxStartingServerPods is how many Server pods the cluster can start at once (the room the
 	// policy package calls scaleUpHeadroomPods); more stay Pending until one is ready. 0 means no
@@ -97,8 +98,8 @@ type Sample struct {
 	ModelServing   int     // Model replicas loaded and serving
 	ModelDesired   int     // Model spec.replicas
 	ServerReady    int
-	ServerDesired  int // Server spec.replicas
-	ScheduleFailed bool
+	ServerDesired  int  // Server spec.replicas
+	ScheduleFailed bool // the Model's ModelReady condition says ScheduleFailed
 }
 
 // Breach is whether the load exceeds what the serving replicas can do this second.
@@ -138,7 +139,7 @@ type simulation struct {
 	cfg                 Config
 	load                []float64 // offered RPS, per second
 	modelHPA, serverHPA *Controller
-	cluster             *seldon
+	cluster             *cluster
 	metric              *metricSeries
 	counter             float64 // seldon_model_infer_total
 	lastSeen            float64 // the last RPS an HPA read
@@ -162,7 +163,7 @@ func newSimulation(cfg Config, load []float64) (*simulation, error) {
 	}
 	initial = min(max(initial, cfg.HPA.MinReplicas, serverSpec.MinReplicas), cfg.HPA.MaxReplicas, serverSpec.MaxReplicas)
 	s := &simulation{cfg: cfg, load: load, modelHPA: modelHPA, serverHPA: serverHPA,
-		cluster: newSeldon(initial, cfg.ServerReadySeconds, cfg.MaxStartingServerPods, cfg.Scheduling,
+		cluster: newCluster(initial, cfg.ServerReadySeconds, cfg.MaxStartingServerPods, cfg.Scheduling,
 			cfg.HPA.MinReplicas),
 		metric: &metricSeries{pipeline: cfg.Metric}}
 	s.prefillMetric(initial)
@@ -197,8 +198,8 @@ func (s *simulation) syncs(t, offset int) bool {
 
 // second runs second t: the scrape, the HPAs' syncs, scheduling, then serving the load.
 func (s *simulation) second(t int) Sample {
-	cluster := s.cluster
-	cluster.startPending(t)
+	cl := s.cluster
+	cl.startPending(t)
 	if s.metric.isScrapeTime(t) {
 		s.metric.scrape(t, s.counter)
 	}
@@ -208,29 +209,29 @@ func (s *simulation) second(t int) Sample {
 	if ok && (modelSyncs || serverSyncs) {
 		s.lastSeen = rps
 	}
-	// status.replicas differs between the two targets, and the tolerance band is judged per
-	// status replica: Seldon reports the Model's loaded replicas, while a Server's count is its
-	// workload's pods (StatefulSet or Deployment), which exist, not yet ready, as soon as they
-	// are asked for.
+	// The tolerance band is judged per status replica, which each target's /scale reports as
+	// recorded from Seldon 2.10.2: the Model's status.replicas is its spec.replicas all or
+	// nothing, even while ScheduleFailed with fewer serving, and the replicas placed when partial;
+	// the Server's is its StatefulSet's spec, pods that exist, not yet ready, once asked for.
 	if modelSyncs {
-		d := s.modelHPA.Reconcile(Observation{Now: t, SpecReplicas: cluster.modelSpec,
-			StatusReplicas: cluster.modelServing, Usage: usage, MetricMissing: !ok})
-		cluster.setModelReplicas(d.Desired)
+		d := s.modelHPA.Reconcile(Observation{Now: t, SpecReplicas: cl.modelSpec(),
+			StatusReplicas: cl.modelStatusReplicas(), Usage: usage, MetricMissing: !ok})
+		cl.setModelReplicas(d.Desired)
 	}
 	if serverSyncs {
-		d := s.serverHPA.Reconcile(Observation{Now: t, SpecReplicas: cluster.serverSpec(),
-			StatusReplicas: cluster.serverSpec(), Usage: usage, MetricMissing: !ok})
-		cluster.setServerReplicas(t, d.Desired)
+		d := s.serverHPA.Reconcile(Observation{Now: t, SpecReplicas: cl.serverSpec(),
+			StatusReplicas: cl.serverSpec(), Usage: usage, MetricMissing: !ok})
+		cl.setServerReplicas(t, d.Desired)
 	}
-	cluster.schedule(t)
+	cl.schedule(t)
 
-	capacity := float64(cluster.modelServing) * s.cfg.SaturationRPS
+	capacity := float64(cl.modelServing()) * s.cfg.SaturationRPS
 	s.counter += s.counted(s.load[t], capacity)
 	return Sample{
 		Second: t, Load: s.load[t], Capacity: capacity, Metric: s.lastSeen,
-		ModelServing: cluster.modelServing, ModelDesired: cluster.modelSpec,
-		ServerReady: cluster.serverReady(t), ServerDesired: cluster.serverSpec(),
-		ScheduleFailed: cluster.scheduleFailed,
+		ModelServing: cl.modelServing(), ModelDesired: cl.modelSpec(),
+		ServerReady: cl.serverReady(t), ServerDesired: cl.serverSpec(),
+		ScheduleFailed: cl.scheduleFailed(),
 	}
 }
 
