@@ -267,15 +267,18 @@ func (b *testbed) doctorFaults(run *pipelineRun, series pipeline.Series, d docto
 		{"one HPA edited out of step", doctor.CheckHPAs, "pulumi up --refresh",
 			func(t *testing.T) { b.patch(t, "hpa", "irisa0-server-hpa", `{"spec":{"maxReplicas":10}}`) },
 			func(t *testing.T) { b.patch(t, "hpa", "irisa0-server-hpa", `{"spec":{"maxReplicas":6}}`) }},
+		// The Server's agents all stop, as the recording S4 stopped its one: the stand-in writes the
+		// ScheduleFailed real Seldon wrote, and places the Model again when they are back.
 		{"the Model ScheduleFailed", doctor.CheckSeldon, "give the Server room",
 			func(t *testing.T) {
-				b.patch(t, "model", "irisa0", `{"status":{"conditions":[`+
-					`{"type":"ModelReady","status":"False","reason":"ScheduleFailed","message":"no matching servers"},`+
-					`{"type":"Ready","status":"False","reason":"ScheduleFailed"}]}}`, "status")
+				b.patch(t, "server", "irisa0-server", fmt.Sprintf(`{"metadata":{"annotations":{%q:"0"}}}`,
+					localcluster.AgentsAtMostAnnotation))
 			},
-			// The stand-in gives a Model without conditions Ready again, as Seldon does once it loads.
-			func(t *testing.T) { b.patch(t, "model", "irisa0", `{"status":{"conditions":null}}`, "status") }},
-		{"a Server reporting two loaded Models", doctor.CheckSeldon, "dedicated Server",
+			func(t *testing.T) {
+				b.patch(t, "server", "irisa0-server", fmt.Sprintf(`{"metadata":{"annotations":{%q:null}}}`,
+					localcluster.AgentsAtMostAnnotation))
+			}},
+		{"a second Model naming the Server", doctor.CheckSeldon, "dedicated Server",
 			func(t *testing.T) {
 				intruder := &unstructured.Unstructured{Object: map[string]any{
 					"apiVersion": "mlops.seldon.io/v1alpha1", "kind": "Model", "metadata": map[string]any{"name": "intruder"},

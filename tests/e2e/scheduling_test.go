@@ -16,6 +16,7 @@ import (
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/pipeline"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/hpasim"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/seldon"
 	sa "github.com/seldon-autoscaling/pulumi-seldon-autoscaling/sdk/go/seldonautoscaling"
 )
 
@@ -41,9 +42,8 @@ var schedulingModes = []schedulingMode{
 type modelObservation struct {
 	at          time.Duration
 	spec, avail int64
-	failed      bool // ModelReady False with ScheduleFailed
-	// judged: the stand-in has scheduled this spec (it writes status.replicas with availableReplicas).
-	judged bool
+	failed      bool // ModelReady False, its message ScheduleFailed
+	judged      bool // the scheduler has answered this spec (observeModel)
 }
 
 // schedulingOutcome is what a step did to one Model: when all its replicas were available, how
@@ -150,17 +150,8 @@ func (b *testbed) followModels(t *testing.T, models []string, want int64, timeou
 			if err != nil {
 				t.Fatal(err)
 			}
-			o := modelObservation{at: time.Since(start)}
-			o.spec, _, _ = unstructured.NestedInt64(obj.Object, "spec", "replicas")
-			o.avail, _, _ = unstructured.NestedInt64(obj.Object, "status", "availableReplicas")
-			statusReplicas, _, _ := unstructured.NestedInt64(obj.Object, "status", "replicas")
-			o.judged = statusReplicas == o.spec
-			conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
-			for _, c := range conds {
-				cm, _ := c.(map[string]any)
-				o.failed = o.failed || (cm["type"] == "ModelReady" && cm["reason"] == "ScheduleFailed")
-			}
-			out[name] = append(out[name], o)
+			out[name] = append(out[name], observeModel(obj, time.Since(start)))
+			o := out[name][len(out[name])-1]
 			done = done && o.spec == want && o.avail == want
 		}
 		if done {
@@ -169,6 +160,36 @@ func (b *testbed) followModels(t *testing.T, models []string, want int64, timeou
 		time.Sleep(250 * time.Millisecond)
 	}
 	t.Fatalf("the Models did not all reach %d available replicas within %s: %v", want, timeout, out)
+	return out
+}
+
+// observeModel reads a Model's status as Seldon writes it (package seldon): ScheduleFailed is the
+// state in ModelReady's message; the Model is judged once the operator has answered its spec:
+// ModelAvailable or ScheduleFailed, not ModelProgressing, with status.replicas the spec all or
+// nothing and at most the spec when partially scheduled (there it is the replicas placed).
+func observeModel(obj *unstructured.Unstructured, at time.Duration) modelObservation {
+	o := modelObservation{at: at}
+	o.spec, _, _ = unstructured.NestedInt64(obj.Object, "spec", "replicas")
+	o.avail, _, _ = unstructured.NestedInt64(obj.Object, "status", "availableReplicas")
+	statusReplicas, _, _ := unstructured.NestedInt64(obj.Object, "status", "replicas")
+	_, partial, _ := unstructured.NestedInt64(obj.Object, "spec", "minReplicas")
+	state := seldon.ReadModelState(modelConditions(obj))
+	o.failed = state.State == seldon.StateScheduleFailed
+	answered := state.State == seldon.StateAvailable || o.failed
+	o.judged = answered && (statusReplicas == o.spec || partial && statusReplicas < o.spec)
+	return o
+}
+
+// modelConditions are a Model's status conditions.
+func modelConditions(obj *unstructured.Unstructured) []seldon.Condition {
+	conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
+	out := make([]seldon.Condition, 0, len(conds))
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		str := func(k string) string { v, _ := m[k].(string); return v }
+		out = append(out, seldon.Condition{Type: str("type"), Status: str("status"), Reason: str("reason"),
+			Message: str("message")})
+	}
 	return out
 }
 

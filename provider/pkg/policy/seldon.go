@@ -11,12 +11,13 @@ type Scheduling int
 
 const (
 	// AllOrNothing places every requested replica or none: a Model asking for more replicas than
-	// its Server has ready is ScheduleFailed and keeps serving on the replicas it had. Seldon before
-	// 2.9 always; 2.9 and later for a Model without spec.minReplicas.
+	// its Server has agents connected is ScheduleFailed and keeps serving on the replicas it had.
+	// Seldon before 2.9 always; 2.9 and later for a Model without spec.minReplicas. How Seldon
+	// does it, as recorded, is package seldon's.
 	AllOrNothing Scheduling = iota
 	// Partial (Seldon 2.9 and later, for a Model with spec.minReplicas) places as many replicas as
-	// the Server has ready, at least minReplicas; the Model stays available, with
-	// status.availableReplicas below spec.replicas until the rest fit.
+	// the Server has agents connected, at least minReplicas; the Model stays available, with
+	// status.replicas the replicas placed until the rest fit.
 	Partial
 )
 
