@@ -83,9 +83,8 @@ func (b *testbed) replayOnAPIServer(t *testing.T, namespace string, recs []obser
 		got, want []string
 	}{{"Model status", models, wantModels}, {"Server status", servers, wantServers},
 		{"Server loadedModels", loaded, wantLoaded}, {"the Model's /scale before each action", gotScale, wantScale}} {
-		if !slices.Equal(c.got, c.want) {
-			t.Errorf("%s: the stand-in gave\n  %s\nreal Seldon gave\n  %s", c.what, strings.Join(c.got, "\n  "),
-				strings.Join(c.want, "\n  "))
+		if m := observed.Mismatch(c.what, "the stand-in", c.got, c.want); m != "" {
+			t.Error(m)
 		}
 	}
 }

@@ -51,9 +51,8 @@ func TestStandInReplaysRealSeldon(t *testing.T) {
 				got, want observed.Sequence
 			}{{"Model status", r.models, wantModels}, {"Server status", r.servers, wantServers},
 				{"Server loadedModels", r.loaded, wantLoaded}} {
-				if !slices.Equal(c.got, c.want) {
-					t.Errorf("%s: the stand-in gave\n  %s\nreal Seldon gave\n  %s", c.what,
-						strings.Join(c.got, "\n  "), strings.Join(c.want, "\n  "))
+				if m := observed.Mismatch(c.what, "the stand-in", c.got, c.want); m != "" {
+					t.Error(m)
 				}
 			}
 		})

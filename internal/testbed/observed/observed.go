@@ -59,18 +59,22 @@ type Object struct {
 
 // UnmarshalJSON reads an object, or {"_http":404} as an absent one.
 func (o *Object) UnmarshalJSON(b []byte) error {
+	type plain Object
+	absent, err := notFound(b)
+	if absent || err != nil {
+		*o = Object{Absent: absent}
+		return err
+	}
+	return json.Unmarshal(b, (*plain)(o))
+}
+
+// notFound says whether a recorded GET answered 404 ({"_http":404}).
+func notFound(b []byte) (bool, error) {
 	var probe struct {
 		HTTP int `json:"_http"`
 	}
-	if err := json.Unmarshal(b, &probe); err != nil {
-		return err
-	}
-	if probe.HTTP == 404 {
-		*o = Object{Absent: true}
-		return nil
-	}
-	type plain Object
-	return json.Unmarshal(b, (*plain)(o))
+	err := json.Unmarshal(b, &probe)
+	return probe.HTTP == 404, err
 }
 
 // Scale is a Model's /scale subresource as the HPA reads it.
@@ -87,17 +91,12 @@ type Scale struct {
 
 // UnmarshalJSON reads a scale, or {"_http":404} as an absent one.
 func (s *Scale) UnmarshalJSON(b []byte) error {
-	var probe struct {
-		HTTP int `json:"_http"`
-	}
-	if err := json.Unmarshal(b, &probe); err != nil {
+	type plain Scale
+	absent, err := notFound(b)
+	if absent || err != nil {
+		*s = Scale{Absent: absent}
 		return err
 	}
-	if probe.HTTP == 404 {
-		*s = Scale{Absent: true}
-		return nil
-	}
-	type plain Scale
 	return json.Unmarshal(b, (*plain)(s))
 }
 
@@ -352,4 +351,50 @@ func End(recs []Record) float64 {
 		return 0
 	}
 	return recs[len(recs)-1].T
+}
+
+// Mismatch says how two sequences differ, what naming them; "" when they are equal.
+func Mismatch(what, who string, got, want []string) string {
+	if slices.Equal(got, want) {
+		return ""
+	}
+	return fmt.Sprintf("%s: %s gave\n  %s\nreal Seldon gave\n  %s", what, who, strings.Join(got, "\n  "),
+		strings.Join(want, "\n  "))
+}
+
+// ModelState is a Model as recorded at one moment, with its Server as last recorded before it.
+type ModelState struct {
+	T             float64
+	Model, Server Object
+}
+
+// ModelStates are the distinct Model states of a recording with their Server's, from the watch
+// updates and the 0.5 s samples both, so that a state the operator held for milliseconds is there.
+func ModelStates(recs []Record) []ModelState {
+	var out []ModelState
+	seen := map[string]bool{}
+	var server *Object
+	for _, r := range recs {
+		var model *Object
+		switch {
+		case r.Watch == "servers":
+			server = r.Object
+		case r.Watch == "models":
+			model = r.Object
+		case r.IsSample():
+			if r.Server != nil && !r.Server.Absent {
+				server = r.Server
+			}
+			model = r.Model
+		}
+		if model == nil || model.Absent || server == nil {
+			continue
+		}
+		key, _ := json.Marshal([]any{model.Spec, model.Status, server.Spec, server.Status})
+		if !seen[string(key)] {
+			seen[string(key)] = true
+			out = append(out, ModelState{T: r.T, Model: *model, Server: *server})
+		}
+	}
+	return out
 }

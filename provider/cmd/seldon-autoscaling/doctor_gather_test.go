@@ -270,32 +270,23 @@ func TestGatherReadsRecordedSeldon(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[string]bool{}
+	seen := 0
 	for _, scenario := range []string{"S1", "S2", "S4"} {
 		records, err := observed.Load(fx.Observed, scenario)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var server *observed.Object
-		for _, r := range records {
-			if r.Watch == "servers" {
-				server = r.Object
+		for _, st := range observed.ModelStates(records) {
+			if st.Model.Status != nil && st.Server.Status != nil {
+				seen++
+				gatherRecorded(t, fmt.Sprintf("%s t=%.3f", scenario, st.T), st.Model, st.Server)
 			}
-			if r.Watch != "models" || server == nil || r.Object.Status == nil {
-				continue
-			}
-			key := fmt.Sprintf("%+v %+v %+v", r.Object.Spec, *r.Object.Status, *server.Status)
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-			gatherRecorded(t, fmt.Sprintf("%s t=%.3f", scenario, r.T), *r.Object, *server)
 		}
 	}
-	if len(seen) == 0 {
+	if seen == 0 {
 		t.Fatal("the recordings hold no Model status to gather")
 	}
-	t.Logf("gathered %d recorded Model statuses", len(seen))
+	t.Logf("gathered %d recorded Model statuses", seen)
 }
 
 // gatherRecorded gathers the recorded Model and Server as iris and iris-server of gatherCluster.

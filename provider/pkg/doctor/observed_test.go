@@ -33,37 +33,13 @@ func recordedStatuses(t *testing.T) []recorded {
 		t.Fatal(err)
 	}
 	var out []recorded
-	seen := map[string]bool{}
 	for _, scenario := range []string{"S1", "S2", "S4"} {
 		records, err := observed.Load(fx.Observed, scenario)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var server *observed.Object
-		for _, r := range records {
-			var model *observed.Object
-			switch {
-			case r.Watch == "servers":
-				server = r.Object
-			case r.Watch == "models":
-				model = r.Object
-			case r.IsSample():
-				if r.Server != nil && !r.Server.Absent {
-					server = r.Server
-				}
-				model = r.Model
-			}
-			if model == nil || model.Absent || server == nil {
-				continue
-			}
-			key, err := json.Marshal([]any{model.Spec, model.Status, server.Spec, server.Status})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !seen[string(key)] {
-				seen[string(key)] = true
-				out = append(out, recorded{fmt.Sprintf("%s t=%.3f", scenario, r.T), *model, *server})
-			}
+		for _, st := range observed.ModelStates(records) {
+			out = append(out, recorded{fmt.Sprintf("%s t=%.3f", scenario, st.T), st.Model, st.Server})
 		}
 	}
 	return out

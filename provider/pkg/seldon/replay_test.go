@@ -1,8 +1,6 @@
 package seldon
 
 import (
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -72,9 +70,8 @@ func TestReplayMatchesRealSeldon(t *testing.T) {
 				got, want observed.Sequence
 			}{{"Model status", r.models, wantModels}, {"Server status", r.servers, wantServers},
 				{"Server loadedModels", r.loaded, wantLoaded}} {
-				if !slices.Equal(c.got, c.want) {
-					t.Errorf("%s: the replay gave\n  %s\nreal Seldon gave\n  %s", c.what,
-						strings.Join(c.got, "\n  "), strings.Join(c.want, "\n  "))
+				if m := observed.Mismatch(c.what, "the replay", c.got, c.want); m != "" {
+					t.Error(m)
 				}
 			}
 		})
