@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -75,17 +74,12 @@ func (b *testbed) replayOnAPIServer(t *testing.T, namespace string, recs []obser
 		}
 	}
 	time.Sleep(time.Until(start.Add(seconds(observed.End(recs) + 1))))
-	models, servers, loaded := w.stop()
-	wantModels, wantServers, wantLoaded := observed.Sequences(recs)
-	wantModels = slices.DeleteFunc(wantModels, func(s string) bool { return strings.Contains(s, seldon.StateTerminating) })
-	for _, c := range []struct {
-		what      string
-		got, want []string
-	}{{"Model status", models, wantModels}, {"Server status", servers, wantServers},
-		{"Server loadedModels", loaded, wantLoaded}, {"the Model's /scale before each action", gotScale, wantScale}} {
-		if m := observed.Mismatch(c.what, "the stand-in", c.got, c.want); m != "" {
-			t.Error(m)
-		}
+	got := w.stop()
+	for _, m := range got.Mismatches("the stand-in", observed.Recorded(recs).WithoutModelState(seldon.StateTerminating)) {
+		t.Error(m)
+	}
+	if m := observed.Mismatch("the Model's /scale before each action", "the stand-in", gotScale, wantScale); m != "" {
+		t.Error(m)
 	}
 }
 
@@ -128,10 +122,10 @@ func (b *testbed) scaleNow(t *testing.T, namespace string) string {
 
 // replayWatch collects what the Model and Server watch streams of one namespace deliver.
 type replayWatch struct {
-	mu                      sync.Mutex
-	models, servers, loaded observed.Sequence
-	watches                 []watch.Interface
-	done                    sync.WaitGroup
+	mu      sync.Mutex
+	got     observed.Run
+	watches []watch.Interface
+	done    sync.WaitGroup
 }
 
 // watchReplay starts from both objects as they are now (listed), then follows every update.
@@ -171,7 +165,7 @@ func (w *replayWatch) add(t *testing.T, gvr schema.GroupVersionResource, typ wat
 	defer w.mu.Unlock()
 	if typ == watch.Deleted {
 		if gvr == localcluster.ModelResource {
-			w.models.Add(observed.Deleted)
+			w.got.Models.Add(observed.Deleted)
 		}
 		return
 	}
@@ -179,20 +173,17 @@ func (w *replayWatch) add(t *testing.T, gvr schema.GroupVersionResource, typ wat
 	if err != nil {
 		t.Errorf("%s %s: %v", gvr.Resource, obj.GetName(), err)
 	}
-	switch {
-	case st == nil:
-	case gvr == localcluster.ModelResource:
-		w.models.Add(st.ModelView().String())
-	case st.LoadedModels != nil:
-		w.servers.Add(st.ServerView().String())
-		w.loaded.Add(fmt.Sprint(*st.LoadedModels))
+	if gvr == localcluster.ModelResource {
+		w.got.AddModel(st)
+	} else {
+		w.got.AddServer(st)
 	}
 }
 
-func (w *replayWatch) stop() (models, servers, loaded []string) {
+func (w *replayWatch) stop() observed.Run {
 	for _, wi := range w.watches {
 		wi.Stop()
 	}
 	w.done.Wait()
-	return w.models, w.servers, w.loaded
+	return w.got
 }

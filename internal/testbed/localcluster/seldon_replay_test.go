@@ -2,9 +2,6 @@ package localcluster
 
 import (
 	"context"
-	"fmt"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -40,20 +37,11 @@ func TestStandInReplaysRealSeldon(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantModels, wantServers, wantLoaded := observed.Sequences(recs)
-			wantModels = slices.DeleteFunc(wantModels, func(s string) bool {
-				return strings.Contains(s, seldon.StateTerminating)
-			})
+			want := observed.Recorded(recs).WithoutModelState(seldon.StateTerminating)
 			r := newStandInReplay(t, recs)
 			r.run()
-			for _, c := range []struct {
-				what      string
-				got, want observed.Sequence
-			}{{"Model status", r.models, wantModels}, {"Server status", r.servers, wantServers},
-				{"Server loadedModels", r.loaded, wantLoaded}} {
-				if m := observed.Mismatch(c.what, "the stand-in", c.got, c.want); m != "" {
-					t.Error(m)
-				}
+			for _, m := range r.got.Mismatches("the stand-in", want) {
+				t.Error(m)
 			}
 		})
 	}
@@ -63,13 +51,13 @@ const replayNamespace = "default"
 
 // standInReplay is the stand-in on a fake API, stepped every 500 ms of the recording's clock.
 type standInReplay struct {
-	t                       *testing.T
-	recs                    []observed.Record
-	replay                  *Replay
-	dyn                     dynamic.Interface
-	standIn                 *seldonStandIn
-	start                   time.Time
-	models, servers, loaded observed.Sequence
+	t       *testing.T
+	recs    []observed.Record
+	replay  *Replay
+	dyn     dynamic.Interface
+	standIn *seldonStandIn
+	start   time.Time
+	got     observed.Run
 }
 
 func newStandInReplay(t *testing.T, recs []observed.Record) *standInReplay {
@@ -111,13 +99,12 @@ func (r *standInReplay) run() {
 // observe reads both objects' status in the recordings' compared form.
 func (r *standInReplay) observe() {
 	if st, ok := r.status(ModelResource, ReplayModel); ok {
-		r.models.Add(st.ModelView().String())
-	} else if len(r.models) > 0 {
-		r.models.Add(observed.Deleted)
+		r.got.AddModel(st)
+	} else if len(r.got.Models) > 0 {
+		r.got.Models.Add(observed.Deleted)
 	}
 	if st, ok := r.status(ServerResource, ReplayServer); ok {
-		r.servers.Add(st.ServerView().String())
-		r.loaded.Add(fmt.Sprint(*st.LoadedModels))
+		r.got.AddServer(st)
 	}
 }
 

@@ -214,31 +214,69 @@ func (s *Sequence) Add(v string) {
 	}
 }
 
-// Sequences are a recording's states: the first sample's, then what the watch streams delivered,
-// as three sequences of distinct states (Model, Server, Server loadedModels). A Model watch
-// update without a status yet (the object as applied) shows nothing the operator wrote.
-func Sequences(recs []Record) (models, servers, loaded Sequence) {
-	if first, ok := FirstSample(recs); ok {
-		if m := first.Model; !m.Absent && m.Status != nil {
-			models.Add(m.Status.ModelView().String())
+// Run is what one run of a scenario showed, real Seldon's or a replay's: its Model statuses,
+// Server statuses and Server loadedModels, each as a sequence of distinct states.
+type Run struct{ Models, Servers, Loaded Sequence }
+
+// AddModel adds a Model status; nil (the object as applied, nothing written yet) adds nothing.
+func (r *Run) AddModel(st *Status) {
+	if st != nil {
+		r.Models.Add(st.ModelView().String())
+	}
+}
+
+// AddServer adds a Server status, its loadedModels to a sequence of its own.
+func (r *Run) AddServer(st *Status) {
+	if st == nil {
+		return
+	}
+	r.Servers.Add(st.ServerView().String())
+	if st.LoadedModels != nil {
+		r.Loaded.Add(fmt.Sprint(*st.LoadedModels))
+	}
+}
+
+// Mismatches says how this run differs from want (the recording's), naming who ran it.
+func (r Run) Mismatches(who string, want Run) []string {
+	var out []string
+	for _, c := range []struct {
+		what      string
+		got, want Sequence
+	}{{"Model status", r.Models, want.Models}, {"Server status", r.Servers, want.Servers},
+		{"Server loadedModels", r.Loaded, want.Loaded}} {
+		if m := Mismatch(c.what, who, c.got, c.want); m != "" {
+			out = append(out, m)
 		}
-		servers.Add(first.Server.Status.ServerView().String())
-		loaded.Add(fmt.Sprint(*first.Server.Status.LoadedModels))
+	}
+	return out
+}
+
+// WithoutModelState leaves out the Model states that hold state: a difference the caller names.
+func (r Run) WithoutModelState(state string) Run {
+	r.Models = slices.DeleteFunc(slices.Clone(r.Models), func(s string) bool { return strings.Contains(s, state) })
+	return r
+}
+
+// Recorded is a recording's run: the first sample's state, then what the watch streams delivered.
+func Recorded(recs []Record) Run {
+	var run Run
+	if first, ok := FirstSample(recs); ok {
+		if m := first.Model; !m.Absent {
+			run.AddModel(m.Status)
+		}
+		run.AddServer(first.Server.Status)
 	}
 	for _, r := range recs {
 		switch {
 		case r.Watch == "models" && r.Type == "DELETED":
-			models.Add(Deleted)
-		case r.Watch == "models" && r.Object.Status != nil:
-			models.Add(r.Object.Status.ModelView().String())
-		case r.Watch == "servers" && r.Object.Status != nil:
-			servers.Add(r.Object.Status.ServerView().String())
-			if lm := r.Object.Status.LoadedModels; lm != nil {
-				loaded.Add(fmt.Sprint(*lm))
-			}
+			run.Models.Add(Deleted)
+		case r.Watch == "models":
+			run.AddModel(r.Object.Status)
+		case r.Watch == "servers":
+			run.AddServer(r.Object.Status)
 		}
 	}
-	return models, servers, loaded
+	return run
 }
 
 // FirstSample is the recording's first 0.5 s sample, the state a scenario starts from.

@@ -62,17 +62,10 @@ func TestReplayMatchesRealSeldon(t *testing.T) {
 	for _, scenario := range replayed {
 		t.Run(scenario, func(t *testing.T) {
 			recs := load(t, scenario)
-			wantModels, wantServers, wantLoaded := observed.Sequences(recs)
 			r := newReplayer(t, recs)
 			r.run()
-			for _, c := range []struct {
-				what      string
-				got, want observed.Sequence
-			}{{"Model status", r.models, wantModels}, {"Server status", r.servers, wantServers},
-				{"Server loadedModels", r.loaded, wantLoaded}} {
-				if m := observed.Mismatch(c.what, "the replay", c.got, c.want); m != "" {
-					t.Error(m)
-				}
+			for _, m := range r.got.Mismatches("the replay", observed.Recorded(recs)) {
+				t.Error(m)
 			}
 		})
 	}

@@ -16,9 +16,7 @@ type replayer struct {
 	model     *Model // nil until applied, and after deletion
 	server    Server
 	connected int // agents connected to the scheduler
-	models    observed.Sequence
-	servers   observed.Sequence
-	loaded    observed.Sequence
+	got       observed.Run
 }
 
 // newReplayer starts from the scenario's first sample: the Server's spec, its ready pods (whose
@@ -102,7 +100,7 @@ func (r *replayer) schedule(t float64) {
 	}
 	if r.model != nil && r.model.Deleting {
 		r.model = nil // the replicas unloaded, the operator drops its finalizer
-		r.models.Add(observed.Deleted)
+		r.got.Models.Add(observed.Deleted)
 	}
 }
 
@@ -112,7 +110,7 @@ func (r *replayer) at(t float64) time.Time {
 
 func (r *replayer) emit(t float64) {
 	if r.model != nil {
-		r.models.Add(modelView(r.model.Status()))
+		r.got.Models.Add(modelView(r.model.Status()))
 	}
 	r.emitServer(t)
 }
@@ -123,6 +121,6 @@ func (r *replayer) emitServer(t float64) {
 		serving = r.model.Serving()
 	}
 	st := r.server.Status(r.at(t), serving)
-	r.servers.Add(serverView(st))
-	r.loaded.Add(fmt.Sprint(st.LoadedModels))
+	r.got.Servers.Add(serverView(st))
+	r.got.Loaded.Add(fmt.Sprint(st.LoadedModels))
 }
