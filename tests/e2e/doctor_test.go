@@ -203,17 +203,17 @@ func writeDoc(t *testing.T, path, title, table string) {
 	fmt.Fprintf(fh, "### %s (%s)\n\n```\n%s```\n\n", title, time.Now().UTC().Format(time.RFC3339), table)
 }
 
-func (b *testbed) patch(t *testing.T, kind, name, patch string, subresources ...string) {
+func (b *testbed) patch(t *testing.T, kind, name, patch string) {
 	t.Helper()
 	ctx := context.Background()
 	var err error
 	switch kind {
 	case "model":
 		_, err = b.dyn.Resource(localcluster.ModelResource).Namespace(ns).Patch(ctx, name, types.MergePatchType,
-			[]byte(patch), metav1.PatchOptions{}, subresources...)
+			[]byte(patch), metav1.PatchOptions{})
 	case "server":
 		_, err = b.dyn.Resource(localcluster.ServerResource).Namespace(ns).Patch(ctx, name, types.MergePatchType,
-			[]byte(patch), metav1.PatchOptions{}, subresources...)
+			[]byte(patch), metav1.PatchOptions{})
 	case "hpa":
 		_, err = b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Patch(ctx, name, types.MergePatchType,
 			[]byte(patch), metav1.PatchOptions{})

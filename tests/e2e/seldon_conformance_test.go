@@ -66,7 +66,7 @@ func (b *testbed) replayOnAPIServer(t *testing.T, namespace string, recs []obser
 	for i, st := range replay.Steps {
 		time.Sleep(time.Until(start.Add(seconds(st.T))))
 		if st.Kind != observed.AgentConnected && st.Kind != observed.AgentStopped && st.Kind != observed.ReadyReplicas {
-			gotScale = append(gotScale, fmt.Sprintf("t=%.1f %s", st.T, b.scaleNow(t, namespace)))
+			gotScale = append(gotScale, fmt.Sprintf("t=%.1f %s", st.T, b.scaleNow(namespace)))
 			wantScale = append(wantScale, fmt.Sprintf("t=%.1f %s", st.T, scaleBefore(recs, st.T)))
 		}
 		if err := replay.Apply(ctx, i); err != nil {
@@ -108,7 +108,7 @@ func scaleBefore(recs []observed.Record, t float64) string {
 }
 
 // scaleNow reads the Model's /scale through the API server, as the HPA controller does.
-func (b *testbed) scaleNow(t *testing.T, namespace string) string {
+func (b *testbed) scaleNow(namespace string) string {
 	obj, err := b.dyn.Resource(localcluster.ModelResource).Namespace(namespace).Get(context.Background(),
 		localcluster.ReplayModel, metav1.GetOptions{}, "scale")
 	if err != nil {

@@ -137,7 +137,7 @@ func (a *Agent) counter(s Series, code int, now time.Time) *counter {
 	if !ok {
 		c = &counter{since: now}
 		a.counters[k] = c
-		a.replica(s.Server).model(s.Model)
+		a.replica(s.Server).see(s.Model)
 	}
 	return c
 }
@@ -158,7 +158,7 @@ func (a *Agent) SetLoaded(s Series, loaded bool) {
 	switch {
 	case m == nil && !loaded: // never loaded: nothing to unload
 	case m == nil:
-		a.replica(s.Server).model(s.Model)
+		a.replica(s.Server).see(s.Model)
 	case m.loaded == loaded:
 	case loaded:
 		m.loaded = true
@@ -207,15 +207,12 @@ func (a *Agent) replica(server string) *replica {
 	return r
 }
 
-// model is the replica's state of a model, loaded (and counted as a load) at first sight.
-func (r *replica) model(name string) *modelState {
-	m, ok := r.models[name]
-	if !ok {
-		m = &modelState{loaded: true}
-		r.models[name] = m
+// see makes a model the replica serves known to it: loaded (and counted as a load) at first sight.
+func (r *replica) see(name string) {
+	if _, ok := r.models[name]; !ok {
+		r.models[name] = &modelState{loaded: true}
 		r.loads++
 	}
-	return m
 }
 
 // SetRemoteRate sets the rate of one series of the agent serving at addr (StartAgentAt).
