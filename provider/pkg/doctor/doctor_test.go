@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -205,7 +206,13 @@ func TestDiagnose(t *testing.T) {
 			if want == "" {
 				want = Failure
 			}
-			for _, r := range Diagnose(s) {
+			results := Diagnose(s)
+			for c := CheckAPIService; c <= CheckCapacity; c++ { // every check answers, failing or not
+				if !slices.ContainsFunc(results, func(r Result) bool { return r.Check == c }) {
+					t.Errorf("no result for check %d", c)
+				}
+			}
+			for _, r := range results {
 				if r.Check != tc.check {
 					if r.Verdict == Failure {
 						// A failure cascades only from the check named (the metric check reads the adapter).
