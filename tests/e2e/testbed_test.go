@@ -143,11 +143,15 @@ func setup() (*testbed, string, error) {
 	if _, err := b.kube.CoreV1().Namespaces().Create(ctx, seldonMesh, metav1.CreateOptions{}); err != nil {
 		return b, "", err
 	}
+	standInDyn, err := localcluster.StandInClient(cfg)
+	if err != nil {
+		return b, "", err
+	}
 	standInCtx, cancel := context.WithCancel(ctx)
 	b.stopStandIn = cancel
 	go localcluster.RunSeldonStatusStandIn(
 		standInCtx,
-		b.dyn,
+		standInDyn,
 		func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) },
 	)
 	return b, "", nil

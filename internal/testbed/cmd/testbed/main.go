@@ -151,7 +151,7 @@ func standIn(kubeconfig string) error {
 	if err != nil {
 		return err
 	}
-	dyn, err := dynamic.NewForConfig(cfg)
+	dyn, err := localcluster.StandInClient(cfg)
 	if err != nil {
 		return err
 	}
