@@ -70,7 +70,10 @@ func (s Seldon) atLeast29() bool {
 // PartialScheduling says whether a Model's minReplicas means partial scheduling alone: Seldon 2.9+
 // with native model autoscaling off. Otherwise it also hands the Model to Seldon's autoscaler
 // (before 2.9, or with model autoscaling on).
-func (s Seldon) PartialScheduling() bool { return s.atLeast29() && !s.ModelAutoscaling }
+func (s Seldon) PartialScheduling() bool {
+	v, err := policy.ParseSeldonVersion(s.Version)
+	return err == nil && policy.SchedulingOf(v, s.ModelAutoscaling) == policy.Partial
+}
 
 // text is the install in one line, for the evidence.
 func (s Seldon) text() string {

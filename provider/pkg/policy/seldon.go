@@ -75,6 +75,17 @@ type SeldonInput struct {
 	ModelAutoscaling *bool
 }
 
+// SchedulingOf is the one decision of which Seldon installs schedule a Model with spec.minReplicas
+// partially: 2.9 or later with the native model autoscaler off. Elsewhere minReplicas would hand the
+// Model to that autoscaler, so the Model is left all or nothing. The planner and the doctor both
+// ask it.
+func SchedulingOf(v SeldonVersion, modelAutoscaling bool) Scheduling {
+	if v.AtLeast(PartialSchedulingSince) && !modelAutoscaling {
+		return Partial
+	}
+	return AllOrNothing
+}
+
 // seldonScheduling settles the scheduling mode from the seldon input, with its reason. An unset
 // version is taken as before 2.9, the one guess that cannot hand the Model to Seldon's own
 // autoscaler: on 2.9 or later it only forgoes partial scheduling, while guessing 2.9 on an older
@@ -82,25 +93,29 @@ type SeldonInput struct {
 func (p *planner) seldonScheduling() {
 	in := p.in.Seldon
 	autoscaling := in.ModelAutoscaling != nil && *in.ModelAutoscaling
-	var why string
-	switch v, err := parseSeldonInput(in.Version); {
-	case err != nil:
+	v, err := parseSeldonInput(in.Version)
+	if err != nil {
 		p.errs.Add(FieldSeldonVersion, "give the Seldon Core 2 version the cluster runs, e.g. 2.8 or 2.9.1 (the "+
 			"seldon-core-v2 Helm chart's version or the scheduler image's tag), or remove seldon.version to be "+
 			"treated as before 2.9", err.Error())
 		return
+	}
+	if v != nil {
+		p.out.Scheduling = SchedulingOf(*v, autoscaling)
+	}
+	var why string
+	switch {
 	case v == nil:
 		why = "seldon.version not set: treated as before " + PartialSchedulingSince.String()
+	case p.out.Scheduling == Partial:
+		why = fmt.Sprintf("Seldon %s, model autoscaler off (seldon.modelAutoscaling %s): Model minReplicas = %d "+
+			"loads what the Server has ready", v, modelAutoscalingText(in.ModelAutoscaling), p.out.MinReplicas)
 	case !v.AtLeast(PartialSchedulingSince):
 		why = fmt.Sprintf("Seldon %s, before %s: all or nothing; a Model minReplicas would switch on Seldon's "+
 			"autoscaler", v, PartialSchedulingSince)
-	case autoscaling:
+	default:
 		why = fmt.Sprintf("Seldon %s with seldon.modelAutoscaling: a Model minReplicas would hand the Model to "+
 			"Seldon's autoscaler, which fights the HPA", v)
-	default:
-		p.out.Scheduling = Partial
-		why = fmt.Sprintf("Seldon %s, model autoscaler off (seldon.modelAutoscaling %s): Model minReplicas = %d "+
-			"loads what the Server has ready", v, modelAutoscalingText(in.ModelAutoscaling), p.out.MinReplicas)
 	}
 	p.derive("seldon", p.out.Scheduling.String(), why)
 }

@@ -92,3 +92,23 @@ func findDerivation(ds []Derivation, field string) *Derivation {
 	}
 	return nil
 }
+
+// TestSchedulingOf: partial only from 2.9 with the native model autoscaler off; the doctor and
+// the planner both ask SchedulingOf.
+func TestSchedulingOf(t *testing.T) {
+	for _, tc := range []struct {
+		version     SeldonVersion
+		autoscaling bool
+		want        Scheduling
+	}{
+		{SeldonVersion{2, 8}, false, AllOrNothing},
+		{SeldonVersion{2, 9}, false, Partial},
+		{SeldonVersion{2, 10}, false, Partial},
+		{SeldonVersion{2, 10}, true, AllOrNothing},
+		{SeldonVersion{3, 0}, false, Partial},
+	} {
+		if got := SchedulingOf(tc.version, tc.autoscaling); got != tc.want {
+			t.Errorf("SchedulingOf(%s, model autoscaling %v) = %s, want %s", tc.version, tc.autoscaling, got, tc.want)
+		}
+	}
+}
