@@ -14,6 +14,7 @@ import (
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/pipeline"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/doctor"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/hpasim"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/seldon"
@@ -150,7 +151,7 @@ func (b *testbed) followModels(t *testing.T, models []string, want int64, timeou
 			if err != nil {
 				t.Fatal(err)
 			}
-			out[name] = append(out[name], observeModel(obj, time.Since(start)))
+			out[name] = append(out[name], observeModel(t, obj, time.Since(start)))
 			o := out[name][len(out[name])-1]
 			done = done && o.spec == want && o.avail == want
 		}
@@ -163,34 +164,30 @@ func (b *testbed) followModels(t *testing.T, models []string, want int64, timeou
 	return out
 }
 
-// observeModel reads a Model's status as Seldon writes it (package seldon): ScheduleFailed is the
-// state in ModelReady's message; the Model is judged once the operator has answered its spec:
-// ModelAvailable or ScheduleFailed, not ModelProgressing, with status.replicas the spec all or
-// nothing and at most the spec when partially scheduled (there it is the replicas placed).
-func observeModel(obj *unstructured.Unstructured, at time.Duration) modelObservation {
-	o := modelObservation{at: at}
-	o.spec, _, _ = unstructured.NestedInt64(obj.Object, "spec", "replicas")
-	o.avail, _, _ = unstructured.NestedInt64(obj.Object, "status", "availableReplicas")
-	statusReplicas, _, _ := unstructured.NestedInt64(obj.Object, "status", "replicas")
-	_, partial, _ := unstructured.NestedInt64(obj.Object, "spec", "minReplicas")
-	state := seldon.ReadModelState(modelConditions(obj))
+// observeModel reads a Model's status as Seldon writes it, through the doctor's reader
+// (doctor.ReadModel, seldon.ReadModelState): ScheduleFailed is the state in ModelReady's message;
+// the Model is judged once the operator has answered its spec: ModelAvailable or ScheduleFailed,
+// not ModelProgressing, with status.replicas the spec all or nothing and at most the spec when
+// partially scheduled (there it is the replicas placed).
+func observeModel(t *testing.T, obj *unstructured.Unstructured, at time.Duration) modelObservation {
+	raw, err := obj.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := doctor.ReadModel(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := modelObservation{at: at, spec: int64(m.SpecReplicas)}
+	if m.AvailableReplicas != nil {
+		o.avail = int64(*m.AvailableReplicas)
+	}
+	state := seldon.ReadModelState(m.Conditions)
 	o.failed = state.State == seldon.StateScheduleFailed
 	answered := state.State == seldon.StateAvailable || o.failed
-	o.judged = answered && (statusReplicas == o.spec || partial && statusReplicas < o.spec)
+	placed, partial := m.StatusReplicas, m.MinReplicas != nil
+	o.judged = answered && (placed == m.SpecReplicas || partial && placed < m.SpecReplicas)
 	return o
-}
-
-// modelConditions are a Model's status conditions.
-func modelConditions(obj *unstructured.Unstructured) []seldon.Condition {
-	conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
-	out := make([]seldon.Condition, 0, len(conds))
-	for _, c := range conds {
-		m, _ := c.(map[string]any)
-		str := func(k string) string { v, _ := m[k].(string); return v }
-		out = append(out, seldon.Condition{Type: str("type"), Status: str("status"), Reason: str("reason"),
-			Message: str("message")})
-	}
-	return out
 }
 
 // outcome sums the observations; each interval counts as what its start saw.
