@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -36,6 +37,22 @@ func TestCoalescedReadsMatchOneByOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The Seldon stand-in's first status write adds a field manager to each Model and Server; let it
+	// land before the two checks, so that they read the same objects.
+	eventually(t, 30*time.Second, "the stand-in's status on every Model and Server", func() (bool, string) {
+		for _, gvr := range []schema.GroupVersionResource{localcluster.ModelResource, localcluster.ServerResource} {
+			l, err := bed.dyn.Resource(gvr).Namespace("reads-check").List(context.Background(), metav1.ListOptions{})
+			if err != nil {
+				return false, err.Error()
+			}
+			for _, o := range l.Items {
+				if _, ok := o.Object["status"]; !ok {
+					return false, gvr.Resource + " " + o.GetName() + " has no status yet"
+				}
+			}
+		}
+		return true, ""
+	})
 	seen, err := observeAll(component.NewReads(), client, checks)
 	if err != nil {
 		t.Fatal(err)
