@@ -115,7 +115,7 @@ bench-pipeline: fixtures tools ## reaction time of the real metrics pipeline to 
 
 FUZZTIME ?= 30s
 fuzz: ## each fuzz target for FUZZTIME; crashers land in testdata/fuzz and stay as regression cases
-	go test -run '^$$' -fuzz FuzzResolve -fuzztime $(FUZZTIME) ./provider/pkg/component/
+	go test -run '^$$' -fuzz FuzzResolve -fuzztime $(FUZZTIME) ./provider/pkg/resolve/
 	go test -run '^$$' -fuzz FuzzRender -fuzztime $(FUZZTIME) ./provider/pkg/adapterrules/
 
 cluster-up: fixtures tools ## a local control plane with Seldon's CRDs; kubeconfig in .state/cluster/kubeconfig

@@ -18,6 +18,7 @@ import (
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/component"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
 
 // A large stack's check observes, from the real API server, exactly what reading each object alone
@@ -86,7 +87,7 @@ func BenchmarkExistingObjectCheck(b *testing.B) {
 		b.Skip(skipReason)
 	}
 	b.Run("components=1", func(b *testing.B) {
-		d, err := component.Resolve(guideArgs(modelName, nil))
+		d, err := resolve.Resolve(guideArgs(modelName, nil))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -166,7 +167,7 @@ func stackOfExisting(ns string, n int, absent func(int) bool) ([][]ownership.Obj
 	}
 	var checks [][]ownership.Object
 	for i := range n {
-		d, err := component.Resolve(guideArgs(fmt.Sprintf("m%d", i), &ns))
+		d, err := resolve.Resolve(guideArgs(fmt.Sprintf("m%d", i), &ns))
 		if err != nil {
 			return nil, err
 		}
@@ -187,7 +188,7 @@ func stackOfExisting(ns string, n int, absent func(int) bool) ([][]ownership.Obj
 // createExisting creates o as the component would have, with a spec of its kind's usual size.
 func createExisting(ctx context.Context, o ownership.Object) error {
 	spec := map[string]any{"replicas": int64(1)}
-	gvr, apiVersion := localcluster.ModelResource, component.SeldonAPIVersion
+	gvr, apiVersion := localcluster.ModelResource, resolve.SeldonAPIVersion
 	switch o.Kind {
 	case "Model":
 		spec["storageUri"], spec["requirements"] = "gs://seldon-models/testing/iris1", []any{"sklearn"}
@@ -210,11 +211,11 @@ func createExisting(ctx context.Context, o ownership.Object) error {
 // namesake, which does not exist, so the HPA controller gives up on it at once.
 func hpaSpec(name string) map[string]any {
 	return map[string]any{
-		"scaleTargetRef": map[string]any{"apiVersion": component.SeldonAPIVersion, "kind": "Model", "name": name},
+		"scaleTargetRef": map[string]any{"apiVersion": resolve.SeldonAPIVersion, "kind": "Model", "name": name},
 		"minReplicas":    int64(1), "maxReplicas": int64(3),
 		"metrics": []any{map[string]any{"type": "Object", "object": map[string]any{
 			"metric":          map[string]any{"name": "infer_rps"},
-			"describedObject": map[string]any{"apiVersion": component.SeldonAPIVersion, "kind": "Model", "name": name},
+			"describedObject": map[string]any{"apiVersion": resolve.SeldonAPIVersion, "kind": "Model", "name": name},
 			"target":          map[string]any{"type": "AverageValue", "averageValue": "3"},
 		}}},
 	}
@@ -222,16 +223,16 @@ func hpaSpec(name string) map[string]any {
 
 // guideArgs is the Go example's component (irisa0 on a dedicated Server, adapter installed) under
 // another name and namespace; in another namespace it uses the adapter (mode none).
-func guideArgs(name string, namespace *string) component.Args {
+func guideArgs(name string, namespace *string) resolve.Args {
 	dedicated, config, maxReplicas, target := true, "mlserver", 3, 3.0
-	args := component.Args{
-		Model:       component.ModelSpec{Name: name, Namespace: namespace, StorageURI: "gs://seldon-models/testing/iris1"},
-		Server:      &component.ServerSpec{Dedicated: &dedicated, ServerConfig: &config},
-		Autoscaling: component.AutoscalingSpec{MaxReplicas: &maxReplicas, TargetRpsPerReplica: &target},
+	args := resolve.Args{
+		Model:       resolve.ModelSpec{Name: name, Namespace: namespace, StorageURI: "gs://seldon-models/testing/iris1"},
+		Server:      &resolve.ServerSpec{Dedicated: &dedicated, ServerConfig: &config},
+		Autoscaling: resolve.AutoscalingSpec{MaxReplicas: &maxReplicas, TargetRpsPerReplica: &target},
 	}
 	if namespace != nil {
-		none := component.ModeNone
-		args.Adapter = &component.AdapterSpec{Mode: &none}
+		none := resolve.ModeNone
+		args.Adapter = &resolve.AdapterSpec{Mode: &none}
 	}
 	return args
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/bench/handwritten"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/stacks"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/component"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
 
 // maxComponentStateBytes bounds what one SeldonAutoscaledModel records in the state beyond its
@@ -43,8 +44,8 @@ func TestComponentStateSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ name, mode string }{
-		{handwritten.ModelName(0), component.ModeInstall},
-		{handwritten.ModelName(1), component.ModeNone},
+		{handwritten.ModelName(0), resolve.ModeInstall},
+		{handwritten.ModelName(1), resolve.ModeNone},
 	} {
 		s, ok := sizes[tc.name]
 		if !ok {

@@ -16,7 +16,7 @@ import (
 
 // The adapter Deployment the component installs by default: release hpa-metrics of the
 // prometheus-adapter chart in the component's default adapter namespace
-// (component.DefaultAdapterNamespace).
+// (resolve.DefaultAdapterNamespace).
 const (
 	AdapterNamespace  = "seldon-monitoring"
 	AdapterDeployment = "hpa-metrics-prometheus-adapter"

@@ -4,7 +4,7 @@ import (
 	"os"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/badinputs"
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/component"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
 
 // writeBadInputs writes docs/bad-inputs.md: each case of the refused-input catalogue with the
@@ -15,7 +15,7 @@ func writeBadInputs(cataloguePath, out string) error {
 		return err
 	}
 	doc := cat.Markdown(func(inputs map[string]any) string {
-		if _, err := component.ResolveInputs(inputs); err != nil {
+		if _, err := resolve.ResolveInputs(inputs); err != nil {
 			return err.Error()
 		}
 		return "(accepted: the unit tests fail on this row)"

@@ -3,10 +3,7 @@ package component
 import (
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/adapterrules"
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
 
 // MetricsAdapterType names SeldonMetricsAdapter in its token and its refusals.
@@ -50,29 +47,6 @@ func (c *SeldonMetricsAdapter) Annotate(an infer.Annotator) {
 	an.Describe(&c.Derivations, "Each value chosen because it was not set, with the reason.")
 }
 
-// ResolveMetricsAdapter validates a stand-alone adapter with the same guards a model's adapter
-// block gets; refusals and derivations name the inputs as this resource's users write them (its
-// adapter fields sit at the top level, with no `adapter.` prefix).
-func ResolveMetricsAdapter(args MetricsAdapterArgs) (Adapter, string, []policy.Derivation, error) {
-	ad := AdapterSpec(args)
-	var errs refusal.Errors
-	if deref(ad.Mode, ModeInstall) == ModeNone {
-		errs.Add("mode", "use install, or adopt for an adapter installed by someone else",
-			"is none, so there would be nothing to declare")
-	}
-	block := metricsAdapterInputs
-	timing, derived, err := policy.PlanTiming(parseTiming(&errs, block.Prefix, ad), block.Prefix)
-	if err := errs.Include("", err); err != nil {
-		return Adapter{}, "", nil, err
-	}
-	a := resolveAdapter(&errs, block, ad, timing)
-	if err := errs.For(block.Resource); err != nil {
-		return Adapter{}, "", nil, err
-	}
-	metric, _, _ := a.Rule.ExposedMetric(adapterrules.SeldonSeries)
-	return a, metric, append(derived, a.Derived...), nil
-}
-
 // NewSeldonMetricsAdapter declares the adapter exactly as SeldonAutoscaledModel does in the same
 // mode; nothing is registered when validation fails.
 func NewSeldonMetricsAdapter(
@@ -81,12 +55,12 @@ func NewSeldonMetricsAdapter(
 	args MetricsAdapterArgs,
 	opts ...pulumi.ResourceOption,
 ) (*SeldonMetricsAdapter, error) {
-	a, metric, derived, err := ResolveMetricsAdapter(args)
+	a, metric, derived, err := resolve.ResolveMetricsAdapter(AdapterSpec(args).plain())
 	if err != nil {
 		return nil, err
 	}
 	a.Owner = ownerOf(ctx, MetricsAdapterType, name)
-	if _, err := checkExisting(ctx, MetricsAdapterType, a.Owner, false, a.objects(), &a); err != nil {
+	if _, err := checkExisting(ctx, MetricsAdapterType, a.Owner, false, a.Objects(), &a); err != nil {
 		return nil, err
 	}
 	comp := &SeldonMetricsAdapter{}

@@ -8,6 +8,7 @@ import (
 	presource "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
 
 // adapterBlock is an install-mode adapter with a few non-default settings.
@@ -108,37 +109,6 @@ func TestMetricsAdapterGuards(t *testing.T) {
 	}
 }
 
-// TestMetricsAdapterDerivationsNameItsInputs: the values SeldonMetricsAdapter chose are reported
-// under its own input names, which have no `adapter.` block.
-func TestMetricsAdapterDerivationsNameItsInputs(t *testing.T) {
-	_, _, derived, err := ResolveMetricsAdapter(MetricsAdapterArgs{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fields []string
-	for _, d := range derived {
-		fields = append(fields, d.Field)
-	}
-	if !reflect.DeepEqual(fields, []string{"prometheusScrapeInterval", "helmTimeoutSeconds"}) {
-		t.Errorf("derived %v, want exactly the assumed prometheusScrapeInterval and helmTimeoutSeconds", fields)
-	}
-	target, maxReplicas := 3.0, 3
-	d, err := Resolve(Args{Model: ModelSpec{Name: "m", StorageURI: "gs://m"},
-		Autoscaling: AutoscalingSpec{TargetRpsPerReplica: &target, MaxReplicas: &maxReplicas}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"adapter.prometheusScrapeInterval", "adapter.helmTimeoutSeconds"} {
-		found := false
-		for _, dv := range d.Derivations {
-			found = found || dv.Field == want
-		}
-		if !found {
-			t.Errorf("SeldonAutoscaledModel did not report %s: %v", want, d.Derivations)
-		}
-	}
-}
-
 // TestHelmReleaseRecoversFromFailure: the release Helm is given so that a failed install or
 // upgrade leaves nothing blocking the next up. Atomic and the timeout only where Helm waits.
 func TestHelmReleaseRecoversFromFailure(t *testing.T) {
@@ -151,8 +121,8 @@ func TestHelmReleaseRecoversFromFailure(t *testing.T) {
 	}{
 		{"default: wait 300 s, roll back", map[string]any{}, true, float64(300), true},
 		{"timeout set", map[string]any{"helmTimeoutSeconds": 900}, true, float64(900), false},
-		{"lowest timeout", map[string]any{"helmTimeoutSeconds": MinHelmTimeoutSeconds}, true, float64(60), false},
-		{"highest timeout", map[string]any{"helmTimeoutSeconds": MaxHelmTimeoutSeconds}, true, float64(1800), false},
+		{"lowest timeout", map[string]any{"helmTimeoutSeconds": resolve.MinHelmTimeoutSeconds}, true, float64(60), false},
+		{"highest timeout", map[string]any{"helmTimeoutSeconds": resolve.MaxHelmTimeoutSeconds}, true, float64(1800), false},
 		{"skipAwait: no wait, so no rollback", map[string]any{"skipAwait": true}, false, nil, false},
 	}
 	for _, tc := range cases {
@@ -166,11 +136,11 @@ func TestHelmReleaseRecoversFromFailure(t *testing.T) {
 			rel := rec.byType("kubernetes:helm.sh/v3:Release")[0].Inputs.Mappable()
 			assertPath(t, rel, "atomic", tc.atomic)
 			assertPath(t, rel, "cleanupOnFail", true)
-			assertPath(t, rel, "maxHistory", float64(HelmMaxHistory))
+			assertPath(t, rel, "maxHistory", float64(resolve.HelmMaxHistory))
 			if rel["timeout"] != tc.timeout {
 				t.Errorf("timeout %v, want %v", rel["timeout"], tc.timeout)
 			}
-			d, err := ResolveInputs(in)
+			d, err := resolve.ResolveInputs(in)
 			if err != nil {
 				t.Fatal(err)
 			}

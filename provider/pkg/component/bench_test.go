@@ -4,26 +4,8 @@ import (
 	"testing"
 
 	presource "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
-
-// BenchmarkResolve is the planning path every preview runs: defaults, guards, rule rendering.
-func BenchmarkResolve(b *testing.B) {
-	peak, sat := 100.0, 10.0
-	args := Args{
-		Model: ModelSpec{
-			Name:         "irisa0",
-			StorageURI:   "gs://seldon-models/testing/iris1",
-			Requirements: []string{"sklearn"},
-		},
-		Autoscaling: AutoscalingSpec{Sizing: &SizingSpec{PeakRps: &peak, SaturationRps: &sat}},
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Resolve(args); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
 
 // BenchmarkConstruct is one whole Construct through pulumi-go-provider's in-process server with
 // the engine mocked: what the component adds to a preview, per model. install is the model that
@@ -32,7 +14,7 @@ func BenchmarkResolve(b *testing.B) {
 // building them for each Construct (as the unit tests do) would count the provider's schema
 // reflection as a cost per model.
 func BenchmarkConstruct(b *testing.B) {
-	for _, mode := range []string{ModeInstall, ModeNone} {
+	for _, mode := range []string{resolve.ModeInstall, resolve.ModeNone} {
 		b.Run(mode, func(b *testing.B) {
 			in := guideInputs()
 			in["adapter"] = map[string]any{"mode": mode}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 	"k8s.io/client-go/dynamic"
 )
 
@@ -82,8 +83,9 @@ func TestObserveReadsFromWatchCache(t *testing.T) {
 	}
 	// Installs the adapter: seven objects.
 	target, maxReplicas := 3.0, 3
-	d, err := Resolve(Args{Model: ModelSpec{Name: "irisa0", StorageURI: "gs://seldon-models/testing/iris1"},
-		Autoscaling: AutoscalingSpec{TargetRpsPerReplica: &target, MaxReplicas: &maxReplicas}})
+	d, err := resolve.Resolve(resolve.Args{
+		Model:       resolve.ModelSpec{Name: "irisa0", StorageURI: "gs://seldon-models/testing/iris1"},
+		Autoscaling: resolve.AutoscalingSpec{TargetRpsPerReplica: &target, MaxReplicas: &maxReplicas}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/promauth"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
 
 // ModelType names SeldonAutoscaledModel in its token and its refusals.
@@ -89,7 +90,7 @@ func (m *ManagedAdapter) Annotate(an infer.Annotator) {
 		"`kubectl get configmap -n <namespace> <configMap> -o jsonpath='{.data.config\\.yaml}'`.")
 	an.Describe(&m.Deployment, "The adapter's Deployment.")
 	an.Describe(&m.ConfigHash, "SHA-256 of the rules config.yaml, as the Deployment's pod-template annotation "+
-		"`"+ConfigHashAnnotation+"` holds it: when the running pods carry this value, they were started "+
+		"`"+resolve.ConfigHashAnnotation+"` holds it: when the running pods carry this value, they were started "+
 		"with these rules.")
 }
 
@@ -133,17 +134,17 @@ func NewSeldonAutoscaledModel(
 	args Args,
 	opts ...pulumi.ResourceOption,
 ) (*SeldonAutoscaledModel, error) {
-	d, err := Resolve(args)
+	d, err := resolve.Resolve(args.plain())
 	if err != nil {
 		return nil, err
 	}
 	d.Owner = ownerOf(ctx, ModelType, name)
 	d.Adapter.Owner = d.Owner
-	takeOver := deref(args.TakeOverExisting, false)
+	takeOver := args.TakeOverExisting != nil && *args.TakeOverExisting
 	if d.Replicas, err = checkExisting(ctx, ModelType, d.Owner, takeOver, d.Objects(), &d.Adapter); err != nil {
 		return nil, err
 	}
-	d.keepReplicas()
+	d.KeepReplicas()
 	comp := &SeldonAutoscaledModel{}
 	if err := ctx.RegisterComponentResource(Token, name, comp, opts...); err != nil {
 		return nil, err
@@ -188,17 +189,6 @@ func ownerOf(ctx *pulumi.Context, typ, name string) string {
 	return ctx.Project() + "/" + ctx.Stack() + "/" + typ + "/" + name
 }
 
-// keepReplicas gives a taken-over Model or Server its live spec.replicas, so that taking it over
-// does not scale it; from then on the HPAs own them.
-func (d *Desired) keepReplicas() {
-	if n, ok := d.Replicas["Model"]; ok {
-		d.Model.Spec["replicas"] = n
-	}
-	if n, ok := d.Replicas["Server"]; ok && d.Server != nil {
-		d.Server.Spec["replicas"] = n
-	}
-}
-
 // ownedMeta is the metadata of an object the component creates: marked as its own, and applied
 // with force, since the cluster check proved it ours (or the user asked to take it over), so that
 // `up --refresh` repairs an out-of-band edit instead of failing on a field-manager conflict.
@@ -218,7 +208,7 @@ func ownedMeta(name, namespace, owner string, labels, annotations map[string]str
 }
 
 // setOutputs reports what was declared and why; each planner warning is also logged.
-func (comp *SeldonAutoscaledModel) setOutputs(ctx *pulumi.Context, d *Desired) {
+func (comp *SeldonAutoscaledModel) setOutputs(ctx *pulumi.Context, d *resolve.Desired) {
 	comp.ModelName = pulumi.String(d.Model.Name).ToStringOutput()
 	comp.Namespace = pulumi.String(d.Model.Namespace).ToStringOutput()
 	comp.ServerName = pulumi.String(d.ServerName).ToStringOutput()
@@ -239,8 +229,8 @@ func (comp *SeldonAutoscaledModel) setOutputs(ctx *pulumi.Context, d *Desired) {
 }
 
 // managedAdapter is the adapter output: names only when the component manages the adapter.
-func managedAdapter(a Adapter) ManagedAdapter {
-	if a.Mode == ModeNone {
+func managedAdapter(a resolve.DesiredAdapter) ManagedAdapter {
+	if a.Mode == resolve.ModeNone {
 		return ManagedAdapter{Mode: a.Mode}
 	}
 	return ManagedAdapter{
@@ -253,14 +243,14 @@ func managedAdapter(a Adapter) ManagedAdapter {
 func declareAdapter(
 	ctx *pulumi.Context,
 	name string,
-	a Adapter,
+	a resolve.DesiredAdapter,
 	creds promCredentials,
 	opts ...pulumi.ResourceOption,
 ) ([]pulumi.Resource, error) {
 	switch a.Mode {
-	case ModeInstall:
+	case resolve.ModeInstall:
 		return declareInstalledAdapter(ctx, name, a, creds, opts...)
-	case ModeAdopt:
+	case resolve.ModeAdopt:
 		return declareAdoptedAdapter(ctx, name, a, opts...)
 	default:
 		return nil, nil
@@ -272,7 +262,7 @@ func declareAdapter(
 func declareInstalledAdapter(
 	ctx *pulumi.Context,
 	name string,
-	a Adapter,
+	a resolve.DesiredAdapter,
 	creds promCredentials,
 	opts ...pulumi.ResourceOption,
 ) ([]pulumi.Resource, error) {
@@ -320,7 +310,7 @@ func declareInstalledAdapter(
 // next up has to repair: atomic rolls it back (when Helm waits, see helmWait), cleanupOnFail
 // deletes what a failed upgrade created, and maxHistory bounds the records that failed upgrades
 // and their rollbacks add.
-func releaseArgs(a Adapter, values pulumi.MapOutput) *helmReleaseArgs {
+func releaseArgs(a resolve.DesiredAdapter, values pulumi.MapOutput) *helmReleaseArgs {
 	args := &helmReleaseArgs{
 		Name:          pulumi.String(a.ReleaseName),
 		Namespace:     pulumi.String(a.Namespace),
@@ -329,7 +319,7 @@ func releaseArgs(a Adapter, values pulumi.MapOutput) *helmReleaseArgs {
 		SkipAwait:     pulumi.Bool(a.SkipAwait),
 		Atomic:        pulumi.Bool(a.Atomic),
 		CleanupOnFail: pulumi.Bool(true),
-		MaxHistory:    pulumi.Int(HelmMaxHistory),
+		MaxHistory:    pulumi.Int(resolve.HelmMaxHistory),
 	}
 	// Left unset with skipAwait, as pulumi-kubernetes does: Helm waits for nothing then.
 	if a.HelmTimeoutSeconds > 0 {
@@ -349,7 +339,7 @@ func releaseArgs(a Adapter, values pulumi.MapOutput) *helmReleaseArgs {
 func declareAdapterNamespace(
 	ctx *pulumi.Context,
 	name string,
-	a Adapter,
+	a resolve.DesiredAdapter,
 	opts ...pulumi.ResourceOption,
 ) ([]pulumi.Resource, error) {
 	if !a.CreateNamespace {
@@ -368,7 +358,7 @@ func declareAdapterNamespace(
 func declareAdoptedAdapter(
 	ctx *pulumi.Context,
 	name string,
-	a Adapter,
+	a resolve.DesiredAdapter,
 	opts ...pulumi.ResourceOption,
 ) ([]pulumi.Resource, error) {
 	// The adopted adapter stays as configured on destroy: deleting the patches would remove
@@ -401,7 +391,7 @@ func declareAdoptedAdapter(
 		},
 		Spec: &appsv1.DeploymentSpecPatchArgs{Template: &corev1.PodTemplateSpecPatchArgs{
 			Metadata: &metav1.ObjectMetaPatchArgs{
-				Annotations: pulumi.StringMap{ConfigHashAnnotation: pulumi.String(a.ConfigHash)},
+				Annotations: pulumi.StringMap{resolve.ConfigHashAnnotation: pulumi.String(a.ConfigHash)},
 			},
 		}},
 	}, append(opts, pulumi.DependsOn([]pulumi.Resource{cm}))...)
@@ -438,13 +428,13 @@ func credentialsOf(ad *AdapterSpec) promCredentials {
 func declareAuthSecret(
 	ctx *pulumi.Context,
 	name string,
-	a Adapter,
+	a resolve.DesiredAdapter,
 	c promCredentials,
 	opts ...pulumi.ResourceOption,
 ) (*corev1.Secret, error) {
 	data := pulumi.StringMap{}
 	if a.Auth.Token {
-		data[AuthTokenKey] = pulumi.ToSecret(c.token.ToStringOutput()).(pulumi.StringOutput)
+		data[resolve.AuthTokenKey] = pulumi.ToSecret(c.token.ToStringOutput()).(pulumi.StringOutput)
 	}
 	if a.Auth.Kubeconfig {
 		str := func(in pulumi.StringInput) pulumi.StringOutput {
@@ -463,9 +453,9 @@ func declareAuthSecret(
 				kubeconfig, err := promauth.Kubeconfig(promauth.Credentials{Server: a.PrometheusServer,
 					Username: v[0].(string), Password: v[1].(string), CACertificate: v[2].(string),
 					ClientCertificate: v[3].(string), ClientKey: v[4].(string)})
-				return kubeconfig, a.Inputs.refuse(err)
+				return kubeconfig, a.Inputs.Refuse(err)
 			}).(pulumi.StringOutput)
-		data[AuthKubeconfigKey] = pulumi.ToSecret(kubeconfig).(pulumi.StringOutput)
+		data[resolve.AuthKubeconfigKey] = pulumi.ToSecret(kubeconfig).(pulumi.StringOutput)
 	}
 	return corev1.NewSecret(ctx, name+"-prometheus-auth", &corev1.SecretArgs{
 		Metadata:   &metav1.ObjectMetaArgs{Namespace: pulumi.String(a.Namespace)},
@@ -481,13 +471,13 @@ func declareAuthSecret(
 func declareSeldonObject(
 	ctx *pulumi.Context,
 	name string,
-	o Object,
+	o resolve.SeldonResource,
 	owner string,
 	opts ...pulumi.ResourceOption,
 ) (*apiextensions.CustomResource, error) {
 	meta := ownedMeta(o.Name, o.Namespace, owner, o.Labels, o.Annotations)
 	return apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
-		ApiVersion:  pulumi.String(SeldonAPIVersion),
+		ApiVersion:  pulumi.String(resolve.SeldonAPIVersion),
 		Kind:        pulumi.String(o.Kind),
 		Metadata:    meta,
 		OtherFields: kubernetes.UntypedArgs{"spec": o.Spec},
@@ -499,7 +489,7 @@ func declareSeldonObject(
 func declareHPA(
 	ctx *pulumi.Context,
 	name string,
-	d *Desired,
+	d *resolve.Desired,
 	hpaName, kind, target string,
 	opts ...pulumi.ResourceOption,
 ) (*autoscalingv2.HorizontalPodAutoscaler, error) {
@@ -509,7 +499,7 @@ func declareHPA(
 	}, opts...)
 }
 
-func hpaSpec(d *Desired, kind, target string) *autoscalingv2.HorizontalPodAutoscalerSpecArgs {
+func hpaSpec(d *resolve.Desired, kind, target string) *autoscalingv2.HorizontalPodAutoscalerSpecArgs {
 	p := d.Policy
 	// The pair differs only in the Model HPA waiting modelScaleUpLagSeconds longer before scaling
 	// up, so the Server HPA starts the pods its new replicas need first.
@@ -524,7 +514,7 @@ func hpaSpec(d *Desired, kind, target string) *autoscalingv2.HorizontalPodAutosc
 	}
 	return &autoscalingv2.HorizontalPodAutoscalerSpecArgs{
 		ScaleTargetRef: &autoscalingv2.CrossVersionObjectReferenceArgs{
-			ApiVersion: pulumi.String(SeldonAPIVersion), Kind: pulumi.String(kind), Name: pulumi.String(target),
+			ApiVersion: pulumi.String(resolve.SeldonAPIVersion), Kind: pulumi.String(kind), Name: pulumi.String(target),
 		},
 		MinReplicas: pulumi.Int(p.MinReplicas),
 		MaxReplicas: pulumi.Int(p.MaxReplicas),
@@ -533,7 +523,7 @@ func hpaSpec(d *Desired, kind, target string) *autoscalingv2.HorizontalPodAutosc
 			Object: &autoscalingv2.ObjectMetricSourceArgs{
 				// Both HPAs read the Model's metric: the Server's replicas follow the Model's load.
 				DescribedObject: &autoscalingv2.CrossVersionObjectReferenceArgs{
-					ApiVersion: pulumi.String(SeldonAPIVersion), Kind: pulumi.String("Model"), Name: pulumi.String(d.Model.Name),
+					ApiVersion: pulumi.String(resolve.SeldonAPIVersion), Kind: pulumi.String("Model"), Name: pulumi.String(d.Model.Name),
 				},
 				Metric: metric,
 				Target: &autoscalingv2.MetricTargetArgs{
@@ -561,7 +551,7 @@ func scalingRules(r policy.Rules) *autoscalingv2.HPAScalingRulesArgs {
 	}
 }
 
-func effectivePolicy(d *Desired) EffectivePolicy {
+func effectivePolicy(d *resolve.Desired) EffectivePolicy {
 	p := d.Policy
 	rules := func(r policy.Rules) ScalingRules {
 		out := ScalingRules{StabilizationWindowSeconds: r.StabilizationWindowSeconds, SelectPolicy: &r.SelectPolicy}

@@ -21,6 +21,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/badinputs"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
 
 const (
@@ -217,7 +218,7 @@ func TestGuideExampleResourceGraph(t *testing.T) {
 	assertPath(t, rel, "namespace", "seldon-monitoring")
 	assertPath(t, rel, "chart", "prometheus-adapter")
 	assertPath(t, rel, "version", "5.3.0")
-	assertPath(t, rel, "repositoryOpts.repo", DefaultChartRepo)
+	assertPath(t, rel, "repositoryOpts.repo", resolve.DefaultChartRepo)
 	assertPath(t, rel, "values.rules.existing", "hpa-metrics-seldon-rules")
 	assertPath(t, rel, "values.prometheus.url", "http://seldon-monitoring-prometheus")
 	assertPath(t, rel, "values.prometheus.port", float64(9090))
@@ -245,7 +246,7 @@ func TestGuideExampleResourceGraph(t *testing.T) {
 		rules.Rules[0].Resources.Overrides["model"].Group != "mlops.seldon.io" {
 		t.Errorf("want exactly the Seldon rule, got %+v", rules.Rules)
 	}
-	hash := get(t, rel, "values.podAnnotations").(map[string]any)[ConfigHashAnnotation]
+	hash := get(t, rel, "values.podAnnotations").(map[string]any)[resolve.ConfigHashAnnotation]
 	if h, _ := hash.(string); len(h) < 16 {
 		t.Errorf("the pod template carries no config hash: %v", hash)
 	}
@@ -351,7 +352,7 @@ func TestDedicatedServerAndAdoptedAdapter(t *testing.T) {
 		t.Errorf("adopted ConfigMap lacks the Seldon rule:\n%s", y)
 	}
 	di := dep[0].Inputs.Mappable()
-	hash := get(t, di, "spec.template.metadata.annotations."+strings.ReplaceAll(ConfigHashAnnotation, ".", `\.`))
+	hash := get(t, di, "spec.template.metadata.annotations."+strings.ReplaceAll(resolve.ConfigHashAnnotation, ".", `\.`))
 	if len(hash.(string)) != 64 {
 		t.Errorf("config hash annotation %v", hash)
 	}
@@ -396,7 +397,7 @@ func loadBadInputs(t *testing.T) *badinputs.Catalogue {
 }
 
 // TestGuardsCreateNothing: every input of the catalogue fails Construct with the refusal
-// docs/bad-inputs.md shows (made from ResolveInputs by `make generate`), naming its field, and no
+// docs/bad-inputs.md shows (made from resolve.ResolveInputs by `make generate`), naming its field, and no
 // child resource is registered.
 func TestGuardsCreateNothing(t *testing.T) {
 	cat := loadBadInputs(t)
@@ -417,7 +418,7 @@ func TestGuardsCreateNothing(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.Field+":") {
 				t.Errorf("error does not name %s:\n%v", tc.Field, err)
 			}
-			if _, shown := ResolveInputs(cat.Inputs(tc)); shown == nil || !strings.Contains(err.Error(), shown.Error()) {
+			if _, shown := resolve.ResolveInputs(cat.Inputs(tc)); shown == nil || !strings.Contains(err.Error(), shown.Error()) {
 				t.Errorf("Construct's refusal is not the one docs/bad-inputs.md shows:\n%v\nshown: %v", err, shown)
 			}
 			if regs := rec.custom(); len(regs) > 0 {
@@ -456,7 +457,7 @@ func TestGuardsAcceptLegitimateForms(t *testing.T) {
 			if err := json.Unmarshal([]byte(tc.patch), &patch); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := ResolveInputs(cat.Inputs(badinputs.Case{Patch: patch})); err != nil {
+			if _, err := resolve.ResolveInputs(cat.Inputs(badinputs.Case{Patch: patch})); err != nil {
 				t.Errorf("refused: %v", err)
 			}
 		})
@@ -472,7 +473,7 @@ func TestSelectorKeysBothRulesAccept(t *testing.T) {
 	for _, key := range []string{"_x", "__name__", "method-type", "method.type"} {
 		t.Run(key, func(t *testing.T) {
 			patch := map[string]any{"autoscaling": map[string]any{"metricSelector": map[string]any{key: "rest"}}}
-			_, err := ResolveInputs(cat.Inputs(badinputs.Case{Patch: patch}))
+			_, err := resolve.ResolveInputs(cat.Inputs(badinputs.Case{Patch: patch}))
 			if err == nil || !strings.Contains(err.Error(), "autoscaling.metricSelector."+key+":") {
 				t.Errorf("want a refusal naming autoscaling.metricSelector.%s, got %v", key, err)
 			}
@@ -505,7 +506,7 @@ func TestBearerTokenStaysSecret(t *testing.T) {
 	if strings.Contains(values, "s3cr3t-token") {
 		t.Error("the token leaked into the Helm release's inputs")
 	}
-	if !strings.Contains(values, "--prometheus-token-file="+TokenPath) {
+	if !strings.Contains(values, "--prometheus-token-file="+resolve.TokenPath) {
 		t.Errorf("the adapter is not told where the token is: %s", values)
 	}
 }
@@ -556,7 +557,7 @@ func TestPrometheusCredentialsStaySecret(t *testing.T) {
 	}
 	plain := fmt.Sprint(data.Mappable())
 	for _, want := range []string{
-		AuthKubeconfigKey, "s3cr3t-password", "server: https://prometheus.monitoring.svc:9090", "client-key-data",
+		resolve.AuthKubeconfigKey, "s3cr3t-password", "server: https://prometheus.monitoring.svc:9090", "client-key-data",
 	} {
 		if !strings.Contains(plain, want) {
 			t.Errorf("the auth Secret lacks %q", want)
@@ -574,7 +575,7 @@ func TestPrometheusCredentialsStaySecret(t *testing.T) {
 	if strings.Contains(values, "--prometheus-token-file") {
 		t.Error("no token was given, yet the adapter is told to read one")
 	}
-	for _, want := range []string{"--prometheus-auth-config=" + AuthConfigPath,
+	for _, want := range []string{"--prometheus-auth-config=" + resolve.AuthConfigPath,
 		"secretName:" + secrets[0].Name + "-5f3a9c1e"} {
 		if !strings.Contains(values, want) {
 			t.Errorf("the Release's values lack %q: %s", want, values)
@@ -673,20 +674,6 @@ func TestUnknownInputsWaitForTheUpdate(t *testing.T) {
 	}
 }
 
-func TestResolveDerivesFromSizing(t *testing.T) {
-	peak, sat := 100.0, 10.0
-	d, err := Resolve(Args{
-		Model:       ModelSpec{Name: "irisa0", StorageURI: "gs://x"},
-		Autoscaling: AutoscalingSpec{Sizing: &SizingSpec{PeakRps: &peak, SaturationRps: &sat}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Policy.Target.String() != "8" || d.Policy.MaxReplicas != 13 {
-		t.Errorf("target %s max %d, want 8 and 13", d.Policy.Target, d.Policy.MaxReplicas)
-	}
-}
-
 // TestModelLagZeroMakesIdenticalHPAs: with autoscaling.modelScaleUpLagSeconds: 0 the two HPA
 // specs are equal but for the object they scale, as in the guide's manifests.
 func TestModelLagZeroMakesIdenticalHPAs(t *testing.T) {
@@ -713,37 +700,6 @@ func TestModelLagZeroMakesIdenticalHPAs(t *testing.T) {
 		if strings.HasPrefix(d.(string), "autoscaling.modelScaleUpLagSeconds") {
 			t.Errorf("a set lag reported as derived: %s", d)
 		}
-	}
-}
-
-// TestResolveSizingInputs: the planner's inputs reach it through Resolve, and its warnings reach
-// the derivations output with a "warning:" prefix.
-func TestResolveSizingInputs(t *testing.T) {
-	peak, sat, minLoad, ramp, spike := 36.0, 3.75, 6.0, 0.25, 45
-	d, err := Resolve(Args{
-		Model: ModelSpec{Name: "irisa0", StorageURI: "gs://x"},
-		Autoscaling: AutoscalingSpec{Sizing: &SizingSpec{PeakRps: &peak, SaturationRps: &sat, MinLoadRps: &minLoad,
-			RampRpsPerSecond: &ramp, SpikeSeconds: &spike}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := d.Policy
-	if p.Target.String() != "3" || p.MinReplicas != 2 || p.MaxReplicas != 12 ||
-		*p.ScaleUp.StabilizationWindowSeconds != 45 ||
-		p.ScaleUp.Policies[0].Value != 5 ||
-		p.ModelScaleUpLagSeconds != 105 ||
-		*p.HPAs().Model.ScaleUp.StabilizationWindowSeconds != 150 {
-		t.Errorf("policy %+v", p)
-	}
-	var warnings []string
-	for _, dv := range d.Derivations {
-		if strings.HasPrefix(dv.String(), "warning: ") {
-			warnings = append(warnings, dv.String())
-		}
-	}
-	if len(warnings) != 2 || !strings.Contains(warnings[0], "needs 8 new replicas every 90 s") {
-		t.Errorf("warnings %q", warnings)
 	}
 }
 
@@ -786,55 +742,6 @@ func assertPath(t *testing.T, m map[string]any, path string, want any) {
 	t.Helper()
 	if got := get(t, m, path); got != want {
 		t.Errorf("%s = %#v, want %#v", path, got, want)
-	}
-}
-
-// TestSeldonModesShapeTheModel: only Seldon 2.9+ with its model autoscaler off gives the Model
-// spec.minReplicas (the HPAs' minReplicas, never maxReplicas) and no Model lag; a dedicated Server
-// never gets either; the derivations say which mode and why.
-func TestSeldonModesShapeTheModel(t *testing.T) {
-	on, v28, v291, v210 := true, "2.8.3", "2.9.1", "2.10.2"
-	for _, tc := range []struct {
-		name    string
-		seldon  *SeldonSpec
-		wantMin any
-		wantLag int
-	}{
-		{"unset: as before 2.9", nil, nil, 105},
-		{"2.8", &SeldonSpec{Version: &v28}, nil, 105},
-		{"2.9, model autoscaling on", &SeldonSpec{Version: &v291, ModelAutoscaling: &on}, nil, 105},
-		{"2.10: partial scheduling", &SeldonSpec{Version: &v210}, 2, 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			minReplicas, maxReplicas, target, dedicated, config := 2, 6, 3.0, true, "mlserver"
-			d, err := Resolve(Args{
-				Model:  ModelSpec{Name: "irisa0", StorageURI: "gs://x"},
-				Server: &ServerSpec{Dedicated: &dedicated, ServerConfig: &config},
-				Autoscaling: AutoscalingSpec{MinReplicas: &minReplicas, MaxReplicas: &maxReplicas,
-					TargetRpsPerReplica: &target},
-				Seldon: tc.seldon,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := d.Model.Spec["minReplicas"]; got != tc.wantMin || d.Model.Spec["maxReplicas"] != nil {
-				t.Errorf("Model minReplicas %v maxReplicas %v, want %v and none", got, d.Model.Spec["maxReplicas"],
-					tc.wantMin)
-			}
-			if d.Server.Spec["minReplicas"] != nil || d.Server.Spec["maxReplicas"] != nil {
-				t.Errorf("the dedicated Server got min/max replicas: %v", d.Server.Spec)
-			}
-			if d.Policy.ModelScaleUpLagSeconds != tc.wantLag {
-				t.Errorf("Model lag %d, want %d", d.Policy.ModelScaleUpLagSeconds, tc.wantLag)
-			}
-			var said bool
-			for _, x := range d.Derivations {
-				said = said || x.Field == "seldon" && x.Value == d.Policy.Scheduling.String() && x.Reason != ""
-			}
-			if !said {
-				t.Errorf("no derivation says the Seldon mode: %v", d.Derivations)
-			}
-		})
 	}
 }
 

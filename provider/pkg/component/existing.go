@@ -8,68 +8,15 @@ import (
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
-
-// customMetricsAPIService is the APIService a prometheus-adapter install registers.
-const customMetricsAPIService = "v1beta1.custom.metrics.k8s.io"
-
-// takeOverField is the input that opts in to taking over existing Models, Servers and HPAs.
-const takeOverField = "takeOverExisting"
-
-// Objects lists what the component would create (or, in adopt mode, patch), each with the input
-// that names it.
-func (d *Desired) Objects() []ownership.Object {
-	ns := d.Model.Namespace
-	var sets map[string]int64
-	if n, ok := d.Model.Spec["minReplicas"].(int); ok {
-		sets = map[string]int64{"minReplicas": int64(n)} // partial scheduling: the component's own
-	}
-	objs := []ownership.Object{
-		{Kind: "Model", Namespace: ns, Name: d.Model.Name, Role: ownership.Scaled, Field: "model.name", Sets: sets},
-		{Kind: "HorizontalPodAutoscaler", Namespace: ns, Name: d.ModelHPAName, Role: ownership.Owned, Field: "model.name"},
-		{Kind: "HorizontalPodAutoscaler", Namespace: ns, Name: d.ServerHPAName, Role: ownership.Owned,
-			Field: "model.name"},
-	}
-	if d.Server != nil {
-		objs = append(objs, ownership.Object{Kind: "Server", Namespace: ns, Name: d.Server.Name,
-			Role: ownership.Scaled, Field: "server.name"})
-	} else {
-		objs = append(objs, ownership.Object{Kind: "Server", Namespace: ns, Name: d.ServerName,
-			Role: ownership.Hosting, Field: "server.name"})
-	}
-	return append(objs, d.Adapter.objects()...)
-}
-
-// objects lists the adapter's objects: those an install creates, or those adopt mode patches.
-func (a Adapter) objects() []ownership.Object {
-	field := a.Inputs.Prefix
-	switch a.Mode {
-	case ModeInstall:
-		rules := ownership.Object{Kind: "ConfigMap", Namespace: a.Namespace, Name: a.ConfigMapName,
-			Role: ownership.AdapterOwned, Field: field + "releaseName"}
-		return []ownership.Object{rules,
-			{Kind: "HelmRelease", Namespace: a.Namespace, Name: a.ReleaseName, Role: ownership.Release,
-				Field: field + "releaseName", OwnedWith: rules.Key()},
-			{Kind: "APIService", Name: customMetricsAPIService, Role: ownership.APIService, Field: field + "mode",
-				Service: a.Namespace + "/" + a.DeploymentName, Release: a.Namespace + "/" + a.ReleaseName},
-		}
-	case ModeAdopt:
-		return []ownership.Object{
-			{Kind: "ConfigMap", Namespace: a.Namespace, Name: a.ConfigMapName, Role: ownership.Adopted,
-				Field: field + "configMapName"},
-			{Kind: "Deployment", Namespace: a.Namespace, Name: a.DeploymentName, Role: ownership.Adopted,
-				Field: field + "deploymentName"},
-		}
-	}
-	return nil
-}
 
 // checkExisting reads the cluster before anything is declared and refuses the objects the
 // component may not create (ownership.Decide); in adopt mode it merges the Seldon rule into the
 // adopted config (ownership.AdoptRules), into a. It returns, by kind, the live spec.replicas a
 // taken-over Model or Server keeps.
 func checkExisting(ctx *pulumi.Context, resource, owner string, takeOver bool, objs []ownership.Object,
-	a *Adapter,
+	a *resolve.DesiredAdapter,
 ) (map[string]int64, error) {
 	client, err := connectCluster(ctx)
 	if err != nil {
@@ -87,11 +34,11 @@ func checkExisting(ctx *pulumi.Context, resource, owner string, takeOver bool, o
 	}
 	var errs refusal.Errors
 	_ = errs.Include("", claimInProcess(ctx, owner, objs))
-	req := ownership.Request{Owner: owner, TakeOver: takeOver, TakeOverField: takeOverField}
+	req := ownership.Request{Owner: owner, TakeOver: takeOver, TakeOverField: resolve.TakeOverField}
 	dec, err := ownership.Decide(req, objs, seen)
 	_ = errs.Include("", err)
-	if a.Mode == ModeAdopt && seen[a.objects()[0].Key()].Exists {
-		cm := a.objects()[0]
+	if a.Mode == resolve.ModeAdopt && seen[a.Objects()[0].Key()].Exists {
+		cm := a.Objects()[0]
 		adopted, err := ownership.AdoptRules(req, cm, seen[cm.Key()], a.Rule, a.Inputs.Prefix+"rule")
 		_ = errs.Include("", err)
 		a.ConfigYAML, a.ConfigHash, a.RuleClaim = adopted.Config, adopted.Hash, adopted.Claim

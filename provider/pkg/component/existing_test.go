@@ -14,6 +14,7 @@ import (
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
 
 // The unit tests have no cluster: connectCluster serves liveObjects from memory, through client-go's
@@ -57,7 +58,7 @@ func object(apiVersion, kind, namespace, name string, fields map[string]any) *un
 
 // someonesAdapter is a prometheus-adapter someone else installed: its ConfigMap and Deployment.
 func someonesAdapter(config string) []runtime.Object {
-	const ns, name = DefaultAdapterNamespace, DefaultReleaseName + "-prometheus-adapter"
+	const ns, name = resolve.DefaultAdapterNamespace, resolve.DefaultReleaseName + "-prometheus-adapter"
 	return []runtime.Object{
 		object("v1", "ConfigMap", ns, name, map[string]any{"data": map[string]any{"config.yaml": config}}),
 		object("apps/v1", "Deployment", ns, name, nil),
@@ -70,7 +71,7 @@ func kubectlModel(fields map[string]any) *unstructured.Unstructured {
 	for k, v := range fields {
 		spec[k] = v
 	}
-	m := object(SeldonAPIVersion, "Model", DefaultModelNamespace, "irisa0", map[string]any{"spec": spec})
+	m := object(resolve.SeldonAPIVersion, "Model", resolve.DefaultModelNamespace, "irisa0", map[string]any{"spec": spec})
 	m.SetManagedFields(nil)
 	return m
 }
@@ -107,7 +108,7 @@ func TestExistingModelIsRefusedUnlessTakenOver(t *testing.T) {
 // the patch that removes them, except a Model whose only such field is the minReplicas the
 // component sets itself for partial scheduling (Seldon 2.9+).
 func TestSelfScalingObjects(t *testing.T) {
-	mlserver := object(SeldonAPIVersion, "Server", DefaultModelNamespace, DefaultExistingServer, map[string]any{
+	mlserver := object(resolve.SeldonAPIVersion, "Server", resolve.DefaultModelNamespace, resolve.DefaultExistingServer, map[string]any{
 		"spec": map[string]any{"serverConfig": "mlserver", "replicas": int64(1), "minReplicas": int64(1),
 			"maxReplicas": int64(4)}})
 	for _, tc := range []struct {

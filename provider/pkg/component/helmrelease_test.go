@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -35,16 +36,16 @@ func (r *requests) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 // dependencies, options), for each shape releaseArgs produces. Test code may import helm/v3: it is
 // not linked into the plugin (internal/architecture).
 func TestHelmReleaseMatchesNewRelease(t *testing.T) {
-	base := Adapter{ReleaseName: "prometheus-adapter", Namespace: "monitoring", Chart: "/charts/prometheus-adapter"}
+	base := resolve.DesiredAdapter{ReleaseName: "prometheus-adapter", Namespace: "monitoring", Chart: "/charts/prometheus-adapter"}
 	repo := base
 	repo.Chart, repo.ChartRepo, repo.ChartVersion = "prometheus-adapter", "https://charts.example", "4.11.0"
 	for _, tc := range []struct {
 		name string
-		edit func(*Adapter)
+		edit func(*resolve.DesiredAdapter)
 	}{
-		{"local chart, Helm waits, atomic", func(a *Adapter) { a.HelmTimeoutSeconds, a.Atomic = 300, true }},
-		{"local chart, skipAwait", func(a *Adapter) { a.SkipAwait = true }},
-		{"repository chart and version", func(a *Adapter) { *a = repo }},
+		{"local chart, Helm waits, atomic", func(a *resolve.DesiredAdapter) { a.HelmTimeoutSeconds, a.Atomic = 300, true }},
+		{"local chart, skipAwait", func(a *resolve.DesiredAdapter) { a.SkipAwait = true }},
+		{"repository chart and version", func(a *resolve.DesiredAdapter) { *a = repo }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := base

@@ -13,6 +13,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
 
 // The check answers a large stack's reads of one kind in one namespace from one listing, and
@@ -25,13 +26,13 @@ func TestCoalescedReads(t *testing.T) {
 		if i == 6 {
 			spec["minReplicas"], spec["maxReplicas"] = int64(1), int64(3)
 		}
-		m := object(SeldonAPIVersion, "Model", "seldon", fmt.Sprintf("m%d", i), map[string]any{"spec": spec})
+		m := object(resolve.SeldonAPIVersion, "Model", "seldon", fmt.Sprintf("m%d", i), map[string]any{"spec": spec})
 		m.SetAnnotations(map[string]string{ownership.OwnerAnnotation: fmt.Sprintf("p/s/%d", i)})
 		live = append(live, m)
 	}
 	large := make([]runtime.Object, 0, maxListed+1)
 	for i := range maxListed + 1 {
-		large = append(large, object(SeldonAPIVersion, "Model", "seldon", fmt.Sprintf("x%d", i), nil))
+		large = append(large, object(resolve.SeldonAPIVersion, "Model", "seldon", fmt.Sprintf("x%d", i), nil))
 	}
 	refused := func(c *dynamicfake.FakeDynamicClient) {
 		c.PrependReactor("list", "models", func(k8stesting.Action) (bool, runtime.Object, error) {

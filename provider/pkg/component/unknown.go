@@ -2,9 +2,7 @@ package component
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -14,7 +12,7 @@ import (
 	comProvider "github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/promauth"
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
 
 // deferUnknownInputs wraps Construct so inputs that are not known yet (outputs of resources a
@@ -70,16 +68,16 @@ type deferredComponent struct{ pulumi.ResourceState }
 // reach the auth Secret, and the guards need only know whether they are set. Named as on
 // SeldonAutoscaledModel; SeldonMetricsAdapter takes them without the `adapter.` prefix.
 var credentialInputs = []string{
-	modelAdapterInputs.Prefix + "prometheus.bearerToken",
-	modelAdapterInputs.Prefix + promauth.FieldUsername, modelAdapterInputs.Prefix + promauth.FieldPassword,
-	modelAdapterInputs.Prefix + promauth.FieldCACertificate,
-	modelAdapterInputs.Prefix + promauth.FieldClientCertificate, modelAdapterInputs.Prefix + promauth.FieldClientKey,
+	resolve.ModelAdapterInputs.Prefix + "prometheus.bearerToken",
+	resolve.ModelAdapterInputs.Prefix + promauth.FieldUsername, resolve.ModelAdapterInputs.Prefix + promauth.FieldPassword,
+	resolve.ModelAdapterInputs.Prefix + promauth.FieldCACertificate,
+	resolve.ModelAdapterInputs.Prefix + promauth.FieldClientCertificate, resolve.ModelAdapterInputs.Prefix + promauth.FieldClientKey,
 }
 
 // isCredential reports whether path is a credential input of either component.
 func isCredential(path string) bool {
 	for _, c := range credentialInputs {
-		if path == c || path == strings.TrimPrefix(c, modelAdapterInputs.Prefix) {
+		if path == c || path == strings.TrimPrefix(c, resolve.ModelAdapterInputs.Prefix) {
 			return true
 		}
 	}
@@ -141,63 +139,15 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-// blockReads says, for each block of SeldonAutoscaledModel's inputs, which blocks its refusals
-// may read: model's checks read the model alone; a dedicated Server is named <model.name>-server;
-// autoscaling.metricName is checked against adapter.rule; the adapter resolver reads only the
-// adapter block (the timing it gets from the planner comes from adapter inputs).
-var blockReads = map[string][]string{
-	"model":       {"model"},
-	"server":      {"server", "model"},
-	"autoscaling": {"autoscaling", "adapter"},
-	"adapter":     {"adapter"},
-}
-
-// knownRefusals runs Resolve at preview on the inputs with the unknown ones removed, and keeps
-// the refusals that no unknown value can change. The rule is conservative, by block: a refusal is
-// kept only when no block it may read (blockReads) holds an unknown input, so a refusal caused
-// by a value missing only because it is unknown (model.name unknown: the derived Server name;
-// targetRpsPerReplica unknown: "not set") is never reported. SeldonMetricsAdapter's inputs are
-// one block, so an unknown input there leaves nothing to report before the update.
+// knownRefusals runs the guards at preview on the inputs with the unknown ones removed, and keeps
+// the refusals that no unknown value can change (resolve.KnownRefusals). SeldonMetricsAdapter's
+// inputs are one block, so an unknown input there leaves nothing to report before the update.
 func knownRefusals(typeName string, inputs property.Map, unknown []string) error {
-	if typeName != ModelType {
+	if typeName != resolve.ModelType {
 		return nil
 	}
 	known, _ := knownValue("", property.New(inputs)).(map[string]any)
-	_, err := ResolveInputs(known)
-	var errs refusal.Errors
-	if !errors.As(err, &errs) {
-		return nil // accepted, or not decodable yet: the update decides
-	}
-	var kept refusal.Errors
-	for _, e := range errs {
-		if !readsUnknown(e.Field, unknown) {
-			kept = append(kept, e)
-		}
-	}
-	return kept.For(ModelType)
-}
-
-// readsUnknown reports whether a refusal of field may read one of the unknown input paths; a
-// field of no known block is assumed to read everything.
-func readsUnknown(field string, unknown []string) bool {
-	reads, ok := blockReads[topBlock(field)]
-	if !ok {
-		return true
-	}
-	for _, u := range unknown {
-		if slices.Contains(reads, topBlock(u)) {
-			return true
-		}
-	}
-	return false
-}
-
-// topBlock is the first segment of an input path: "autoscaling" for autoscaling.scaleUp.policies[0].
-func topBlock(path string) string {
-	if i := strings.IndexAny(path, ".["); i >= 0 {
-		return path[:i]
-	}
-	return path
+	return resolve.KnownRefusals(known, unknown)
 }
 
 // knownValue is v as plain JSON-shaped data with every unknown value left out, as if unset, but

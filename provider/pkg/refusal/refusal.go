@@ -17,6 +17,10 @@ type FieldError struct {
 	Field   string // the input's path as users write it, e.g. "autoscaling.minReplicas"
 	Problem string
 	Fix     string
+	// Reads are the top-level input blocks the check that found it read (Errors.Reading): a
+	// refusal found at preview stands only when none of them holds an unknown input. Empty means
+	// unknown: assume it read every block.
+	Reads []string
 }
 
 func (e FieldError) Error() string {
@@ -37,6 +41,15 @@ func (es *Errors) Add(field, fix, problem string) {
 // Addf records a refused field with a formatted problem.
 func (es *Errors) Addf(field, fix, format string, args ...any) {
 	es.Add(field, fix, fmt.Sprintf(format, args...))
+}
+
+// Reading runs check and records, on every refusal it adds, the input blocks it read.
+func (es *Errors) Reading(blocks []string, check func()) {
+	n := len(*es)
+	check()
+	for i := n; i < len(*es); i++ {
+		(*es)[i].Reads = blocks
+	}
 }
 
 // Include records the refusals in err under prefix (the path of the block they were checked in,

@@ -1,4 +1,4 @@
-package component
+package resolve
 
 import (
 	"encoding/json"
@@ -6,7 +6,7 @@ import (
 )
 
 // FuzzResolve feeds arbitrary JSON-shaped inputs to the validation entry point: it must return a
-// Desired or an error, never panic, and never both.
+// resolve.Desired or an error, never panic, and never both.
 func FuzzResolve(f *testing.F) {
 	for _, seed := range []string{
 		`{"model":{"name":"irisa0","storageUri":"gs://x"},"autoscaling":{"maxReplicas":3,"targetRpsPerReplica":3}}`,

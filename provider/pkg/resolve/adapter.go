@@ -1,4 +1,4 @@
-package component
+package resolve
 
 import (
 	"fmt"
@@ -21,18 +21,19 @@ import (
 // adapterManagedKeys are the chart values the component sets through their own inputs.
 var adapterManagedKeys = []string{"rules", "prometheus", "metricsRelistInterval"}
 
-// inputBlock says whose inputs an adapter block is: the resource type, and where the block sits
+// InputBlock says whose inputs an adapter block is: the resource type, and where the block sits
 // in its inputs ("adapter." on SeldonAutoscaledModel, "" on SeldonMetricsAdapter).
-type inputBlock struct{ Resource, Prefix string }
+type InputBlock struct{ Resource, Prefix string }
 
+// The two places an adapter block sits.
 var (
-	modelAdapterInputs   = inputBlock{ModelType, "adapter."}
-	metricsAdapterInputs = inputBlock{MetricsAdapterType, ""}
+	ModelAdapterInputs   = InputBlock{ModelType, "adapter."}
+	MetricsAdapterInputs = InputBlock{MetricsAdapterType, ""}
 )
 
-// refuse turns refusals found past Resolve (the credentials' contents, known only in Construct)
+// Refuse turns refusals found past Resolve (the credentials' contents, known only in Construct)
 // into the resource's refusal, with the fields named as its users write them.
-func (b inputBlock) refuse(err error) error {
+func (b InputBlock) Refuse(err error) error {
 	var errs refusal.Errors
 	if err := errs.Include(b.Prefix, err); err != nil {
 		return err
@@ -44,7 +45,7 @@ func (b inputBlock) refuse(err error) error {
 // mirroring declare*Adapter; every refusal names fields through the block's prefix.
 type adapterResolver struct {
 	errs   *refusal.Errors
-	block  inputBlock
+	block  InputBlock
 	spec   AdapterSpec
 	timing policy.Timing
 }
@@ -60,9 +61,9 @@ func (r adapterResolver) refuse(set bool, name, mode, fix string) {
 }
 
 // resolveAdapter checks the adapter block and decides the adapter for the mode it asks for.
-func resolveAdapter(errs *refusal.Errors, block inputBlock, ad AdapterSpec, timing policy.Timing) Adapter {
+func resolveAdapter(errs *refusal.Errors, block InputBlock, ad AdapterSpec, timing policy.Timing) DesiredAdapter {
 	r := adapterResolver{errs: errs, block: block, spec: ad, timing: timing}
-	out := Adapter{
+	out := DesiredAdapter{
 		Inputs:      block,
 		Mode:        deref(ad.Mode, ModeInstall),
 		ReleaseName: deref(ad.ReleaseName, DefaultReleaseName),
@@ -99,7 +100,7 @@ func resolveAdapter(errs *refusal.Errors, block inputBlock, ad AdapterSpec, timi
 }
 
 // installed: Helm installs the chart; the component names the rules ConfigMap, Helm the Deployment.
-func (r adapterResolver) installed(out *Adapter) {
+func (r adapterResolver) installed(out *DesiredAdapter) {
 	ad := r.spec
 	fullName := chartFullName(out.ReleaseName, ad.Values)
 	out.ConfigMapName, out.DeploymentName = truncateLabel(out.ReleaseName+"-seldon-rules"), fullName
@@ -115,7 +116,7 @@ func (r adapterResolver) installed(out *Adapter) {
 }
 
 // adopted: someone else installed the adapter; the component patches its rules and restarts it.
-func (r adapterResolver) adopted(out *Adapter) {
+func (r adapterResolver) adopted(out *DesiredAdapter) {
 	ad := r.spec
 	r.refuse(ad.Chart != nil, "chart", ModeAdopt, "remove it: adopt mode configures an adapter installed by someone else")
 	r.refuse(len(ad.Values) > 0, "values", ModeAdopt, "remove it: adopt mode does not run Helm")
@@ -132,7 +133,7 @@ func (r adapterResolver) adopted(out *Adapter) {
 }
 
 // none: another resource provides the adapter; only the names that outputs report are decided.
-func (r adapterResolver) none(out *Adapter) {
+func (r adapterResolver) none(out *DesiredAdapter) {
 	ad := r.spec
 	fix := "remove it: in none mode another resource provides the adapter"
 	for _, in := range []struct {
@@ -206,7 +207,7 @@ func (r adapterResolver) seriesFilter(i int, f SeriesFilter) (adapterrules.Serie
 // so neither leaves a release the next up must first repair. Helm's atomic forces its wait, so with
 // skipAwait there is no rollback and no timeout to apply; a failed release is then left marked
 // failed, which Helm upgrades from, so it does not block the next up either.
-func (r adapterResolver) helmWait(out *Adapter) {
+func (r adapterResolver) helmWait(out *DesiredAdapter) {
 	field, set := r.field("helmTimeoutSeconds"), r.spec.HelmTimeoutSeconds
 	if out.SkipAwait {
 		if set != nil {
@@ -233,7 +234,7 @@ func (r adapterResolver) helmWait(out *Adapter) {
 }
 
 // chart is the default chart from its repository, another version or repository, or a local path.
-func (r adapterResolver) chart(out *Adapter) {
+func (r adapterResolver) chart(out *DesiredAdapter) {
 	out.ChartRepo, out.Chart, out.ChartVersion = DefaultChartRepo, DefaultChartName, DefaultChartVersion
 	c := r.spec.Chart
 	if c == nil {
@@ -354,14 +355,14 @@ func (r adapterResolver) auth() (AdapterAuth, string) {
 	prom := deref(r.spec.Prometheus, PrometheusSpec{})
 	url := deref(prom.URL, DefaultPrometheusURL)
 	server := fmt.Sprintf("%s:%d%s", url, deref(prom.Port, DefaultPrometheusPort), deref(prom.Path, ""))
-	auth := AdapterAuth{Token: prom.BearerToken != nil}
+	auth := AdapterAuth{Token: bool(prom.BearerToken)}
 	if b := prom.BasicAuth; b != nil {
 		auth.Kubeconfig = true
-		if b.Username == nil {
+		if !b.Username {
 			r.errs.Add(r.field(promauth.FieldUsername), "set the user name Prometheus expects, or remove basicAuth",
 				"is missing")
 		}
-		if b.Password == nil {
+		if !b.Password {
 			r.errs.Add(r.field(promauth.FieldPassword), "set the password as a Pulumi secret, or remove basicAuth",
 				"is missing")
 		}
@@ -383,13 +384,13 @@ func (r adapterResolver) auth() (AdapterAuth, string) {
 
 // tls checks the TLS block's pairs and that Prometheus is reached over https.
 func (r adapterResolver) tls(t *PrometheusTLSSpec, url string) {
-	if t.CACertificate == nil && t.ClientCertificate == nil && t.ClientKey == nil {
+	if !t.CACertificate && !t.ClientCertificate && !t.ClientKey {
 		r.errs.Add(r.field("prometheus.tls"), "set caCertificate and/or clientCertificate with clientKey, or remove tls",
 			"is empty")
 	}
-	if (t.ClientCertificate == nil) != (t.ClientKey == nil) {
+	if t.ClientCertificate != t.ClientKey {
 		field := promauth.FieldClientKey
-		if t.ClientCertificate == nil {
+		if !t.ClientCertificate {
 			field = promauth.FieldClientCertificate
 		}
 		r.errs.Add(r.field(field), "a client certificate needs its key and a key its certificate: set both, or neither",
@@ -414,33 +415,6 @@ func (r adapterResolver) conflictingAuthFlags() {
 				r.field("prometheus.basicAuth")), "%q conflicts with the credentials this component mounts", s)
 		}
 	}
-}
-
-// ValuesWithAuth returns the Helm values with the auth Secret mounted and the adapter flags that
-// read it, after any extra volumes and arguments the user gave. The Secret's name is known only
-// in Construct: it is auto-named, so new credentials get a new Secret and a changed pod template,
-// which restarts the adapter (it reads credentials only at start).
-func (a Adapter) ValuesWithAuth(secretName string) map[string]any {
-	values := maps.Clone(a.Values)
-	if values == nil {
-		values = map[string]any{}
-	}
-	if !a.Auth.Any() {
-		return values
-	}
-	appendTo := func(key string, v any) {
-		list, _ := values[key].([]any)
-		values[key] = append(slices.Clone(list), v)
-	}
-	appendTo("extraVolumes", map[string]any{"name": "prometheus-auth", "secret": map[string]any{"secretName": secretName}})
-	appendTo("extraVolumeMounts", map[string]any{"name": "prometheus-auth", "mountPath": AuthMountPath, "readOnly": true})
-	if a.Auth.Token {
-		appendTo("extraArguments", "--prometheus-token-file="+TokenPath)
-	}
-	if a.Auth.Kubeconfig {
-		appendTo("extraArguments", "--prometheus-auth-config="+AuthConfigPath)
-	}
-	return values
 }
 
 // chartFullName mirrors the chart's fullname helper, which names the ConfigMap and Deployment.
@@ -473,4 +447,27 @@ func parseDuration(errs *refusal.Errors, field string, v *string) time.Duration 
 		return 0
 	}
 	return d
+}
+
+// ResolveMetricsAdapter validates a stand-alone adapter with the same guards a model's adapter
+// block gets; refusals and derivations name the inputs as this resource's users write them (its
+// adapter fields sit at the top level, with no `adapter.` prefix). It returns the adapter, the
+// metric its rule exposes, and the derivations.
+func ResolveMetricsAdapter(ad AdapterSpec) (DesiredAdapter, string, []policy.Derivation, error) {
+	var errs refusal.Errors
+	if deref(ad.Mode, ModeInstall) == ModeNone {
+		errs.Add("mode", "use install, or adopt for an adapter installed by someone else",
+			"is none, so there would be nothing to declare")
+	}
+	block := MetricsAdapterInputs
+	timing, derived, err := policy.PlanTiming(parseTiming(&errs, block.Prefix, ad), block.Prefix)
+	if err := errs.Include("", err); err != nil {
+		return DesiredAdapter{}, "", nil, err
+	}
+	a := resolveAdapter(&errs, block, ad, timing)
+	if err := errs.For(block.Resource); err != nil {
+		return DesiredAdapter{}, "", nil, err
+	}
+	metric, _, _ := a.Rule.ExposedMetric(adapterrules.SeldonSeries)
+	return a, metric, append(derived, a.Derived...), nil
 }

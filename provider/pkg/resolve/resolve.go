@@ -1,4 +1,4 @@
-package component
+package resolve
 
 import (
 	"encoding/json"
@@ -13,128 +13,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/adapterrules"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
-)
-
-// Defaults for everything that is not policy (policy defaults live in package policy).
-const (
-	DefaultModelNamespace    = "seldon-mesh"
-	DefaultExistingServer    = "mlserver"
-	DefaultReleaseName       = "hpa-metrics"
-	DefaultAdapterNamespace  = "seldon-monitoring"
-	DefaultChartRepo         = "https://prometheus-community.github.io/helm-charts"
-	DefaultChartName         = "prometheus-adapter"
-	DefaultChartVersion      = "5.3.0"
-	DefaultPrometheusURL     = "http://seldon-monitoring-prometheus"
-	DefaultPrometheusPort    = 9090
-	ModeInstall              = "install"
-	ModeAdopt                = "adopt"
-	ModeNone                 = "none"
-	SeldonAPIVersion         = "mlops.seldon.io/v1alpha1"
-	ConfigHashAnnotation     = "seldon-autoscaling.pulumi.com/config-hash"
-	maxHelmReleaseNameLength = 53
-)
-
-// Helm's handling of the adapter release. The timeout bounds how long Helm waits for the adapter
-// and, when a wait fails, for the rollback; the bounds keep it longer than the adapter can become
-// ready in and shorter than the CI job limits that would kill Helm mid-operation, which leaves the
-// release pending and blocks every later up ("another operation is in progress").
-const (
-	DefaultHelmTimeoutSeconds = 300  // Helm's and pulumi-kubernetes' own default
-	MinHelmTimeoutSeconds     = 60   // the chart's readiness probe first runs 30 s after the pod starts
-	MaxHelmTimeoutSeconds     = 1800 // a failed upgrade waits this long and its rollback as long again
-	// HelmMaxHistory is how many revisions Helm keeps (the helm CLI's default; pulumi-kubernetes
-	// keeps all): every failed and rolled-back upgrade adds two release Secrets.
-	HelmMaxHistory = 10
-)
-
-// Desired is everything the component will declare, decided and checked before any resource is
-// registered. Resolve builds it from Args without touching Pulumi or a cluster.
-type Desired struct {
-	Model         Object
-	Server        *Object // nil when the Model runs on an existing Server
-	ServerName    string
-	ModelHPAName  string
-	ServerHPAName string
-	Policy        policy.Policy
-	Derivations   []policy.Derivation
-	MetricName    string
-	Selector      map[string]string
-	Adapter       Adapter
-	PromQL        string
-	MetricPath    string
-	// Owner is the ownership.OwnerAnnotation on every object the component creates; Replicas, by
-	// kind, the live spec.replicas of a Model or Server taken over (set by checkExisting).
-	Owner    string
-	Replicas map[string]int64
-}
-
-// Object is a Seldon custom resource to declare.
-type Object struct {
-	Kind        string
-	Name        string
-	Namespace   string
-	Labels      map[string]string
-	Annotations map[string]string
-	Spec        map[string]any
-}
-
-// Adapter is the resolved prometheus-adapter setup.
-type Adapter struct {
-	Mode            string
-	ReleaseName     string
-	Namespace       string
-	CreateNamespace bool
-	ChartRepo       string // empty for a local chart
-	Chart           string // chart name, or a local path
-	ChartVersion    string
-	Values          map[string]any // install mode: the full Helm values
-	SkipAwait       bool
-	ConfigMapName   string
-	DeploymentName  string
-	Rule            adapterrules.Rule
-	ConfigYAML      string
-	ConfigHash      string
-	// Auth says which Prometheus credentials the adapter reads from the mounted auth Secret.
-	// The credentials themselves never enter Values: Construct puts them into the Secret and
-	// only the Secret's name into Values (see ValuesWithAuth).
-	Auth AdapterAuth
-	// PrometheusServer is the URL the adapter queries (url, port and path), for the auth kubeconfig.
-	PrometheusServer string
-	// Inputs names the block this adapter was resolved from, for refusals found in Construct.
-	Inputs inputBlock
-	// Owner marks the objects an install creates; RuleClaim, in adopt mode, is the annotation
-	// naming the component that keeps the metric's rule (empty when sharing another's).
-	Owner, RuleClaim string
-
-	// HelmTimeoutSeconds is how long Helm waits, and Atomic whether it rolls back what it could not
-	// finish; both only when it waits (SkipAwait false), as Helm's atomic forces the wait.
-	HelmTimeoutSeconds int
-	Atomic             bool
-	// Derived are the adapter values chosen because they were not set, with the reason.
-	Derived []policy.Derivation
-}
-
-// AdapterAuth lists the credentials set in adapter.prometheus.
-type AdapterAuth struct {
-	Token      bool // bearerToken, read with --prometheus-token-file
-	Kubeconfig bool // basicAuth and/or tls, read with --prometheus-auth-config
-}
-
-// Any reports whether the adapter needs the auth Secret.
-func (a AdapterAuth) Any() bool { return a.Token || a.Kubeconfig }
-
-// Where the auth Secret is mounted in the adapter pod, and its keys.
-const (
-	AuthMountPath     = "/var/run/prometheus-auth"
-	AuthTokenKey      = "token"
-	AuthKubeconfigKey = "auth.kubeconfig"
-	TokenPath         = AuthMountPath + "/" + AuthTokenKey
-	AuthConfigPath    = AuthMountPath + "/" + AuthKubeconfigKey
 )
 
 var (
@@ -142,24 +23,44 @@ var (
 	promLabelName    = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 )
 
-// Resolve validates args and decides every value, or refuses them naming each bad field.
+// The top-level input blocks, as refusals record what their checks read (refusal.Errors.Reading).
+const (
+	BlockModel       = "model"
+	BlockServer      = "server"
+	BlockAutoscaling = "autoscaling"
+	BlockAdapter     = "adapter"
+	BlockSeldon      = "seldon"
+)
+
+// Resolve validates args and decides every value, or refuses them naming each bad field. Each step
+// says which input blocks it reads, and its refusals carry them (a dedicated Server is named after
+// the Model; the planner reads the Seldon install and the adapter's timing; the metric name is
+// checked against the adapter's rule): KnownRefusals derives the preview rule from them.
 func Resolve(args Args) (*Desired, error) {
 	var errs refusal.Errors
-	resolveModel(&errs, args.Model)
-	server := resolveServer(&errs, args.Model.Name, deref(args.Server, ServerSpec{}))
 	ad := deref(args.Adapter, AdapterSpec{})
-	in := policyInput(&errs, args.Autoscaling)
-	if sd := args.Seldon; sd != nil {
-		in.Seldon = policy.SeldonInput{Version: sd.Version, ModelAutoscaling: sd.ModelAutoscaling}
+	errs.Reading([]string{BlockModel}, func() { resolveModel(&errs, args.Model) })
+	var server resolvedServer
+	errs.Reading([]string{BlockServer, BlockModel}, func() {
+		server = resolveServer(&errs, args.Model.Name, deref(args.Server, ServerSpec{}))
+	})
+	var pol policy.Policy
+	var derived []policy.Derivation
+	var planErr error
+	errs.Reading([]string{BlockAutoscaling, BlockSeldon, BlockAdapter}, func() {
+		in := policyInput(&errs, args.Autoscaling, args.Seldon)
+		in.Timing, in.TimingPrefix = parseTiming(&errs, ModelAdapterInputs.Prefix, ad), ModelAdapterInputs.Prefix
+		var err error
+		pol, derived, err = policy.Plan(in)
+		planErr = errs.Include("", err)
+	})
+	if planErr != nil {
+		return nil, planErr
 	}
-	in.Timing, in.TimingPrefix = parseTiming(&errs, modelAdapterInputs.Prefix, ad), modelAdapterInputs.Prefix
-	pol, derived, err := policy.Plan(in)
-	if err := errs.Include("", err); err != nil {
-		return nil, err
-	}
-	adapter := resolveAdapter(&errs, modelAdapterInputs, ad, pol.Timing)
+	var adapter DesiredAdapter
+	errs.Reading([]string{BlockAdapter}, func() { adapter = resolveAdapter(&errs, ModelAdapterInputs, ad, pol.Timing) })
 	metric := deref(args.Autoscaling.MetricName, adapterrules.DefaultMetricName)
-	checkMetricName(&errs, adapter.Rule, metric)
+	errs.Reading([]string{BlockAutoscaling, BlockAdapter}, func() { checkMetricName(&errs, adapter.Rule, metric) })
 	if err := errs.For(ModelType); err != nil {
 		return nil, err
 	}
@@ -180,34 +81,7 @@ func ResolveInputs(inputs map[string]any) (*Desired, error) {
 	if err := json.Unmarshal(raw, &args); err != nil {
 		return nil, fmt.Errorf("inputs do not fit %s's schema: %w", ModelType, err)
 	}
-	markCredentials(args.Adapter, inputs)
 	return Resolve(args)
-}
-
-// markCredentials sets the credential blocks and credentials the inputs hold. JSON cannot carry
-// them (they are Pulumi Inputs, so they may be secrets), and Resolve needs only to know which are
-// set.
-func markCredentials(ad *AdapterSpec, inputs map[string]any) {
-	adapter, _ := inputs["adapter"].(map[string]any)
-	prom, _ := adapter["prometheus"].(map[string]any)
-	if ad == nil || ad.Prometheus == nil || prom == nil {
-		return
-	}
-	set := func(block map[string]any, key string) pulumi.StringInput {
-		if block[key] != nil {
-			return pulumi.String("")
-		}
-		return nil
-	}
-	p := ad.Prometheus
-	p.BearerToken = set(prom, "bearerToken")
-	if b, ok := prom["basicAuth"].(map[string]any); ok {
-		p.BasicAuth = &BasicAuthSpec{Username: set(b, "username"), Password: set(b, "password")}
-	}
-	if t, ok := prom["tls"].(map[string]any); ok {
-		p.TLS = &PrometheusTLSSpec{CACertificate: set(t, "caCertificate"),
-			ClientCertificate: set(t, "clientCertificate"), ClientKey: set(t, "clientKey")}
-	}
 }
 
 // resolveModel checks the Model's own inputs.
@@ -294,7 +168,7 @@ func resolveServer(errs *refusal.Errors, model string, srv ServerSpec) resolvedS
 
 // policyInput turns the autoscaling block into the planner's input, checking the metric selector
 // (the planner guards the rest).
-func policyInput(errs *refusal.Errors, a AutoscalingSpec) policy.Input {
+func policyInput(errs *refusal.Errors, a AutoscalingSpec, sd *SeldonSpec) policy.Input {
 	for _, k := range sortedKeys(a.MetricSelector) {
 		field := "autoscaling.metricSelector." + k
 		if !promLabelName.MatchString(k) {
@@ -316,6 +190,9 @@ func policyInput(errs *refusal.Errors, a AutoscalingSpec) policy.Input {
 		TargetType: deref(a.TargetType, ""), ServerReadySeconds: a.ServerReadySeconds,
 		ScaleUpHeadroomPods: a.ScaleUpHeadroomPods, AllowPercentScaleUp: deref(a.AllowPercentScaleUp, false),
 		ScaleUp: toRules(a.ScaleUp), ScaleDown: toRules(a.ScaleDown), ModelScaleUpLagSeconds: a.ModelScaleUpLagSeconds,
+	}
+	if sd != nil {
+		in.Seldon = policy.SeldonInput{Version: sd.Version, ModelAutoscaling: sd.ModelAutoscaling}
 	}
 	if s := a.Sizing; s != nil {
 		in.Sizing = &policy.Sizing{PeakRPS: s.PeakRps, SaturationRPS: s.SaturationRps, SafetyMargin: s.SafetyMargin,
@@ -361,7 +238,7 @@ func layout(m ModelSpec, srv resolvedServer, pol policy.Policy, metric string, s
 		spec["memory"] = *m.Memory
 	}
 	d := &Desired{
-		Model: Object{
+		Model: SeldonResource{
 			Kind:        "Model",
 			Name:        m.Name,
 			Namespace:   ns,
@@ -374,7 +251,7 @@ func layout(m ModelSpec, srv resolvedServer, pol policy.Policy, metric string, s
 		MetricPath: adapterrules.ModelMetricPath(ns, m.Name, metric, selector),
 	}
 	if srv.Dedicated() {
-		d.Server = &Object{Kind: "Server", Name: srv.Name, Namespace: ns, Labels: srv.Spec.Labels,
+		d.Server = &SeldonResource{Kind: "Server", Name: srv.Name, Namespace: ns, Labels: srv.Spec.Labels,
 			Annotations: srv.Spec.Annotations,
 			Spec:        map[string]any{"serverConfig": *srv.Spec.ServerConfig, "replicas": pol.MinReplicas}}
 	}
