@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
@@ -33,50 +34,13 @@ func TestAdoptedAdapter(t *testing.T) {
 	installerRules := string(raw)
 	dep := b.fakeAdoptedAdapter(t, installerRules)
 
-	program := func(ctx *pulumi.Context) error {
-		cfg := config.New(ctx, "")
-		window, model := cfg.Get("rateWindow"), cfg.Get("model")
-		if window == "" {
-			window = "1m"
-		}
-		if model == "" {
-			model = modelName
-		}
-		_, err := sa.NewSeldonAutoscaledModel(ctx, "irisa0", &sa.SeldonAutoscaledModelArgs{
-			Model: &sa.ModelSpecArgs{
-				Name:       pulumi.String(model),
-				StorageUri: pulumi.String("gs://seldon-models/testing/iris1"),
-			},
-			Server:      &sa.ServerSpecArgs{Dedicated: pulumi.BoolPtr(true), ServerConfig: pulumi.StringPtr("mlserver")},
-			Autoscaling: &sa.AutoscalingSpecArgs{MaxReplicas: pulumi.IntPtr(3), TargetRpsPerReplica: pulumi.Float64Ptr(3)},
-			Adapter: &sa.AdapterSpecArgs{
-				Mode:       pulumi.StringPtr("adopt"),
-				SkipAwait:  pulumi.BoolPtr(true),
-				RateWindow: pulumi.StringPtr(window),
-			},
-		})
-		return err
-	}
-	st := b.goStack(t, "adopt", program, nil)
+	st := b.goStack(t, "adopt", adoptProgram, nil)
 	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
-
-	adopted := func() (string, *appsv1.Deployment) {
-		t.Helper()
-		c, err := b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterName, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := b.kube.AppsV1().Deployments(adapterNS).Get(ctx, adapterName, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c.Data["config.yaml"], d
-	}
 
 	if _, err := st.Up(ctx); err != nil {
 		t.Fatalf("up: %v", err)
 	}
-	rules, d := adopted()
+	rules, d := b.adopted(ctx, t)
 	assertInstallerRulesKept(t, rules)
 	hash := d.Spec.Template.Annotations[checksumNote]
 	if len(hash) != 64 {
@@ -89,74 +53,15 @@ func TestAdoptedAdapter(t *testing.T) {
 	assertNoChanges(t, st)
 
 	t.Run("a rules change restarts the adopted adapter once", func(t *testing.T) {
-		_, before := adopted()
-		b.setConfig(t, st, map[string]string{"rateWindow": "2m"})
-		if _, err := st.Up(ctx); err != nil {
-			t.Fatalf("up: %v", err)
-		}
-		rules, after := adopted()
-		assertInstallerRulesKept(t, rules)
-		// The Seldon rule's window (the installer's rule has its own [2m], followed by "))").
-		if !strings.Contains(rules, "<<.Series>>{<<.LabelMatchers>>}[2m]\n") ||
-			after.Generation != before.Generation+1 ||
-			after.Spec.Template.Annotations[checksumNote] == hash {
-			t.Errorf(
-				"rules %q, generation %d -> %d: want the 2m window and exactly one rollout",
-				rules,
-				before.Generation,
-				after.Generation,
-			)
-		}
-		assertNoChanges(t, st)
+		b.adoptedRulesChangeRestartsOnce(ctx, t, st, hash)
 	})
 
 	t.Run("an edit of the adopted rules is repaired by up --refresh", func(t *testing.T) {
-		want, before := adopted()
-		c, err := b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterName, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Data["config.yaml"] = installerRules
-		edit := metav1.UpdateOptions{FieldManager: "kubectl-edit"}
-		if _, err := b.kube.CoreV1().ConfigMaps(adapterNS).Update(ctx, c, edit); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.Up(ctx, optup.Refresh()); err != nil {
-			t.Fatalf("up --refresh: %v", err)
-		}
-		got, after := adopted()
-		if got != want {
-			t.Errorf("the adopted rules were not restored:\n%s", got)
-		}
-		if after.Generation != before.Generation {
-			t.Errorf("restoring the rules restarted the adapter (generation %d -> %d)", before.Generation, after.Generation)
-		}
+		b.adoptedRulesEditRepaired(ctx, t, st, installerRules)
 	})
 
 	t.Run("a second adopter with another rule is refused, with the same rule it shares", func(t *testing.T) {
-		second := b.goStack(t, "adopt-b", program, map[string]string{"model": "irisb", "rateWindow": "5m"})
-		t.Cleanup(func() { _, _ = second.Destroy(ctx) })
-		want, _ := adopted()
-		_, err := second.Up(ctx)
-		if err == nil || !strings.Contains(err.Error(), "kept by another component") ||
-			!strings.Contains(err.Error(), "adapter.rule") {
-			t.Fatalf("a second adopter with another rule for infer_rps was not refused: %v", err)
-		}
-		if got, _ := adopted(); got != want {
-			t.Errorf("the refused adopter changed the rules:\n%s", got)
-		}
-		b.setConfig(t, second, map[string]string{"rateWindow": "2m"})
-		if _, err := second.Up(ctx); err != nil {
-			t.Fatalf("a second adopter with the same rule: %v", err)
-		}
-		assertNoChanges(t, st)
-		assertNoChanges(t, second)
-		if got, _ := adopted(); got != want {
-			t.Errorf("sharing the rule changed it:\n%s", got)
-		}
-		if _, err := second.Destroy(ctx); err != nil {
-			t.Fatalf("destroy of the second adopter: %v", err)
-		}
+		b.secondAdopterRefusedOrShares(ctx, t, st)
 	})
 
 	t.Run("destroy removes the model's objects and leaves the adopted adapter", func(t *testing.T) {
@@ -165,12 +70,130 @@ func TestAdoptedAdapter(t *testing.T) {
 		}
 		b.assertModelGoneExceptAdapter(t)
 		// Left as configured: without config.yaml the adapter would fail at its next start.
-		rules, d := adopted()
+		rules, d := b.adopted(ctx, t)
 		assertInstallerRulesKept(t, rules)
 		if d.Spec.Template.Spec.Containers[0].Image != dep.Spec.Template.Spec.Containers[0].Image {
 			t.Error("destroy changed the installer's Deployment")
 		}
 	})
+}
+
+// adoptedRulesChangeRestartsOnce: a new rate window rewrites the Seldon rule, keeps the installer's,
+// and rolls the adopted Deployment exactly once.
+func (b *testbed) adoptedRulesChangeRestartsOnce(ctx context.Context, t *testing.T, st auto.Stack, hash string) {
+	_, before := b.adopted(ctx, t)
+	b.setConfig(t, st, map[string]string{"rateWindow": "2m"})
+	if _, err := st.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	rules, after := b.adopted(ctx, t)
+	assertInstallerRulesKept(t, rules)
+	// The Seldon rule's window (the installer's rule has its own [2m], followed by "))").
+	if !strings.Contains(rules, "<<.Series>>{<<.LabelMatchers>>}[2m]\n") ||
+		after.Generation != before.Generation+1 ||
+		after.Spec.Template.Annotations[checksumNote] == hash {
+		t.Errorf(
+			"rules %q, generation %d -> %d: want the 2m window and exactly one rollout",
+			rules,
+			before.Generation,
+			after.Generation,
+		)
+	}
+	assertNoChanges(t, st)
+}
+
+// adoptedRulesEditRepaired: up --refresh restores the adopted rules after an edit that put back
+// the installer's, without restarting the adapter.
+func (b *testbed) adoptedRulesEditRepaired(ctx context.Context, t *testing.T, st auto.Stack, installerRules string) {
+	want, before := b.adopted(ctx, t)
+	c, err := b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Data["config.yaml"] = installerRules
+	edit := metav1.UpdateOptions{FieldManager: "kubectl-edit"}
+	if _, err := b.kube.CoreV1().ConfigMaps(adapterNS).Update(ctx, c, edit); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Up(ctx, optup.Refresh()); err != nil {
+		t.Fatalf("up --refresh: %v", err)
+	}
+	got, after := b.adopted(ctx, t)
+	if got != want {
+		t.Errorf("the adopted rules were not restored:\n%s", got)
+	}
+	if after.Generation != before.Generation {
+		t.Errorf("restoring the rules restarted the adapter (generation %d -> %d)", before.Generation, after.Generation)
+	}
+}
+
+// secondAdopterRefusedOrShares: a second adopter with another rule for infer_rps is refused and
+// changes nothing; with the same rule it shares it.
+func (b *testbed) secondAdopterRefusedOrShares(ctx context.Context, t *testing.T, st auto.Stack) {
+	second := b.goStack(t, "adopt-b", adoptProgram, map[string]string{"model": "irisb", "rateWindow": "5m"})
+	t.Cleanup(func() { _, _ = second.Destroy(ctx) })
+	want, _ := b.adopted(ctx, t)
+	_, err := second.Up(ctx)
+	if err == nil || !strings.Contains(err.Error(), "kept by another component") ||
+		!strings.Contains(err.Error(), "adapter.rule") {
+		t.Fatalf("a second adopter with another rule for infer_rps was not refused: %v", err)
+	}
+	if got, _ := b.adopted(ctx, t); got != want {
+		t.Errorf("the refused adopter changed the rules:\n%s", got)
+	}
+	b.setConfig(t, second, map[string]string{"rateWindow": "2m"})
+	if _, err := second.Up(ctx); err != nil {
+		t.Fatalf("a second adopter with the same rule: %v", err)
+	}
+	assertNoChanges(t, st)
+	assertNoChanges(t, second)
+	if got, _ := b.adopted(ctx, t); got != want {
+		t.Errorf("sharing the rule changed it:\n%s", got)
+	}
+	if _, err := second.Destroy(ctx); err != nil {
+		t.Fatalf("destroy of the second adopter: %v", err)
+	}
+}
+
+// adoptProgram declares a component in adopt mode; the stack's config may name another model and
+// rate window.
+func adoptProgram(ctx *pulumi.Context) error {
+	cfg := config.New(ctx, "")
+	window, model := cfg.Get("rateWindow"), cfg.Get("model")
+	if window == "" {
+		window = "1m"
+	}
+	if model == "" {
+		model = modelName
+	}
+	_, err := sa.NewSeldonAutoscaledModel(ctx, "irisa0", &sa.SeldonAutoscaledModelArgs{
+		Model: &sa.ModelSpecArgs{
+			Name:       pulumi.String(model),
+			StorageUri: pulumi.String("gs://seldon-models/testing/iris1"),
+		},
+		Server:      &sa.ServerSpecArgs{Dedicated: pulumi.BoolPtr(true), ServerConfig: pulumi.StringPtr("mlserver")},
+		Autoscaling: &sa.AutoscalingSpecArgs{MaxReplicas: pulumi.IntPtr(3), TargetRpsPerReplica: pulumi.Float64Ptr(3)},
+		Adapter: &sa.AdapterSpecArgs{
+			Mode:       pulumi.StringPtr("adopt"),
+			SkipAwait:  pulumi.BoolPtr(true),
+			RateWindow: pulumi.StringPtr(window),
+		},
+	})
+	return err
+}
+
+// adopted reads the adopted adapter: its rules and its Deployment.
+func (b *testbed) adopted(ctx context.Context, t *testing.T) (string, *appsv1.Deployment) {
+	t.Helper()
+	c, err := b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := b.kube.AppsV1().Deployments(adapterNS).Get(ctx, adapterName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Data["config.yaml"], d
 }
 
 // assertInstallerRulesKept checks that the adopted config holds the Seldon rule and the installer's

@@ -19,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
@@ -241,18 +242,7 @@ func (b *testbed) doctorFaults(run *pipelineRun, series pipeline.Series, d docto
 		{"the agent exporting nothing", doctor.CheckMetricData, "scrape the Seldon agent",
 			func(*testing.T) { run.agent.Silence(true) }, func(*testing.T) { run.agent.Silence(false) }},
 		{"minReplicas on the Model under native model autoscaling", doctor.CheckSeldon, "autoscalingModelEnabled=false",
-			func(t *testing.T) {
-				// On Seldon 2.10 with native model autoscaling off, minReplicas at the HPAs' minimum is the
-				// partial scheduling the component chooses: no failure. Then the scheduler turns it on.
-				b.patch(t, "model", "irisa0", `{"spec":{"minReplicas":1}}`)
-				rep, _, _ := d.run(t)
-				for _, r := range rep.Results {
-					if r.Check == doctor.CheckSeldon && r.Verdict == doctor.Failure {
-						t.Errorf("minReplicas=1 as partial scheduling on Seldon 2.10.2 failed: %v", r.Evidence)
-					}
-				}
-				b.seldonScheduler(t, []string{"--enable-model-autoscaling=$(MODEL_AUTOSCALING)"})
-			},
+			func(t *testing.T) { b.minReplicasThenNativeModelAutoscaling(t, d) },
 			func(t *testing.T) {
 				b.patch(t, "model", "irisa0", `{"spec":{"minReplicas":null}}`)
 				b.seldonScheduler(t, schedulerArgs)
@@ -279,15 +269,7 @@ func (b *testbed) doctorFaults(run *pipelineRun, series pipeline.Series, d docto
 					localcluster.AgentsAtMostAnnotation))
 			}},
 		{"a second Model naming the Server", doctor.CheckSeldon, "dedicated Server",
-			func(t *testing.T) {
-				intruder := &unstructured.Unstructured{Object: map[string]any{
-					"apiVersion": "mlops.seldon.io/v1alpha1", "kind": "Model", "metadata": map[string]any{"name": "intruder"},
-					"spec": map[string]any{"storageUri": "gs://x", "server": "irisa0-server", "replicas": int64(1)},
-				}}
-				if _, err := models.Create(ctx, intruder, metav1.CreateOptions{}); err != nil {
-					t.Fatal(err)
-				}
-			},
+			func(t *testing.T) { createIntruder(ctx, t, models) },
 			func(t *testing.T) {
 				if err := models.Delete(ctx, "intruder", metav1.DeleteOptions{}); err != nil {
 					t.Fatal(err)
@@ -303,6 +285,31 @@ func (b *testbed) doctorFaults(run *pipelineRun, series pipeline.Series, d docto
 		{"load above maxReplicas × target", doctor.CheckCapacity, "maxReplicas to at least 8",
 			func(*testing.T) { run.agent.SetRate(series, 8*pipelineTarget) },
 			func(*testing.T) { run.agent.SetRate(series, 2*pipelineTarget) }},
+	}
+}
+
+// minReplicasThenNativeModelAutoscaling: on Seldon 2.10 with native model autoscaling off,
+// minReplicas at the HPAs' minimum is the partial scheduling the component chooses: no failure.
+// Then the scheduler turns it on.
+func (b *testbed) minReplicasThenNativeModelAutoscaling(t *testing.T, d doctorRun) {
+	b.patch(t, "model", "irisa0", `{"spec":{"minReplicas":1}}`)
+	rep, _, _ := d.run(t)
+	for _, r := range rep.Results {
+		if r.Check == doctor.CheckSeldon && r.Verdict == doctor.Failure {
+			t.Errorf("minReplicas=1 as partial scheduling on Seldon 2.10.2 failed: %v", r.Evidence)
+		}
+	}
+	b.seldonScheduler(t, []string{"--enable-model-autoscaling=$(MODEL_AUTOSCALING)"})
+}
+
+// createIntruder creates a second Model naming irisa0's Server.
+func createIntruder(ctx context.Context, t *testing.T, models dynamic.ResourceInterface) {
+	intruder := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "mlops.seldon.io/v1alpha1", "kind": "Model", "metadata": map[string]any{"name": "intruder"},
+		"spec": map[string]any{"storageUri": "gs://x", "server": "irisa0-server", "replicas": int64(1)},
+	}}
+	if _, err := models.Create(ctx, intruder, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }
 

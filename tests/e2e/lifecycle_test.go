@@ -45,54 +45,18 @@ func TestGoExampleLifecycle(t *testing.T) {
 	base := map[string]string{"adapterChartPath": b.chartPath, "adapterSkipAwait": "true"}
 
 	t.Run("bad input is refused at preview and nothing is created", func(t *testing.T) {
-		st := b.goStack(t, "bad", autoscaledmodel.Program, merge(base, map[string]string{"minReplicas": "5"}))
-		_, err := st.Preview(ctx)
-		if err == nil {
-			t.Fatal("preview accepted minReplicas 5 > maxReplicas 3")
-		}
-		if !strings.Contains(err.Error(), "autoscaling.maxReplicas") {
-			t.Errorf("error does not name the field:\n%v", err)
-		}
-		b.assertGone(t)
+		b.refuseBadInputAtPreview(ctx, t, base)
 	})
 
 	st := b.goStack(t, "go", autoscaledmodel.Program, base)
 	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
 
 	t.Run("up creates the guide's objects", func(t *testing.T) {
-		res, err := st.Up(ctx)
-		if err != nil {
-			t.Fatalf("up: %v", err)
-		}
-		want := "/apis/custom.metrics.k8s.io/v1beta1/namespaces/seldon-mesh/models.mlops.seldon.io/irisa0/infer_rps"
-		if res.Outputs["customMetricsPath"].Value != want {
-			t.Errorf("customMetricsPath output %v", res.Outputs["customMetricsPath"].Value)
-		}
-		b.assertDeployed(t)
-		// The adapter output names the adapter and the hash its pods were started with.
-		adapter, _ := res.Outputs["adapter"].Value.(map[string]any)
-		if adapter["deployment"] != adapterName || adapter["configMap"] != adapterRules ||
-			adapter["configHash"] != b.adapterTemplate(t).checksum {
-			t.Errorf("adapter output %v, want deployment %s, configMap %s and the pod template's hash %s",
-				adapter, adapterName, adapterRules, b.adapterTemplate(t).checksum)
-		}
+		b.upCreatesGuideObjects(ctx, t, st)
 	})
 
 	t.Run("the HPA controller can scale both targets", func(t *testing.T) {
-		for _, name := range []string{modelHPA, serverHPA} {
-			eventually(t, 90*time.Second, name+" AbleToScale", func() (bool, string) {
-				h, err := b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, name, metav1.GetOptions{})
-				if err != nil {
-					return false, err.Error()
-				}
-				for _, c := range h.Status.Conditions {
-					if c.Type == autoscalingv2.AbleToScale {
-						return c.Status == "True", fmt.Sprintf("%s: %s", c.Reason, c.Message)
-					}
-				}
-				return false, "no AbleToScale condition yet"
-			})
-		}
+		b.hpasCanScaleBothTargets(ctx, t)
 	})
 
 	t.Run("a second up changes nothing", func(t *testing.T) {
@@ -100,87 +64,19 @@ func TestGoExampleLifecycle(t *testing.T) {
 	})
 
 	t.Run("replicas set by the autoscaler survive up and refresh", func(t *testing.T) {
-		kubectl(t, b, "scale", "-n", ns, "models.mlops.seldon.io/"+modelName, "--replicas=3")
-		kubectl(t, b, "scale", "-n", ns, "servers.mlops.seldon.io/"+serverName, "--replicas=3")
-		if _, err := st.Up(ctx); err != nil {
-			t.Fatalf("up after scaling: %v", err)
-		}
-		if _, err := st.Refresh(ctx); err != nil {
-			t.Fatalf("refresh after scaling: %v", err)
-		}
-		if _, err := st.Up(ctx); err != nil {
-			t.Fatalf("up after refresh: %v", err)
-		}
-		for _, gvr := range []struct{ res, name string }{{"model", modelName}, {"server", serverName}} {
-			obj := b.seldonObject(t, gvr.res, gvr.name)
-			if r, _, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas"); r != 3 {
-				t.Errorf("%s spec.replicas = %d after up and refresh, want 3 (the autoscaler's value)", gvr.name, r)
-			}
-		}
+		b.autoscalerReplicasSurviveUp(ctx, t, st)
 	})
 
 	t.Run("changing the target updates both HPAs in place without restarting the adapter", func(t *testing.T) {
-		uids := b.hpaUIDs(t)
-		before := b.adapterTemplate(t)
-		b.setConfig(t, st, map[string]string{"targetRps": "5"})
-		if _, err := st.Up(ctx); err != nil {
-			t.Fatalf("up: %v", err)
-		}
-		if got := b.hpaUIDs(t); !reflect.DeepEqual(got, uids) {
-			t.Errorf("HPAs were replaced: %v -> %v", uids, got)
-		}
-		for _, name := range []string{modelHPA, serverHPA} {
-			if v := b.hpaTarget(t, name); v != "5" {
-				t.Errorf("%s target %s, want 5", name, v)
-			}
-		}
-		if after := b.adapterTemplate(t); after != before {
-			t.Errorf("adapter restarted on a target change: %+v -> %+v", before, after)
-		}
+		b.targetChangeUpdatesHPAsInPlace(ctx, t, st)
 	})
 
 	t.Run("changing the rate window restarts the adapter once", func(t *testing.T) {
-		before := b.adapterTemplate(t)
-		b.setConfig(t, st, map[string]string{"rateWindow": "2m"})
-		if _, err := st.Up(ctx); err != nil {
-			t.Fatalf("up: %v", err)
-		}
-		after := b.adapterTemplate(t)
-		if after.checksum == before.checksum {
-			t.Error("the pod template's config checksum did not change, so the adapter keeps its old rules")
-		}
-		if after.generation != before.generation+1 {
-			t.Errorf("deployment generation %d -> %d, want exactly one rollout", before.generation, after.generation)
-		}
-		if !strings.Contains(b.adapterRules(t), "[2m]") {
-			t.Error("ConfigMap does not hold the 2m window")
-		}
-		assertNoChanges(t, st)
+		b.rateWindowChangeRestartsAdapterOnce(ctx, t, st)
 	})
 
 	t.Run("an out-of-band edit of the rules is repaired by up --refresh", func(t *testing.T) {
-		want := b.adapterRules(t)
-		before := b.adapterTemplate(t)
-		// What `kubectl edit` does: an update by another field manager.
-		cm, err := b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterRules, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cm.Data["config.yaml"] = "rules: []\n"
-		edit := metav1.UpdateOptions{FieldManager: "kubectl-edit"}
-		if _, err := b.kube.CoreV1().ConfigMaps(adapterNS).Update(ctx, cm, edit); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.Up(ctx, optup.Refresh()); err != nil {
-			t.Fatalf("up --refresh: %v", err)
-		}
-		if got := b.adapterRules(t); got != want {
-			t.Errorf("the rules were not restored:\n%s", got)
-		}
-		if after := b.adapterTemplate(t); after != before {
-			t.Errorf("restoring the rules the adapter already runs restarted it: %+v -> %+v", before, after)
-		}
-		assertNoChanges(t, st)
+		b.rulesEditRepairedByRefresh(ctx, t, st)
 	})
 
 	t.Run("destroy leaves nothing behind", func(t *testing.T) {
@@ -190,6 +86,145 @@ func TestGoExampleLifecycle(t *testing.T) {
 		}
 		b.assertGone(t)
 	})
+}
+
+// refuseBadInputAtPreview: minReplicas over maxReplicas fails the preview, naming the field, and creates nothing.
+func (b *testbed) refuseBadInputAtPreview(ctx context.Context, t *testing.T, base map[string]string) {
+	st := b.goStack(t, "bad", autoscaledmodel.Program, merge(base, map[string]string{"minReplicas": "5"}))
+	_, err := st.Preview(ctx)
+	if err == nil {
+		t.Fatal("preview accepted minReplicas 5 > maxReplicas 3")
+	}
+	if !strings.Contains(err.Error(), "autoscaling.maxReplicas") {
+		t.Errorf("error does not name the field:\n%v", err)
+	}
+	b.assertGone(t)
+}
+
+// upCreatesGuideObjects: up creates what the guide asks for, and its outputs name the metric path and the adapter.
+func (b *testbed) upCreatesGuideObjects(ctx context.Context, t *testing.T, st auto.Stack) {
+	res, err := st.Up(ctx)
+	if err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	want := "/apis/custom.metrics.k8s.io/v1beta1/namespaces/seldon-mesh/models.mlops.seldon.io/irisa0/infer_rps"
+	if res.Outputs["customMetricsPath"].Value != want {
+		t.Errorf("customMetricsPath output %v", res.Outputs["customMetricsPath"].Value)
+	}
+	b.assertDeployed(t)
+	// The adapter output names the adapter and the hash its pods were started with.
+	adapter, _ := res.Outputs["adapter"].Value.(map[string]any)
+	if adapter["deployment"] != adapterName || adapter["configMap"] != adapterRules ||
+		adapter["configHash"] != b.adapterTemplate(t).checksum {
+		t.Errorf("adapter output %v, want deployment %s, configMap %s and the pod template's hash %s",
+			adapter, adapterName, adapterRules, b.adapterTemplate(t).checksum)
+	}
+}
+
+// hpasCanScaleBothTargets: the HPA controller reports AbleToScale for the Model and the Server.
+func (b *testbed) hpasCanScaleBothTargets(ctx context.Context, t *testing.T) {
+	for _, name := range []string{modelHPA, serverHPA} {
+		eventually(t, 90*time.Second, name+" AbleToScale", func() (bool, string) {
+			h, err := b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return false, err.Error()
+			}
+			for _, c := range h.Status.Conditions {
+				if c.Type == autoscalingv2.AbleToScale {
+					return c.Status == "True", fmt.Sprintf("%s: %s", c.Reason, c.Message)
+				}
+			}
+			return false, "no AbleToScale condition yet"
+		})
+	}
+}
+
+// autoscalerReplicasSurviveUp: replicas set by the autoscaler survive up, refresh and up again.
+func (b *testbed) autoscalerReplicasSurviveUp(ctx context.Context, t *testing.T, st auto.Stack) {
+	kubectl(t, b, "scale", "-n", ns, "models.mlops.seldon.io/"+modelName, "--replicas=3")
+	kubectl(t, b, "scale", "-n", ns, "servers.mlops.seldon.io/"+serverName, "--replicas=3")
+	if _, err := st.Up(ctx); err != nil {
+		t.Fatalf("up after scaling: %v", err)
+	}
+	if _, err := st.Refresh(ctx); err != nil {
+		t.Fatalf("refresh after scaling: %v", err)
+	}
+	if _, err := st.Up(ctx); err != nil {
+		t.Fatalf("up after refresh: %v", err)
+	}
+	for _, gvr := range []struct{ res, name string }{{"model", modelName}, {"server", serverName}} {
+		obj := b.seldonObject(t, gvr.res, gvr.name)
+		if r, _, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas"); r != 3 {
+			t.Errorf("%s spec.replicas = %d after up and refresh, want 3 (the autoscaler's value)", gvr.name, r)
+		}
+	}
+}
+
+// targetChangeUpdatesHPAsInPlace: a new target updates both HPAs in place and leaves the adapter running.
+func (b *testbed) targetChangeUpdatesHPAsInPlace(ctx context.Context, t *testing.T, st auto.Stack) {
+	uids := b.hpaUIDs(t)
+	before := b.adapterTemplate(t)
+	b.setConfig(t, st, map[string]string{"targetRps": "5"})
+	if _, err := st.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	if got := b.hpaUIDs(t); !reflect.DeepEqual(got, uids) {
+		t.Errorf("HPAs were replaced: %v -> %v", uids, got)
+	}
+	for _, name := range []string{modelHPA, serverHPA} {
+		if v := b.hpaTarget(t, name); v != "5" {
+			t.Errorf("%s target %s, want 5", name, v)
+		}
+	}
+	if after := b.adapterTemplate(t); after != before {
+		t.Errorf("adapter restarted on a target change: %+v -> %+v", before, after)
+	}
+}
+
+// rateWindowChangeRestartsAdapterOnce: a new rate window rewrites the rules and rolls the adapter exactly once.
+func (b *testbed) rateWindowChangeRestartsAdapterOnce(ctx context.Context, t *testing.T, st auto.Stack) {
+	before := b.adapterTemplate(t)
+	b.setConfig(t, st, map[string]string{"rateWindow": "2m"})
+	if _, err := st.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	after := b.adapterTemplate(t)
+	if after.checksum == before.checksum {
+		t.Error("the pod template's config checksum did not change, so the adapter keeps its old rules")
+	}
+	if after.generation != before.generation+1 {
+		t.Errorf("deployment generation %d -> %d, want exactly one rollout", before.generation, after.generation)
+	}
+	if !strings.Contains(b.adapterRules(t), "[2m]") {
+		t.Error("ConfigMap does not hold the 2m window")
+	}
+	assertNoChanges(t, st)
+}
+
+// rulesEditRepairedByRefresh: up --refresh restores rules edited out of band, without restarting the adapter.
+func (b *testbed) rulesEditRepairedByRefresh(ctx context.Context, t *testing.T, st auto.Stack) {
+	want := b.adapterRules(t)
+	before := b.adapterTemplate(t)
+	// What `kubectl edit` does: an update by another field manager.
+	cm, err := b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterRules, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm.Data["config.yaml"] = "rules: []\n"
+	edit := metav1.UpdateOptions{FieldManager: "kubectl-edit"}
+	if _, err := b.kube.CoreV1().ConfigMaps(adapterNS).Update(ctx, cm, edit); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Up(ctx, optup.Refresh()); err != nil {
+		t.Fatalf("up --refresh: %v", err)
+	}
+	if got := b.adapterRules(t); got != want {
+		t.Errorf("the rules were not restored:\n%s", got)
+	}
+	if after := b.adapterTemplate(t); after != before {
+		t.Errorf("restoring the rules the adapter already runs restarted it: %+v -> %+v", before, after)
+	}
+	assertNoChanges(t, st)
 }
 
 // TestYAMLExample runs examples/yaml through the YAML language host: same objects, same policy.
@@ -212,10 +247,17 @@ func TestYAMLExample(t *testing.T) {
 
 // assertDeployed checks what the guide asks for, object by object, in the API server.
 func (b *testbed) assertDeployed(t *testing.T) {
-	const target = "3" // the examples' targetRpsPerReplica
+	t.Helper()
+	b.assertAdapterDeployed(t)
+	b.assertSeldonObjects(t)
+	b.assertGuideHPAs(t)
+}
+
+// assertAdapterDeployed: the Helm release is deployed, its rules ConfigMap holds exactly the Seldon
+// rule, and the adapter mounts it with its config hash.
+func (b *testbed) assertAdapterDeployed(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-
 	secrets, err := b.kube.CoreV1().
 		Secrets(adapterNS).
 		List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease + ",status=deployed"})
@@ -257,7 +299,11 @@ func (b *testbed) assertDeployed(t *testing.T) {
 	if !mounted || dep.Spec.Template.Annotations[checksumNote] == "" {
 		t.Errorf("the adapter does not mount %s or lacks its config hash (%v)", adapterRules, dep.Spec.Template.Annotations)
 	}
+}
 
+// assertSeldonObjects: the Model leaves its replicas to the HPA and runs on the dedicated Server.
+func (b *testbed) assertSeldonObjects(t *testing.T) {
+	t.Helper()
 	model := b.seldonObject(t, "model", modelName)
 	spec, _, _ := unstructured.NestedMap(model.Object, "spec")
 	if _, ok := spec["replicas"]; !ok {
@@ -275,7 +321,14 @@ func (b *testbed) assertDeployed(t *testing.T) {
 	if c, _, _ := unstructured.NestedString(server.Object, "spec", "serverConfig"); c != "mlserver" {
 		t.Errorf("Server serverConfig %q", c)
 	}
+}
 
+// assertGuideHPAs: the two HPAs scale the Model and the Server on infer_rps at the examples'
+// target, alike but for the Model's longer scale-up window.
+func (b *testbed) assertGuideHPAs(t *testing.T) {
+	const target = "3" // the examples' targetRpsPerReplica
+	t.Helper()
+	ctx := context.Background()
 	mh, err := b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, modelHPA, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -229,15 +229,20 @@ func (b *testbed) startSeldonPipeline(
 	return &pipelineRun{agent: agent, st: st, paths: paths, prom: run.Prom, startAdapter: startAdapter}
 }
 
+// TestMetricsPipeline's series: irisa0's and irisb0's REST traffic, and irisb0's gRPC traffic,
+// which its metric must ignore.
+var (
+	aRest = pipeline.Series{Model: "irisa0", Server: "irisa0-server", MethodType: "rest"}
+	bRest = pipeline.Series{Model: "irisb0", Server: "irisb0-server", MethodType: "rest"}
+	bGRPC = pipeline.Series{Model: "irisb0", Server: "irisb0-server", MethodType: "grpc"}
+)
+
 // TestMetricsPipeline drives inference load through the real pipeline — stand-in agent,
 // Prometheus, prometheus-adapter with the component's rules, the HPA controller — and checks that
 // the Model and its Server scale together, on the right traffic, independently per model.
 func TestMetricsPipeline(t *testing.T) {
 	b := requireBed(t)
 	ctx := context.Background()
-	aRest := pipeline.Series{Model: "irisa0", Server: "irisa0-server", MethodType: "rest"}
-	bRest := pipeline.Series{Model: "irisb0", Server: "irisb0-server", MethodType: "rest"}
-	bGRPC := pipeline.Series{Model: "irisb0", Server: "irisb0-server", MethodType: "grpc"}
 	run := b.startPipeline(
 		t,
 		fast,
@@ -263,25 +268,7 @@ func TestMetricsPipeline(t *testing.T) {
 	bound := fast.floor()
 
 	t.Run("a 4x step scales the Model and its Server together; the other model stays", func(t *testing.T) {
-		agent.SetRate(aRest, 4*pipelineTarget)
-		agent.SetRate(bGRPC, 4*pipelineTarget) // gRPC load irisb0 must ignore: it scales on REST only
-		step := time.Now()
-		first, steady := b.waitReplicas(t, "irisa0", "irisa0-server", 4, bound+30*time.Second)
-		t.Logf(
-			"step to 4x: first replica change after %s, both at 4 after %s (bound %s)",
-			first.Sub(step).Round(time.Second),
-			steady.Sub(step).Round(time.Second),
-			bound,
-		)
-		compareWithSimulator(t, fast, first.Sub(step), steady.Sub(step))
-		if steady.Sub(step) > bound+hpaSyncPeriod {
-			t.Errorf("reached 4 replicas after %s, beyond the pipeline bound %s (+ one sync period)", steady.Sub(step), bound)
-		}
-		b.assertReplicas(t, "irisb0", "irisb0-server", 1)
-		// irisb0's metric, narrowed to REST, ignores the gRPC load it now also gets.
-		if v, err := b.metric(ctx, pathB); err != nil || v > 1.1*pipelineTarget {
-			t.Errorf("irisb0's REST-only metric is %v (%v) under 4x gRPC load, want about %v", v, err, pipelineTarget)
-		}
+		b.stepScalesModelAndServer(ctx, t, run, bound)
 	})
 
 	t.Run("the second model scales on its own REST traffic", func(t *testing.T) {
@@ -305,39 +292,73 @@ func TestMetricsPipeline(t *testing.T) {
 	})
 
 	t.Run("removing one model leaves the shared adapter serving the other", func(t *testing.T) {
-		before := b.adapterTemplate(t)
-		rules := b.adapterRules(t)
-		st.Workspace().SetProgram(pipelineProgram(b.chartPath, fast, "irisb0"))
-		res, err := st.Up(ctx)
-		if err != nil {
-			t.Fatalf("up without irisa0: %v", err)
-		}
-		if n := (*res.Summary.ResourceChanges)["delete"]; n != 5 {
-			t.Errorf(
-				"removing irisa0 deleted %d resources, want its 5 (component, Model, Server, 2 HPAs): %v",
-				n,
-				*res.Summary.ResourceChanges,
-			)
-		}
-		if b.replicas(ctx, "model", "irisa0") != -1 {
-			t.Error("irisa0 still exists")
-		}
-		if after := b.adapterTemplate(t); after != before || b.adapterRules(t) != rules {
-			t.Errorf("removing a model touched the shared adapter: %+v -> %+v", before, after)
-		}
-		// irisb0 still reads its metric and still scales on it: its REST load drops to 1x.
-		agent.SetRate(bRest, pipelineTarget)
-		if v, err := b.metric(ctx, pathB); err != nil {
-			t.Errorf("irisb0's metric is gone with irisa0: %v", err)
-		} else {
-			t.Logf("irisb0's metric after removing irisa0: %v", v)
-		}
-		b.waitReplicas(t, "irisb0", "irisb0-server", 1, bound+scaleDownWin+30*time.Second)
+		b.removingModelKeepsSharedAdapter(ctx, t, run, bound, scaleDownWin)
 	})
 
 	if _, err := st.Destroy(ctx); err != nil {
 		t.Fatalf("destroy: %v", err)
 	}
+}
+
+// stepScalesModelAndServer: a 4x step of irisa0's REST load scales the Model and its Server to 4
+// within the pipeline's bound; irisb0, offered the same step over gRPC only, stays at 1.
+func (b *testbed) stepScalesModelAndServer(ctx context.Context, t *testing.T, run *pipelineRun,
+	bound time.Duration) {
+	agent, pathB := run.agent, run.paths["path-irisb0"]
+	agent.SetRate(aRest, 4*pipelineTarget)
+	agent.SetRate(bGRPC, 4*pipelineTarget) // gRPC load irisb0 must ignore: it scales on REST only
+	step := time.Now()
+	first, steady := b.waitReplicas(t, "irisa0", "irisa0-server", 4, bound+30*time.Second)
+	t.Logf(
+		"step to 4x: first replica change after %s, both at 4 after %s (bound %s)",
+		first.Sub(step).Round(time.Second),
+		steady.Sub(step).Round(time.Second),
+		bound,
+	)
+	compareWithSimulator(t, fast, first.Sub(step), steady.Sub(step))
+	if steady.Sub(step) > bound+hpaSyncPeriod {
+		t.Errorf("reached 4 replicas after %s, beyond the pipeline bound %s (+ one sync period)", steady.Sub(step), bound)
+	}
+	b.assertReplicas(t, "irisb0", "irisb0-server", 1)
+	// irisb0's metric, narrowed to REST, ignores the gRPC load it now also gets.
+	if v, err := b.metric(ctx, pathB); err != nil || v > 1.1*pipelineTarget {
+		t.Errorf("irisb0's REST-only metric is %v (%v) under 4x gRPC load, want about %v", v, err, pipelineTarget)
+	}
+}
+
+// removingModelKeepsSharedAdapter: up without irisa0 deletes its 5 resources and leaves the
+// shared adapter untouched; irisb0 still reads its metric and scales in on it.
+func (b *testbed) removingModelKeepsSharedAdapter(ctx context.Context, t *testing.T, run *pipelineRun,
+	bound, scaleDownWin time.Duration) {
+	agent, st, pathB := run.agent, run.st, run.paths["path-irisb0"]
+	before := b.adapterTemplate(t)
+	rules := b.adapterRules(t)
+	st.Workspace().SetProgram(pipelineProgram(b.chartPath, fast, "irisb0"))
+	res, err := st.Up(ctx)
+	if err != nil {
+		t.Fatalf("up without irisa0: %v", err)
+	}
+	if n := (*res.Summary.ResourceChanges)["delete"]; n != 5 {
+		t.Errorf(
+			"removing irisa0 deleted %d resources, want its 5 (component, Model, Server, 2 HPAs): %v",
+			n,
+			*res.Summary.ResourceChanges,
+		)
+	}
+	if b.replicas(ctx, "model", "irisa0") != -1 {
+		t.Error("irisa0 still exists")
+	}
+	if after := b.adapterTemplate(t); after != before || b.adapterRules(t) != rules {
+		t.Errorf("removing a model touched the shared adapter: %+v -> %+v", before, after)
+	}
+	// irisb0 still reads its metric and still scales on it: its REST load drops to 1x.
+	agent.SetRate(bRest, pipelineTarget)
+	if v, err := b.metric(ctx, pathB); err != nil {
+		t.Errorf("irisb0's metric is gone with irisa0: %v", err)
+	} else {
+		t.Logf("irisb0's metric after removing irisa0: %v", v)
+	}
+	b.waitReplicas(t, "irisb0", "irisb0-server", 1, bound+scaleDownWin+30*time.Second)
 }
 
 // metric reads one object's custom metric value through the aggregated API.
@@ -409,11 +430,7 @@ func TestPipelineReaction(t *testing.T) {
 			ServerReady: 90,
 		},
 	}
-	type row struct {
-		tm            pipelineTiming
-		first, steady time.Duration
-	}
-	var rows []row
+	var rows []reactionRow
 	series := pipeline.Series{Model: "irisa0", Server: "irisa0-server", MethodType: "rest"}
 	for _, tm := range configs {
 		t.Run(tm.Name, func(t *testing.T) {
@@ -425,9 +442,24 @@ func TestPipelineReaction(t *testing.T) {
 			run.agent.SetRate(series, 4*pipelineTarget)
 			step := time.Now()
 			first, steady := b.waitReplicas(t, "irisa0", "irisa0-server", 4, 3*tm.floor()+time.Minute)
-			rows = append(rows, row{tm, first.Sub(step), steady.Sub(step)})
+			rows = append(rows, reactionRow{tm, first.Sub(step), steady.Sub(step)})
 		})
 	}
+	out := filepath.Join(b.root, "docs", "pipeline-benchmark.md")
+	if err := os.WriteFile(out, []byte(reactionMarkdown(rows)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// reactionRow is one of TestPipelineReaction's measures: the time from the 4x step to the first
+// replica change and to both at 4, under these settings.
+type reactionRow struct {
+	tm            pipelineTiming
+	first, steady time.Duration
+}
+
+// reactionMarkdown is docs/pipeline-benchmark.md for these measures.
+func reactionMarkdown(rows []reactionRow) string {
 	var md strings.Builder
 	md.WriteString(
 		"# Metrics pipeline reaction times\n\n" +
@@ -478,10 +510,7 @@ func TestPipelineReaction(t *testing.T) {
 			"`modelScaleUpLagSeconds`, so that its new replicas find ready Server pods.\n",
 	)
 	md.WriteString("\nReproduce with `make bench-pipeline` (after `make tools`).\n")
-	out := filepath.Join(b.root, "docs", "pipeline-benchmark.md")
-	if err := os.WriteFile(out, []byte(md.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return md.String()
 }
 
 func machine() string {

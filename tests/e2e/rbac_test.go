@@ -58,17 +58,47 @@ func TestLeastPrivilege(t *testing.T) {
 		t.Fatal(err)
 	}
 	kubeconfig := b.deployerKubeconfig(t)
+	assertDeployerRestricted(t, kubeconfig)
+	auditFrom := fileSize(t, b.cluster.AuditLog)
+	b.runAdapterKubeletStandIn(ctx, t)
 
-	// The identity really is restricted: it may not touch what the ClusterRole does not list.
+	restricted := *b
+	restricted.cluster = &localcluster.Cluster{Dir: b.cluster.Dir, Kubeconfig: kubeconfig, Server: b.cluster.Server}
+	if !t.Run("install mode: the Go example's up, update and destroy", func(t *testing.T) {
+		b.leastPrivilegeInstall(ctx, t, &restricted, role)
+	}) {
+		return
+	}
+	if !t.Run("install mode with a bearer token: up and destroy", func(t *testing.T) {
+		b.leastPrivilegeBearerToken(ctx, t, &restricted)
+	}) {
+		return
+	}
+	if !t.Run("adopt mode: up and destroy", func(t *testing.T) {
+		b.leastPrivilegeAdopt(ctx, t, &restricted)
+	}) {
+		return
+	}
+	t.Run("every permission the role grants is used, and nothing is refused", func(t *testing.T) {
+		assertRoleUsedExactly(t, role, b.cluster.AuditLog, auditFrom)
+	})
+}
+
+// assertDeployerRestricted: the identity really is restricted; it may not touch what the
+// ClusterRole does not list.
+func assertDeployerRestricted(t *testing.T, kubeconfig string) {
 	for _, probe := range [][]string{{"create", "pods"}, {"get", "nodes"}, {"delete", "customresourcedefinitions"}} {
 		out, _ := kubectlCommand(kubeconfig, "auth", "can-i", probe[0], probe[1]).Output()
 		if strings.TrimSpace(string(out)) != "no" {
 			t.Fatalf("the deployer can %s %s (%q): the test would prove nothing", probe[0], probe[1], out)
 		}
 	}
-	auditFrom := fileSize(t, b.cluster.AuditLog)
-	// The adapter's pods become Ready, so Helm's and Pulumi's waits run as they do for users
-	// (adapter.skipAwait is left false) and their reads show in the audit log.
+}
+
+// runAdapterKubeletStandIn makes the adapter's pods Ready until the test ends, so Helm's and
+// Pulumi's waits run as they do for users (adapter.skipAwait is left false) and their reads show
+// in the audit log.
+func (b *testbed) runAdapterKubeletStandIn(ctx context.Context, t *testing.T) {
 	standIn, stop := context.WithCancel(ctx)
 	t.Cleanup(stop)
 	go localcluster.RunKubeletStandIn(
@@ -89,113 +119,113 @@ func TestLeastPrivilege(t *testing.T) {
 			time.Sleep(300 * time.Millisecond)
 		}
 	})
+}
 
-	restricted := *b
-	restricted.cluster = &localcluster.Cluster{Dir: b.cluster.Dir, Kubeconfig: kubeconfig, Server: b.cluster.Server}
-	if !t.Run("install mode: the Go example's up, update and destroy", func(t *testing.T) {
-		// createNamespace must really create the namespace, whichever test ran before.
-		b.deleteNamespace(t, adapterNS)
-		st := restricted.goStack(t, "rbac", autoscaledmodel.Program, map[string]string{"adapterChartPath": b.chartPath})
-		t.Cleanup(func() { _, _ = st.Destroy(ctx) })
-		if _, err := st.Up(ctx); err != nil {
-			t.Fatalf("up: %v", err)
-		}
-		b.assertDeployed(t)
-		// bind and escalate are checked by the authorizer inside a request, not as requests of
-		// their own: the role without each one must be refused some of the chart's RBAC objects.
-		if !t.Run("without bind or escalate the chart's RBAC objects are refused", func(t *testing.T) {
-			b.proveBindEscalate(t, role, b.chartRBAC(t))
-		}) {
-			return
-		}
-		// A new target patches both HPAs; a new rate window and a new chart version upgrade the
-		// Helm release, which patches every object of the chart (each carries the version).
-		b.setConfig(t, st, map[string]string{"targetRps": "4", "rateWindow": "2m", "adapterChartPath": b.bumpedChart(t)})
-		if _, err := st.Up(ctx); err != nil {
-			t.Fatalf("update: %v", err)
-		}
-		for _, obj := range b.chartRBAC(t) {
-			if v := obj.GetLabels()["helm.sh/chart"]; v != "prometheus-adapter-"+bumpedVersion {
-				t.Errorf("%s %s was not upgraded (chart %s)", obj.GetKind(), obj.GetName(), v)
-			}
-		}
-		if _, err := st.Destroy(ctx); err != nil {
-			t.Fatalf("destroy: %v", err)
-		}
-		b.assertGone(t)
+// leastPrivilegeInstall runs the Go example as the deployer: up, the bind and escalate proof, an
+// update that upgrades the chart, and destroy.
+func (b *testbed) leastPrivilegeInstall(ctx context.Context, t *testing.T, restricted *testbed,
+	role rbacv1.ClusterRole) {
+	// createNamespace must really create the namespace, whichever test ran before.
+	b.deleteNamespace(t, adapterNS)
+	st := restricted.goStack(t, "rbac", autoscaledmodel.Program, map[string]string{"adapterChartPath": b.chartPath})
+	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
+	if _, err := st.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	b.assertDeployed(t)
+	// bind and escalate are checked by the authorizer inside a request, not as requests of
+	// their own: the role without each one must be refused some of the chart's RBAC objects.
+	if !t.Run("without bind or escalate the chart's RBAC objects are refused", func(t *testing.T) {
+		b.proveBindEscalate(t, role, b.chartRBAC(t))
 	}) {
 		return
 	}
-
-	if !t.Run("install mode with a bearer token: up and destroy", func(t *testing.T) {
-		st := restricted.goStack(t, "rbac-token", rbacProgram(b, "install", true), nil)
-		if err := st.SetConfig(ctx, "prometheusToken", autoConfigSecret("e2e-rbac-token")); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _, _ = st.Destroy(ctx) })
-		if _, err := st.Up(ctx); err != nil {
-			t.Fatalf("up: %v", err)
-		}
-		if secret, _ := b.authSecret(t); string(secret.Data["token"]) != "e2e-rbac-token" {
-			t.Fatalf("the token Secret %s does not hold the token", secret.Name)
-		}
-		if _, err := st.Destroy(ctx); err != nil {
-			t.Fatalf("destroy: %v", err)
-		}
-		b.assertGone(t)
-	}) {
-		return
+	// A new target patches both HPAs; a new rate window and a new chart version upgrade the
+	// Helm release, which patches every object of the chart (each carries the version).
+	b.setConfig(t, st, map[string]string{"targetRps": "4", "rateWindow": "2m", "adapterChartPath": b.bumpedChart(t)})
+	if _, err := st.Up(ctx); err != nil {
+		t.Fatalf("update: %v", err)
 	}
-
-	if !t.Run("adopt mode: up and destroy", func(t *testing.T) {
-		b.fakeAdoptedAdapter(t, "rules: []\n")
-		st := restricted.goStack(t, "rbac-adopt", rbacProgram(b, "adopt", false), nil)
-		t.Cleanup(func() { _, _ = st.Destroy(ctx) })
-		if _, err := st.Up(ctx); err != nil {
-			t.Fatalf("up: %v", err)
+	for _, obj := range b.chartRBAC(t) {
+		if v := obj.GetLabels()["helm.sh/chart"]; v != "prometheus-adapter-"+bumpedVersion {
+			t.Errorf("%s %s was not upgraded (chart %s)", obj.GetKind(), obj.GetName(), v)
 		}
-		cm, err := b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterName, metav1.GetOptions{})
-		if err != nil || !strings.Contains(cm.Data["config.yaml"], "seldon_model_infer_total") {
-			t.Fatalf("the adopted ConfigMap does not hold the Seldon rule (%v)", err)
-		}
-		if _, err := st.Destroy(ctx); err != nil {
-			t.Fatalf("destroy: %v", err)
-		}
-	}) {
-		return
 	}
+	if _, err := st.Destroy(ctx); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	b.assertGone(t)
+}
 
-	t.Run("every permission the role grants is used, and nothing is refused", func(t *testing.T) {
-		granted := grants(t, role)
-		rep := readAudit(t, b.cluster.AuditLog, auditFrom)
-		for _, what := range sortedKeys(rep.denied, func(s string) string { return s }) {
-			if why, ok := toleratedRefusals[what]; ok {
-				t.Logf("refused and tolerated: %s (%d requests): %s", what, rep.denied[what], why)
-			} else {
-				t.Errorf("refused: %s (%d requests, e.g. %s)", what, rep.denied[what], rep.deniedExample[what])
-			}
+// leastPrivilegeBearerToken runs install mode with a bearer token as the deployer: up and destroy.
+func (b *testbed) leastPrivilegeBearerToken(ctx context.Context, t *testing.T, restricted *testbed) {
+	st := restricted.goStack(t, "rbac-token", rbacProgram(b, "install", true), nil)
+	if err := st.SetConfig(ctx, "prometheusToken", autoConfigSecret("e2e-rbac-token")); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
+	if _, err := st.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	if secret, _ := b.authSecret(t); string(secret.Data["token"]) != "e2e-rbac-token" {
+		t.Fatalf("the token Secret %s does not hold the token", secret.Name)
+	}
+	if _, err := st.Destroy(ctx); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	b.assertGone(t)
+}
+
+// leastPrivilegeAdopt runs adopt mode as the deployer: up and destroy.
+func (b *testbed) leastPrivilegeAdopt(ctx context.Context, t *testing.T, restricted *testbed) {
+	b.fakeAdoptedAdapter(t, "rules: []\n")
+	st := restricted.goStack(t, "rbac-adopt", rbacProgram(b, "adopt", false), nil)
+	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
+	if _, err := st.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	cm, err := b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterName, metav1.GetOptions{})
+	if err != nil || !strings.Contains(cm.Data["config.yaml"], "seldon_model_infer_total") {
+		t.Fatalf("the adopted ConfigMap does not hold the Seldon rule (%v)", err)
+	}
+	if _, err := st.Destroy(ctx); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+}
+
+// assertRoleUsedExactly: the audit log from auditFrom on shows no request of the deployer's
+// refused (but the tolerated ones), none allowed by anything but its role or a default role, and
+// every verb the role grants used at least once (bind and escalate aside).
+func assertRoleUsedExactly(t *testing.T, role rbacv1.ClusterRole, auditLog string, auditFrom int64) {
+	granted := grants(t, role)
+	rep := readAudit(t, auditLog, auditFrom)
+	for _, what := range sortedKeys(rep.denied, func(s string) string { return s }) {
+		if why, ok := toleratedRefusals[what]; ok {
+			t.Logf("refused and tolerated: %s (%d requests): %s", what, rep.denied[what], why)
+		} else {
+			t.Errorf("refused: %s (%d requests, e.g. %s)", what, rep.denied[what], rep.deniedExample[what])
 		}
-		for _, a := range sortedKeys(rep.used, access.String) {
-			t.Logf("used %-70s %4d requests", a, rep.used[a])
+	}
+	for _, a := range sortedKeys(rep.used, access.String) {
+		t.Logf("used %-70s %4d requests", a, rep.used[a])
+	}
+	for _, o := range sortedKeys(rep.others, func(s string) string { return s }) {
+		t.Logf("allowed by a default role: %s (%d requests)", o, rep.others[o])
+		if !strings.Contains(o, `ClusterRole "system:`) {
+			t.Errorf("allowed by something other than %s or a default role: %s", deployerRole, o)
 		}
-		for _, o := range sortedKeys(rep.others, func(s string) string { return s }) {
-			t.Logf("allowed by a default role: %s (%d requests)", o, rep.others[o])
-			if !strings.Contains(o, `ClusterRole "system:`) {
-				t.Errorf("allowed by something other than %s or a default role: %s", deployerRole, o)
-			}
+	}
+	for _, a := range granted {
+		if a.verb == "bind" || a.verb == "escalate" {
+			continue // no request of their own: proven in the install subtest
 		}
-		for _, a := range granted {
-			if a.verb == "bind" || a.verb == "escalate" {
-				continue // no request of their own: proven in the install subtest
-			}
-			if rep.used[a] == 0 {
-				t.Errorf("granted but never used: %s", a)
-			}
+		if rep.used[a] == 0 {
+			t.Errorf("granted but never used: %s", a)
 		}
-		if len(rep.used) == 0 {
-			t.Error("the audit log holds no request of the deployer's")
-		}
-	})
+	}
+	if len(rep.used) == 0 {
+		t.Error("the audit log holds no request of the deployer's")
+	}
 }
 
 // toleratedRefusals are requests the deployer makes, is refused, and does without: they are not
@@ -369,81 +399,84 @@ func (b *testbed) proveBindEscalate(t *testing.T, role rbacv1.ClusterRole, chart
 	if err != nil {
 		t.Fatal(err)
 	}
-	// refused creates the copies as a user bound only to a ClusterRole with these rules and
-	// returns the objects the API server refused.
-	refused := func(name string, rules []rbacv1.PolicyRule) []string {
-		user := "rbac-probe-" + name
-		cr := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: user}, Rules: rules}
-		crb := &rbacv1.ClusterRoleBinding{
-			ObjectMeta: metav1.ObjectMeta{Name: user},
-			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: user},
-			Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: user}},
-		}
-		if _, err := b.kube.RbacV1().ClusterRoles().Create(ctx, cr, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = b.kube.RbacV1().ClusterRoles().Delete(ctx, user, metav1.DeleteOptions{}) }()
-		if _, err := b.kube.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = b.kube.RbacV1().ClusterRoleBindings().Delete(ctx, user, metav1.DeleteOptions{}) }()
-		// The authorizer learns of the binding through its cache: wait until it applies.
-		eventually(t, 30*time.Second, user+"'s binding in effect", func() (bool, string) {
-			sar, err := b.kube.AuthorizationV1().
-				SubjectAccessReviews().
-				Create(ctx, &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
-					User: user,
-					ResourceAttributes: &authorizationv1.ResourceAttributes{
-						Verb:     "create",
-						Group:    rbacv1.GroupName,
-						Resource: "clusterrolebindings",
-					},
-				}}, metav1.CreateOptions{})
-			return err == nil && sar.Status.Allowed, fmt.Sprint(err)
-		})
-		cfg := rest.CopyConfig(admin)
-		cfg.Impersonate = rest.ImpersonationConfig{UserName: user}
-		dyn, err := dynamic.NewForConfig(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, obj := range chart {
-			cp := &unstructured.Unstructured{Object: map[string]any{"apiVersion": obj.GetAPIVersion(), "kind": obj.GetKind()}}
-			cp.SetName(obj.GetName() + "-probe")
-			cp.SetNamespace(obj.GetNamespace())
-			for _, k := range []string{"rules", "roleRef", "subjects", "aggregationRule"} {
-				if v, ok := obj.Object[k]; ok {
-					cp.Object[k] = v
-				}
-			}
-			gvr := schema.GroupVersionResource{Group: rbacv1.GroupName, Version: "v1", Resource: rbacKinds[obj.GetKind()]}
-			_, err := dyn.Resource(gvr).
-				Namespace(obj.GetNamespace()).
-				Create(ctx, cp, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
-			switch {
-			case apierrors.IsForbidden(err):
-				out = append(out, obj.GetKind()+" "+obj.GetName())
-			case err != nil:
-				t.Errorf("%s creating %s %s: %v", user, obj.GetKind(), obj.GetName(), err)
-			}
-		}
-		return out
-	}
 
-	if r := refused("full", role.Rules); len(r) > 0 {
+	if r := b.refusedCopies(ctx, t, admin, chart, "full", role.Rules); len(r) > 0 {
 		t.Fatalf("with the whole role the chart's RBAC objects are refused: %v", r)
 	}
 	for _, a := range grants(t, role) {
 		if a.verb != "bind" && a.verb != "escalate" {
 			continue
 		}
-		if r := refused("without-"+a.verb+"-"+a.resource, without(role.Rules, a)); len(r) == 0 {
+		if r := b.refusedCopies(ctx, t, admin, chart, "without-"+a.verb+"-"+a.resource,
+			without(role.Rules, a)); len(r) == 0 {
 			t.Errorf("granted but not needed: %s (the chart's RBAC objects can be created without it)", a)
 		} else {
 			t.Logf("needed: %s (without it the API server refuses %s)", a, strings.Join(r, ", "))
 		}
 	}
+}
+
+// refusedCopies creates (dry run) copies of the chart's RBAC objects as a user bound only to a
+// ClusterRole with these rules, and returns the objects the API server refused.
+func (b *testbed) refusedCopies(ctx context.Context, t *testing.T, admin *rest.Config,
+	chart []*unstructured.Unstructured, name string, rules []rbacv1.PolicyRule) []string {
+	user := "rbac-probe-" + name
+	cr := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: user}, Rules: rules}
+	crb := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: user},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: user},
+		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: user}},
+	}
+	if _, err := b.kube.RbacV1().ClusterRoles().Create(ctx, cr, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = b.kube.RbacV1().ClusterRoles().Delete(ctx, user, metav1.DeleteOptions{}) }()
+	if _, err := b.kube.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = b.kube.RbacV1().ClusterRoleBindings().Delete(ctx, user, metav1.DeleteOptions{}) }()
+	// The authorizer learns of the binding through its cache: wait until it applies.
+	eventually(t, 30*time.Second, user+"'s binding in effect", func() (bool, string) {
+		sar, err := b.kube.AuthorizationV1().
+			SubjectAccessReviews().
+			Create(ctx, &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+				User: user,
+				ResourceAttributes: &authorizationv1.ResourceAttributes{
+					Verb:     "create",
+					Group:    rbacv1.GroupName,
+					Resource: "clusterrolebindings",
+				},
+			}}, metav1.CreateOptions{})
+		return err == nil && sar.Status.Allowed, fmt.Sprint(err)
+	})
+	cfg := rest.CopyConfig(admin)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, obj := range chart {
+		cp := &unstructured.Unstructured{Object: map[string]any{"apiVersion": obj.GetAPIVersion(), "kind": obj.GetKind()}}
+		cp.SetName(obj.GetName() + "-probe")
+		cp.SetNamespace(obj.GetNamespace())
+		for _, k := range []string{"rules", "roleRef", "subjects", "aggregationRule"} {
+			if v, ok := obj.Object[k]; ok {
+				cp.Object[k] = v
+			}
+		}
+		gvr := schema.GroupVersionResource{Group: rbacv1.GroupName, Version: "v1", Resource: rbacKinds[obj.GetKind()]}
+		_, err := dyn.Resource(gvr).
+			Namespace(obj.GetNamespace()).
+			Create(ctx, cp, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		switch {
+		case apierrors.IsForbidden(err):
+			out = append(out, obj.GetKind()+" "+obj.GetName())
+		case err != nil:
+			t.Errorf("%s creating %s %s: %v", user, obj.GetKind(), obj.GetName(), err)
+		}
+	}
+	return out
 }
 
 // access is one permission: a verb on a resource (resource/subresource) of an API group.

@@ -110,18 +110,58 @@ func TestPrometheusCredentialsAuthenticate(t *testing.T) {
 	b := requireBed(t)
 	ctx := context.Background()
 	adapterBin := b.requirePipelineTools(t)
-	pki := filepath.Join(b.root, "provider", "pkg", "component", "testdata", "promtls")
-	read := func(name string) string {
-		raw, err := os.ReadFile(filepath.Join(pki, name))
+	creds := readPromCredentials(t, b.root)
+
+	prom, trusted, pool := b.startSecuredPrometheus(ctx, t, creds)
+	assertPrometheusRefusesStrangers(ctx, t, prom, trusted, pool)
+
+	st, res := b.upCredentialsStack(ctx, t, prom, creds)
+	secret, args := b.authSecret(t)
+	if !strings.Contains(args, "--prometheus-auth-config=/var/run/prometheus-auth/auth.kubeconfig") ||
+		strings.Contains(args, "--prometheus-token-file") {
+		t.Errorf("the adapter's auth flags: %s", args)
+	}
+	if !strings.Contains(string(secret.Data["auth.kubeconfig"]), "client-key-data") {
+		t.Errorf("the auth Secret %s holds no client key", secret.Name)
+	}
+	b.assertAdapterReadsThrough(ctx, t, adapterBin, prom, res)
+
+	assertNotInStack(t, st, res, promPassword)
+	assertNotInStack(t, st, res, strings.Split(strings.TrimSpace(creds.clientKey), "\n")[1])
+	if _, err := st.Destroy(ctx); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	b.assertNoAuthSecret(t)
+}
+
+// The basic auth TestPrometheusCredentialsAuthenticate's Prometheus asks of its clients.
+const promUser, promPassword = "adapter", "e2e-pass-7Hq2xVw9"
+
+// promCredentials are the test PKI's files (provider/pkg/component/testdata/promtls) and the PEM
+// the stack is given.
+type promCredentials struct {
+	dir                       string
+	ca, clientCert, clientKey string
+}
+
+func readPromCredentials(t *testing.T, root string) promCredentials {
+	t.Helper()
+	c := promCredentials{dir: filepath.Join(root, "provider", "pkg", "component", "testdata", "promtls")}
+	files := map[string]*string{"ca.crt": &c.ca, "adapter.crt": &c.clientCert, "adapter.key": &c.clientKey}
+	for name, into := range files {
+		raw, err := os.ReadFile(filepath.Join(c.dir, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return string(raw)
+		*into = string(raw)
 	}
-	const user, password = "adapter", "e2e-pass-7Hq2xVw9"
-	clientKey := read("adapter.key")
+	return c
+}
 
-	// Prometheus behind mutual TLS and basic auth, scraping the agent stand-in.
+// startSecuredPrometheus starts Prometheus behind mutual TLS and basic auth, scraping the agent
+// stand-in at 3 RPS, and returns it with a client it trusts and the pool of its CA.
+func (b *testbed) startSecuredPrometheus(ctx context.Context, t *testing.T,
+	creds promCredentials) (*pipeline.Prometheus, *http.Client, *x509.CertPool) {
 	agent, err := pipeline.StartAgent()
 	if err != nil {
 		t.Fatal(err)
@@ -130,13 +170,14 @@ func TestPrometheusCredentialsAuthenticate(t *testing.T) {
 	series := pipeline.Series{Model: modelName, Server: serverName, MethodType: "rest"}
 	agent.SetRate(series, 3)
 	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM([]byte(read("ca.crt")))
-	clientCert, err := tls.X509KeyPair([]byte(read("adapter.crt")), []byte(clientKey))
+	pool.AppendCertsFromPEM([]byte(creds.ca))
+	clientCert, err := tls.X509KeyPair([]byte(creds.clientCert), []byte(creds.clientKey))
 	if err != nil {
 		t.Fatal(err)
 	}
 	trusted := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
 		RootCAs: pool, Certificates: []tls.Certificate{clientCert}, MinVersion: tls.VersionTLS12}}}
+	pki := creds.dir
 	prom, err := pipeline.StartSecuredPrometheus(
 		ctx,
 		b.cluster,
@@ -146,14 +187,18 @@ func TestPrometheusCredentialsAuthenticate(t *testing.T) {
 		"mlserver-0",
 		fast.Scrape,
 		pipeline.WebSecurity{CertFile: filepath.Join(pki, "prometheus.crt"), KeyFile: filepath.Join(pki, "prometheus.key"),
-			ClientCAFile: filepath.Join(pki, "ca.crt"), Username: user, Password: password, Client: trusted},
+			ClientCAFile: filepath.Join(pki, "ca.crt"), Username: promUser, Password: promPassword, Client: trusted},
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = b.cluster.Kill("prometheus") })
+	return prom, trusted, pool
+}
 
-	// The test would prove nothing if Prometheus let anyone in.
+// assertPrometheusRefusesStrangers: the test would prove nothing if Prometheus let anyone in.
+func assertPrometheusRefusesStrangers(ctx context.Context, t *testing.T, prom *pipeline.Prometheus,
+	trusted *http.Client, pool *x509.CertPool) {
 	anonymous := &http.Client{
 		Timeout:   5 * time.Second,
 		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}},
@@ -163,55 +208,24 @@ func TestPrometheusCredentialsAuthenticate(t *testing.T) {
 		t.Fatalf("Prometheus answered a client without a certificate: %s", resp.Status)
 	}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, prom.URL+"api/v1/query?query=up", nil)
-	req.SetBasicAuth(user, "wrong")
+	req.SetBasicAuth(promUser, "wrong")
 	if resp, err := trusted.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("Prometheus did not refuse a wrong password (%v, %v)", resp, err)
 	}
+}
 
+// upCredentialsStack brings up a component whose adapter reads prom with the basic auth and the
+// client certificate, the password and the key given as Pulumi secrets.
+func (b *testbed) upCredentialsStack(ctx context.Context, t *testing.T, prom *pipeline.Prometheus,
+	creds promCredentials) (auto.Stack, auto.UpResult) {
 	port := prom.URL[strings.LastIndex(prom.URL, ":")+1 : len(prom.URL)-1]
-	program := func(ctx *pulumi.Context) error {
-		cfg := config.New(ctx, "")
-		m, err := sa.NewSeldonAutoscaledModel(ctx, "irisa0", &sa.SeldonAutoscaledModelArgs{
-			Model: &sa.ModelSpecArgs{
-				Name:       pulumi.String(modelName),
-				StorageUri: pulumi.String("gs://seldon-models/testing/iris1"),
-			},
-			Server:      &sa.ServerSpecArgs{Dedicated: pulumi.BoolPtr(true), ServerConfig: pulumi.StringPtr("mlserver")},
-			Autoscaling: &sa.AutoscalingSpecArgs{MaxReplicas: pulumi.IntPtr(3), TargetRpsPerReplica: pulumi.Float64Ptr(3)},
-			Adapter: &sa.AdapterSpecArgs{
-				Chart: &sa.ChartSpecArgs{Path: pulumi.StringPtr(b.chartPath)},
-				// The namespace is created by the component, before the Secret that lives in it.
-				SkipAwait: pulumi.BoolPtr(true), CreateNamespace: pulumi.BoolPtr(true),
-				RateWindow: pulumi.StringPtr(
-					fast.RateWindow.String(),
-				), PrometheusScrapeInterval: pulumi.StringPtr(fast.Scrape.String()),
-				MetricsRelistInterval: pulumi.StringPtr(fast.Relist.String()),
-				Prometheus: &sa.PrometheusSpecArgs{
-					Url: pulumi.StringPtr("https://127.0.0.1"), Port: pulumi.IntPtr(cfg.RequireInt("prometheusPort")),
-					BasicAuth: &sa.BasicAuthSpecArgs{Username: pulumi.String(user), Password: cfg.RequireSecret("prometheusPassword")},
-					Tls: &sa.PrometheusTLSSpecArgs{
-						CaCertificate: pulumi.StringPtr(
-							cfg.Require("prometheusCA"),
-						), ClientCertificate: pulumi.StringPtr(cfg.Require("clientCertificate")),
-						ClientKey: cfg.RequireSecret("clientKey").ToStringPtrOutput(),
-					},
-				},
-			},
-		})
-		if err != nil {
-			return err
-		}
-		ctx.Export("path", m.CustomMetricsPath)
-		ctx.Export("adapter", m.Adapter)
-		return nil
-	}
 	st := b.goStack(
 		t,
 		"credentials",
-		program,
-		map[string]string{"prometheusPort": port, "prometheusCA": read("ca.crt"), "clientCertificate": read("adapter.crt")},
+		b.credentialsProgram,
+		map[string]string{"prometheusPort": port, "prometheusCA": creds.ca, "clientCertificate": creds.clientCert},
 	)
-	for k, v := range map[string]string{"prometheusPassword": password, "clientKey": clientKey} {
+	for k, v := range map[string]string{"prometheusPassword": promPassword, "clientKey": creds.clientKey} {
 		if err := st.SetConfig(ctx, k, autoConfigSecret(v)); err != nil {
 			t.Fatal(err)
 		}
@@ -221,17 +235,54 @@ func TestPrometheusCredentialsAuthenticate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("up: %v", err)
 	}
-	secret, args := b.authSecret(t)
-	if !strings.Contains(args, "--prometheus-auth-config=/var/run/prometheus-auth/auth.kubeconfig") ||
-		strings.Contains(args, "--prometheus-token-file") {
-		t.Errorf("the adapter's auth flags: %s", args)
-	}
-	if !strings.Contains(string(secret.Data["auth.kubeconfig"]), "client-key-data") {
-		t.Errorf("the auth Secret %s holds no client key", secret.Name)
-	}
+	return st, res
+}
 
-	// The adapter, run with exactly what the Deployment mounts, reads the metric through the
-	// secured Prometheus.
+// credentialsProgram is upCredentialsStack's program: the Prometheus port and the PEM come from
+// the stack's config, the password and the client key as secrets.
+func (b *testbed) credentialsProgram(ctx *pulumi.Context) error {
+	cfg := config.New(ctx, "")
+	m, err := sa.NewSeldonAutoscaledModel(ctx, "irisa0", &sa.SeldonAutoscaledModelArgs{
+		Model: &sa.ModelSpecArgs{
+			Name:       pulumi.String(modelName),
+			StorageUri: pulumi.String("gs://seldon-models/testing/iris1"),
+		},
+		Server:      &sa.ServerSpecArgs{Dedicated: pulumi.BoolPtr(true), ServerConfig: pulumi.StringPtr("mlserver")},
+		Autoscaling: &sa.AutoscalingSpecArgs{MaxReplicas: pulumi.IntPtr(3), TargetRpsPerReplica: pulumi.Float64Ptr(3)},
+		Adapter: &sa.AdapterSpecArgs{
+			Chart: &sa.ChartSpecArgs{Path: pulumi.StringPtr(b.chartPath)},
+			// The namespace is created by the component, before the Secret that lives in it.
+			SkipAwait: pulumi.BoolPtr(true), CreateNamespace: pulumi.BoolPtr(true),
+			RateWindow: pulumi.StringPtr(
+				fast.RateWindow.String(),
+			), PrometheusScrapeInterval: pulumi.StringPtr(fast.Scrape.String()),
+			MetricsRelistInterval: pulumi.StringPtr(fast.Relist.String()),
+			Prometheus: &sa.PrometheusSpecArgs{
+				Url: pulumi.StringPtr("https://127.0.0.1"), Port: pulumi.IntPtr(cfg.RequireInt("prometheusPort")),
+				BasicAuth: &sa.BasicAuthSpecArgs{
+					Username: pulumi.String(promUser), Password: cfg.RequireSecret("prometheusPassword"),
+				},
+				Tls: &sa.PrometheusTLSSpecArgs{
+					CaCertificate: pulumi.StringPtr(
+						cfg.Require("prometheusCA"),
+					), ClientCertificate: pulumi.StringPtr(cfg.Require("clientCertificate")),
+					ClientKey: cfg.RequireSecret("clientKey").ToStringPtrOutput(),
+				},
+			},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	ctx.Export("path", m.CustomMetricsPath)
+	ctx.Export("adapter", m.Adapter)
+	return nil
+}
+
+// assertAdapterReadsThrough: the adapter, run with exactly what the Deployment mounts, reads the
+// metric through the secured Prometheus.
+func (b *testbed) assertAdapterReadsThrough(ctx context.Context, t *testing.T, adapterBin string,
+	prom *pipeline.Prometheus, res auto.UpResult) {
 	adapter, err := pipeline.StartAdapter(
 		ctx,
 		b.cluster,
@@ -255,13 +306,6 @@ func TestPrometheusCredentialsAuthenticate(t *testing.T) {
 		v, err := b.metric(ctx, path)
 		return err == nil && math.Abs(v-3) <= 0.3, fmt.Sprintf("%v (%v)", v, err)
 	})
-
-	assertNotInStack(t, st, res, password)
-	assertNotInStack(t, st, res, strings.Split(strings.TrimSpace(clientKey), "\n")[1])
-	if _, err := st.Destroy(ctx); err != nil {
-		t.Fatalf("destroy: %v", err)
-	}
-	b.assertNoAuthSecret(t)
 }
 
 // authSecret returns the Secret the adapter Deployment mounts its credentials from, and the

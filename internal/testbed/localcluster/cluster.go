@@ -67,11 +67,6 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 	if o.HPASyncPeriod == 0 {
 		o.HPASyncPeriod = 5 * time.Second
 	}
-	logf := func(format string, args ...any) {
-		if o.Log != nil {
-			_, _ = fmt.Fprintf(o.Log, "[localcluster] "+format+"\n", args...)
-		}
-	}
 	for _, dir := range []string{"pki", "etcd", "logs", "pids"} {
 		if err := os.MkdirAll(filepath.Join(o.Dir, dir), 0o755); err != nil {
 			return nil, err
@@ -93,21 +88,48 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 	etcdClient, etcdPeer, apiPort, kcmPort := ports[0], ports[1], ports[2], ports[3]
 	c.Server = fmt.Sprintf("https://127.0.0.1:%d", apiPort)
 
-	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", etcdClient)
-	peerURL := fmt.Sprintf("http://127.0.0.1:%d", etcdPeer)
+	etcdURL, err := c.startEtcd(ctx, o, etcdClient, etcdPeer)
+	if err != nil {
+		return c, err
+	}
+	if err := c.startAPIServer(ctx, o, etcdURL, apiPort); err != nil {
+		return c, err
+	}
+	if err := c.startControllerManager(ctx, o, kcmPort); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// logf writes a progress message to o.Log, if any.
+func (o Options) logf(format string, args ...any) {
+	if o.Log != nil {
+		_, _ = fmt.Fprintf(o.Log, "[localcluster] "+format+"\n", args...)
+	}
+}
+
+// startEtcd starts etcd on the given ports and waits until it is healthy; it returns its client URL.
+func (c *Cluster) startEtcd(ctx context.Context, o Options, clientPort, peerPort int) (string, error) {
+	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", clientPort)
+	peerURL := fmt.Sprintf("http://127.0.0.1:%d", peerPort)
 	if err := c.spawn("etcd", o.Etcd,
 		"--name=local", "--data-dir="+filepath.Join(o.Dir, "etcd"),
 		"--listen-client-urls="+etcdURL, "--advertise-client-urls="+etcdURL,
 		"--listen-peer-urls="+peerURL, "--initial-advertise-peer-urls="+peerURL,
 		"--initial-cluster=local="+peerURL, "--log-level=warn",
 	); err != nil {
-		return c, err
+		return "", err
 	}
 	if err := waitHTTP(ctx, http.DefaultClient, etcdURL+"/health", 30*time.Second); err != nil {
-		return c, fmt.Errorf("etcd did not become healthy (see %s): %w", c.logPath("etcd"), err)
+		return "", fmt.Errorf("etcd did not become healthy (see %s): %w", c.logPath("etcd"), err)
 	}
-	logf("etcd ready on %s", etcdURL)
+	o.logf("etcd ready on %s", etcdURL)
+	return etcdURL, nil
+}
 
+// startAPIServer starts kube-apiserver on etcdURL, writes the admin kubeconfig and waits until the
+// API server is ready. The command is kept in c.apiServer, for RestartAPIServer.
+func (c *Cluster) startAPIServer(ctx context.Context, o Options, etcdURL string, apiPort int) error {
 	p := c.pki
 	c.apiServer = []string{filepath.Join(o.BinDir, "kube-apiserver"),
 		"--etcd-servers=" + etcdURL,
@@ -127,7 +149,7 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 	if len(o.AuditUsers) > 0 {
 		policy := filepath.Join(o.Dir, "audit-policy.yaml")
 		if err := os.WriteFile(policy, auditPolicy(o.AuditUsers), 0o644); err != nil {
-			return c, err
+			return err
 		}
 		c.AuditLog = filepath.Join(o.Dir, "logs", "audit.log")
 		c.apiServer = append(c.apiServer, "--audit-policy-file="+policy, "--audit-log-path="+c.AuditLog,
@@ -136,20 +158,26 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 			"--audit-log-format=json", "--audit-log-mode=blocking")
 	}
 	if err := c.spawn("kube-apiserver", c.apiServer[0], c.apiServer[1:]...); err != nil {
-		return c, err
+		return err
 	}
 	if err := c.writeKubeconfig(); err != nil {
-		return c, err
+		return err
 	}
 	client, err := c.adminHTTPClient()
 	if err != nil {
-		return c, err
+		return err
 	}
 	if err := waitHTTP(ctx, client, c.Server+"/readyz", 90*time.Second); err != nil {
-		return c, fmt.Errorf("kube-apiserver did not become ready (see %s): %w", c.logPath("kube-apiserver"), err)
+		return fmt.Errorf("kube-apiserver did not become ready (see %s): %w", c.logPath("kube-apiserver"), err)
 	}
-	logf("kube-apiserver ready on %s", c.Server)
+	o.logf("kube-apiserver ready on %s", c.Server)
+	return nil
+}
 
+// startControllerManager starts kube-controller-manager with the controllers the tests need and
+// waits until it is healthy.
+func (c *Cluster) startControllerManager(ctx context.Context, o Options, kcmPort int) error {
+	p := c.pki
 	if err := c.spawn("kube-controller-manager", filepath.Join(o.BinDir, "kube-controller-manager"),
 		"--kubeconfig="+c.Kubeconfig, "--authentication-kubeconfig="+c.Kubeconfig, "--authorization-kubeconfig="+c.Kubeconfig,
 		// Per-controller service accounts: with the shared credentials RBAC refuses models/scale.
@@ -159,18 +187,18 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 		"--horizontal-pod-autoscaler-sync-period="+o.HPASyncPeriod.String(),
 		"--bind-address=127.0.0.1", "--secure-port="+strconv.Itoa(kcmPort), "--leader-elect=false",
 	); err != nil {
-		return c, err
+		return err
 	}
 	healthz := fmt.Sprintf("https://127.0.0.1:%d/healthz", kcmPort)
 	if err := waitHTTP(ctx, insecureClient(), healthz, 60*time.Second); err != nil {
-		return c, fmt.Errorf(
+		return fmt.Errorf(
 			"kube-controller-manager did not become healthy (see %s): %w",
 			c.logPath("kube-controller-manager"),
 			err,
 		)
 	}
-	logf("kube-controller-manager ready (HPA sync every %s)", o.HPASyncPeriod)
-	return c, nil
+	o.logf("kube-controller-manager ready (HPA sync every %s)", o.HPASyncPeriod)
+	return nil
 }
 
 // auditPolicy logs the given users' requests once each, when the response is complete (watches also

@@ -159,6 +159,43 @@ func localPath(mounts map[string]string, path string) (string, bool) {
 // this process. That shim is the only thing here that differs from a real cluster.
 func StartAdapter(ctx context.Context, sp Spawner, kube kubernetes.Interface, dyn dynamic.Interface,
 	bin, dir, kubeconfig string, src AdapterSource, prom *Prometheus) (*Adapter, error) {
+	a, err := readAdapter(ctx, kube, src, filepath.Join(dir, "secrets"))
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "certs"), 0o755); err != nil {
+		return nil, err
+	}
+	cfgPath := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfgPath, []byte(a.Config), 0o644); err != nil {
+		return nil, err
+	}
+	if a.Port, err = freePort(); err != nil {
+		return nil, err
+	}
+	args := append([]string{
+		fmt.Sprintf("--secure-port=%d", a.Port), "--bind-address=127.0.0.1", "--cert-dir=" + filepath.Join(dir, "certs"),
+		"--prometheus-url=" + prom.URL, "--metrics-relist-interval=" + a.RelistInterval, "--config=" + cfgPath,
+		"--lister-kubeconfig=" + kubeconfig, "--authentication-kubeconfig=" + kubeconfig,
+		"--authorization-kubeconfig=" + kubeconfig, "--v=2",
+	}, a.AuthArgs...)
+	if err := sp.Spawn("prometheus-adapter", bin, args...); err != nil {
+		return nil, err
+	}
+	if err := routeAPIService(ctx, kube, dyn, src.Namespace, a.Port); err != nil {
+		return nil, err
+	}
+	if err := waitAvailable(ctx, dyn, 90*time.Second); err != nil {
+		return nil, fmt.Errorf("%w (adapter log: %s)", err, sp.LogPath("prometheus-adapter"))
+	}
+	return a, nil
+}
+
+// readAdapter reads what the component put into the cluster for the adapter: the rules from the
+// ConfigMap its Deployment mounts as --config, its relist interval and its Prometheus credentials,
+// the Secrets holding them written under secretsDir.
+func readAdapter(ctx context.Context, kube kubernetes.Interface, src AdapterSource,
+	secretsDir string) (*Adapter, error) {
 	dep, err := kube.AppsV1().Deployments(src.Namespace).Get(ctx, src.Deployment, metav1.GetOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("reading the adapter Deployment: %w", err)
@@ -183,29 +220,14 @@ func StartAdapter(ctx context.Context, sp Spawner, kube kubernetes.Interface, dy
 		kube,
 		src.Namespace,
 		dep.Spec.Template.Spec,
-		filepath.Join(dir, "secrets"),
+		secretsDir,
 	)
 	if err != nil {
 		return nil, err
 	}
-	var authArgs []string
-	for _, c := range dep.Spec.Template.Spec.Containers {
-		for _, arg := range c.Args {
-			if v, ok := strings.CutPrefix(arg, "--metrics-relist-interval="); ok {
-				a.RelistInterval = v
-			}
-			for _, flag := range []string{"--prometheus-token-file=", "--prometheus-auth-config="} {
-				if v, ok := strings.CutPrefix(arg, flag); ok {
-					local, found := localPath(mounts, v)
-					if !found {
-						return nil, fmt.Errorf("%s%s is not in a mounted Secret", flag, v)
-					}
-					authArgs = append(authArgs, flag+local)
-				}
-			}
-		}
+	if a.RelistInterval, a.AuthArgs, err = adapterFlags(dep.Spec.Template.Spec, mounts); err != nil {
+		return nil, err
 	}
-	a.AuthArgs = authArgs
 	if a.Config == "" || a.RelistInterval == "" {
 		return nil, fmt.Errorf(
 			"the adapter's config (%d bytes) or relist interval (%q) is missing",
@@ -213,32 +235,29 @@ func StartAdapter(ctx context.Context, sp Spawner, kube kubernetes.Interface, dy
 			a.RelistInterval,
 		)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "certs"), 0o755); err != nil {
-		return nil, err
-	}
-	cfgPath := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfgPath, []byte(a.Config), 0o644); err != nil {
-		return nil, err
-	}
-	if a.Port, err = freePort(); err != nil {
-		return nil, err
-	}
-	args := append([]string{
-		fmt.Sprintf("--secure-port=%d", a.Port), "--bind-address=127.0.0.1", "--cert-dir=" + filepath.Join(dir, "certs"),
-		"--prometheus-url=" + prom.URL, "--metrics-relist-interval=" + a.RelistInterval, "--config=" + cfgPath,
-		"--lister-kubeconfig=" + kubeconfig, "--authentication-kubeconfig=" + kubeconfig,
-		"--authorization-kubeconfig=" + kubeconfig, "--v=2",
-	}, authArgs...)
-	if err := sp.Spawn("prometheus-adapter", bin, args...); err != nil {
-		return nil, err
-	}
-	if err := routeAPIService(ctx, kube, dyn, src.Namespace, a.Port); err != nil {
-		return nil, err
-	}
-	if err := waitAvailable(ctx, dyn, 90*time.Second); err != nil {
-		return nil, fmt.Errorf("%w (adapter log: %s)", err, sp.LogPath("prometheus-adapter"))
-	}
 	return a, nil
+}
+
+// adapterFlags reads the relist interval and the Prometheus credential flags off the containers'
+// arguments, the credential paths moved to where mounts wrote them.
+func adapterFlags(pod corev1.PodSpec, mounts map[string]string) (relist string, authArgs []string, err error) {
+	for _, c := range pod.Containers {
+		for _, arg := range c.Args {
+			if v, ok := strings.CutPrefix(arg, "--metrics-relist-interval="); ok {
+				relist = v
+			}
+			for _, flag := range []string{"--prometheus-token-file=", "--prometheus-auth-config="} {
+				if v, ok := strings.CutPrefix(arg, flag); ok {
+					local, found := localPath(mounts, v)
+					if !found {
+						return "", nil, fmt.Errorf("%s%s is not in a mounted Secret", flag, v)
+					}
+					authArgs = append(authArgs, flag+local)
+				}
+			}
+		}
+	}
+	return relist, authArgs, nil
 }
 
 const shimService = "local-prometheus-adapter"

@@ -23,6 +23,15 @@ func rulesYAML(t *testing.T, r adapterrules.Rule) string {
 	return y
 }
 
+// mustRulesYAML is rulesYAML for the package-level tables, which have no t: it panics on an error.
+func mustRulesYAML(r adapterrules.Rule) string {
+	y, err := adapterrules.Config{Rules: []adapterrules.Rule{r}}.YAML()
+	if err != nil {
+		panic(err)
+	}
+	return y
+}
+
 func hpa(name, kind, target string, upWindow int) *HPA {
 	return &HPA{
 		Name: name, TargetKind: kind, TargetName: target, DescribedKind: "Model", DescribedName: "iris",
@@ -75,128 +84,134 @@ func healthy(t *testing.T) Snapshot {
 	}
 }
 
+// diagnoseCase is one way a cluster breaks, and what the doctor must say of it.
+type diagnoseCase struct {
+	name   string
+	break_ func(*Snapshot)
+	check  int     // the check that must fail (0: none)
+	fix    string  // a fragment of its fix
+	want   Verdict // its verdict (Failure unless said)
+}
+
+// diagnoseCases break the healthy cluster one way each.
+var diagnoseCases = []diagnoseCase{
+	{name: "healthy"},
+	{"no APIService", func(s *Snapshot) { s.APIService = APIService{} }, CheckAPIService,
+		"install prometheus-adapter", ""},
+	{"adapter stopped", func(s *Snapshot) {
+		s.APIService.Available, s.APIService.Reason = false, "FailedDiscoveryCheck"
+		m := &s.Models[0]
+		m.APIValue, m.APIErr = nil, "the server is currently unable to handle the request"
+	}, CheckAPIService, "start prometheus-adapter", ""},
+	{"another metrics provider", func(s *Snapshot) { s.APIService.Adapter = "" }, CheckAPIService,
+		"point the APIService", ""},
+	{"no Seldon rule", func(s *Snapshot) {
+		s.Adapter.Config = mustRulesYAML(adapterrules.SeldonRule(adapterrules.RuleSpec{NameAs: "other"}))
+	}, CheckAdapterRule, "add the Seldon rule", ""},
+	{"relist shorter than scrape", func(s *Snapshot) { s.Prometheus.Scrape = 2 * time.Minute },
+		CheckAdapterRule, "metricsRelistInterval to at least 2m", ""},
+	{"no job scrapes the counter", func(s *Snapshot) { s.Prometheus.Scrape = 0 }, CheckAdapterRule,
+		"scrape the Seldon agent", Warning},
+	{"Prometheus unreachable", func(s *Snapshot) {
+		s.Prometheus.Scrape, s.Prometheus.Err = 0, "dial tcp: connection refused"
+		s.Models[0].PromValue = nil
+	}, CheckMetricData, "--prometheus-url", ""},
+	{"agent exports nothing", func(s *Snapshot) { s.Models[0].PromValue, s.Models[0].APIValue = nil, nil },
+		CheckMetricData, "scrape the Seldon agent", ""},
+	{"selector matches nothing", func(s *Snapshot) {
+		m := &s.Models[0]
+		m.ModelHPA.Selector = map[string]string{"method_type": "rst"}
+		m.ServerHPA.Selector = m.ModelHPA.Selector
+		m.PromValue, m.PromUnfiltered, m.APIValue = nil, ptr(6.0), nil
+	}, CheckMetricData, "metricSelector", ""},
+	{"API far from Prometheus", func(s *Snapshot) { s.Models[0].APIValue = ptr(1.0) }, CheckMetricData,
+		"--prometheus-url", Warning},
+	{"Server HPA missing", func(s *Snapshot) { s.Models[0].ServerHPA = nil }, CheckHPAs, "pulumi up --refresh", ""},
+	{"HPAs out of step", func(s *Snapshot) { s.Models[0].ServerHPA.Max = 10 }, CheckHPAs, "pulumi up --refresh", ""},
+	{"Model window shorter", func(s *Snapshot) { s.Models[0].ModelHPA.ScaleUp.StabilizationWindowSeconds = ptr(0) },
+		CheckHPAs, "pulumi up --refresh", ""},
+	{"metric unavailable", func(s *Snapshot) {
+		s.Models[0].ModelHPA.Conditions[1] = Condition{Type: "ScalingActive", Status: "False",
+			Reason: "FailedGetObjectMetric", Message: "unable to get metric infer_rps"}
+	}, CheckHPAs, "FailedGetObjectMetric", ""},
+	{"ScheduleFailed, the Server's pods short of its replicas", func(s *Snapshot) {
+		s.Models[0].Conditions, s.Models[0].AvailableReplicas = tooFew, ptr(1)
+	}, CheckSeldon, "give the Server room for the Model's replicas: Server iris-server asks for 2", ""},
+	{"ScheduleFailed, the Server short of the Model", func(s *Snapshot) {
+		m := &s.Models[0]
+		m.Conditions, m.SpecReplicas, m.StatusReplicas = tooFew, 3, 3
+	}, CheckSeldon, "raise Server iris-server to at least 3 replicas", ""},
+	{"ScheduleFailed, no agent connected", func(s *Snapshot) {
+		m := &s.Models[0]
+		m.Conditions, m.AvailableReplicas = notReady(seldon.StateScheduleFailed, seldon.ReasonNoServers), ptr(0)
+	}, CheckSeldon, "start Server iris-server's pods", ""},
+	{"loading", func(s *Snapshot) {
+		s.Models[0].Conditions, s.Models[0].AvailableReplicas = notReady(seldon.StateProgressing, ""), ptr(1)
+	}, CheckSeldon, "none while its replicas load", Warning},
+	{"scaled to 0", func(s *Snapshot) {
+		m := &s.Models[0]
+		m.Conditions, m.SpecReplicas, m.StatusReplicas = notReady(seldon.StateScaledDown, ""), 0, 0
+		m.AvailableReplicas = ptr(0)
+	}, CheckSeldon, "kubectl scale model iris --replicas=1", Warning},
+	{"being deleted", func(s *Snapshot) { s.Models[0].Conditions = notReady(seldon.StateTerminating, "") },
+		CheckSeldon, "deleted on purpose", Warning},
+	{"no status yet", func(s *Snapshot) {
+		s.Models[0].Conditions, s.Models[0].StatusReplicas, s.Models[0].AvailableReplicas = nil, 0, nil
+	}, CheckSeldon, "wait for Seldon's operator", Warning},
+	{"a state Seldon does not document", func(s *Snapshot) {
+		s.Models[0].Conditions = notReady("ModelFailed", "load error")
+	}, CheckSeldon, "kubectl describe model", ""},
+	{"minReplicas in the Model spec", func(s *Snapshot) { s.Models[0].MinReplicas = ptr(2) }, CheckSeldon,
+		"remove minReplicas", ""},
+	{"minReplicas as partial scheduling (the HPAs' minimum, Seldon 2.10)",
+		func(s *Snapshot) { s.Models[0].MinReplicas = ptr(1) }, 0, "", ""},
+	{"minReplicas under native model autoscaling", func(s *Snapshot) {
+		s.Models[0].MinReplicas, s.Seldon.ModelAutoscaling = ptr(1), true
+	}, CheckSeldon, "autoscalingModelEnabled=false", ""},
+	{"minReplicas on Seldon 2.8", func(s *Snapshot) { s.Models[0].MinReplicas, s.Seldon.Version = ptr(1), "2.8.5" },
+		CheckSeldon, "remove minReplicas", ""},
+	{"minReplicas, no scheduler found", func(s *Snapshot) { s.Models[0].MinReplicas, s.Seldon = ptr(1), Seldon{} },
+		CheckSeldon, "remove minReplicas", ""},
+	{"maxReplicas too on Seldon 2.10", func(s *Snapshot) {
+		s.Models[0].MinReplicas, s.Models[0].MaxReplicas = ptr(1), ptr(6)
+	}, CheckSeldon, "remove minReplicas", ""},
+	{"partially scheduled", func(s *Snapshot) {
+		m := &s.Models[0]
+		m.MinReplicas, m.StatusReplicas, m.AvailableReplicas = ptr(1), 1, ptr(1)
+	}, CheckSeldon, "none while Server iris-server's new replicas start", Warning},
+	{"partially scheduled, the Server short of the Model", func(s *Snapshot) {
+		m := &s.Models[0]
+		m.MinReplicas, m.StatusReplicas, m.AvailableReplicas, m.Server.SpecReplicas = ptr(1), 1, ptr(1), 1
+	}, CheckSeldon, "at least as many replicas as the Model", ""},
+	{"Ready before the scheduler's word, all or nothing", func(s *Snapshot) { s.Models[0].StatusReplicas = 1 },
+		CheckSeldon, "none while the scheduler places them", Warning},
+	{"placed, one replica loading", func(s *Snapshot) { s.Models[0].AvailableReplicas = ptr(1) }, CheckSeldon,
+		"none while they load", Warning},
+	{"scaled down, the Server's agents not yet unloading (loadedModels lags)",
+		func(s *Snapshot) { s.Models[0].Server.LoadedModels = 3 }, 0, "", ""},
+	{"Server min/max under the Server HPA", func(s *Snapshot) {
+		s.Models[0].Server.MinReplicas, s.Models[0].Server.MaxReplicas = ptr(1), ptr(6)
+	}, CheckSeldon, "from the Server spec", ""},
+	{"Server min/max, native server autoscaling off", func(s *Snapshot) {
+		s.Models[0].Server.MaxReplicas, s.Seldon.ServerAutoscaling = ptr(6), false
+	}, CheckSeldon, "from the Server spec", Warning},
+	{"shared Server", func(s *Snapshot) {
+		s.Models[0].Server.Models, s.Models[0].Server.LoadedModels = []string{"iris", "intruder"}, 3
+	}, CheckSeldon, "dedicated Server", ""},
+	{"Model ahead of Server", func(s *Snapshot) { s.Models[0].SpecReplicas = 3 }, CheckSeldon, "at least as many", ""},
+	{"Model lags by design", func(s *Snapshot) { s.Models[0].Server.SpecReplicas = 3 }, CheckSeldon,
+		"modelScaleUpLagSeconds",
+		Warning},
+	{"no Server", func(s *Snapshot) { s.Models[0].Server = nil }, CheckSeldon, "create the Server", ""},
+	{"load above max × target", func(s *Snapshot) {
+		for _, h := range []*HPA{s.Models[0].ModelHPA, s.Models[0].ServerHPA} {
+			h.Current, h.CurrentValue = 6, ptr(5.0)
+		}
+	}, CheckCapacity, "maxReplicas to at least 10", ""},
+}
+
 func TestDiagnose(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		break_ func(*Snapshot)
-		check  int     // the check that must fail (0: none)
-		fix    string  // a fragment of its fix
-		want   Verdict // its verdict (Failure unless said)
-	}{
-		{name: "healthy"},
-		{"no APIService", func(s *Snapshot) { s.APIService = APIService{} }, CheckAPIService,
-			"install prometheus-adapter", ""},
-		{"adapter stopped", func(s *Snapshot) {
-			s.APIService.Available, s.APIService.Reason = false, "FailedDiscoveryCheck"
-			m := &s.Models[0]
-			m.APIValue, m.APIErr = nil, "the server is currently unable to handle the request"
-		}, CheckAPIService, "start prometheus-adapter", ""},
-		{"another metrics provider", func(s *Snapshot) { s.APIService.Adapter = "" }, CheckAPIService,
-			"point the APIService", ""},
-		{"no Seldon rule", func(s *Snapshot) {
-			s.Adapter.Config = rulesYAML(t, adapterrules.SeldonRule(adapterrules.RuleSpec{NameAs: "other"}))
-		}, CheckAdapterRule, "add the Seldon rule", ""},
-		{"relist shorter than scrape", func(s *Snapshot) { s.Prometheus.Scrape = 2 * time.Minute },
-			CheckAdapterRule, "metricsRelistInterval to at least 2m", ""},
-		{"no job scrapes the counter", func(s *Snapshot) { s.Prometheus.Scrape = 0 }, CheckAdapterRule,
-			"scrape the Seldon agent", Warning},
-		{"Prometheus unreachable", func(s *Snapshot) {
-			s.Prometheus.Scrape, s.Prometheus.Err = 0, "dial tcp: connection refused"
-			s.Models[0].PromValue = nil
-		}, CheckMetricData, "--prometheus-url", ""},
-		{"agent exports nothing", func(s *Snapshot) { s.Models[0].PromValue, s.Models[0].APIValue = nil, nil },
-			CheckMetricData, "scrape the Seldon agent", ""},
-		{"selector matches nothing", func(s *Snapshot) {
-			m := &s.Models[0]
-			m.ModelHPA.Selector = map[string]string{"method_type": "rst"}
-			m.ServerHPA.Selector = m.ModelHPA.Selector
-			m.PromValue, m.PromUnfiltered, m.APIValue = nil, ptr(6.0), nil
-		}, CheckMetricData, "metricSelector", ""},
-		{"API far from Prometheus", func(s *Snapshot) { s.Models[0].APIValue = ptr(1.0) }, CheckMetricData,
-			"--prometheus-url", Warning},
-		{"Server HPA missing", func(s *Snapshot) { s.Models[0].ServerHPA = nil }, CheckHPAs, "pulumi up --refresh", ""},
-		{"HPAs out of step", func(s *Snapshot) { s.Models[0].ServerHPA.Max = 10 }, CheckHPAs, "pulumi up --refresh", ""},
-		{"Model window shorter", func(s *Snapshot) { s.Models[0].ModelHPA.ScaleUp.StabilizationWindowSeconds = ptr(0) },
-			CheckHPAs, "pulumi up --refresh", ""},
-		{"metric unavailable", func(s *Snapshot) {
-			s.Models[0].ModelHPA.Conditions[1] = Condition{Type: "ScalingActive", Status: "False",
-				Reason: "FailedGetObjectMetric", Message: "unable to get metric infer_rps"}
-		}, CheckHPAs, "FailedGetObjectMetric", ""},
-		{"ScheduleFailed, the Server's pods short of its replicas", func(s *Snapshot) {
-			s.Models[0].Conditions, s.Models[0].AvailableReplicas = tooFew, ptr(1)
-		}, CheckSeldon, "give the Server room for the Model's replicas: Server iris-server asks for 2", ""},
-		{"ScheduleFailed, the Server short of the Model", func(s *Snapshot) {
-			m := &s.Models[0]
-			m.Conditions, m.SpecReplicas, m.StatusReplicas = tooFew, 3, 3
-		}, CheckSeldon, "raise Server iris-server to at least 3 replicas", ""},
-		{"ScheduleFailed, no agent connected", func(s *Snapshot) {
-			m := &s.Models[0]
-			m.Conditions, m.AvailableReplicas = notReady(seldon.StateScheduleFailed, seldon.ReasonNoServers), ptr(0)
-		}, CheckSeldon, "start Server iris-server's pods", ""},
-		{"loading", func(s *Snapshot) {
-			s.Models[0].Conditions, s.Models[0].AvailableReplicas = notReady(seldon.StateProgressing, ""), ptr(1)
-		}, CheckSeldon, "none while its replicas load", Warning},
-		{"scaled to 0", func(s *Snapshot) {
-			m := &s.Models[0]
-			m.Conditions, m.SpecReplicas, m.StatusReplicas = notReady(seldon.StateScaledDown, ""), 0, 0
-			m.AvailableReplicas = ptr(0)
-		}, CheckSeldon, "kubectl scale model iris --replicas=1", Warning},
-		{"being deleted", func(s *Snapshot) { s.Models[0].Conditions = notReady(seldon.StateTerminating, "") },
-			CheckSeldon, "deleted on purpose", Warning},
-		{"no status yet", func(s *Snapshot) {
-			s.Models[0].Conditions, s.Models[0].StatusReplicas, s.Models[0].AvailableReplicas = nil, 0, nil
-		}, CheckSeldon, "wait for Seldon's operator", Warning},
-		{"a state Seldon does not document", func(s *Snapshot) {
-			s.Models[0].Conditions = notReady("ModelFailed", "load error")
-		}, CheckSeldon, "kubectl describe model", ""},
-		{"minReplicas in the Model spec", func(s *Snapshot) { s.Models[0].MinReplicas = ptr(2) }, CheckSeldon,
-			"remove minReplicas", ""},
-		{"minReplicas as partial scheduling (the HPAs' minimum, Seldon 2.10)",
-			func(s *Snapshot) { s.Models[0].MinReplicas = ptr(1) }, 0, "", ""},
-		{"minReplicas under native model autoscaling", func(s *Snapshot) {
-			s.Models[0].MinReplicas, s.Seldon.ModelAutoscaling = ptr(1), true
-		}, CheckSeldon, "autoscalingModelEnabled=false", ""},
-		{"minReplicas on Seldon 2.8", func(s *Snapshot) { s.Models[0].MinReplicas, s.Seldon.Version = ptr(1), "2.8.5" },
-			CheckSeldon, "remove minReplicas", ""},
-		{"minReplicas, no scheduler found", func(s *Snapshot) { s.Models[0].MinReplicas, s.Seldon = ptr(1), Seldon{} },
-			CheckSeldon, "remove minReplicas", ""},
-		{"maxReplicas too on Seldon 2.10", func(s *Snapshot) {
-			s.Models[0].MinReplicas, s.Models[0].MaxReplicas = ptr(1), ptr(6)
-		}, CheckSeldon, "remove minReplicas", ""},
-		{"partially scheduled", func(s *Snapshot) {
-			m := &s.Models[0]
-			m.MinReplicas, m.StatusReplicas, m.AvailableReplicas = ptr(1), 1, ptr(1)
-		}, CheckSeldon, "none while Server iris-server's new replicas start", Warning},
-		{"partially scheduled, the Server short of the Model", func(s *Snapshot) {
-			m := &s.Models[0]
-			m.MinReplicas, m.StatusReplicas, m.AvailableReplicas, m.Server.SpecReplicas = ptr(1), 1, ptr(1), 1
-		}, CheckSeldon, "at least as many replicas as the Model", ""},
-		{"Ready before the scheduler's word, all or nothing", func(s *Snapshot) { s.Models[0].StatusReplicas = 1 },
-			CheckSeldon, "none while the scheduler places them", Warning},
-		{"placed, one replica loading", func(s *Snapshot) { s.Models[0].AvailableReplicas = ptr(1) }, CheckSeldon,
-			"none while they load", Warning},
-		{"scaled down, the Server's agents not yet unloading (loadedModels lags)",
-			func(s *Snapshot) { s.Models[0].Server.LoadedModels = 3 }, 0, "", ""},
-		{"Server min/max under the Server HPA", func(s *Snapshot) {
-			s.Models[0].Server.MinReplicas, s.Models[0].Server.MaxReplicas = ptr(1), ptr(6)
-		}, CheckSeldon, "from the Server spec", ""},
-		{"Server min/max, native server autoscaling off", func(s *Snapshot) {
-			s.Models[0].Server.MaxReplicas, s.Seldon.ServerAutoscaling = ptr(6), false
-		}, CheckSeldon, "from the Server spec", Warning},
-		{"shared Server", func(s *Snapshot) {
-			s.Models[0].Server.Models, s.Models[0].Server.LoadedModels = []string{"iris", "intruder"}, 3
-		}, CheckSeldon, "dedicated Server", ""},
-		{"Model ahead of Server", func(s *Snapshot) { s.Models[0].SpecReplicas = 3 }, CheckSeldon, "at least as many", ""},
-		{"Model lags by design", func(s *Snapshot) { s.Models[0].Server.SpecReplicas = 3 }, CheckSeldon,
-			"modelScaleUpLagSeconds",
-			Warning},
-		{"no Server", func(s *Snapshot) { s.Models[0].Server = nil }, CheckSeldon, "create the Server", ""},
-		{"load above max × target", func(s *Snapshot) {
-			for _, h := range []*HPA{s.Models[0].ModelHPA, s.Models[0].ServerHPA} {
-				h.Current, h.CurrentValue = 6, ptr(5.0)
-			}
-		}, CheckCapacity, "maxReplicas to at least 10", ""},
-	} {
+	for _, tc := range diagnoseCases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := healthy(t)
 			if tc.break_ != nil {

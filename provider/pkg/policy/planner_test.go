@@ -16,88 +16,95 @@ func guideSizing() Input {
 	}
 }
 
+// plannerGuideCase is one of the guide's worked examples: the edit of guideSizing it makes, and
+// the plan, warnings and reason the planner must give.
+type plannerGuideCase struct {
+	name       string
+	edit       func(*Input)
+	min, max   int
+	target     MilliQuantity
+	upPods     int
+	upWindow   int
+	lag        int
+	warnings   []string // substrings, one per expected warning, in order
+	reasonHave string
+}
+
+// plannerGuideCases are TestPlannerGuideExamples' examples.
+var plannerGuideCases = []plannerGuideCase{
+	{
+		// irisa0-hpa.yaml: averageValue 3, minReplicas 1, maxReplicas 3; hpa-custom-policy.yaml:
+		// Pods 5 per 90 s with a 60 s window. A 0.2 RPS/s ramp needs ⌈0.2 × 90 / 3⌉ = 6 > 5.
+		name: "guide's manifests", edit: func(*Input) {},
+		min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 105,
+		warnings:   []string{"needs 6 new replicas every 90 s but the cluster can start 5", "fewer than 48 replicas"},
+		reasonHave: "min(scaleUpHeadroomPods 5, ⌈ramp 0.2 RPS/s × 90 s / target 3⌉ = 6)",
+	},
+	{
+		// The pathological case: 2 → 8 → 12 replicas while load keeps rising (36 RPS at the end).
+		name: "guide's pathological ramp", edit: func(in *Input) {
+			in.Sizing.PeakRPS, in.Sizing.MinLoadRPS, in.Sizing.RampRPSPerSecond = ptr(36.0), ptr(6.0), ptr(0.25)
+		},
+		min: 2, max: 12, target: 3000, upPods: 5, upWindow: 60, lag: 105,
+		warnings: []string{"needs 8 new replicas every 90 s but the cluster can start 5", "fewer than 60 replicas"},
+	},
+	{
+		// A blue-green drain moving 30 RPS over 10 minutes: 0.05 RPS/s needs ⌈1.5⌉ = 2 per 90 s.
+		name: "blue-green drain", edit: func(in *Input) {
+			in.Sizing.PeakRPS, in.Sizing.RampRPSPerSecond, in.Sizing.SpikeSeconds = ptr(30.0), ptr(0.05), ptr(0)
+		},
+		min: 1, max: 10, target: 3000, upPods: 2, upWindow: 0, lag: 105,
+		warnings: []string{"fewer than 8 replicas"},
+	},
+	{
+		name: "no ramp known: the cluster's headroom", edit: func(in *Input) { in.Sizing.RampRPSPerSecond = ptr(0.0) },
+		min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 105,
+		reasonHave: "scaleUpHeadroomPods 5 (no autoscaling.sizing.rampRpsPerSecond)",
+	},
+	{
+		// The policy package's sizing example: saturation 10, margin 0.2, peak 100 → 8, 13.
+		name: "sizing formula", edit: func(in *Input) {
+			in.Sizing.SaturationRPS, in.Sizing.PeakRPS = ptr(10.0), ptr(100.0)
+			in.Sizing.MinLoadRPS, in.Sizing.RampRPSPerSecond = ptr(20.0), nil
+		},
+		min: 3, max: 13, target: 8000, upPods: 5, upWindow: 60, lag: 105,
+	},
+	{
+		name: "none of the new inputs: today's defaults", edit: func(in *Input) {
+			in.Sizing.MinLoadRPS, in.Sizing.RampRPSPerSecond, in.Sizing.SpikeSeconds = nil, nil, nil
+		},
+		min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 105,
+		reasonHave: "the guide's window",
+	},
+	{
+		name: "slow Server pods: a longer lag", edit: func(in *Input) {
+			in.ServerReadySeconds = ptr(300)
+			in.Sizing.RampRPSPerSecond = nil
+		},
+		min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 315,
+	},
+	{
+		name: "lag 0: identical HPAs", edit: func(in *Input) {
+			in.ModelScaleUpLagSeconds = ptr(0)
+			in.Sizing.RampRPSPerSecond = nil
+		},
+		min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 0,
+	},
+	{
+		name: "derived lag cut to Kubernetes' limit", edit: func(in *Input) {
+			in.Sizing.SpikeSeconds = ptr(3550)
+			in.Sizing.RampRPSPerSecond = nil
+		},
+		min: 1, max: 3, target: 3000, upPods: 5, upWindow: 3550, lag: 50,
+		warnings:   []string{"leaves room for a Model lag of only 50 s"},
+		reasonHave: "cut to 50 s",
+	},
+}
+
 // TestPlannerGuideExamples: the planner's answers on the guide's worked examples, each with the
 // reasons and warnings it gives.
 func TestPlannerGuideExamples(t *testing.T) {
-	for _, tc := range []struct {
-		name       string
-		edit       func(*Input)
-		min, max   int
-		target     MilliQuantity
-		upPods     int
-		upWindow   int
-		lag        int
-		warnings   []string // substrings, one per expected warning, in order
-		reasonHave string
-	}{
-		{
-			// irisa0-hpa.yaml: averageValue 3, minReplicas 1, maxReplicas 3; hpa-custom-policy.yaml:
-			// Pods 5 per 90 s with a 60 s window. A 0.2 RPS/s ramp needs ⌈0.2 × 90 / 3⌉ = 6 > 5.
-			name: "guide's manifests", edit: func(*Input) {},
-			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 105,
-			warnings:   []string{"needs 6 new replicas every 90 s but the cluster can start 5", "fewer than 48 replicas"},
-			reasonHave: "min(scaleUpHeadroomPods 5, ⌈ramp 0.2 RPS/s × 90 s / target 3⌉ = 6)",
-		},
-		{
-			// The pathological case: 2 → 8 → 12 replicas while load keeps rising (36 RPS at the end).
-			name: "guide's pathological ramp", edit: func(in *Input) {
-				in.Sizing.PeakRPS, in.Sizing.MinLoadRPS, in.Sizing.RampRPSPerSecond = ptr(36.0), ptr(6.0), ptr(0.25)
-			},
-			min: 2, max: 12, target: 3000, upPods: 5, upWindow: 60, lag: 105,
-			warnings: []string{"needs 8 new replicas every 90 s but the cluster can start 5", "fewer than 60 replicas"},
-		},
-		{
-			// A blue-green drain moving 30 RPS over 10 minutes: 0.05 RPS/s needs ⌈1.5⌉ = 2 per 90 s.
-			name: "blue-green drain", edit: func(in *Input) {
-				in.Sizing.PeakRPS, in.Sizing.RampRPSPerSecond, in.Sizing.SpikeSeconds = ptr(30.0), ptr(0.05), ptr(0)
-			},
-			min: 1, max: 10, target: 3000, upPods: 2, upWindow: 0, lag: 105,
-			warnings: []string{"fewer than 8 replicas"},
-		},
-		{
-			name: "no ramp known: the cluster's headroom", edit: func(in *Input) { in.Sizing.RampRPSPerSecond = ptr(0.0) },
-			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 105,
-			reasonHave: "scaleUpHeadroomPods 5 (no autoscaling.sizing.rampRpsPerSecond)",
-		},
-		{
-			// The policy package's sizing example: saturation 10, margin 0.2, peak 100 → 8, 13.
-			name: "sizing formula", edit: func(in *Input) {
-				in.Sizing.SaturationRPS, in.Sizing.PeakRPS = ptr(10.0), ptr(100.0)
-				in.Sizing.MinLoadRPS, in.Sizing.RampRPSPerSecond = ptr(20.0), nil
-			},
-			min: 3, max: 13, target: 8000, upPods: 5, upWindow: 60, lag: 105,
-		},
-		{
-			name: "none of the new inputs: today's defaults", edit: func(in *Input) {
-				in.Sizing.MinLoadRPS, in.Sizing.RampRPSPerSecond, in.Sizing.SpikeSeconds = nil, nil, nil
-			},
-			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 105,
-			reasonHave: "the guide's window",
-		},
-		{
-			name: "slow Server pods: a longer lag", edit: func(in *Input) {
-				in.ServerReadySeconds = ptr(300)
-				in.Sizing.RampRPSPerSecond = nil
-			},
-			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 315,
-		},
-		{
-			name: "lag 0: identical HPAs", edit: func(in *Input) {
-				in.ModelScaleUpLagSeconds = ptr(0)
-				in.Sizing.RampRPSPerSecond = nil
-			},
-			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 60, lag: 0,
-		},
-		{
-			name: "derived lag cut to Kubernetes' limit", edit: func(in *Input) {
-				in.Sizing.SpikeSeconds = ptr(3550)
-				in.Sizing.RampRPSPerSecond = nil
-			},
-			min: 1, max: 3, target: 3000, upPods: 5, upWindow: 3550, lag: 50,
-			warnings:   []string{"leaves room for a Model lag of only 50 s"},
-			reasonHave: "cut to 50 s",
-		},
-	} {
+	for _, tc := range plannerGuideCases {
 		t.Run(tc.name, func(t *testing.T) {
 			in := guideSizing()
 			tc.edit(&in)
@@ -105,72 +112,82 @@ func TestPlannerGuideExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p.MinReplicas != tc.min || p.MaxReplicas != tc.max || p.Target != tc.target {
-				t.Errorf(
-					"min %d max %d target %s, want %d %d %s",
-					p.MinReplicas,
-					p.MaxReplicas,
-					p.Target,
-					tc.min,
-					tc.max,
-					tc.target,
-				)
-			}
-			wantUp := Rules{StabilizationWindowSeconds: ptr(tc.upWindow), SelectPolicy: SelectMax,
-				Policies: []ScalingPolicy{{PolicyPods, tc.upPods, *in.ServerReadySeconds}}}
-			if !reflect.DeepEqual(p.ScaleUp, wantUp) {
-				t.Errorf("scaleUp %+v, want %+v", p.ScaleUp, wantUp)
-			}
-			wantDown := Rules{
-				StabilizationWindowSeconds: ptr(300),
-				SelectPolicy:               SelectMax,
-				Policies:                   []ScalingPolicy{{PolicyPercent, 100, 15}},
-			}
-			if !reflect.DeepEqual(p.ScaleDown, wantDown) {
-				t.Errorf("scaleDown %+v, want Kubernetes' default", p.ScaleDown)
-			}
-			if p.ModelScaleUpLagSeconds != tc.lag {
-				t.Errorf("model lag %d, want %d", p.ModelScaleUpLagSeconds, tc.lag)
-			}
-			if got := *p.HPAs().Model.ScaleUp.StabilizationWindowSeconds; got != tc.upWindow+tc.lag {
-				t.Errorf("model window %d, want %d", got, tc.upWindow+tc.lag)
-			}
-			warnings := Warnings(derived)
-			if len(warnings) != len(tc.warnings) {
-				t.Errorf("warnings %q, want %d", warnings, len(tc.warnings))
-			}
-			for i, w := range tc.warnings {
-				if i < len(warnings) && !strings.Contains(warnings[i], w) {
-					t.Errorf("warning %q lacks %q", warnings[i], w)
-				}
-			}
-			text := make([]string, len(derived))
-			for i, d := range derived {
-				text[i] = d.String()
-				if d.Warning && !strings.HasPrefix(d.String(), "warning: ") {
-					t.Errorf("warning %q lacks its prefix", d)
-				}
-			}
-			if tc.reasonHave != "" && !strings.Contains(strings.Join(text, "\n"), tc.reasonHave) {
-				t.Errorf("no derivation mentions %q:\n%s", tc.reasonHave, strings.Join(text, "\n"))
-			}
-			fields := map[string]bool{}
-			for _, d := range derived {
-				fields[d.Field] = !d.Warning || fields[d.Field]
-			}
-			for _, f := range []string{
-				FieldTarget, FieldMaxReplicas,
-				FieldScaleUp + ".policies", FieldScaleUp + ".stabilizationWindowSeconds",
-				FieldScaleDown,
-			} {
-				if !fields[f] {
-					t.Errorf("no reason for %s", f)
-				}
-			}
-			if in.ModelScaleUpLagSeconds == nil && !fields[FieldModelLag] {
-				t.Errorf("derived lag not reported")
-			}
+			checkGuidePlan(t, tc, in, p)
+			checkGuideDerivations(t, tc, in, derived)
 		})
+	}
+}
+
+// checkGuidePlan: the replicas, target, behaviour and Model lag of the plan are the example's.
+func checkGuidePlan(t *testing.T, tc plannerGuideCase, in Input, p Policy) {
+	if p.MinReplicas != tc.min || p.MaxReplicas != tc.max || p.Target != tc.target {
+		t.Errorf(
+			"min %d max %d target %s, want %d %d %s",
+			p.MinReplicas,
+			p.MaxReplicas,
+			p.Target,
+			tc.min,
+			tc.max,
+			tc.target,
+		)
+	}
+	wantUp := Rules{StabilizationWindowSeconds: ptr(tc.upWindow), SelectPolicy: SelectMax,
+		Policies: []ScalingPolicy{{PolicyPods, tc.upPods, *in.ServerReadySeconds}}}
+	if !reflect.DeepEqual(p.ScaleUp, wantUp) {
+		t.Errorf("scaleUp %+v, want %+v", p.ScaleUp, wantUp)
+	}
+	wantDown := Rules{
+		StabilizationWindowSeconds: ptr(300),
+		SelectPolicy:               SelectMax,
+		Policies:                   []ScalingPolicy{{PolicyPercent, 100, 15}},
+	}
+	if !reflect.DeepEqual(p.ScaleDown, wantDown) {
+		t.Errorf("scaleDown %+v, want Kubernetes' default", p.ScaleDown)
+	}
+	if p.ModelScaleUpLagSeconds != tc.lag {
+		t.Errorf("model lag %d, want %d", p.ModelScaleUpLagSeconds, tc.lag)
+	}
+	if got := *p.HPAs().Model.ScaleUp.StabilizationWindowSeconds; got != tc.upWindow+tc.lag {
+		t.Errorf("model window %d, want %d", got, tc.upWindow+tc.lag)
+	}
+}
+
+// checkGuideDerivations: the plan's warnings are the example's, and a reason backs every field.
+func checkGuideDerivations(t *testing.T, tc plannerGuideCase, in Input, derived []Derivation) {
+	warnings := Warnings(derived)
+	if len(warnings) != len(tc.warnings) {
+		t.Errorf("warnings %q, want %d", warnings, len(tc.warnings))
+	}
+	for i, w := range tc.warnings {
+		if i < len(warnings) && !strings.Contains(warnings[i], w) {
+			t.Errorf("warning %q lacks %q", warnings[i], w)
+		}
+	}
+	text := make([]string, len(derived))
+	for i, d := range derived {
+		text[i] = d.String()
+		if d.Warning && !strings.HasPrefix(d.String(), "warning: ") {
+			t.Errorf("warning %q lacks its prefix", d)
+		}
+	}
+	if tc.reasonHave != "" && !strings.Contains(strings.Join(text, "\n"), tc.reasonHave) {
+		t.Errorf("no derivation mentions %q:\n%s", tc.reasonHave, strings.Join(text, "\n"))
+	}
+	fields := map[string]bool{}
+	for _, d := range derived {
+		fields[d.Field] = !d.Warning || fields[d.Field]
+	}
+	for _, f := range []string{
+		FieldTarget, FieldMaxReplicas,
+		FieldScaleUp + ".policies", FieldScaleUp + ".stabilizationWindowSeconds",
+		FieldScaleDown,
+	} {
+		if !fields[f] {
+			t.Errorf("no reason for %s", f)
+		}
+	}
+	if in.ModelScaleUpLagSeconds == nil && !fields[FieldModelLag] {
+		t.Errorf("derived lag not reported")
 	}
 }
 

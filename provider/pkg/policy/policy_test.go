@@ -116,118 +116,125 @@ func TestQuantityString(t *testing.T) {
 	}
 }
 
+// guardCase is one refused input: how it breaks base, and the field its refusal names.
+type guardCase struct {
+	name  string
+	mut   func(*Input)
+	field string
+}
+
+// rules is scaling rules with these policies and nothing else.
+func rules(pols ...ScalingPolicy) *Rules { return &Rules{Policies: pols} }
+
+// guardCases are TestGuards' rows, one per guard.
+var guardCases = []guardCase{
+	{"target type Utilization", func(in *Input) { in.TargetType = "Utilization" }, FieldTargetType},
+	{"target type Value", func(in *Input) { in.TargetType = "Value" }, FieldTargetType},
+	{"min below 1", func(in *Input) { in.MinReplicas = ptr(0) }, FieldMinReplicas},
+	{"min above max", func(in *Input) { in.MinReplicas = ptr(4) }, FieldMaxReplicas},
+	{"zero target", func(in *Input) { in.TargetRPS = ptr(0.0) }, FieldTarget},
+	{"negative target", func(in *Input) { in.TargetRPS = ptr(-1.0) }, FieldTarget},
+	{"NaN target", func(in *Input) { in.TargetRPS = ptr(math.NaN()) }, FieldTarget},
+	{"infinite target", func(in *Input) { in.TargetRPS = ptr(math.Inf(1)) }, FieldTarget},
+	{"target below resolution", func(in *Input) { in.TargetRPS = ptr(0.0001) }, FieldTarget},
+	{"no target, no sizing", func(in *Input) { in.TargetRPS = nil }, FieldTarget},
+	{"no max, no sizing", func(in *Input) { in.MaxReplicas = nil }, FieldMaxReplicas},
+	{"peak beyond max × target", func(in *Input) { in.Sizing = &Sizing{PeakRPS: ptr(10.0)} }, FieldPeakRPS},
+	{"margin 1", func(in *Input) {
+		in.Sizing = &Sizing{SaturationRPS: ptr(10.0), SafetyMargin: ptr(1.0)}
+	}, FieldSafetyMargin},
+	{"margin negative", func(in *Input) {
+		in.Sizing = &Sizing{SaturationRPS: ptr(10.0), SafetyMargin: ptr(-0.1)}
+	}, FieldSafetyMargin},
+	{"saturation zero", func(in *Input) { in.Sizing = &Sizing{SaturationRPS: ptr(0.0)} }, FieldSaturationRPS},
+	{"peak negative", func(in *Input) { in.Sizing = &Sizing{PeakRPS: ptr(-5.0)} }, FieldPeakRPS},
+	{"target at saturation", func(in *Input) { in.Sizing = &Sizing{SaturationRPS: ptr(3.0)} }, FieldTarget},
+	{"relist below scrape", func(in *Input) {
+		in.Timing = Timing{ScrapeInterval: time.Minute, RelistInterval: 30 * time.Second, RateWindow: 2 * time.Minute}
+	}, FieldRelistInterval},
+	{"window below two scrapes", func(in *Input) {
+		in.Timing = Timing{ScrapeInterval: 30 * time.Second, RateWindow: 45 * time.Second}
+	}, FieldRateWindow},
+	{"sub-second relist", func(in *Input) {
+		in.Timing = Timing{ScrapeInterval: time.Second, RelistInterval: 1500 * time.Millisecond, RateWindow: time.Minute}
+	}, FieldRelistInterval},
+	{"server ready 0", func(in *Input) { in.ServerReadySeconds = ptr(0) }, FieldServerReady},
+	{"server ready beyond period limit", func(in *Input) { in.ServerReadySeconds = ptr(1801) }, FieldServerReady},
+	{"headroom 0", func(in *Input) { in.ScaleUpHeadroomPods = ptr(0) }, FieldHeadroom},
+	{"scale-up period shorter than ready", func(in *Input) {
+		in.ScaleUp = rules(ScalingPolicy{"Pods", 2, 30})
+	}, FieldScaleUp + ".policies[0].periodSeconds"},
+	{"scale-up pods beyond headroom", func(in *Input) {
+		in.ScaleUp = rules(ScalingPolicy{"Pods", 6, 90})
+	}, FieldScaleUp + ".policies[0].value"},
+	{"percent scale-up without opt-in", func(in *Input) {
+		in.ScaleUp = rules(ScalingPolicy{"Percent", 100, 90})
+	}, FieldScaleUp + ".policies[0].type"},
+	{"scale-up disabled", func(in *Input) {
+		in.ScaleUp = &Rules{SelectPolicy: "Disabled"}
+	}, FieldScaleUp + ".selectPolicy"},
+	{"unknown select policy", func(in *Input) {
+		in.ScaleDown = &Rules{SelectPolicy: "Fastest"}
+	}, FieldScaleDown + ".selectPolicy"},
+	{"unknown policy type", func(in *Input) {
+		in.ScaleDown = rules(ScalingPolicy{"Replicas", 1, 60})
+	}, FieldScaleDown + ".policies[0].type"},
+	{"policy value 0", func(in *Input) {
+		in.ScaleDown = rules(ScalingPolicy{"Pods", 0, 60})
+	}, FieldScaleDown + ".policies[0].value"},
+	{"policy period beyond limit", func(in *Input) {
+		in.ScaleDown = rules(ScalingPolicy{"Pods", 1, 1801})
+	}, FieldScaleDown + ".policies[0].periodSeconds"},
+	{"window beyond limit", func(in *Input) {
+		in.ScaleDown = &Rules{StabilizationWindowSeconds: ptr(3601)}
+	}, FieldScaleDown + ".stabilizationWindowSeconds"},
+	{"negative window", func(in *Input) {
+		in.ScaleUp = &Rules{StabilizationWindowSeconds: ptr(-1)}
+	}, FieldScaleUp + ".stabilizationWindowSeconds"},
+	{"min load negative", func(in *Input) { in.Sizing = &Sizing{MinLoadRPS: ptr(-1.0)} }, FieldMinLoadRPS},
+	{"min load NaN", func(in *Input) { in.Sizing = &Sizing{MinLoadRPS: ptr(math.NaN())} }, FieldMinLoadRPS},
+	{"min load above peak", func(in *Input) {
+		in.Sizing = &Sizing{PeakRPS: ptr(6.0), MinLoadRPS: ptr(7.0)}
+	}, FieldMinLoadRPS},
+	{"ramp negative", func(in *Input) { in.Sizing = &Sizing{RampRPSPerSecond: ptr(-0.1)} }, FieldRampRate},
+	{"ramp infinite", func(in *Input) { in.Sizing = &Sizing{RampRPSPerSecond: ptr(math.Inf(1))} }, FieldRampRate},
+	{"spike negative", func(in *Input) { in.Sizing = &Sizing{SpikeSeconds: ptr(-1)} }, FieldSpikeSeconds},
+	{"spike beyond the window limit", func(in *Input) {
+		in.Sizing = &Sizing{SpikeSeconds: ptr(3601)}
+	}, FieldSpikeSeconds},
+	{"min beyond the replica bound", func(in *Input) {
+		in.MinReplicas, in.MaxReplicas = ptr(MaxReplicasBound+1), ptr(MaxReplicasBound+1)
+	}, FieldMinReplicas},
+	{"max beyond int32", func(in *Input) { in.MaxReplicas = ptr(math.MaxInt32 + 1) }, FieldMaxReplicas},
+	{"max beyond the replica bound", func(in *Input) { in.MaxReplicas = ptr(MaxReplicasBound + 1) }, FieldMaxReplicas},
+	{"derived max beyond the replica bound", func(in *Input) {
+		in.MaxReplicas, in.Sizing = nil, &Sizing{PeakRPS: ptr(1e15)}
+	}, FieldPeakRPS},
+	{"derived min beyond the replica bound", func(in *Input) { in.Sizing = &Sizing{MinLoadRPS: ptr(1e12)} },
+		FieldMinLoadRPS},
+	{"headroom beyond the replica bound", func(in *Input) { in.ScaleUpHeadroomPods = ptr(math.MaxInt32 + 1) },
+		FieldHeadroom},
+	{"scale-down pods beyond the replica bound", func(in *Input) {
+		in.ScaleDown = rules(ScalingPolicy{"Pods", MaxReplicasBound + 1, 60})
+	}, FieldScaleDown + ".policies[0].value"},
+	{"scale-down percent beyond its bound", func(in *Input) {
+		in.ScaleDown = rules(ScalingPolicy{"Percent", math.MaxInt32 + 1, 60})
+	}, FieldScaleDown + ".policies[0].value"},
+	{"allowed percent scale-up beyond the headroom at maxReplicas", func(in *Input) {
+		in.AllowPercentScaleUp, in.MaxReplicas = true, ptr(20)
+		in.ScaleUp = rules(ScalingPolicy{"Percent", 50, 90})
+	}, FieldScaleUp + ".policies[0].value"},
+	{"model lag negative", func(in *Input) { in.ModelScaleUpLagSeconds = ptr(-1) }, FieldModelLag},
+	{"model lag beyond the window limit", func(in *Input) { in.ModelScaleUpLagSeconds = ptr(3541) }, FieldModelLag},
+	{"model lag with a long shared window", func(in *Input) {
+		in.ScaleUp = &Rules{StabilizationWindowSeconds: ptr(3000)}
+		in.ModelScaleUpLagSeconds = ptr(601)
+	}, FieldModelLag},
+}
+
 // TestGuards: every refused input names its field. One row per guard.
 func TestGuards(t *testing.T) {
-	type mut func(*Input)
-	rules := func(pols ...ScalingPolicy) *Rules { return &Rules{Policies: pols} }
-	for _, tc := range []struct {
-		name  string
-		mut   mut
-		field string
-	}{
-		{"target type Utilization", func(in *Input) { in.TargetType = "Utilization" }, FieldTargetType},
-		{"target type Value", func(in *Input) { in.TargetType = "Value" }, FieldTargetType},
-		{"min below 1", func(in *Input) { in.MinReplicas = ptr(0) }, FieldMinReplicas},
-		{"min above max", func(in *Input) { in.MinReplicas = ptr(4) }, FieldMaxReplicas},
-		{"zero target", func(in *Input) { in.TargetRPS = ptr(0.0) }, FieldTarget},
-		{"negative target", func(in *Input) { in.TargetRPS = ptr(-1.0) }, FieldTarget},
-		{"NaN target", func(in *Input) { in.TargetRPS = ptr(math.NaN()) }, FieldTarget},
-		{"infinite target", func(in *Input) { in.TargetRPS = ptr(math.Inf(1)) }, FieldTarget},
-		{"target below resolution", func(in *Input) { in.TargetRPS = ptr(0.0001) }, FieldTarget},
-		{"no target, no sizing", func(in *Input) { in.TargetRPS = nil }, FieldTarget},
-		{"no max, no sizing", func(in *Input) { in.MaxReplicas = nil }, FieldMaxReplicas},
-		{"peak beyond max × target", func(in *Input) { in.Sizing = &Sizing{PeakRPS: ptr(10.0)} }, FieldPeakRPS},
-		{"margin 1", func(in *Input) {
-			in.Sizing = &Sizing{SaturationRPS: ptr(10.0), SafetyMargin: ptr(1.0)}
-		}, FieldSafetyMargin},
-		{"margin negative", func(in *Input) {
-			in.Sizing = &Sizing{SaturationRPS: ptr(10.0), SafetyMargin: ptr(-0.1)}
-		}, FieldSafetyMargin},
-		{"saturation zero", func(in *Input) { in.Sizing = &Sizing{SaturationRPS: ptr(0.0)} }, FieldSaturationRPS},
-		{"peak negative", func(in *Input) { in.Sizing = &Sizing{PeakRPS: ptr(-5.0)} }, FieldPeakRPS},
-		{"target at saturation", func(in *Input) { in.Sizing = &Sizing{SaturationRPS: ptr(3.0)} }, FieldTarget},
-		{"relist below scrape", func(in *Input) {
-			in.Timing = Timing{ScrapeInterval: time.Minute, RelistInterval: 30 * time.Second, RateWindow: 2 * time.Minute}
-		}, FieldRelistInterval},
-		{"window below two scrapes", func(in *Input) {
-			in.Timing = Timing{ScrapeInterval: 30 * time.Second, RateWindow: 45 * time.Second}
-		}, FieldRateWindow},
-		{"sub-second relist", func(in *Input) {
-			in.Timing = Timing{ScrapeInterval: time.Second, RelistInterval: 1500 * time.Millisecond, RateWindow: time.Minute}
-		}, FieldRelistInterval},
-		{"server ready 0", func(in *Input) { in.ServerReadySeconds = ptr(0) }, FieldServerReady},
-		{"server ready beyond period limit", func(in *Input) { in.ServerReadySeconds = ptr(1801) }, FieldServerReady},
-		{"headroom 0", func(in *Input) { in.ScaleUpHeadroomPods = ptr(0) }, FieldHeadroom},
-		{"scale-up period shorter than ready", func(in *Input) {
-			in.ScaleUp = rules(ScalingPolicy{"Pods", 2, 30})
-		}, FieldScaleUp + ".policies[0].periodSeconds"},
-		{"scale-up pods beyond headroom", func(in *Input) {
-			in.ScaleUp = rules(ScalingPolicy{"Pods", 6, 90})
-		}, FieldScaleUp + ".policies[0].value"},
-		{"percent scale-up without opt-in", func(in *Input) {
-			in.ScaleUp = rules(ScalingPolicy{"Percent", 100, 90})
-		}, FieldScaleUp + ".policies[0].type"},
-		{"scale-up disabled", func(in *Input) {
-			in.ScaleUp = &Rules{SelectPolicy: "Disabled"}
-		}, FieldScaleUp + ".selectPolicy"},
-		{"unknown select policy", func(in *Input) {
-			in.ScaleDown = &Rules{SelectPolicy: "Fastest"}
-		}, FieldScaleDown + ".selectPolicy"},
-		{"unknown policy type", func(in *Input) {
-			in.ScaleDown = rules(ScalingPolicy{"Replicas", 1, 60})
-		}, FieldScaleDown + ".policies[0].type"},
-		{"policy value 0", func(in *Input) {
-			in.ScaleDown = rules(ScalingPolicy{"Pods", 0, 60})
-		}, FieldScaleDown + ".policies[0].value"},
-		{"policy period beyond limit", func(in *Input) {
-			in.ScaleDown = rules(ScalingPolicy{"Pods", 1, 1801})
-		}, FieldScaleDown + ".policies[0].periodSeconds"},
-		{"window beyond limit", func(in *Input) {
-			in.ScaleDown = &Rules{StabilizationWindowSeconds: ptr(3601)}
-		}, FieldScaleDown + ".stabilizationWindowSeconds"},
-		{"negative window", func(in *Input) {
-			in.ScaleUp = &Rules{StabilizationWindowSeconds: ptr(-1)}
-		}, FieldScaleUp + ".stabilizationWindowSeconds"},
-		{"min load negative", func(in *Input) { in.Sizing = &Sizing{MinLoadRPS: ptr(-1.0)} }, FieldMinLoadRPS},
-		{"min load NaN", func(in *Input) { in.Sizing = &Sizing{MinLoadRPS: ptr(math.NaN())} }, FieldMinLoadRPS},
-		{"min load above peak", func(in *Input) {
-			in.Sizing = &Sizing{PeakRPS: ptr(6.0), MinLoadRPS: ptr(7.0)}
-		}, FieldMinLoadRPS},
-		{"ramp negative", func(in *Input) { in.Sizing = &Sizing{RampRPSPerSecond: ptr(-0.1)} }, FieldRampRate},
-		{"ramp infinite", func(in *Input) { in.Sizing = &Sizing{RampRPSPerSecond: ptr(math.Inf(1))} }, FieldRampRate},
-		{"spike negative", func(in *Input) { in.Sizing = &Sizing{SpikeSeconds: ptr(-1)} }, FieldSpikeSeconds},
-		{"spike beyond the window limit", func(in *Input) {
-			in.Sizing = &Sizing{SpikeSeconds: ptr(3601)}
-		}, FieldSpikeSeconds},
-		{"min beyond the replica bound", func(in *Input) {
-			in.MinReplicas, in.MaxReplicas = ptr(MaxReplicasBound+1), ptr(MaxReplicasBound+1)
-		}, FieldMinReplicas},
-		{"max beyond int32", func(in *Input) { in.MaxReplicas = ptr(math.MaxInt32 + 1) }, FieldMaxReplicas},
-		{"max beyond the replica bound", func(in *Input) { in.MaxReplicas = ptr(MaxReplicasBound + 1) }, FieldMaxReplicas},
-		{"derived max beyond the replica bound", func(in *Input) {
-			in.MaxReplicas, in.Sizing = nil, &Sizing{PeakRPS: ptr(1e15)}
-		}, FieldPeakRPS},
-		{"derived min beyond the replica bound", func(in *Input) { in.Sizing = &Sizing{MinLoadRPS: ptr(1e12)} },
-			FieldMinLoadRPS},
-		{"headroom beyond the replica bound", func(in *Input) { in.ScaleUpHeadroomPods = ptr(math.MaxInt32 + 1) },
-			FieldHeadroom},
-		{"scale-down pods beyond the replica bound", func(in *Input) {
-			in.ScaleDown = rules(ScalingPolicy{"Pods", MaxReplicasBound + 1, 60})
-		}, FieldScaleDown + ".policies[0].value"},
-		{"scale-down percent beyond its bound", func(in *Input) {
-			in.ScaleDown = rules(ScalingPolicy{"Percent", math.MaxInt32 + 1, 60})
-		}, FieldScaleDown + ".policies[0].value"},
-		{"allowed percent scale-up beyond the headroom at maxReplicas", func(in *Input) {
-			in.AllowPercentScaleUp, in.MaxReplicas = true, ptr(20)
-			in.ScaleUp = rules(ScalingPolicy{"Percent", 50, 90})
-		}, FieldScaleUp + ".policies[0].value"},
-		{"model lag negative", func(in *Input) { in.ModelScaleUpLagSeconds = ptr(-1) }, FieldModelLag},
-		{"model lag beyond the window limit", func(in *Input) { in.ModelScaleUpLagSeconds = ptr(3541) }, FieldModelLag},
-		{"model lag with a long shared window", func(in *Input) {
-			in.ScaleUp = &Rules{StabilizationWindowSeconds: ptr(3000)}
-			in.ModelScaleUpLagSeconds = ptr(601)
-		}, FieldModelLag},
-	} {
+	for _, tc := range guardCases {
 		t.Run(tc.name, func(t *testing.T) {
 			in := base()
 			tc.mut(&in)
