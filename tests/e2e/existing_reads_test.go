@@ -16,7 +16,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/component"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/existing"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
@@ -34,7 +34,7 @@ func TestCoalescedReadsMatchOneByOne(t *testing.T) {
 	defer func() {
 		_ = bed.kube.CoreV1().Namespaces().Delete(context.Background(), "reads-check", metav1.DeleteOptions{})
 	}()
-	client, err := component.ClusterClient(map[string]string{"kubeconfig": bed.cluster.Kubeconfig})
+	client, err := existing.ClusterClient(map[string]string{"kubeconfig": bed.cluster.Kubeconfig})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,12 +54,12 @@ func TestCoalescedReadsMatchOneByOne(t *testing.T) {
 		}
 		return true, ""
 	})
-	seen, err := observeAll(component.NewReads(), client, checks)
+	seen, err := observeAll(existing.NewReads(), client, checks)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, objs := range checks {
-		alone, err := component.NewReads().Observe(context.Background(), client, objs)
+		alone, err := existing.NewReads().Observe(context.Background(), client, objs)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,17 +94,17 @@ func BenchmarkExistingObjectCheck(b *testing.B) {
 		benchChecks(b, [][]ownership.Object{d.Objects()})
 	})
 	b.Run("components=50", func(b *testing.B) {
-		existing.Do(func() { existing.checks, existing.err = stackOfExisting("bench-check", 50, nil) })
-		if existing.err != nil {
-			b.Fatal(existing.err)
+		existingStack.Do(func() { existingStack.checks, existingStack.err = stackOfExisting("bench-check", 50, nil) })
+		if existingStack.err != nil {
+			b.Fatal(existingStack.err)
 		}
-		benchChecks(b, existing.checks)
+		benchChecks(b, existingStack.checks)
 	})
 }
 
-// existing is the stack of 50 components' objects, created once per test bed (-count runs the
+// existingStack is the stack of 50 components' objects, created once per test bed (-count runs the
 // benchmark again).
-var existing struct {
+var existingStack struct {
 	sync.Once
 	checks [][]ownership.Object
 	err    error
@@ -113,7 +113,7 @@ var existing struct {
 // benchChecks runs the checks of one deployment's components (one []ownership.Object each) at once
 // per operation, and reports the cost per component.
 func benchChecks(b *testing.B, checks [][]ownership.Object) {
-	client, err := component.ClusterClient(map[string]string{"kubeconfig": bed.cluster.Kubeconfig})
+	client, err := existing.ClusterClient(map[string]string{"kubeconfig": bed.cluster.Kubeconfig})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func benchChecks(b *testing.B, checks [][]ownership.Object) {
 	}
 	for b.Loop() {
 		cpu0 := bed.cluster.CPUSeconds()
-		_, err := observeAll(component.NewReads(), client, checks) // a deployment's first check
+		_, err := observeAll(existing.NewReads(), client, checks) // a deployment's first check
 		controlPlane += bed.cluster.CPUSeconds() - cpu0
 		if err != nil {
 			b.Fatal(err)
@@ -141,7 +141,7 @@ func benchChecks(b *testing.B, checks [][]ownership.Object) {
 // observeAll runs the checks of one deployment's components (one []ownership.Object each) at once,
 // through reads, as the plugin does.
 func observeAll(
-	reads *component.Reads,
+	reads *existing.Reads,
 	client dynamic.Interface,
 	checks [][]ownership.Object,
 ) ([]map[string]ownership.Observed, error) {

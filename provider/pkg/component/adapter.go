@@ -3,6 +3,7 @@ package component
 import (
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/existing"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
 
@@ -60,7 +61,7 @@ func NewSeldonMetricsAdapter(
 		return nil, err
 	}
 	a.Owner = ownerOf(ctx, MetricsAdapterType, name)
-	if _, err := checkExisting(ctx, MetricsAdapterType, a.Owner, false, a.Objects(), &a); err != nil {
+	if _, err := existing.Check(ctx, MetricsAdapterType, a.Owner, false, a.Objects(), &a); err != nil {
 		return nil, err
 	}
 	comp := &SeldonMetricsAdapter{}

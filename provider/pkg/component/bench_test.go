@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	presource "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/existing"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
 
@@ -23,7 +24,7 @@ func BenchmarkConstruct(b *testing.B) {
 			server := testServer(b, rec)
 			b.ReportAllocs()
 			for b.Loop() {
-				forgetDeclared()
+				existing.ForgetDeclared()
 				rec.reset()
 				if _, err := constructOn(b, server, Token, "irisa0", inputs, false); err != nil {
 					b.Fatal(err)

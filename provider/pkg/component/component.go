@@ -16,6 +16,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumix"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/existing"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/promauth"
@@ -141,7 +142,7 @@ func NewSeldonAutoscaledModel(
 	d.Owner = ownerOf(ctx, ModelType, name)
 	d.Adapter.Owner = d.Owner
 	takeOver := args.TakeOverExisting != nil && *args.TakeOverExisting
-	if d.Replicas, err = checkExisting(ctx, ModelType, d.Owner, takeOver, d.Objects(), &d.Adapter); err != nil {
+	if d.Replicas, err = existing.Check(ctx, ModelType, d.Owner, takeOver, d.Objects(), &d.Adapter); err != nil {
 		return nil, err
 	}
 	d.KeepReplicas()

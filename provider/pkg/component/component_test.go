@@ -21,6 +21,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/badinputs"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/existing"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
 
@@ -92,17 +93,10 @@ func constructAs(
 	dryRun bool,
 ) (*recorder, p.ConstructResponse, error) {
 	t.Helper()
-	forgetDeclared()
+	existing.ForgetDeclared()
 	rec := &recorder{}
 	resp, err := constructOn(t, testServer(t, rec), token, name, inputs, dryRun)
 	return rec, resp, err
-}
-
-// forgetDeclared starts a new deployment: what an earlier test's components declared is forgotten.
-func forgetDeclared() {
-	declared.Lock()
-	declared.by = map[string]string{}
-	declared.Unlock()
 }
 
 // testServer is the provider served in-process with the engine mocked; rec records the children.

@@ -9,35 +9,25 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
-	dynamicfake "k8s.io/client-go/dynamic/fake"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/existing"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/existing/existingtest"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
 
-// The unit tests have no cluster: connectCluster serves liveObjects from memory, through client-go's
+// The unit tests have no cluster: existing.Connect serves liveObjects from memory, through client-go's
 // fake dynamic client, so observe runs as it does against an API server. The default cluster holds
 // an adapter someone else installed (for adopt mode) and nothing else. The e2e suite runs the check
 // against the real API server.
 var liveObjects = someonesAdapter("")
 
 func TestMain(m *testing.M) {
-	connectCluster = func(*pulumi.Context) (dynamic.Interface, error) {
-		return fakeCluster(liveObjects...), nil
+	existing.Connect = func(*pulumi.Context) (dynamic.Interface, error) {
+		return existingtest.FakeCluster(liveObjects...), nil
 	}
 	os.Exit(m.Run())
-}
-
-// fakeCluster is client-go's fake dynamic client holding objs, with the resources the check reads.
-func fakeCluster(objs ...runtime.Object) *dynamicfake.FakeDynamicClient {
-	lists := map[schema.GroupVersionResource]string{}
-	for kind, gvr := range resources {
-		lists[gvr] = kind + "List"
-	}
-	lists[resources["HelmRelease"]] = "SecretList"
-	return dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), lists, objs...)
 }
 
 // withCluster makes the cluster hold objs for one test.
@@ -47,21 +37,12 @@ func withCluster(t *testing.T, objs ...runtime.Object) {
 	t.Cleanup(func() { liveObjects = before })
 }
 
-func object(apiVersion, kind, namespace, name string, fields map[string]any) *unstructured.Unstructured {
-	o := &unstructured.Unstructured{Object: map[string]any{"apiVersion": apiVersion, "kind": kind,
-		"metadata": map[string]any{"name": name, "namespace": namespace}}}
-	for k, v := range fields {
-		o.Object[k] = v
-	}
-	return o
-}
-
 // someonesAdapter is a prometheus-adapter someone else installed: its ConfigMap and Deployment.
 func someonesAdapter(config string) []runtime.Object {
 	const ns, name = resolve.DefaultAdapterNamespace, resolve.DefaultReleaseName + "-prometheus-adapter"
 	return []runtime.Object{
-		object("v1", "ConfigMap", ns, name, map[string]any{"data": map[string]any{"config.yaml": config}}),
-		object("apps/v1", "Deployment", ns, name, nil),
+		existingtest.Object("v1", "ConfigMap", ns, name, map[string]any{"data": map[string]any{"config.yaml": config}}),
+		existingtest.Object("apps/v1", "Deployment", ns, name, nil),
 	}
 }
 
@@ -71,7 +52,7 @@ func kubectlModel(fields map[string]any) *unstructured.Unstructured {
 	for k, v := range fields {
 		spec[k] = v
 	}
-	m := object(resolve.SeldonAPIVersion, "Model", resolve.DefaultModelNamespace, "irisa0", map[string]any{"spec": spec})
+	m := existingtest.Object(resolve.SeldonAPIVersion, "Model", resolve.DefaultModelNamespace, "irisa0", map[string]any{"spec": spec})
 	m.SetManagedFields(nil)
 	return m
 }
@@ -108,7 +89,7 @@ func TestExistingModelIsRefusedUnlessTakenOver(t *testing.T) {
 // the patch that removes them, except a Model whose only such field is the minReplicas the
 // component sets itself for partial scheduling (Seldon 2.9+).
 func TestSelfScalingObjects(t *testing.T) {
-	mlserver := object(resolve.SeldonAPIVersion, "Server", resolve.DefaultModelNamespace, resolve.DefaultExistingServer, map[string]any{
+	mlserver := existingtest.Object(resolve.SeldonAPIVersion, "Server", resolve.DefaultModelNamespace, resolve.DefaultExistingServer, map[string]any{
 		"spec": map[string]any{"serverConfig": "mlserver", "replicas": int64(1), "minReplicas": int64(1),
 			"maxReplicas": int64(4)}})
 	for _, tc := range []struct {
@@ -193,7 +174,7 @@ func TestNothingToAdopt(t *testing.T) {
 }
 
 func TestTwoComponentsOfOneStackNamingOneAdapter(t *testing.T) {
-	forgetDeclared()
+	existing.ForgetDeclared()
 	s := testServer(t, &recorder{})
 	if _, err := constructOn(t, s, Token, "first", presource.NewPropertyMapFromMap(guideInputs()), true); err != nil {
 		t.Fatal(err)

@@ -1,9 +1,12 @@
 package component
 
 import (
+	"context"
+
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/existing"
 )
 
 const (
@@ -102,5 +105,16 @@ func onOwnGoroutine[A any, R pulumi.ComponentResource](construct infer.Component
 			panic(r.panicked)
 		}
 		return r.value, r.err
+	}
+}
+
+// withKubernetesProvider passes the component's explicit Kubernetes provider, which only the
+// Construct request names, down to the component's check for existing objects.
+func withKubernetesProvider(construct constructFunc) constructFunc {
+	return func(ctx context.Context, req p.ConstructRequest) (p.ConstructResponse, error) {
+		if ref, ok := req.Providers["kubernetes"]; ok {
+			ctx = existing.WithExplicitProvider(ctx, string(ref.Urn))
+		}
+		return construct(ctx, req)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // OwnerAnnotation marks an object this project's component created: `<project>/<stack>/<name>`.
@@ -276,4 +277,16 @@ func manager(obs Observed) string {
 	m := slices.Clone(obs.Managers)
 	slices.Sort(m)
 	return strings.Join(slices.Compact(m), ", ")
+}
+
+// Resources maps the kinds an Object names to the API resources they are read from (a Helm
+// release is its release Secret).
+var Resources = map[string]schema.GroupVersionResource{
+	"Model":                   {Group: "mlops.seldon.io", Version: "v1alpha1", Resource: "models"},
+	"Server":                  {Group: "mlops.seldon.io", Version: "v1alpha1", Resource: "servers"},
+	"HorizontalPodAutoscaler": {Group: "autoscaling", Version: "v2", Resource: "horizontalpodautoscalers"},
+	"ConfigMap":               {Version: "v1", Resource: "configmaps"},
+	"Deployment":              {Group: "apps", Version: "v1", Resource: "deployments"},
+	"APIService":              {Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices"},
+	"HelmRelease":             {Version: "v1", Resource: "secrets"},
 }

@@ -1,4 +1,4 @@
-package component
+package existing
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/existing/existingtest"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
@@ -26,17 +27,17 @@ func TestCoalescedReads(t *testing.T) {
 		if i == 6 {
 			spec["minReplicas"], spec["maxReplicas"] = int64(1), int64(3)
 		}
-		m := object(resolve.SeldonAPIVersion, "Model", "seldon", fmt.Sprintf("m%d", i), map[string]any{"spec": spec})
+		m := existingtest.Object(resolve.SeldonAPIVersion, "Model", "seldon", fmt.Sprintf("m%d", i), map[string]any{"spec": spec})
 		m.SetAnnotations(map[string]string{ownership.OwnerAnnotation: fmt.Sprintf("p/s/%d", i)})
 		live = append(live, m)
 	}
 	large := make([]runtime.Object, 0, maxListed+1)
 	for i := range maxListed + 1 {
-		large = append(large, object(resolve.SeldonAPIVersion, "Model", "seldon", fmt.Sprintf("x%d", i), nil))
+		large = append(large, existingtest.Object(resolve.SeldonAPIVersion, "Model", "seldon", fmt.Sprintf("x%d", i), nil))
 	}
 	refused := func(c *dynamicfake.FakeDynamicClient) {
 		c.PrependReactor("list", "models", func(k8stesting.Action) (bool, runtime.Object, error) {
-			return true, nil, apierrors.NewForbidden(resources["Model"].GroupResource(), "", nil)
+			return true, nil, apierrors.NewForbidden(ownership.Resources["Model"].GroupResource(), "", nil)
 		})
 	}
 	for _, tc := range []struct {
@@ -58,7 +59,7 @@ func TestCoalescedReads(t *testing.T) {
 			wantGets: checks - 1, wantLists: 1, thenGets: checks, thenLists: 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			client := fakeCluster(tc.objects...)
+			client := existingtest.FakeCluster(tc.objects...)
 			if tc.setup != nil {
 				tc.setup(client)
 			}
@@ -90,7 +91,7 @@ func TestCoalescedReads(t *testing.T) {
 
 // Reads of another kind, or of another namespace, count on their own.
 func TestReadsCountByKindAndNamespace(t *testing.T) {
-	client := fakeCluster()
+	client := existingtest.FakeCluster()
 	reads := newReads(func() time.Time { return time.Unix(0, 0) })
 	var objs []ownership.Object
 	for i := range readsBeforeListing {
@@ -110,7 +111,7 @@ func TestReadsCountByKindAndNamespace(t *testing.T) {
 func readAlone(t *testing.T, objs []runtime.Object, i int) ownership.Observed {
 	t.Helper()
 	o := ownership.Object{Kind: "Model", Namespace: "seldon", Name: fmt.Sprintf("m%d", i)}
-	seen, err := NewReads().Observe(context.Background(), fakeCluster(objs...), []ownership.Object{o})
+	seen, err := NewReads().Observe(context.Background(), existingtest.FakeCluster(objs...), []ownership.Object{o})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package component
+package existing
 
 import (
 	"context"
@@ -10,13 +10,11 @@ import (
 	"strings"
 	"sync"
 
-	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -31,21 +29,16 @@ import (
 // Kubernetes provider the component was given, if any.
 type explicitProviderKey struct{}
 
-// withKubernetesProvider passes the component's explicit Kubernetes provider, which only the
-// Construct request names, down to the component.
-func withKubernetesProvider(construct constructFunc) constructFunc {
-	return func(ctx context.Context, req p.ConstructRequest) (p.ConstructResponse, error) {
-		if ref, ok := req.Providers["kubernetes"]; ok {
-			ctx = context.WithValue(ctx, explicitProviderKey{}, string(ref.Urn))
-		}
-		return construct(ctx, req)
-	}
+// WithExplicitProvider records the URN of the component's explicit Kubernetes provider, which only
+// the Construct request names, for the check to read that provider's cluster.
+func WithExplicitProvider(ctx context.Context, urn string) context.Context {
+	return context.WithValue(ctx, explicitProviderKey{}, urn)
 }
 
-// connectCluster returns a client for the cluster the component's children deploy to, or nil
+// Connect returns a client for the cluster the component's children deploy to, or nil
 // when that is not known yet (an explicit provider whose kubeconfig is an unknown output in a
 // preview). A variable so that unit tests, which have no cluster, can serve one from memory.
-var connectCluster = func(ctx *pulumi.Context) (dynamic.Interface, error) {
+var Connect = func(ctx *pulumi.Context) (dynamic.Interface, error) {
 	settings, known, err := clusterSettings(ctx)
 	if err != nil || !known {
 		return nil, err
@@ -186,17 +179,6 @@ func expandHome(path string) string {
 	return path
 }
 
-// resources maps the kinds ownership.Object names to the API's resources.
-var resources = map[string]schema.GroupVersionResource{
-	"Model":                   {Group: "mlops.seldon.io", Version: "v1alpha1", Resource: "models"},
-	"Server":                  {Group: "mlops.seldon.io", Version: "v1alpha1", Resource: "servers"},
-	"HorizontalPodAutoscaler": {Group: "autoscaling", Version: "v2", Resource: "horizontalpodautoscalers"},
-	"ConfigMap":               {Version: "v1", Resource: "configmaps"},
-	"Deployment":              {Group: "apps", Version: "v1", Resource: "deployments"},
-	"APIService":              {Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices"},
-	"HelmRelease":             {Version: "v1", Resource: "secrets"},
-}
-
 // Observe reads what the cluster holds under each object's name, all at once, through r's listings
 // where they answer: the reads are the whole cost the check adds to a preview
 // (BenchmarkExistingObjectCheck).
@@ -234,7 +216,7 @@ func (r *Reads) Observe(
 const fromWatchCache = "0"
 
 func (r *Reads) observeOne(ctx context.Context, c dynamic.Interface, o ownership.Object) (ownership.Observed, error) {
-	ri := c.Resource(resources[o.Kind])
+	ri := c.Resource(ownership.Resources[o.Kind])
 	if o.Kind == "HelmRelease" {
 		return observeRelease(ctx, ri.Namespace(o.Namespace), o.Name)
 	}
@@ -243,7 +225,7 @@ func (r *Reads) observeOne(ctx context.Context, c dynamic.Interface, o ownership
 	var in dynamic.ResourceInterface = ri
 	if o.Namespace != "" {
 		in = ri.Namespace(o.Namespace)
-		key := listingKey{client: c, resource: resources[o.Kind], namespace: o.Namespace}
+		key := listingKey{client: c, resource: ownership.Resources[o.Kind], namespace: o.Namespace}
 		if live, ok := r.lookup(ctx, in, key, o.Name); ok {
 			if live == nil {
 				return ownership.Observed{}, nil

@@ -1,4 +1,4 @@
-package component
+package existing
 
 import (
 	"fmt"
@@ -11,14 +11,14 @@ import (
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
 
-// checkExisting reads the cluster before anything is declared and refuses the objects the
+// Check reads the cluster before anything is declared and refuses the objects the
 // component may not create (ownership.Decide); in adopt mode it merges the Seldon rule into the
 // adopted config (ownership.AdoptRules), into a. It returns, by kind, the live spec.replicas a
 // taken-over Model or Server keeps.
-func checkExisting(ctx *pulumi.Context, resource, owner string, takeOver bool, objs []ownership.Object,
+func Check(ctx *pulumi.Context, resource, owner string, takeOver bool, objs []ownership.Object,
 	a *resolve.DesiredAdapter,
 ) (map[string]int64, error) {
-	client, err := connectCluster(ctx)
+	client, err := Connect(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s reads the cluster before creating anything, to refuse objects it does not "+
 			"own, and cannot: %w", resource, err)
@@ -81,4 +81,12 @@ func claimInProcess(ctx *pulumi.Context, owner string, objs []ownership.Object) 
 		declared.by[key] = owner
 	}
 	return errs.Err()
+}
+
+// ForgetDeclared starts a new deployment's memory of declared objects, as a new plugin process
+// would: for tests that run several deployments in one process.
+func ForgetDeclared() {
+	declared.Lock()
+	declared.by = map[string]string{}
+	declared.Unlock()
 }
