@@ -147,7 +147,7 @@ type pipelineRun struct {
 	paths map[string]string
 	prom  *pipeline.Prometheus
 	// startAdapter starts prometheus-adapter (again) from what the component put in the cluster.
-	startAdapter func() (*pipeline.Adapter, error)
+	startAdapter func() (*pipeline.AdapterProcess, error)
 }
 
 // requirePipelineTools returns the prometheus-adapter binary, after checking it and Debian's
@@ -216,7 +216,7 @@ func (b *testbed) startSeldonPipeline(
 			paths[k] = s
 		}
 	}
-	startAdapter := func() (*pipeline.Adapter, error) { return run.StartAdapter(ctx) }
+	startAdapter := func() (*pipeline.AdapterProcess, error) { return run.StartAdapter(ctx) }
 	adapter, err := startAdapter()
 	if err != nil {
 		t.Fatal(err)

@@ -32,8 +32,9 @@ type AdapterSource struct {
 	Deployment string
 }
 
-// Adapter is prometheus-adapter running as a local process.
-type Adapter struct {
+// AdapterProcess is the installed prometheus-adapter as the test bed runs it: a local process with
+// the flags and rules the component deployed.
+type AdapterProcess struct {
 	Port           int
 	RelistInterval string
 	Config         string
@@ -158,7 +159,7 @@ func localPath(mounts map[string]string, path string) (string, bool) {
 // of type ExternalName to localhost: the APIService is pointed at such a Service, which reaches
 // this process. That shim is the only thing here that differs from a real cluster.
 func StartAdapter(ctx context.Context, sp Spawner, kube kubernetes.Interface, dyn dynamic.Interface,
-	bin, dir, kubeconfig string, src AdapterSource, prom *Prometheus) (*Adapter, error) {
+	bin, dir, kubeconfig string, src AdapterSource, prom *Prometheus) (*AdapterProcess, error) {
 	a, err := readAdapter(ctx, kube, src, filepath.Join(dir, "secrets"))
 	if err != nil {
 		return nil, err
@@ -195,7 +196,7 @@ func StartAdapter(ctx context.Context, sp Spawner, kube kubernetes.Interface, dy
 // ConfigMap its Deployment mounts as --config, its relist interval and its Prometheus credentials,
 // the Secrets holding them written under secretsDir.
 func readAdapter(ctx context.Context, kube kubernetes.Interface, src AdapterSource,
-	secretsDir string) (*Adapter, error) {
+	secretsDir string) (*AdapterProcess, error) {
 	dep, err := kube.AppsV1().Deployments(src.Namespace).Get(ctx, src.Deployment, metav1.GetOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("reading the adapter Deployment: %w", err)
@@ -212,7 +213,7 @@ func readAdapter(ctx context.Context, kube kubernetes.Interface, src AdapterSour
 	if !ok {
 		return nil, fmt.Errorf("ConfigMap %s, mounted as the adapter's --config, has no key %q", cmName, key)
 	}
-	a := &Adapter{Config: config, ConfigMap: cmName}
+	a := &AdapterProcess{Config: config, ConfigMap: cmName}
 	// The credentials the Deployment mounts from Secrets, written where this process reads them,
 	// as the kubelet would: the auth flags are passed on with their paths moved there.
 	mounts, err := materializeSecretVolumes(

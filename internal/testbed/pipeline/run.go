@@ -71,7 +71,7 @@ func StartRun(ctx context.Context, cfg RunConfig) (*Run, error) {
 
 // StartAdapter starts prometheus-adapter (again, after a stop) from the cluster's Deployment, each
 // start with files of its own.
-func (r *Run) StartAdapter(ctx context.Context) (*Adapter, error) {
+func (r *Run) StartAdapter(ctx context.Context) (*AdapterProcess, error) {
 	r.starts++
 	c := r.cfg
 	return StartAdapter(ctx, c.Spawner, c.Kube, c.Dyn, c.AdapterBin,

@@ -139,8 +139,8 @@ func conditions(raw []any) []doctor.Condition {
 }
 
 // adapter reads the adapter Deployment's flags and the config.yaml its --config names.
-func (g *gatherer) adapter(ctx context.Context, name string) (doctor.Adapter, string, error) {
-	a := doctor.Adapter{Relist: 10 * time.Minute} // prometheus-adapter's default --metrics-relist-interval
+func (g *gatherer) adapter(ctx context.Context, name string) (doctor.ObservedAdapter, string, error) {
+	a := doctor.ObservedAdapter{Relist: 10 * time.Minute} // prometheus-adapter's default --metrics-relist-interval
 	ns, depName, ok := strings.Cut(name, "/")
 	if !ok {
 		return a, "", nil

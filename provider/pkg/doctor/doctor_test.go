@@ -67,7 +67,7 @@ func healthy(t *testing.T) Snapshot {
 		Namespace: "seldon-mesh",
 		APIService: APIService{Found: true, Available: true, Reason: "Passed",
 			Service: "seldon-monitoring/prometheus-adapter", Adapter: "seldon-monitoring/prometheus-adapter"},
-		Adapter: Adapter{Config: rulesYAML(t, adapterrules.SeldonRule(adapterrules.RuleSpec{})),
+		Adapter: ObservedAdapter{Config: rulesYAML(t, adapterrules.SeldonRule(adapterrules.RuleSpec{})),
 			ConfigSource: "seldon-monitoring/seldon-adapter-rules", Relist: time.Minute},
 		Prometheus: Prometheus{URL: "http://prom/", Scrape: 30 * time.Second, Job: "seldon-mesh/agent"},
 		Seldon:     Seldon{Scheduler: "seldon-mesh/seldon-scheduler", Version: "2.10.2", ServerAutoscaling: true},

@@ -17,7 +17,7 @@ import (
 type Snapshot struct {
 	Namespace  string
 	APIService APIService
-	Adapter    Adapter
+	Adapter    ObservedAdapter
 	Prometheus Prometheus
 	Seldon     Seldon
 	Models     []Model
@@ -35,8 +35,9 @@ type APIService struct {
 	Adapter string
 }
 
-// Adapter is what the prometheus-adapter Deployment runs with.
-type Adapter struct {
+// ObservedAdapter is the doctor's view of the installed adapter: what the prometheus-adapter
+// Deployment runs with.
+type ObservedAdapter struct {
 	// Config is its config.yaml, from the ConfigMap its --config flag points into.
 	Config string
 	// ConfigSource names that ConfigMap (namespace/name); empty when it was not found.
