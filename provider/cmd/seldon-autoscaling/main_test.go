@@ -244,14 +244,14 @@ func TestPlotScales(t *testing.T) {
 	}
 }
 
-// TestBenchmarkReportSections: the report docs/policy-benchmark.md holds has every section
+// TestPolicySimulationReportSections: the report docs/policy-simulation.md holds has every section
 // (`make check-generated` keeps the file itself current).
-func TestBenchmarkReportSections(t *testing.T) {
+func TestPolicySimulationReportSections(t *testing.T) {
 	b, err := hpasim.RunBenchmark(hpasim.DefaultBenchmarkSetup())
 	if err != nil {
 		t.Fatal(err)
 	}
-	report, err := renderBenchmark(b)
+	report, err := renderPolicySimulation(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,9 +265,9 @@ func TestBenchmarkReportSections(t *testing.T) {
 	}
 }
 
-// TestPoliciesQuoteTheModeBenchmark: the figures docs/policies.md quotes for each Seldon mode are
+// TestPoliciesQuoteThePolicySimulation: the figures docs/policies.md quotes for each Seldon mode are
 // the benchmark's, so they cannot drift from the generated report.
-func TestPoliciesQuoteTheModeBenchmark(t *testing.T) {
+func TestPoliciesQuoteThePolicySimulation(t *testing.T) {
 	b, err := hpasim.RunBenchmark(hpasim.DefaultBenchmarkSetup())
 	if err != nil {
 		t.Fatal(err)
@@ -302,13 +302,13 @@ func TestPoliciesQuoteTheModeBenchmark(t *testing.T) {
 	}
 }
 
-func TestBenchWritesFile(t *testing.T) {
+func TestSimulatePoliciesWritesFile(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "report.md")
-	code, stdout, stderr := runCmd("bench", "--out", out)
+	code, stdout, stderr := runCmd("simulate-policies", "--out", out)
 	if code != 0 || !strings.Contains(stdout, out) {
 		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
 	}
-	if b, err := os.ReadFile(out); err != nil || !bytes.HasPrefix(b, []byte("# Policy benchmark")) {
+	if b, err := os.ReadFile(out); err != nil || !bytes.HasPrefix(b, []byte("# Policy simulation")) {
 		t.Errorf("report %q, %v", b[:min(len(b), 40)], err)
 	}
 }

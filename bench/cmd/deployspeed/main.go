@@ -1,9 +1,9 @@
-// Command sidebyside benchmarks SeldonAutoscaledModel against the same objects declared by hand
-// (bench/handwritten) on a local control plane, and writes the report (docs/benchmarks.md).
+// Command deployspeed benchmarks SeldonAutoscaledModel against the same objects declared by hand
+// (bench/handwritten) on a local control plane, and writes the report (docs/deploy-speed.md).
 //
-//	go run ./bench/cmd/sidebyside -n 1,10,50 -reps 5 -engine-n 50 -out docs/benchmarks.md   # make bench
-//	go run ./bench/cmd/sidebyside -n 1 -reps 1 -smoke -engine-n 1 \
-//	  -engine-reps 1 -engine-settings default,parallel=4+skip-checkpoints                   # make bench-smoke
+//	go run ./bench/cmd/deployspeed -n 1,10,50 -reps 5 -engine-n 50 -out docs/deploy-speed.md   # make bench
+//	go run ./bench/cmd/deployspeed -n 1 -reps 1 -smoke -engine-n 1 \
+//	  -engine-reps 1 -engine-settings default,parallel=4+skip-checkpoints                   # make deploy-speed-smoke
 package main
 
 import (
@@ -19,12 +19,12 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/bench/sidebyside"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/bench/deployspeed"
 )
 
 func main() {
 	if err := run(); err != nil {
-		fmt.Fprintf(os.Stderr, "sidebyside: %v\n", err)
+		fmt.Fprintf(os.Stderr, "deployspeed: %v\n", err)
 		os.Exit(1)
 	}
 }
@@ -32,7 +32,7 @@ func main() {
 func run() error {
 	ns := flag.String("n", "1,10,50", "model counts, comma-separated")
 	reps := flag.Int("reps", 5, "sets (component, hand-written, floor) per model count")
-	out := flag.String("out", "docs/benchmarks.md", "report path; empty: standard output only")
+	out := flag.String("out", "docs/deploy-speed.md", "report path; empty: standard output only")
 	smoke := flag.Bool(
 		"smoke",
 		false,
@@ -42,7 +42,7 @@ func run() error {
 	profileAt := flag.Int("profile-at", 0, "profile at this N (every step) whatever the results")
 	engineN := flag.Int("engine-n", 0, "measure the engine settings at this model count; 0: not measured")
 	engineReps := flag.Int("engine-reps", 2, "lifecycles of each program with each engine setting")
-	engineSpec := flag.String("engine-settings", sidebyside.DefaultEngineSettings,
+	engineSpec := flag.String("engine-settings", deployspeed.DefaultEngineSettings,
 		"engine settings, comma-separated, the baseline first: default, parallel=N, skip-checkpoints, joined by +")
 	raw := flag.String("raw", ".state/benchmarks.json", "where the measurements are saved (JSON); empty: not saved")
 	render := flag.String("render", "", "only write the report again from measurements saved by -raw")
@@ -61,7 +61,7 @@ func run() error {
 	if *reps < 1 {
 		return fmt.Errorf("-reps must be at least 1")
 	}
-	settings, err := sidebyside.ParseEngineSettings(*engineSpec)
+	settings, err := deployspeed.ParseEngineSettings(*engineSpec)
 	if err != nil {
 		return fmt.Errorf("-engine-settings: %w", err)
 	}
@@ -73,25 +73,25 @@ func run() error {
 		return fmt.Errorf("run from the repository root: %w", err)
 	}
 	command := "make bench"
-	cfg := sidebyside.Config{
+	cfg := deployspeed.Config{
 		Root: root, Ns: counts, Reps: *reps, Warmup: true,
 		StartupLaunches: *launches, Profile: *profile, ProfileAt: *profileAt, Log: os.Stderr,
 		EngineN: *engineN, EngineReps: *engineReps, EngineSettings: settings,
 	}
 	if *smoke {
-		command = "make bench-smoke"
+		command = "make deploy-speed-smoke"
 		if *raw == ".state/benchmarks.json" {
-			*raw = ".state/bench-smoke.json"
+			*raw = ".state/deploy-speed-smoke.json"
 		}
 		cfg.Warmup, cfg.StartupLaunches, cfg.Profile = false, 3, false
 	}
 	if strings.Join(os.Args[1:], " ") != "" && !*smoke && (*ns != "1,10,50" || *reps != 5 || *engineN != 50 ||
-		*engineReps != 2 || *engineSpec != sidebyside.DefaultEngineSettings) {
-		command = "go run ./bench/cmd/sidebyside " + strings.Join(os.Args[1:], " ")
+		*engineReps != 2 || *engineSpec != deployspeed.DefaultEngineSettings) {
+		command = "go run ./bench/cmd/deployspeed " + strings.Join(os.Args[1:], " ")
 	}
 	cfg.Command = command
 
-	var res *sidebyside.Result
+	var res *deployspeed.Result
 	if *render != "" {
 		data, err := os.ReadFile(*render)
 		if err != nil {
@@ -104,7 +104,7 @@ func run() error {
 		// ^C and SIGTERM cancel the run; Bench stops the control plane and its plugins on the way out.
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		if res, err = sidebyside.Bench(ctx, cfg); err != nil {
+		if res, err = deployspeed.Bench(ctx, cfg); err != nil {
 			return err
 		}
 		if *raw != "" {
@@ -131,7 +131,7 @@ func run() error {
 	if err := os.WriteFile(*out, []byte(report), 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "sidebyside: wrote %s\n", *out)
+	fmt.Fprintf(os.Stderr, "deployspeed: wrote %s\n", *out)
 	for _, t := range res.Targets() {
 		status := "met"
 		if !t.Met {
