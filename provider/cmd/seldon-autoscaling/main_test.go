@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -262,43 +261,6 @@ func TestPolicySimulationReportSections(t *testing.T) {
 		if !strings.Contains(report, section) {
 			t.Errorf("report lacks %q", section)
 		}
-	}
-}
-
-// TestPoliciesQuoteThePolicySimulation: the figures docs/policies.md quotes for each Seldon mode are
-// the benchmark's, so they cannot drift from the generated report.
-func TestPoliciesQuoteThePolicySimulation(t *testing.T) {
-	b, err := hpasim.RunBenchmark(hpasim.DefaultBenchmarkSetup())
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := os.ReadFile("../../../docs/policies.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	run := map[string]hpasim.Summary{}
-	for _, m := range b.Modes {
-		s, _ := b.Summary(m.Variant().Name, "guide-ramp", m.Policy)
-		run[fmt.Sprintf("%d/%s/%d", m.Scheduling, m.Policy, m.ModelLagSeconds)] = s
-	}
-	lag := b.Planned.ModelScaleUpLagSeconds
-	aonLag, aon := run[fmt.Sprintf("0/planned/%d", lag)], run["0/planned/0"]
-	partial, partialLag, def := run["1/planned/0"], run[fmt.Sprintf("1/planned/%d", lag)], run["1/default/0"]
-	for _, want := range []string{
-		fmt.Sprintf("%d s of SLA breach against %d s without it, 0 s `ScheduleFailed` against %d s",
-			aonLag.SLABreachSeconds, aon.SLABreachSeconds, aon.ScheduleFailedSeconds),
-		fmt.Sprintf("%d s of SLA breach (against %d s with the lag, and %d s for all-or-nothing without it)",
-			partial.SLABreachSeconds, partialLag.SLABreachSeconds, aon.SLABreachSeconds),
-		fmt.Sprintf("(%d s against %d s on guide-ramp) at %.0f%% more", def.SLABreachSeconds, partial.SLABreachSeconds,
-			100*(float64(def.ReplicaSeconds)/float64(partial.ReplicaSeconds)-1)),
-	} {
-		if !bytes.Contains(doc, []byte(want)) {
-			t.Errorf("docs/policies.md does not say %q", want)
-		}
-	}
-	if aonLag.ReplicaSeconds != aon.ReplicaSeconds || partial.ReplicaSeconds != aon.ReplicaSeconds {
-		t.Errorf("docs/policies.md says \"same replica-seconds\": %d, %d, %d", aonLag.ReplicaSeconds,
-			aon.ReplicaSeconds, partial.ReplicaSeconds)
 	}
 }
 
