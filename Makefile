@@ -14,7 +14,7 @@ TOOLS_BIN    := $(shell hack/tools.sh bindir)
 GO_PACKAGES  := ./provider/... ./internal/... ./examples/...
 E2E_TIMEOUT  ?= 40m
 
-.PHONY: dist dist-sdks fixtures fuzz bench-pipeline all build schema sdk-go readme generate check-generated lint unit test e2e tools bench demo demo-down cluster-up cluster-down clean
+.PHONY: dist dist-sdks fixtures fuzz pipeline-reaction all build schema sdk-go readme generate check-generated lint unit test e2e tools bench demo demo-down cluster-up cluster-down clean
 
 all: build
 
@@ -48,15 +48,15 @@ sdk-dotnet: schema ## the C# SDK from schema.json (generated only: no .NET SDK h
 
 sdks: sdk-go sdk-nodejs sdk-python sdk-java sdk-dotnet ## every SDK from schema.json
 
-# Every generated document, made here and nowhere else. Measured reports (docs/benchmarks.md,
-# docs/pipeline-benchmark.md) are not: `make bench` and `make bench-pipeline` measure them.
-docs: schema ## docs/api.md, docs/bad-inputs.md and docs/policy-benchmark.md from the code
+# Every generated document, made here and nowhere else. Measured reports (docs/deploy-speed.md,
+# docs/pipeline-reaction.md) are not: `make bench` and `make pipeline-reaction` measure them.
+docs: schema ## docs/api.md, docs/bad-inputs.md and docs/policy-simulation.md from the code
 	go run ./provider/cmd/gen-sdk apidoc schema.json docs/api.md
 	go run ./provider/cmd/gen-sdk bad-inputs provider/pkg/component/testdata/bad-inputs.json docs/bad-inputs.md
-	go run ./provider/cmd/seldon-autoscaling bench --out docs/policy-benchmark.md
+	go run ./provider/cmd/seldon-autoscaling simulate-policies --out docs/policy-simulation.md
 	go run ./provider/cmd/gen-sdk embed . docs/installation-configuration.md
 
-GENERATED := schema.json sdk README.md docs/api.md docs/bad-inputs.md docs/policy-benchmark.md \
+GENERATED := schema.json sdk README.md docs/api.md docs/bad-inputs.md docs/policy-simulation.md \
              docs/installation-configuration.md
 
 generate: schema sdks readme docs ## every generated file
@@ -100,17 +100,17 @@ e2e: fixtures tools ## end-to-end tests against a local control plane, and the b
 
 test: check-generated lint unit e2e ## everything CI checks
 
-bench: fixtures tools ## micro-benchmarks (Resolve, Construct), then the component against a hand-written program and the floor, and engine settings at N=50; writes docs/benchmarks.md
+bench: fixtures tools ## micro-benchmarks (Resolve, Construct), then the component against a hand-written program and the floor, and engine settings at N=50; writes docs/deploy-speed.md
 	go test -run '^$$' -bench . -benchmem ./provider/...
 	go test -run '^$$' -bench ExistingObjectCheck -benchmem ./tests/e2e/
-	go run ./bench/cmd/sidebyside -n 1,10,50 -reps 5 -engine-n 50 -out docs/benchmarks.md
+	go run ./bench/cmd/deployspeed -n 1,10,50 -reps 5 -engine-n 50 -out docs/deploy-speed.md
 
-.PHONY: bench-smoke
-bench-smoke: fixtures tools ## the side-by-side benchmark at N=1, one set and two engine settings, report in .state/: checks the benchmark code still works
-	go run ./bench/cmd/sidebyside -n 1 -reps 1 -smoke -engine-n 1 -engine-reps 1 \
-	  -engine-settings default,parallel=4+skip-checkpoints -out .state/bench-smoke.md
+.PHONY: deploy-speed-smoke
+deploy-speed-smoke: fixtures tools ## the deploy-speed comparison at N=1, one set and two engine settings, report in .state/: checks the benchmark code still works
+	go run ./bench/cmd/deployspeed -n 1 -reps 1 -smoke -engine-n 1 -engine-reps 1 \
+	  -engine-settings default,parallel=4+skip-checkpoints -out .state/deploy-speed-smoke.md
 
-bench-pipeline: fixtures tools ## reaction time of the real metrics pipeline to a load step; writes docs/pipeline-benchmark.md
+pipeline-reaction: fixtures tools ## reaction time of the real metrics pipeline to a load step; writes docs/pipeline-reaction.md
 	SELDON_BENCH_PIPELINE=1 go test -count=1 -timeout 30m -v -run TestPipelineReaction ./tests/e2e/
 
 FUZZTIME ?= 30s

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/bench/sidebyside"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/bench/deployspeed"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed"
 )
 
@@ -29,7 +29,7 @@ func TestHandwrittenMatchesComponent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bed, err := sidebyside.Start(ctx, sidebyside.Options{Root: root, Log: os.Stderr})
+	bed, err := deployspeed.Start(ctx, deployspeed.Options{Root: root, Log: os.Stderr})
 	if errors.Is(err, testbed.ErrToolsMissing) && os.Getenv("CI") != "true" {
 		t.Skip(err)
 	}
@@ -42,12 +42,12 @@ func TestHandwrittenMatchesComponent(t *testing.T) {
 		}
 	})
 	const n = 3
-	var runs []*sidebyside.Run
-	for _, p := range sidebyside.Programs {
+	var runs []*deployspeed.Run
+	for _, p := range deployspeed.Programs {
 		if err := bed.EnsureNamespace(ctx, p.Namespace); err != nil {
 			t.Fatal(err)
 		}
-		run, err := bed.RunLifecycle(ctx, p, n, "equivalence", sidebyside.RunOptions{Snapshot: true})
+		run, err := bed.RunLifecycle(ctx, p, n, "equivalence", deployspeed.RunOptions{Snapshot: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +74,7 @@ func TestHandwrittenMatchesComponent(t *testing.T) {
 		t.Errorf("hand-written state has %d resources, want the floor's %d less one component per model", got,
 			floor.StateResources)
 	}
-	for _, d := range sidebyside.Equivalent(runs) {
+	for _, d := range deployspeed.Equivalent(runs) {
 		t.Error(d)
 	}
 }

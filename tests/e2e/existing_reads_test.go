@@ -77,7 +77,7 @@ func TestCoalescedReadsMatchOneByOne(t *testing.T) {
 //
 //   - components=1: the Go example's component, alone: it reads each object it would create
 //     (Model, Server, two HPAs, the rules ConfigMap, the Helm release records, the APIService).
-//   - components=50: a stack of 50 components in adapter mode none, as the side-by-side benchmark's
+//   - components=50: a stack of 50 components in adapter mode none, as the deploy-speed comparison's
 //     at N=50 (a Model, a dedicated Server and two HPAs each, all existing), checked at once: past
 //     a few reads of one kind, one listing answers the others.
 //

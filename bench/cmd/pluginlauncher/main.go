@@ -21,7 +21,7 @@ import (
 	"time"
 )
 
-// Record is what one plugin process cost; bench/sidebyside reads it.
+// Record is what one plugin process cost; bench/deployspeed reads it.
 type Record struct {
 	Plugin     string  `json:"plugin"`
 	PID        int     `json:"pid"`

@@ -1,14 +1,51 @@
 package main
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"os"
 	"regexp"
 	"strings"
+	"text/template"
 
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 )
+
+// apiDocTemplate arranges docs/api.md; apiDocOf computes what it shows.
+//
+//go:embed apidoc.md.tmpl
+var apiDocTemplate string
+
+// apiDoc is what docs/api.md shows: the components' inputs and outputs, row by row, each cell
+// already in Markdown. The prose around them is apidoc.md.tmpl's.
+type apiDoc struct {
+	Token, Description, Package, Version string
+	Inputs                               []inputRow
+	InputSections                        []inputSection
+	Outputs                              []outputRow
+	ObjectOutputs                        []objectOutput
+	Adapter                              adapterDoc
+}
+
+type inputRow struct{ Path, Type, Required, Default, Guard, What string }
+
+type inputSection struct {
+	Path, Token, Description string
+	Rows                     []inputRow
+}
+
+type outputRow struct{ Name, Type, What string }
+
+type objectOutput struct {
+	Path, Token string
+	Rows        []outputRow
+}
+
+type adapterDoc struct {
+	Token, Description, InputList string
+	Outputs                       []outputRow
+}
 
 // writeAPIDoc writes the API reference (docs/api.md) from the schema's descriptions: every input
 // with its type, whether it is required, its default and the guard that checks it, then every
@@ -22,85 +59,74 @@ func writeAPIDoc(schemaPath, out string) error {
 	if err := json.Unmarshal(raw, &spec); err != nil {
 		return err
 	}
+	doc, err := apiDocOf(spec)
+	if err != nil {
+		return err
+	}
+	tmpl, err := template.New("apidoc").Parse(apiDocTemplate)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	if err := tmpl.Execute(&b, doc); err != nil {
+		return err
+	}
+	return os.WriteFile(out, []byte(strings.TrimRight(b.String(), "\n")+"\n"), 0o644)
+}
+
+// apiDocOf reads the two components, their input sections and their object outputs from spec.
+func apiDocOf(spec schema.PackageSpec) (apiDoc, error) {
 	token := spec.Name + ":index:SeldonAutoscaledModel"
 	res, ok := spec.Resources[token]
 	if !ok {
-		return fmt.Errorf("schema has no resource %s", token)
+		return apiDoc{}, fmt.Errorf("schema has no resource %s", token)
 	}
-
-	var b strings.Builder
-	fmt.Fprintf(&b, "<!-- generated from schema.json by `make generate` (gen-sdk apidoc); do not edit -->\n\n")
-	fmt.Fprintf(&b, "# API reference: `%s`\n\n", token)
-	fmt.Fprintf(&b, "%s\n\n", res.Description)
-	fmt.Fprintf(&b, "Package `%s` %s. Input names are given as in the schema (camelCase), as Go, "+
-		"TypeScript, YAML, C# (PascalCase) and Java spell them; Python uses snake_case "+
-		"(`targetRpsPerReplica` is `target_rps_per_replica`). Every guard runs during `pulumi preview`, "+
-		"before anything is created, and all problems are reported at once; see the README's "+
-		"\"How the guarded policies decide\" for the rules that relate several inputs. Beyond the guards "+
-		"listed here, every Kubernetes name is checked as a DNS-1123 label, and quantities, durations, "+
-		"label keys and values, URLs and ports are parsed; adapter settings that do not apply to the "+
-		"chosen `adapter.mode` are refused.\n\n", spec.Name, spec.Version)
-
-	b.WriteString("## Inputs\n\n")
-	required := setOf(res.RequiredInputs)
-	b.WriteString("| input | type | required | default | guard | what it does |\n|---|---|---|---|---|---|\n")
-	for _, name := range sortedProps(res.InputProperties) {
-		writeInputRow(&b, name, res.InputProperties[name], required[name])
-	}
-	b.WriteString("\n")
-
+	doc := apiDoc{Token: token, Description: res.Description, Package: spec.Name, Version: spec.Version,
+		Inputs: inputRows("", res.InputProperties, res.RequiredInputs), Outputs: outputRows("", res.Properties)}
 	for _, sec := range inputSections {
 		typ, ok := spec.Types[spec.Name+":index:"+sec.token]
 		if !ok {
-			return fmt.Errorf("schema has no type %s", sec.token)
+			return apiDoc{}, fmt.Errorf("schema has no type %s", sec.token)
 		}
-		fmt.Fprintf(&b, "### `%s` (%s)\n\n", sec.path, sec.token)
-		if typ.Description != "" {
-			fmt.Fprintf(&b, "%s\n\n", typ.Description)
-		}
-		required := setOf(typ.Required)
-		b.WriteString("| input | type | required | default | guard | what it does |\n|---|---|---|---|---|---|\n")
-		for _, name := range sortedProps(typ.Properties) {
-			writeInputRow(&b, sec.path+"."+name, typ.Properties[name], required[name])
-		}
-		b.WriteString("\n")
+		doc.InputSections = append(doc.InputSections, inputSection{Path: sec.path, Token: sec.token,
+			Description: typ.Description, Rows: inputRows(sec.path+".", typ.Properties, typ.Required)})
 	}
-
-	b.WriteString("## Outputs\n\n| output | type | what it holds |\n|---|---|---|\n")
-	for _, name := range sortedProps(res.Properties) {
-		p := res.Properties[name]
-		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", name, typeName(p.TypeSpec), cell(p.Description))
-	}
-	b.WriteString("\n")
 	// The object outputs, field by field.
 	for _, out := range []struct{ path, token string }{{"policy", "EffectivePolicy"}, {"adapter", "ManagedAdapter"}} {
 		typ, ok := spec.Types[spec.Name+":index:"+out.token]
 		if !ok {
-			return fmt.Errorf("schema has no type %s", out.token)
+			return apiDoc{}, fmt.Errorf("schema has no type %s", out.token)
 		}
-		fmt.Fprintf(&b, "### `%s` (%s)\n\n| field | type | what it holds |\n|---|---|---|\n", out.path, out.token)
-		for _, name := range sortedProps(typ.Properties) {
-			p := typ.Properties[name]
-			fmt.Fprintf(&b, "| `%s.%s` | %s | %s |\n", out.path, name, typeName(p.TypeSpec), cell(p.Description))
-		}
-		b.WriteString("\n")
+		doc.ObjectOutputs = append(doc.ObjectOutputs, objectOutput{Path: out.path, Token: out.token,
+			Rows: outputRows(out.path+".", typ.Properties)})
 	}
-
 	// The shared adapter: its inputs are the adapter block's, so they are listed once, above.
 	atoken := spec.Name + ":index:SeldonMetricsAdapter"
 	ares, ok := spec.Resources[atoken]
 	if !ok {
-		return fmt.Errorf("schema has no resource %s", atoken)
+		return apiDoc{}, fmt.Errorf("schema has no resource %s", atoken)
 	}
-	fmt.Fprintf(&b, "# API reference: `%s`\n\n%s\n\n", atoken, ares.Description)
-	fmt.Fprintf(&b, "## Inputs\n\nThe inputs of `adapter` above (`%s`), at the top level: %s. The same defaults and "+
-		"guards apply; errors name them without the `adapter.` prefix.\n\n", "AdapterSpec", inputList(ares.InputProperties))
-	b.WriteString("## Outputs\n\n| output | type | what it holds |\n|---|---|---|\n")
-	for _, name := range sortedProps(ares.Properties) {
-		p := ares.Properties[name]
-		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", name, typeName(p.TypeSpec), cell(p.Description))
+	doc.Adapter = adapterDoc{Token: atoken, Description: ares.Description, InputList: inputList(ares.InputProperties),
+		Outputs: outputRows("", ares.Properties)}
+	return doc, nil
+}
+
+func outputRows(prefix string, props map[string]schema.PropertySpec) []outputRow {
+	var rows []outputRow
+	for _, name := range sortedProps(props) {
+		p := props[name]
+		rows = append(rows, outputRow{Name: prefix + name, Type: typeName(p.TypeSpec), What: cell(p.Description)})
 	}
-	return os.WriteFile(out, []byte(strings.TrimRight(b.String(), "\n")+"\n"), 0o644)
+	return rows
+}
+
+func inputRows(prefix string, props map[string]schema.PropertySpec, requiredNames []string) []inputRow {
+	required := setOf(requiredNames)
+	var rows []inputRow
+	for _, name := range sortedProps(props) {
+		rows = append(rows, inputRowOf(prefix+name, props[name], required[name]))
+	}
+	return rows
 }
 
 func inputList(props map[string]schema.PropertySpec) string {
@@ -111,14 +137,14 @@ func inputList(props map[string]schema.PropertySpec) string {
 	return strings.Join(names, ", ")
 }
 
-func writeInputRow(b *strings.Builder, path string, p schema.PropertySpec, required bool) {
+func inputRowOf(path string, p schema.PropertySpec, required bool) inputRow {
 	d := splitDescription(p.Description)
 	req := "no"
 	if required {
 		req = "**yes**"
 	}
-	fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s |\n", path, typeName(p.TypeSpec), req,
-		orDash(d.def), orDash(strings.Join(d.guards, " ")), orDash(strings.Join(d.what, " ")))
+	return inputRow{Path: path, Type: typeName(p.TypeSpec), Required: req, Default: orDash(d.def),
+		Guard: orDash(strings.Join(d.guards, " ")), What: orDash(strings.Join(d.what, " "))}
 }
 
 type described struct {

@@ -1,9 +1,9 @@
 // Command seldon-autoscaling plans an HPA policy for a Seldon Core 2 Model and its Server from
-// load figures, simulates policies against load traces, and benchmarks them:
+// load figures, simulates policies against load traces, and compares them on every scenario:
 //
 //	seldon-autoscaling plan     [planner flags]                      print a policy and why
 //	seldon-autoscaling simulate --scenario NAME | --trace FILE [...]  run one policy, print a summary
-//	seldon-autoscaling bench    [--out FILE]                          compare policies on every scenario
+//	seldon-autoscaling simulate-policies [--out FILE]                 compare policies on every scenario
 //	seldon-autoscaling doctor   [--kubeconfig F] [--context C] [-n NS] [--model M] [--output json] [--wait D]
 //	                                                                 check a live cluster's autoscaling
 //	seldon-autoscaling version                                        print the release version
@@ -30,7 +30,8 @@ const usage = `usage: seldon-autoscaling <command> [flags]
 commands:
   plan       derive a policy (target, min/max, scale-up and scale-down behavior) from load figures
   simulate   run a policy over a load trace or a named scenario; print a summary, optionally an SVG
-  bench      run every scenario under the default, guide and planned policies; write a report
+  simulate-policies
+             run every scenario under the default, guide and planned policies; write a report
   doctor     check a live cluster's autoscaling end to end; exit 0 ok, 1 a check failed, 2 could not check
   version    print the release version this binary was built as
 
@@ -44,10 +45,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	commands := map[string]func([]string, io.Writer, io.Writer) error{
-		"plan":     runPlan,
-		"simulate": runSimulate,
-		"bench":    runBench,
-		"doctor":   runDoctor,
+		"plan":              runPlan,
+		"simulate":          runSimulate,
+		"simulate-policies": runSimulatePolicies,
+		"doctor":            runDoctor,
 		"version": func(_ []string, stdout, _ io.Writer) error {
 			_, err := fmt.Fprintln(stdout, Version)
 			return err

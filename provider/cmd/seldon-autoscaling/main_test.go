@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -244,14 +243,14 @@ func TestPlotScales(t *testing.T) {
 	}
 }
 
-// TestBenchmarkReportSections: the report docs/policy-benchmark.md holds has every section
+// TestPolicySimulationReportSections: the report docs/policy-simulation.md holds has every section
 // (`make check-generated` keeps the file itself current).
-func TestBenchmarkReportSections(t *testing.T) {
+func TestPolicySimulationReportSections(t *testing.T) {
 	b, err := hpasim.RunBenchmark(hpasim.DefaultBenchmarkSetup())
 	if err != nil {
 		t.Fatal(err)
 	}
-	report, err := renderBenchmark(b)
+	report, err := renderPolicySimulation(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,50 +264,13 @@ func TestBenchmarkReportSections(t *testing.T) {
 	}
 }
 
-// TestPoliciesQuoteTheModeBenchmark: the figures docs/policies.md quotes for each Seldon mode are
-// the benchmark's, so they cannot drift from the generated report.
-func TestPoliciesQuoteTheModeBenchmark(t *testing.T) {
-	b, err := hpasim.RunBenchmark(hpasim.DefaultBenchmarkSetup())
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := os.ReadFile("../../../docs/policies.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	run := map[string]hpasim.Summary{}
-	for _, m := range b.Modes {
-		s, _ := b.Summary(m.Variant().Name, "guide-ramp", m.Policy)
-		run[fmt.Sprintf("%d/%s/%d", m.Scheduling, m.Policy, m.ModelLagSeconds)] = s
-	}
-	lag := b.Planned.ModelScaleUpLagSeconds
-	aonLag, aon := run[fmt.Sprintf("0/planned/%d", lag)], run["0/planned/0"]
-	partial, partialLag, def := run["1/planned/0"], run[fmt.Sprintf("1/planned/%d", lag)], run["1/default/0"]
-	for _, want := range []string{
-		fmt.Sprintf("%d s of SLA breach against %d s without it, 0 s `ScheduleFailed` against %d s",
-			aonLag.SLABreachSeconds, aon.SLABreachSeconds, aon.ScheduleFailedSeconds),
-		fmt.Sprintf("%d s of SLA breach (against %d s with the lag, and %d s for all-or-nothing without it)",
-			partial.SLABreachSeconds, partialLag.SLABreachSeconds, aon.SLABreachSeconds),
-		fmt.Sprintf("(%d s against %d s on guide-ramp) at %.0f%% more", def.SLABreachSeconds, partial.SLABreachSeconds,
-			100*(float64(def.ReplicaSeconds)/float64(partial.ReplicaSeconds)-1)),
-	} {
-		if !bytes.Contains(doc, []byte(want)) {
-			t.Errorf("docs/policies.md does not say %q", want)
-		}
-	}
-	if aonLag.ReplicaSeconds != aon.ReplicaSeconds || partial.ReplicaSeconds != aon.ReplicaSeconds {
-		t.Errorf("docs/policies.md says \"same replica-seconds\": %d, %d, %d", aonLag.ReplicaSeconds,
-			aon.ReplicaSeconds, partial.ReplicaSeconds)
-	}
-}
-
-func TestBenchWritesFile(t *testing.T) {
+func TestSimulatePoliciesWritesFile(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "report.md")
-	code, stdout, stderr := runCmd("bench", "--out", out)
+	code, stdout, stderr := runCmd("simulate-policies", "--out", out)
 	if code != 0 || !strings.Contains(stdout, out) {
 		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
 	}
-	if b, err := os.ReadFile(out); err != nil || !bytes.HasPrefix(b, []byte("# Policy benchmark")) {
+	if b, err := os.ReadFile(out); err != nil || !bytes.HasPrefix(b, []byte("# Policy simulation")) {
 		t.Errorf("report %q, %v", b[:min(len(b), 40)], err)
 	}
 }

@@ -94,6 +94,22 @@ func parseSimulateFlags(args []string, stderr io.Writer) (*simulateOptions, erro
 	fs.StringVar(&o.timelinePath, "timeline", "", "write the per-second timeline to this CSV file")
 	addFiguresFlags(fs, &o.figures)
 
+	addPolicyOverrideFlags(fs, o)
+	addSimulationSetupFlags(fs, o)
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	o.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	o.setup.Figures = o.figures
+	o.setup.Metric.ScrapeIntervalSeconds = o.scrapeInterval
+	o.setup.Metric.ScrapeOffsetSeconds = o.scrapeOffset
+	o.setup.Metric.RateWindowSeconds = o.window
+	return o, nil
+}
+
+// addPolicyOverrideFlags registers the flags that override parts of the base policy.
+func addPolicyOverrideFlags(fs *flag.FlagSet, o *simulateOptions) {
 	fs.IntVar(&o.minReplicas, "min-replicas", 0, "override minReplicas")
 	fs.IntVar(&o.maxReplicas, "max-replicas", 0, "override maxReplicas")
 	fs.Float64Var(&o.target, "target", 0, "override target.averageValue (RPS per replica)")
@@ -117,7 +133,11 @@ func parseSimulateFlags(args []string, stderr io.Writer) (*simulateOptions, erro
 		"give the Model HPA a scale-up window this much longer than the Server HPA's "+
 			"(default: the policy's own; planned: serverReadySeconds + 15)",
 	)
+}
 
+// addSimulationSetupFlags registers the flags that change the simulated cluster, metric and
+// Seldon, rather than the policy.
+func addSimulationSetupFlags(fs *flag.FlagSet, o *simulateOptions) {
 	fs.IntVar(&o.setup.SyncPeriodSeconds, "sync-period", o.setup.SyncPeriodSeconds, "HPA sync period in seconds")
 	fs.IntVar(
 		&o.setup.ModelHPAOffsetSeconds,
@@ -154,16 +174,6 @@ func parseSimulateFlags(args []string, stderr io.Writer) (*simulateOptions, erro
 	fs.IntVar(&o.initialReplicas, "initial-replicas", 0, "replicas at the start (0: what the first load needs)")
 	fs.BoolVar(&o.partial, "partial-scheduling", false, "Seldon 2.9+ partial scheduling (the Model's minReplicas set): "+
 		"the planned policy is planned for it, and the Model serves on as many replicas as there are ready Server pods")
-	if err := parseFlags(fs, args); err != nil {
-		return nil, err
-	}
-	o.set = map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
-	o.setup.Figures = o.figures
-	o.setup.Metric.ScrapeIntervalSeconds = o.scrapeInterval
-	o.setup.Metric.ScrapeOffsetSeconds = o.scrapeOffset
-	o.setup.Metric.RateWindowSeconds = o.window
-	return o, nil
 }
 
 // loadTrace reads the trace file or finds the scenario: exactly one of them.

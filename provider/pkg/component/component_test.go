@@ -164,11 +164,23 @@ func guideInputs() map[string]any {
 	return c.BaseInputs()
 }
 
+// TestGuideExampleResourceGraph: the guide's example declares the adapter (release and rules), the
+// Model and the two HPAs, each as the guide writes it, and reports them in the outputs.
 func TestGuideExampleResourceGraph(t *testing.T) {
 	rec, resp, err := construct(t, guideInputs())
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkGuideTypes(t, rec)
+	checkGuideModel(t, rec)
+	hash := checkGuideAdapter(t, rec)
+	checkGuideHPAs(t, rec)
+	checkGuideOutputs(t, presource.ToResourcePropertyMap(resp.State).Mappable(), hash)
+}
+
+// checkGuideTypes: one release, the rules ConfigMap, the Model (the Server exists already) and two HPAs.
+func checkGuideTypes(t *testing.T, rec *recorder) {
+	t.Helper()
 	types := map[string]int{}
 	for _, r := range rec.custom() {
 		types[r.Type]++
@@ -188,7 +200,11 @@ func TestGuideExampleResourceGraph(t *testing.T) {
 		t.Errorf("unexpected resource types: %v", types)
 	}
 
-	// The Model: spec.replicas set, no min/max, scheduled on mlserver.
+}
+
+// checkGuideModel: spec.replicas set, no min/max, scheduled on mlserver.
+func checkGuideModel(t *testing.T, rec *recorder) {
+	t.Helper()
 	model := rec.byType(modelType)[0]
 	m := model.Inputs.Mappable()
 	assertPath(t, m, "apiVersion", "mlops.seldon.io/v1alpha1")
@@ -206,7 +222,12 @@ func TestGuideExampleResourceGraph(t *testing.T) {
 		}
 	}
 
-	// The adapter release: the guide's chart and rule, Prometheus where the guide puts it.
+}
+
+// checkGuideAdapter: the guide's chart and rule, Prometheus where the guide puts it; it returns the
+// config hash the adapter's pod template carries.
+func checkGuideAdapter(t *testing.T, rec *recorder) any {
+	t.Helper()
 	rel := rec.byType("kubernetes:helm.sh/v3:Release")[0].Inputs.Mappable()
 	assertPath(t, rel, "name", "hpa-metrics")
 	assertPath(t, rel, "namespace", "seldon-monitoring")
@@ -245,8 +266,13 @@ func TestGuideExampleResourceGraph(t *testing.T) {
 		t.Errorf("the pod template carries no config hash: %v", hash)
 	}
 
-	// Both HPAs: one definition, differing only in what they scale and in the Model's scale-up
-	// window, longer by the derived lag (serverReadySeconds 90 + one sync period).
+	return hash
+}
+
+// checkGuideHPAs: one definition, differing only in what they scale and in the Model's scale-up
+// window, longer by the derived lag (serverReadySeconds 90 + one sync period).
+func checkGuideHPAs(t *testing.T, rec *recorder) {
+	t.Helper()
 	hpas := rec.byType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
 	byName := map[string]map[string]any{}
 	for _, h := range hpas {
@@ -287,8 +313,11 @@ func TestGuideExampleResourceGraph(t *testing.T) {
 		t.Errorf("the two HPA specs differ beyond scaleTargetRef and the scale-up window:\n%v\n%v", mh["spec"], sh["spec"])
 	}
 
-	// Outputs a user checks the pipeline with.
-	state := presource.ToResourcePropertyMap(resp.State).Mappable()
+}
+
+// checkGuideOutputs: the outputs a user checks the pipeline with.
+func checkGuideOutputs(t *testing.T, state map[string]any, hash any) {
+	t.Helper()
 	assertPath(
 		t,
 		state,

@@ -448,7 +448,7 @@ func TestModelHPADividesBySpecWhileScheduleFailed(t *testing.T) {
 // lag does, and breaches the SLA least among the lags that do. Since the simulator reads
 // status.replicas as real Seldon writes it (spec while ScheduleFailed, package seldon), the
 // all-or-nothing lag no longer lowers SLA breach: what it buys is a Model that stays Ready while
-// its Server grows, and docs/policy-benchmark.md ("What the Model lag changes") shows the cost.
+// its Server grows, and docs/policy-simulation.md ("What the Model lag changes") shows the cost.
 func TestPlannedLagIsBestPerMode(t *testing.T) {
 	b, err := RunBenchmark(DefaultBenchmarkSetup())
 	if err != nil {

@@ -644,7 +644,7 @@ func (p *planner) deriveModelLag(window int) {
 	if p.out.Scheduling == Partial {
 		p.out.ModelScaleUpLagSeconds = PlannedModelScaleUpLag(ready, Partial)
 		p.derive(FieldModelLag, "0", "partial scheduling (see seldon): a Model replica loads as soon as a Server pod "+
-			"is ready for it, so a lag only holds replicas back (docs/policy-benchmark.md)")
+			"is ready for it, so a lag only holds replicas back (docs/policy-simulation.md)")
 		return
 	}
 	lag := PlannedModelScaleUpLag(ready, AllOrNothing)

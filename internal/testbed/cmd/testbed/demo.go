@@ -46,7 +46,7 @@ var demoSettings = []demoSetting{
 	{"scrapeInterval", "5s", fmt.Sprintf("the demo's Prometheus scrapes the stand-in agent every 5 s (default %s)",
 		policy.DefaultScrapeInterval)},
 	{"rateWindow", "20s", "four scrapes: the shortest window that stays steady when a scrape lands late " +
-		"(docs/pipeline-benchmark.md)"},
+		"(docs/pipeline-reaction.md)"},
 	{"relistInterval", "10s", fmt.Sprintf("the adapter finds new series within 10 s (default %s)",
 		policy.DefaultRelistInterval)},
 	{"serverReadySeconds", "10", fmt.Sprintf("the stand-in starts no pods (default %d s); the Model HPA still waits "+

@@ -1,8 +1,9 @@
-package sidebyside
+package deployspeed
 
 import (
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -103,5 +104,64 @@ func TestPropertyValues(t *testing.T) {
 	v := map[string]any{"a": "x", "b": []any{1.0, map[string]any{"c": true}}, "d": nil}
 	if got, want := propertyValues(v), 7; got != want {
 		t.Errorf("propertyValues = %d, want %d (the map, a, b, 1, the inner map, c, d)", got, want)
+	}
+}
+
+// TestSummarizeTop reads a real pprofTop text (the floor program's engine at N=10, up (create),
+// from the run docs/deploy-speed.md records) and keeps its header and the first functions of
+// each list, with their shares, their import paths and generic type arguments shortened.
+func TestSummarizeTop(t *testing.T) {
+	top, err := os.ReadFile("testdata/pprof-top-floor-n10-create.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := SummarizeTop(string(top), profileTopN)
+	if want := "Duration: 3.19s, Total samples = 1570ms (49.14%)"; s.Header != want {
+		t.Errorf("header %q, want %q", s.Header, want)
+	}
+	if len(s.Flat) != profileTopN || len(s.Pulumi) != profileTopN {
+		t.Fatalf("%d flat and %d Pulumi functions, want %d of each", len(s.Flat), len(s.Pulumi), profileTopN)
+	}
+	for _, tc := range []struct {
+		got, want FuncShare
+	}{
+		{s.Flat[0], FuncShare{"linux.Syscall6", "10.83%"}},
+		{s.Flat[3], FuncShare{"pbkdf2.Key[…]", "5.10%"}},
+		{s.Pulumi[0], FuncShare{"backend.(*SnapshotManager).defaultServiceLoop", "48.41%"}},
+		{s.Pulumi[5], FuncShare{"diy.compactJSONMarshaler.Marshal", "21.02%"}},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %+v, want %+v", tc.got, tc.want)
+		}
+	}
+	// A profile with fewer Pulumi functions than flat ones still gives one row per flat function.
+	short := SummarizeTop(strings.SplitN(string(top), "-- Pulumi functions", 2)[0], 3)
+	if rows := short.Rows(); len(rows) != 3 || rows[2].Pulumi != (FuncShare{}) {
+		t.Errorf("rows of a profile without Pulumi functions: %+v", rows)
+	}
+}
+
+// TestProfilesAreSummarized: the report shows a profile's summary and where its raw text is, not
+// the raw text itself.
+func TestProfilesAreSummarized(t *testing.T) {
+	top, err := os.ReadFile("testdata/pprof-top-floor-n10-create.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Result{Config: Config{Ns: []int{10}, Reps: 1, ProfileDir: DefaultProfileDir}, Profiles: []Profile{
+		{Program: "floor", N: 10, Step: StepCreate, Process: processEngine, Top: string(top), Sampled: 1570 * time.Millisecond},
+	}}
+	report := r.Markdown()
+	for _, want := range []string{
+		"### floor: N=10 up (create), engine (pulumi CLI)",
+		"Raw: `.state/deploy-speed-profiles/floor-n10-up-create-engine.txt`.",
+		"| 10.83% | `linux.Syscall6` | 48.41% | `backend.(*SnapshotManager).defaultServiceLoop` |",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	if strings.Contains(report, "Showing top") {
+		t.Error("the report holds raw pprof output")
 	}
 }

@@ -1,4 +1,4 @@
-package sidebyside
+package deployspeed
 
 import (
 	"context"
@@ -26,6 +26,9 @@ type Config struct {
 	StartupLaunches int    // launches per binary for the start-up figures
 	Profile         bool   // profile the component where a target is missed
 	ProfileAt       int    // if > 0: profile at this N every step, whatever the results
+	// ProfileDir receives each profile's raw `go tool pprof -top` text and its .pprof files (the
+	// report shows only a summary); empty: not saved.
+	ProfileDir string
 	// Engine settings, measured after the sets at EngineN (0: not measured), EngineReps times each.
 	EngineN        int
 	EngineReps     int
@@ -256,6 +259,9 @@ func missedSteps(r *Result, n int) []Step {
 	return steps
 }
 
+// DefaultProfileDir is where `make bench` saves the raw profiles the report summarises.
+const DefaultProfileDir = ".state/deploy-speed-profiles"
+
 // Profile is the CPU profile summary of one process kind in one program's step.
 type Profile struct {
 	Program string
@@ -297,42 +303,75 @@ func (r *Result) profile(ctx context.Context, bed *Bed, n int, steps []Step) err
 		}
 		for _, s := range steps {
 			files, _ := filepath.Glob(filepath.Join(dir, "cli-"+stepTag(s)+".*.cpu"))
+			prof := Profile{Program: p.Name, N: n, Step: s, Process: processEngine}
 			if top, err := pprofTop(files); err == nil {
-				r.Profiles = append(
-					r.Profiles,
-					Profile{Program: p.Name, N: n, Step: s, Process: "engine (pulumi CLI)", Top: top, Wall: run.Steps[s].Wall,
-						Sampled: totalSamples(top), Checkpoint: cumOf(top, "SnapshotManager).saveSnapshot")},
-				)
+				prof.Top, prof.Wall = top, run.Steps[s].Wall
+				prof.Sampled, prof.Checkpoint = totalSamples(top), cumOf(top, "SnapshotManager).saveSnapshot")
 			} else {
-				r.Profiles = append(r.Profiles, Profile{
-					Program: p.Name, N: n, Step: s, Process: "engine (pulumi CLI)", Top: "no profile: " + err.Error(),
-				})
+				prof.Top = "no profile: " + err.Error()
 			}
+			r.addProfile(prof, files)
 			if p.Component {
 				files, _ := filepath.Glob(filepath.Join(dir, stepTag(s), "cpu-*.pprof"))
 				if top, err := pprofTop(files); err == nil {
-					r.Profiles = append(
-						r.Profiles,
-						Profile{Program: p.Name, N: n, Step: s, Process: "seldon-autoscaling provider", Top: top,
-							Wall: run.Steps[s].Wall},
-					)
+					r.addProfile(Profile{Program: p.Name, N: n, Step: s, Process: processProvider, Top: top,
+						Wall: run.Steps[s].Wall}, files)
 				}
 			}
 		}
 		if top, err := pprofTop([]string{self.Name()}); err == nil {
-			r.Profiles = append(
-				r.Profiles,
-				Profile{
-					Program: p.Name,
-					N:       n,
-					Step:    "whole lifecycle",
-					Process: "benchmark process (inline program, stand-in, client-go)",
-					Top:     top,
-				},
-			)
+			r.addProfile(Profile{Program: p.Name, N: n, Step: "whole lifecycle", Process: processSelf, Top: top},
+				[]string{self.Name()})
 		}
 	}
 	return nil
+}
+
+// The processes profiled.
+const (
+	processEngine   = "engine (pulumi CLI)"
+	processProvider = "seldon-autoscaling provider"
+	processSelf     = "benchmark process (inline program, stand-in, client-go)"
+)
+
+// addProfile records p and, with Config.ProfileDir set, saves its raw `pprof -top` text and the
+// profile files it was read from there (ProfileDir/NAME.txt, ProfileDir/NAME/), NAME as
+// ProfileName says. A failure to save is logged: the timings matter more than the raw files.
+func (r *Result) addProfile(p Profile, files []string) {
+	r.Profiles = append(r.Profiles, p)
+	dir := r.Config.ProfileDir
+	if dir == "" {
+		return
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(r.Config.Root, dir)
+	}
+	name := ProfileName(p)
+	err := os.MkdirAll(filepath.Join(dir, name), 0o755)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, name+".txt"), []byte(p.Top+"\n"), 0o644)
+	}
+	for _, f := range files {
+		if err != nil {
+			break
+		}
+		var data []byte
+		if data, err = os.ReadFile(f); err == nil {
+			err = os.WriteFile(filepath.Join(dir, name, filepath.Base(f)), data, 0o644)
+		}
+	}
+	if err != nil && r.Config.Log != nil {
+		fmt.Fprintf(r.Config.Log, "saving the raw profile %s: %v\n", name, err)
+	}
+}
+
+// ProfileName names a profile's saved files: program-nN-step-process.
+func ProfileName(p Profile) string {
+	process := map[string]string{processEngine: "engine", processProvider: "provider", processSelf: "self"}[p.Process]
+	if process == "" {
+		process = stepTag(Step(p.Process))
+	}
+	return fmt.Sprintf("%s-n%d-%s-%s", p.Program, p.N, stepTag(p.Step), process)
 }
 
 // totalSamples reads "Total samples = 5.88s" from pprof's header.

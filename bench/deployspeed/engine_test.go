@@ -1,4 +1,4 @@
-package sidebyside
+package deployspeed
 
 import (
 	"reflect"

@@ -1,4 +1,4 @@
-package sidebyside
+package deployspeed
 
 import (
 	"context"
@@ -272,91 +272,116 @@ func (b *Bed) RunLifecycle(ctx context.Context, p Program, n int, label string, 
 		_ = st.Workspace().RemoveStack(context.Background(), label)
 		_ = os.RemoveAll(dir)
 	}()
-	ws := st.Workspace()
-	step := func(s Step, verb string, f func() (map[string]int, error)) error {
-		recDir := filepath.Join(dir, "records", strings.Fields(string(s))[0]+strconv.Itoa(len(run.Steps)))
-		if err := os.MkdirAll(recDir, 0o755); err != nil {
-			return err
-		}
-		ws.SetEnvVar("SA_BENCH_RECORDS", recDir)
-		if o.ProfileDir != "" {
-			provDir := filepath.Join(o.ProfileDir, stepTag(s))
-			if err := os.MkdirAll(provDir, 0o755); err != nil {
-				return err
-			}
-			ws.SetEnvVar("SA_BENCH_CPUPROFILE", provDir)
-			timed.setProfile(filepath.Join(o.ProfileDir, "cli-"+stepTag(s)))
-		}
-		before := takeUsage(b)
-		start := time.Now()
-		changes, err := f()
-		api := time.Since(start)
-		after := takeUsage(b)
-		if err != nil {
-			return fmt.Errorf("%s %s n=%d: %w", p.Name, s, n, err)
-		}
-		m := Measure{Wall: timed.took(verb), APICall: api, Changes: changes,
-			ChildCPU: after.children - before.children, SelfCPU: after.self - before.self,
-			ControlPlaneCPU: after.controlPlane - before.controlPlane}
-		if err := readRecords(recDir, &m); err != nil {
-			return err
-		}
-		run.Steps[s] = m
-		return nil
-	}
-
-	if err := step(StepPreview, "preview", func() (map[string]int, error) {
+	lc := &lifecycle{b: b, p: p, n: n, dir: dir, ws: st.Workspace(), timed: timed, o: o, run: run}
+	if err := lc.measure(StepPreview, "preview", func() (map[string]int, error) {
 		res, err := st.Preview(ctx)
 		return opCounts(res.ChangeSummary), err
 	}); err != nil {
 		return run, err
 	}
 	created = true
-	if err := step(StepCreate, "up", func() (map[string]int, error) {
-		res, err := st.Up(ctx)
-		return summaryCounts(res.Summary), err
-	}); err != nil {
-		return run, err
-	}
-	if o.Snapshot {
-		if run.Objects, err = b.Snapshot(ctx, p.Namespace, p.AdapterNamespace); err != nil {
-			return run, err
-		}
-		var size StateSize
-		if run.State, size, err = State(ctx, st, p.Namespace, p.AdapterNamespace); err != nil {
-			return run, err
-		}
-		run.StateBytes, run.StateResources, run.ComponentOwnBytes = size.Bytes, size.Resources, size.ComponentOwn
-		run.StateValues = size.Values
-	}
-	if err := step(StepNoop, "up", func() (map[string]int, error) {
-		res, err := st.Up(ctx)
-		return summaryCounts(res.Summary), err
-	}); err != nil {
-		return run, err
-	}
-	changed := strconv.FormatFloat(handwritten.DefaultTarget+2, 'f', -1, 64)
-	if err := st.SetConfig(ctx, handwritten.TargetKey, auto.ConfigValue{Value: changed}); err != nil {
-		return run, err
-	}
-	if err := step(StepChange, "up", func() (map[string]int, error) {
-		res, err := st.Up(ctx)
-		return summaryCounts(res.Summary), err
-	}); err != nil {
-		return run, err
-	}
-	if err := step(StepDestroy, "destroy", func() (map[string]int, error) {
-		var opts []optdestroy.Option
-		if os.Getenv("SA_BENCH_DEBUG") != "" {
-			opts = append(opts, optdestroy.ProgressStreams(b.log))
-		}
-		res, err := st.Destroy(ctx, opts...)
-		return summaryCounts(res.Summary), err
-	}); err != nil {
+	if err := lc.upsAndDestroy(ctx, st); err != nil {
 		return run, err
 	}
 	created = false
 	return run, checkChanges(run, p, n)
+}
+
+// lifecycle is one RunLifecycle's state: what each step measures into.
+type lifecycle struct {
+	b     *Bed
+	p     Program
+	n     int
+	dir   string
+	ws    auto.Workspace
+	timed *timedCommand
+	o     RunOptions
+	run   *Run
+}
+
+// upsAndDestroy runs the steps after the preview: create, the snapshot if asked, the no-op up,
+// the up changing every target, and destroy.
+func (lc *lifecycle) upsAndDestroy(ctx context.Context, st auto.Stack) error {
+	up := func() (map[string]int, error) {
+		res, err := st.Up(ctx)
+		return summaryCounts(res.Summary), err
+	}
+	if err := lc.measure(StepCreate, "up", up); err != nil {
+		return err
+	}
+	if lc.o.Snapshot {
+		if err := lc.snapshot(ctx, st); err != nil {
+			return err
+		}
+	}
+	if err := lc.measure(StepNoop, "up", up); err != nil {
+		return err
+	}
+	changed := strconv.FormatFloat(handwritten.DefaultTarget+2, 'f', -1, 64)
+	if err := st.SetConfig(ctx, handwritten.TargetKey, auto.ConfigValue{Value: changed}); err != nil {
+		return err
+	}
+	if err := lc.measure(StepChange, "up", up); err != nil {
+		return err
+	}
+	return lc.measure(StepDestroy, "destroy", func() (map[string]int, error) {
+		var opts []optdestroy.Option
+		if os.Getenv("SA_BENCH_DEBUG") != "" {
+			opts = append(opts, optdestroy.ProgressStreams(lc.b.log))
+		}
+		res, err := st.Destroy(ctx, opts...)
+		return summaryCounts(res.Summary), err
+	})
+}
+
+// snapshot reads back the objects and the state after create (untimed).
+func (lc *lifecycle) snapshot(ctx context.Context, st auto.Stack) error {
+	p, run := lc.p, lc.run
+	var err error
+	if run.Objects, err = lc.b.Snapshot(ctx, p.Namespace, p.AdapterNamespace); err != nil {
+		return err
+	}
+	var size StateSize
+	if run.State, size, err = State(ctx, st, p.Namespace, p.AdapterNamespace); err != nil {
+		return err
+	}
+	run.StateBytes, run.StateResources, run.ComponentOwnBytes = size.Bytes, size.Resources, size.ComponentOwn
+	run.StateValues = size.Values
+	return nil
+}
+
+// measure runs one step through f, which returns the engine's change counts, and records its
+// wall time (the CLI command's own), CPU by process kind and the plugins' records.
+func (lc *lifecycle) measure(s Step, verb string, f func() (map[string]int, error)) error {
+	recDir := filepath.Join(lc.dir, "records", strings.Fields(string(s))[0]+strconv.Itoa(len(lc.run.Steps)))
+	if err := os.MkdirAll(recDir, 0o755); err != nil {
+		return err
+	}
+	lc.ws.SetEnvVar("SA_BENCH_RECORDS", recDir)
+	if lc.o.ProfileDir != "" {
+		provDir := filepath.Join(lc.o.ProfileDir, stepTag(s))
+		if err := os.MkdirAll(provDir, 0o755); err != nil {
+			return err
+		}
+		lc.ws.SetEnvVar("SA_BENCH_CPUPROFILE", provDir)
+		lc.timed.setProfile(filepath.Join(lc.o.ProfileDir, "cli-"+stepTag(s)))
+	}
+	before := takeUsage(lc.b)
+	start := time.Now()
+	changes, err := f()
+	api := time.Since(start)
+	after := takeUsage(lc.b)
+	if err != nil {
+		return fmt.Errorf("%s %s n=%d: %w", lc.p.Name, s, lc.n, err)
+	}
+	m := Measure{Wall: lc.timed.took(verb), APICall: api, Changes: changes,
+		ChildCPU: after.children - before.children, SelfCPU: after.self - before.self,
+		ControlPlaneCPU: after.controlPlane - before.controlPlane}
+	if err := readRecords(recDir, &m); err != nil {
+		return err
+	}
+	lc.run.Steps[s] = m
+	return nil
 }
 
 // checkChanges makes sure every step did what it is named for, so no timing is of a step that

@@ -1,7 +1,7 @@
-// Package sidebyside runs the component program and the hand-written program of bench/handwritten
+// Package deployspeed runs the component program and the hand-written program of bench/handwritten
 // through the same lifecycle against a local control plane, and measures both: wall time per
 // step, the plugins' peak RSS and CPU time, and the objects each leaves in the API server.
-package sidebyside
+package deployspeed
 
 import (
 	"context"
