@@ -53,10 +53,11 @@ sdks: sdk-go sdk-nodejs sdk-python sdk-java sdk-dotnet ## every SDK from schema.
 docs: schema ## docs/api.md, docs/bad-inputs.md and docs/policy-simulation.md from the code
 	go run ./provider/cmd/gen-sdk apidoc schema.json docs/api.md
 	go run ./provider/cmd/gen-sdk bad-inputs provider/pkg/component/testdata/bad-inputs.json docs/bad-inputs.md
+	go run ./provider/cmd/gen-sdk inputs docs/inputs.md
 	go run ./provider/cmd/seldon-autoscaling simulate-policies --out docs/policy-simulation.md
 	go run ./provider/cmd/gen-sdk embed . docs/installation-configuration.md
 
-GENERATED := schema.json sdk README.md docs/api.md docs/bad-inputs.md docs/policy-simulation.md \
+GENERATED := schema.json sdk README.md docs/api.md docs/bad-inputs.md docs/inputs.md docs/policy-simulation.md \
              docs/installation-configuration.md
 
 generate: schema sdks readme docs ## every generated file

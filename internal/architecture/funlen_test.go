@@ -21,11 +21,6 @@ const (
 	maxProviderFuncLines = 60 // the provider's code, provider/pkg/ outside _test.go files
 )
 
-// pendingSplit lists the functions over their limit that other work is splitting, as
-// "path:FuncName" (Type.Method for methods). It must shrink to empty: the test fails once an
-// entry no longer exists or fits its limit, so remove it then; never add to it.
-var pendingSplit = map[string]bool{}
-
 // funcLength is one function with a body: where it starts, its name and its length in lines.
 type funcLength struct {
 	path  string // slash-separated, relative to the module root
@@ -34,7 +29,6 @@ type funcLength struct {
 	lines int
 }
 
-func (f funcLength) key() string { return f.path + ":" + f.name }
 
 // limit is the most lines f may have.
 func (f funcLength) limit() int {
@@ -48,16 +42,10 @@ func (f funcLength) limit() int {
 // the provider's code (provider/pkg) over maxProviderFuncLines.
 func TestFunctionsFitTheirLimit(t *testing.T) {
 	var over []string
-	seen := map[string]bool{}
 	for _, f := range moduleFuncs(t, moduleRoot(t)) {
-		seen[f.key()] = true
-		switch long := f.lines > f.limit(); {
-		case long && !pendingSplit[f.key()]:
+		if f.lines > f.limit() {
 			over = append(over, fmt.Sprintf("%s:%d: %s is %d lines, over the limit of %d",
 				f.path, f.line, f.name, f.lines, f.limit()))
-		case !long && pendingSplit[f.key()]:
-			t.Errorf("%s:%d: %s is %d lines, within the limit of %d: remove %q from pendingSplit",
-				f.path, f.line, f.name, f.lines, f.limit(), f.key())
 		}
 	}
 	if len(over) > 0 {
@@ -65,11 +53,6 @@ func TestFunctionsFitTheirLimit(t *testing.T) {
 			"the state they need (and t, in tests), so the function reads like the procedure; move a test's "+
 			"table to a package-level variable named after the test (TestDiagnose's is diagnoseCases).",
 			len(over), strings.Join(over, "\n\t"))
-	}
-	for key := range pendingSplit {
-		if !seen[key] {
-			t.Errorf("pendingSplit lists %q, which no longer exists: remove it", key)
-		}
 	}
 }
 

@@ -41,7 +41,7 @@ func importGraph(t *testing.T, pkg string) map[string][]string {
 func TestPurePackagesImportNoPulumiNorClientGo(t *testing.T) {
 	for _, pkg := range []string{"provider/pkg/refusal", "provider/pkg/policy", "provider/pkg/hpasim",
 		"provider/pkg/adapterrules", "provider/pkg/promauth", "provider/pkg/ownership", "provider/pkg/doctor",
-		"provider/pkg/seldon", "provider/pkg/resolve"} {
+		"provider/pkg/seldon", "provider/pkg/resolve", "provider/pkg/inputs"} {
 		for _, d := range deps(t, pkg) {
 			if strings.HasPrefix(d, "github.com/pulumi/") || strings.HasPrefix(d, "k8s.io/client-go") {
 				t.Errorf("%s depends on %s: decide in pure packages, declare in provider/pkg/component", pkg, d)

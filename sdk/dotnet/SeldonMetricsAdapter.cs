@@ -94,7 +94,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling
         public Input<Inputs.ChartSpecArgs>? Chart { get; set; }
 
         /// <summary>
-        /// Adopt mode: the adapter's ConfigMap. Default: `&lt;releaseName&gt;-prometheus-adapter`. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.)
+        /// Adopt mode: the adapter's ConfigMap. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.) Default: `&lt;releaseName&gt;-prometheus-adapter`.
         /// </summary>
         [Input("configMapName")]
         public string? ConfigMapName { get; set; }
@@ -112,7 +112,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling
         public string? DeploymentName { get; set; }
 
         /// <summary>
-        /// Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+        /// Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm's own).
         /// </summary>
         [Input("helmTimeoutSeconds")]
         public int? HelmTimeoutSeconds { get; set; }

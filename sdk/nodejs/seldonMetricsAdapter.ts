@@ -107,7 +107,7 @@ export interface SeldonMetricsAdapterArgs {
      */
     chart?: pulumi.Input<inputs.ChartSpecArgs | undefined>;
     /**
-     * Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
+     * Adopt mode: the adapter's ConfigMap. (Install mode names its own: `<releaseName>-seldon-rules`.) Default: `<releaseName>-prometheus-adapter`.
      */
     configMapName?: string;
     /**
@@ -119,7 +119,7 @@ export interface SeldonMetricsAdapterArgs {
      */
     deploymentName?: string;
     /**
-     * Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+     * Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm's own).
      */
     helmTimeoutSeconds?: number;
     /**

@@ -16,7 +16,7 @@ import (
 
 // The adapter Deployment the component installs by default: release hpa-metrics of the
 // prometheus-adapter chart in the component's default adapter namespace
-// (resolve.DefaultAdapterNamespace).
+// (inputs.DefaultAdapterNamespace).
 const (
 	AdapterNamespace  = "seldon-monitoring"
 	AdapterDeployment = "hpa-metrics-prometheus-adapter"

@@ -42,10 +42,13 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) == 2 && args[0] == "inputs" {
+		return writeInputs(args[1])
+	}
 	if len(args) != 3 {
 		return fmt.Errorf(
 			"usage: gen-sdk schema OUT.json VERSION | gen-sdk go|nodejs|python SCHEMA.json OUTDIR | gen-sdk apidoc " +
-				"SCHEMA.json OUT.md | gen-sdk bad-inputs CATALOGUE.json OUT.md | gen-sdk embed ROOT DOC.md",
+				"SCHEMA.json OUT.md | gen-sdk bad-inputs CATALOGUE.json OUT.md | gen-sdk embed ROOT DOC.md | gen-sdk inputs OUT.md",
 		)
 	}
 	switch args[0] {

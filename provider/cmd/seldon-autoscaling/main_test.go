@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/hpasim"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
 
@@ -79,8 +80,8 @@ func TestPlanCommandGuideExample(t *testing.T) {
 
 func TestPlanCommandRefusesBadInput(t *testing.T) {
 	code, _, stderr := runCmd("plan", "--safety-margin", "1.5", "--headroom-pods", "0")
-	if code != 1 || !strings.Contains(stderr, policy.FieldSafetyMargin) ||
-		!strings.Contains(stderr, policy.FieldHeadroom) {
+	if code != 1 || !strings.Contains(stderr, inputs.PathSafetyMargin) ||
+		!strings.Contains(stderr, inputs.PathHeadroom) {
 		t.Errorf("exit %d, %q", code, stderr)
 	}
 }

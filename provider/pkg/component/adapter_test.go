@@ -7,6 +7,7 @@ import (
 
 	presource "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
@@ -121,8 +122,8 @@ func TestHelmReleaseRecoversFromFailure(t *testing.T) {
 	}{
 		{"default: wait 300 s, roll back", map[string]any{}, true, float64(300), true},
 		{"timeout set", map[string]any{"helmTimeoutSeconds": 900}, true, float64(900), false},
-		{"lowest timeout", map[string]any{"helmTimeoutSeconds": resolve.MinHelmTimeoutSeconds}, true, float64(60), false},
-		{"highest timeout", map[string]any{"helmTimeoutSeconds": resolve.MaxHelmTimeoutSeconds}, true, float64(1800), false},
+		{"lowest timeout", map[string]any{"helmTimeoutSeconds": inputs.MinHelmTimeoutSeconds}, true, float64(60), false},
+		{"highest timeout", map[string]any{"helmTimeoutSeconds": inputs.MaxHelmTimeoutSeconds}, true, float64(1800), false},
 		{"skipAwait: no wait, so no rollback", map[string]any{"skipAwait": true}, false, nil, false},
 	}
 	for _, tc := range cases {

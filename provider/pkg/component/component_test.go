@@ -22,6 +22,7 @@ import (
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/badinputs"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/existing"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
 
@@ -233,7 +234,7 @@ func checkGuideAdapter(t *testing.T, rec *recorder) any {
 	assertPath(t, rel, "namespace", "seldon-monitoring")
 	assertPath(t, rel, "chart", "prometheus-adapter")
 	assertPath(t, rel, "version", "5.3.0")
-	assertPath(t, rel, "repositoryOpts.repo", resolve.DefaultChartRepo)
+	assertPath(t, rel, "repositoryOpts.repo", inputs.DefaultChartRepo)
 	assertPath(t, rel, "values.rules.existing", "hpa-metrics-seldon-rules")
 	assertPath(t, rel, "values.prometheus.url", "http://seldon-monitoring-prometheus")
 	assertPath(t, rel, "values.prometheus.port", float64(9090))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/existing"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/existing/existingtest"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
@@ -39,7 +40,7 @@ func withCluster(t *testing.T, objs ...runtime.Object) {
 
 // someonesAdapter is a prometheus-adapter someone else installed: its ConfigMap and Deployment.
 func someonesAdapter(config string) []runtime.Object {
-	const ns, name = resolve.DefaultAdapterNamespace, resolve.DefaultReleaseName + "-prometheus-adapter"
+	const ns, name = inputs.DefaultAdapterNamespace, inputs.DefaultReleaseName + "-prometheus-adapter"
 	return []runtime.Object{
 		existingtest.Object("v1", "ConfigMap", ns, name, map[string]any{"data": map[string]any{"config.yaml": config}}),
 		existingtest.Object("apps/v1", "Deployment", ns, name, nil),
@@ -52,7 +53,7 @@ func kubectlModel(fields map[string]any) *unstructured.Unstructured {
 	for k, v := range fields {
 		spec[k] = v
 	}
-	m := existingtest.Object(resolve.SeldonAPIVersion, "Model", resolve.DefaultModelNamespace, "irisa0", map[string]any{"spec": spec})
+	m := existingtest.Object(resolve.SeldonAPIVersion, "Model", inputs.DefaultModelNamespace, "irisa0", map[string]any{"spec": spec})
 	m.SetManagedFields(nil)
 	return m
 }
@@ -89,7 +90,7 @@ func TestExistingModelIsRefusedUnlessTakenOver(t *testing.T) {
 // the patch that removes them, except a Model whose only such field is the minReplicas the
 // component sets itself for partial scheduling (Seldon 2.9+).
 func TestSelfScalingObjects(t *testing.T) {
-	mlserver := existingtest.Object(resolve.SeldonAPIVersion, "Server", resolve.DefaultModelNamespace, resolve.DefaultExistingServer, map[string]any{
+	mlserver := existingtest.Object(resolve.SeldonAPIVersion, "Server", inputs.DefaultModelNamespace, inputs.DefaultExistingServer, map[string]any{
 		"spec": map[string]any{"serverConfig": "mlserver", "replicas": int64(1), "minReplicas": int64(1),
 			"maxReplicas": int64(4)}})
 	for _, tc := range []struct {

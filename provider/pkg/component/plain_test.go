@@ -1,14 +1,18 @@
 package component
 
 import (
+	"errors"
 	"maps"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/resolve"
 )
 
@@ -66,4 +70,42 @@ func shape(t reflect.Type, path string, out map[string]string) {
 		}
 		shape(f.Type, name, out)
 	}
+}
+
+// TestRefusalsNameRegisteredInputs: every field a refusal of the catalogue names is an input of
+// the registry (a list element's index read as [], an element as its list, a key under a map input
+// such as model.labels as the map), so refusals speak of inputs users can find in the schema.
+func TestRefusalsNameRegisteredInputs(t *testing.T) {
+	cat := loadBadInputs(t)
+	index := regexp.MustCompile(`\[\d+\]`)
+	for _, tc := range cat.Cases {
+		var errs refusal.Errors
+		if _, err := resolve.ResolveInputs(cat.Inputs(tc)); !errors.As(err, &errs) {
+			continue // refused in Construct, past the resolver: TestGuardsCreateNothing covers it
+		}
+		for _, e := range errs {
+			if !isInput(strings.TrimSuffix(index.ReplaceAllString(e.Field, "[]"), "[]")) {
+				t.Errorf("%s: the refusal names %q, which is no registered input", tc.Name, e.Field)
+			}
+		}
+	}
+}
+
+// isInput reports whether path is in the registry, or is a key of a map input (labels,
+// annotations, extraSpec, metricSelector, values) that is.
+func isInput(path string) bool {
+	if slices.ContainsFunc(inputs.Registry, func(in inputs.Input) bool { return slices.Contains(in.Paths, path) }) {
+		return true
+	}
+	parent, _, ok := cutLast(path, ".")
+	mapInput := slices.ContainsFunc([]string{"labels", "annotations", "extraSpec", "metricSelector", "values"},
+		func(m string) bool { return strings.HasSuffix(parent, "."+m) })
+	return ok && mapInput && isInput(parent)
+}
+
+func cutLast(s, sep string) (before, after string, found bool) {
+	if i := strings.LastIndex(s, sep); i >= 0 {
+		return s[:i], s[i+len(sep):], true
+	}
+	return s, "", false
 }

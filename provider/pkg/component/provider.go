@@ -81,9 +81,10 @@ func Provider() (p.Provider, error) {
 // onOwnGoroutine runs a component's constructor on a goroutine of its own and waits for it. The
 // engine keeps, with every resource, each frame of the stack that registered it (the Go SDK's
 // Context.getStackTrace sends them all), and writes them into every checkpoint: from Construct's
-// goroutine that is about 24 frames of gRPC, pulumi-go-provider and SDK dispatch, some 2.5 KB for
-// each child of each model. From a fresh goroutine only this package's frames remain, which are
-// the ones that say where a child was declared. A panic is raised again on the caller's goroutine.
+// goroutine those are frames of gRPC, pulumi-go-provider and SDK dispatch, kilobytes for each
+// child of each model (TestComponentStateSize, tests/e2e, bounds the state). From a fresh
+// goroutine only this package's frames remain, which are the ones that say where a child was
+// declared. A panic is raised again on the caller's goroutine.
 func onOwnGoroutine[A any, R pulumi.ComponentResource](construct infer.ComponentFn[A, R]) infer.ComponentFn[A, R] {
 	type result struct {
 		value    R

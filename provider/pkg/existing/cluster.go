@@ -83,8 +83,8 @@ func (c *clientCache) get(settings map[string]string) (dynamic.Interface, error)
 }
 
 // unthrottled turns client-go's client-side rate limit off: the components of a stack share one
-// client, and its default (5 QPS, burst 10) would queue a large stack's reads for seconds (measured:
-// 1.39 s for one check of 7 objects after a few dozen). The per-component clients this cache
+// client, and its default (5 QPS, burst 10) would queue a large stack's reads for seconds
+// (BenchmarkExistingObjectCheck, tests/e2e, measures the check). The per-component clients this cache
 // replaced were never throttled either; the API server's priority and fairness bounds every client.
 func unthrottled(cfg *rest.Config) *rest.Config {
 	cfg.QPS = -1

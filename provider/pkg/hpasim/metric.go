@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 )
 
 // MetricPipeline is how the RPS both HPAs read is measured: Prometheus scrapes the
@@ -14,9 +14,9 @@ import (
 // the last full scrape interval(s) and lags the load by about half a window plus the time since
 // the last scrape (on average a 30 s scrape and a 60 s window lag by about 30 s).
 type MetricPipeline struct {
-	ScrapeIntervalSeconds int // 0: policy.DefaultScrapeInterval, 30 s
+	ScrapeIntervalSeconds int // 0: inputs.DefaultScrapeInterval, 30 s
 	ScrapeOffsetSeconds   int // when the first scrape happens after t = 0, modulo the interval
-	RateWindowSeconds     int // 0: policy.DefaultRateWindow, 60 s
+	RateWindowSeconds     int // 0: inputs.DefaultRateWindow, 60 s
 	// ServedOnly makes the counter count only requests the serving replicas complete, so a
 	// saturated Model reports at most its capacity and the HPAs under-see demand. By default every
 	// offered request is counted (completed, queued then completed, or failed with an error code),
@@ -26,10 +26,10 @@ type MetricPipeline struct {
 }
 
 // DefaultMetricPipeline is the pipeline the component assumes when its timing inputs are unset:
-// policy.DefaultScrapeInterval and policy.DefaultRateWindow.
+// inputs.DefaultScrapeInterval and inputs.DefaultRateWindow.
 func DefaultMetricPipeline() MetricPipeline {
-	return MetricPipeline{ScrapeIntervalSeconds: seconds(policy.DefaultScrapeInterval),
-		RateWindowSeconds: seconds(policy.DefaultRateWindow)}
+	return MetricPipeline{ScrapeIntervalSeconds: seconds(inputs.DefaultScrapeInterval),
+		RateWindowSeconds: seconds(inputs.DefaultRateWindow)}
 }
 
 func (m MetricPipeline) withDefaults() MetricPipeline {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
 )
@@ -109,8 +110,8 @@ func TestPlannedPolicyRefusesBadInput(t *testing.T) {
 	for _, f := range errs.Fields() {
 		got[f] = true
 	}
-	for _, f := range []string{policy.FieldSaturationRPS, policy.FieldPeakRPS, policy.FieldSafetyMargin,
-		policy.FieldServerReady, policy.FieldHeadroom, policy.FieldRampRate, policy.FieldSpikeSeconds} {
+	for _, f := range []string{inputs.PathSaturationRPS, inputs.PathPeakRPS, inputs.PathSafetyMargin,
+		inputs.PathServerReady, inputs.PathHeadroom, inputs.PathRampRate, inputs.PathSpikeSeconds} {
 		if !got[f] {
 			t.Errorf("no refusal names %s: %v", f, errs.Fields())
 		}

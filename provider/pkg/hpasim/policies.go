@@ -3,6 +3,7 @@ package hpasim
 import (
 	"fmt"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
 
@@ -96,7 +97,7 @@ func WithModelLag(c Config, lagSeconds int) Config {
 	up := effectiveRules(b.ScaleUp, def.ScaleUp)
 	lagged := policy.Rules{StabilizationWindowSeconds: &up.windowSeconds, SelectPolicy: up.selectPolicy,
 		Policies: up.policies}.WindowLongerBy(lagSeconds)
-	*lagged.StabilizationWindowSeconds = min(*lagged.StabilizationWindowSeconds, policy.MaxWindowSeconds)
+	*lagged.StabilizationWindowSeconds = min(*lagged.StabilizationWindowSeconds, inputs.MaxWindowSeconds)
 	b.ScaleUp = &lagged
 	model.Behavior = &b
 	c.HPA, c.ServerHPA = model, &server

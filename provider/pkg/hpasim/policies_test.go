@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
 
@@ -33,7 +34,7 @@ func TestWithModelLag(t *testing.T) {
 				ScaleUp: rules(30, policy.SelectMax, pods(4, 15), percent(100, 15)), ScaleDown: DefaultBehavior().ScaleDown,
 			}}, ptr(NoBehaviorPolicy(b))},
 		{"capped at Kubernetes' limit", Config{HPA: guide}, 4000,
-			lagged(guide, policy.MaxWindowSeconds, policy.SelectMax, pods(5, 90)), &guide},
+			lagged(guide, inputs.MaxWindowSeconds, policy.SelectMax, pods(5, 90)), &guide},
 		{"set, not added: lags the Server's spec", withServer(oldModel, guide), 30,
 			lagged(guide, 90, policy.SelectMax, pods(5, 90)), &guide},
 		{"0 leaves a shared spec alone", Config{HPA: guide}, 0, guide, nil},

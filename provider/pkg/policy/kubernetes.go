@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
 )
 
@@ -16,27 +17,6 @@ const (
 	// DefaultScaleDownWindow is --horizontal-pod-autoscaler-downscale-stabilization, which the
 	// controller gives a scale-down rule that sets no window (maybeInitScaleDownStabilizationWindow).
 	DefaultScaleDownWindow = 300
-)
-
-// The API server's limits (pkg/apis/autoscaling/validation: MaxStabilizationWindowSeconds,
-// MaxPeriodSeconds).
-const (
-	MaxWindowSeconds = 3600
-	MaxPeriodSeconds = 1800
-)
-
-// Sane bounds on the counts that reach the HPAs' int32 fields (minReplicas, maxReplicas, policy
-// values). The API server takes any int32, but a value past int32 fails only at `up`, after the
-// adapter, Model and Server exist; and far below int32 a count is already a typo.
-const (
-	// MaxReplicasBound: one Model on one Server scaled past 10000 replicas (and as many Server
-	// pods) is beyond any single-model deployment Seldon documents; a count that high is a typo.
-	// It bounds minReplicas, maxReplicas, scaleUpHeadroomPods and a Pods policy's value alike:
-	// none can usefully exceed the replicas there can ever be.
-	MaxReplicasBound = 10000
-	// MaxPercentValue: a Percent policy of 10000% multiplies the replica count by 101 per period,
-	// far past anything MaxReplicasBound leaves room for; more is a typo.
-	MaxPercentValue = 10000
 )
 
 // DefaultScaleUpRules is what the API server fills in for behavior.scaleUp
@@ -65,8 +45,8 @@ func DefaultScaleDownRules() Rules {
 // comes at preview. An unset selectPolicy is valid: the API server defaults it to Max.
 func ValidateRules(field string, r Rules) refusal.Errors {
 	var errs refusal.Errors
-	if w := r.StabilizationWindowSeconds; w != nil && (*w < 0 || *w > MaxWindowSeconds) {
-		errs.Addf(field+".stabilizationWindowSeconds", "use 0 to 3600 seconds", "%d is outside 0..%d", *w, MaxWindowSeconds)
+	if w := r.StabilizationWindowSeconds; w != nil && (*w < 0 || *w > inputs.MaxWindowSeconds) {
+		errs.Addf(field+".stabilizationWindowSeconds", "use 0 to 3600 seconds", "%d is outside 0..%d", *w, inputs.MaxWindowSeconds)
 	}
 	switch r.SelectPolicy {
 	case "", SelectMax, SelectMin, SelectDisabled:
@@ -78,15 +58,15 @@ func ValidateRules(field string, r Rules) refusal.Errors {
 		if pol.Type != PolicyPods && pol.Type != PolicyPercent {
 			errs.Addf(f+".type", "use Pods or Percent", "%q is not a scaling policy type", pol.Type)
 		}
-		limit := MaxReplicasBound
+		limit := inputs.MaxReplicasBound
 		if pol.Type == PolicyPercent {
-			limit = MaxPercentValue
+			limit = inputs.MaxPercentValue
 		}
 		if pol.Value < 1 || pol.Value > limit {
 			errs.Addf(f+".value", fmt.Sprintf("use 1 to %d", limit), "%d is outside 1..%d", pol.Value, limit)
 		}
-		if pol.PeriodSeconds < 1 || pol.PeriodSeconds > MaxPeriodSeconds {
-			errs.Addf(f+".periodSeconds", "use 1 to 1800 seconds", "%d is outside 1..%d", pol.PeriodSeconds, MaxPeriodSeconds)
+		if pol.PeriodSeconds < 1 || pol.PeriodSeconds > inputs.MaxPeriodSeconds {
+			errs.Addf(f+".periodSeconds", "use 1 to 1800 seconds", "%d is outside 1..%d", pol.PeriodSeconds, inputs.MaxPeriodSeconds)
 		}
 	}
 	return errs

@@ -3,6 +3,8 @@ package policy
 import (
 	"fmt"
 	"math"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 )
 
 // The planner's formulas. Plan derives every default through these, and hpasim's benchmark plans
@@ -69,7 +71,7 @@ func (p *planner) planWarnings(sat *float64, ramp float64) {
 	target := p.out.Target
 	ready, headroom := p.out.ServerReadySeconds, p.out.ScaleUpHeadroomPods
 	if need := RampReplicas(ramp, ready, target); need > headroom {
-		p.warn(FieldRampRate, fmt.Sprintf(
+		p.warn(inputs.PathRampRate, fmt.Sprintf(
 			"a ramp of %s RPS/s needs %d new replicas every %d s but the cluster can start %d: replicas fall behind by about "+
 				"%s RPS each period and the margin will not cover it; raise %s or %s, or expect SLA breach during such ramps",
 			formatRPS(
@@ -79,8 +81,8 @@ func (p *planner) planWarnings(sat *float64, ramp float64) {
 			ready,
 			headroom,
 			formatRPS(float64(need-headroom)*target.Float()),
-			FieldHeadroom,
-			FieldSafetyMargin,
+			inputs.PathHeadroom,
+			inputs.PathSafetyMargin,
 		))
 	}
 	if sat == nil || p.out.ScaleUp.StabilizationWindowSeconds == nil {
@@ -95,7 +97,7 @@ func (p *planner) planWarnings(sat *float64, ramp float64) {
 	rise := ramp * float64(reaction)
 	need := int(math.Ceil(rise/spare - 1e-9))
 	if need > p.out.MinReplicas {
-		p.warn(FieldRampRate, fmt.Sprintf(
+		p.warn(inputs.PathRampRate, fmt.Sprintf(
 			"between a rise starting and the first new replicas serving (window %d s + sync %d s + the later of "+
 				"serverReadySeconds %d s and the Model's lag %d s = %d s, before any metric lag) a %s RPS/s ramp adds %s RPS; "+
 				"each replica has %s RPS spare, so starting from fewer than %d replicas the ramp saturates them first "+

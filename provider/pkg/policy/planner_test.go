@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 )
 
 // guideSizing is the guide's irisa0: 3 RPS per replica (saturation 3.75 with a 20% margin),
@@ -178,15 +180,15 @@ func checkGuideDerivations(t *testing.T, tc plannerGuideCase, in Input, derived 
 		fields[d.Field] = !d.Warning || fields[d.Field]
 	}
 	for _, f := range []string{
-		FieldTarget, FieldMaxReplicas,
-		FieldScaleUp + ".policies", FieldScaleUp + ".stabilizationWindowSeconds",
-		FieldScaleDown,
+		inputs.PathTarget, inputs.PathMaxReplicas,
+		inputs.PathScaleUp + ".policies", inputs.PathScaleUp + ".stabilizationWindowSeconds",
+		inputs.PathScaleDown,
 	} {
 		if !fields[f] {
 			t.Errorf("no reason for %s", f)
 		}
 	}
-	if in.ModelScaleUpLagSeconds == nil && !fields[FieldModelLag] {
+	if in.ModelScaleUpLagSeconds == nil && !fields[inputs.PathModelLag] {
 		t.Errorf("derived lag not reported")
 	}
 }
@@ -304,7 +306,7 @@ func TestUserValuesWinOverSizing(t *testing.T) {
 		t.Errorf("user values overridden: %+v", p)
 	}
 	for _, d := range derived {
-		if !d.Warning && (d.Field == FieldMinReplicas || strings.HasPrefix(d.Field, FieldScaleUp)) {
+		if !d.Warning && (d.Field == inputs.PathMinReplicas || strings.HasPrefix(d.Field, inputs.PathScaleUp)) {
 			t.Errorf("user-set %s reported as derived", d.Field)
 		}
 	}

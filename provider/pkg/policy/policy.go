@@ -14,21 +14,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
 )
 
-// Defaults, each one the Seldon guide's own example value or the metric pipeline's usual one;
-// Kubernetes' own are in kubernetes.go.
 const (
-	DefaultMinReplicas         = 1
-	DefaultSafetyMargin        = 0.2
-	DefaultServerReadySeconds  = 90 // the guide's example: 5 pods ready within 90 s
-	DefaultScaleUpHeadroomPods = 5
-	DefaultScaleUpWindow       = 60               // the guide's example scale-up stabilization window
-	DefaultScrapeInterval      = 30 * time.Second // kube-prometheus-stack's; the guide's 1m window needs ≤ 30 s
-	DefaultRelistInterval      = time.Minute
-	DefaultRateWindow          = time.Minute
-
 	// TargetTypeAverageValue is the only target type that scales a Model and its Server together.
 	TargetTypeAverageValue = "AverageValue"
 	PolicyPods             = "Pods"
@@ -152,33 +142,6 @@ func (q MilliQuantity) String() string {
 // Float is the quantity in whole units.
 func (q MilliQuantity) Float() float64 { return float64(q) / 1000 }
 
-// Field paths as users write them; errors and derivations name these.
-const (
-	FieldMinReplicas    = "autoscaling.minReplicas"
-	FieldMaxReplicas    = "autoscaling.maxReplicas"
-	FieldTarget         = "autoscaling.targetRpsPerReplica"
-	FieldTargetType     = "autoscaling.targetType"
-	FieldPeakRPS        = "autoscaling.sizing.peakRps"
-	FieldSaturationRPS  = "autoscaling.sizing.saturationRps"
-	FieldSafetyMargin   = "autoscaling.sizing.safetyMargin"
-	FieldMinLoadRPS     = "autoscaling.sizing.minLoadRps"
-	FieldRampRate       = "autoscaling.sizing.rampRpsPerSecond"
-	FieldSpikeSeconds   = "autoscaling.sizing.spikeSeconds"
-	FieldModelLag       = "autoscaling.modelScaleUpLagSeconds"
-	FieldServerReady    = "autoscaling.serverReadySeconds"
-	FieldHeadroom       = "autoscaling.scaleUpHeadroomPods"
-	FieldScaleUp        = "autoscaling.scaleUp"
-	FieldScaleDown      = "autoscaling.scaleDown"
-	FieldAllowPercentUp = "autoscaling.allowPercentScaleUp"
-)
-
-// The timing inputs, relative to the block that holds them (Input.TimingPrefix).
-const (
-	FieldScrapeInterval = "prometheusScrapeInterval"
-	FieldRelistInterval = "metricsRelistInterval"
-	FieldRateWindow     = "rateWindow"
-)
-
 // Plan turns the user's input into the effective policy, or refuses it with every problem found.
 func Plan(in Input) (Policy, []Derivation, error) {
 	p := &planner{in: in}
@@ -225,16 +188,16 @@ type loadFigures struct {
 func (p *planner) replicaBounds() (*float64, float64) {
 	in := p.in
 	if in.TargetType != "" && in.TargetType != TargetTypeAverageValue {
-		p.errs.Addf(FieldTargetType, "remove it or set it to AverageValue",
+		p.errs.Addf(inputs.PathTargetType, "remove it or set it to AverageValue",
 			"%q is not supported: only AverageValue scales the Model and its Server to the same replica count "+
 				"(Utilization needs resource metrics, Value ignores the replica count)", in.TargetType)
 	}
 	if in.MinReplicas != nil && *in.MinReplicas < 1 {
-		p.errs.Addf(FieldMinReplicas, "set it to 1 or more", "%d is below 1: a Model with no replicas cannot serve "+
+		p.errs.Addf(inputs.PathMinReplicas, "set it to 1 or more", "%d is below 1: a Model with no replicas cannot serve "+
 			"the load its own metric needs to scale up", *in.MinReplicas)
 	}
-	p.atMostReplicasBound(FieldMinReplicas, in.MinReplicas)
-	p.atMostReplicasBound(FieldMaxReplicas, in.MaxReplicas)
+	p.atMostReplicasBound(inputs.PathMinReplicas, in.MinReplicas)
+	p.atMostReplicasBound(inputs.PathMaxReplicas, in.MaxReplicas)
 	l := p.loadFigures()
 	q, ok := p.target(l)
 	if !ok {
@@ -248,45 +211,45 @@ func (p *planner) replicaBounds() (*float64, float64) {
 
 // loadFigures guards the sizing block.
 func (p *planner) loadFigures() loadFigures {
-	l := loadFigures{margin: DefaultSafetyMargin}
+	l := loadFigures{margin: inputs.DefaultSafetyMargin}
 	s := p.in.Sizing
 	if s == nil {
 		return l
 	}
-	l.sat = p.positive(FieldSaturationRPS, s.SaturationRPS)
-	l.peak = p.positive(FieldPeakRPS, s.PeakRPS)
+	l.sat = p.positive(inputs.PathSaturationRPS, s.SaturationRPS)
+	l.peak = p.positive(inputs.PathPeakRPS, s.PeakRPS)
 	if s.SafetyMargin != nil {
 		if m := *s.SafetyMargin; math.IsNaN(m) || m < 0 || m >= 1 {
-			p.errs.Addf(FieldSafetyMargin, "use a fraction such as 0.2 (20% below saturation)", "%v is outside [0, 1)", m)
+			p.errs.Addf(inputs.PathSafetyMargin, "use a fraction such as 0.2 (20% below saturation)", "%v is outside [0, 1)", m)
 		} else {
 			l.margin = m
 		}
 	} else if l.sat != nil {
-		p.derive(FieldSafetyMargin, fmt.Sprint(DefaultSafetyMargin),
+		p.derive(inputs.PathSafetyMargin, fmt.Sprint(inputs.DefaultSafetyMargin),
 			"default: keep 20% of each replica's capacity for load that arrives while new replicas start")
 	}
 	if v := s.MinLoadRPS; v != nil {
 		switch {
 		case !finiteNonNegative(*v):
-			p.errs.Addf(FieldMinLoadRPS,
+			p.errs.Addf(inputs.PathMinLoadRPS,
 				"use the load of the quietest period in RPS (0 or more), or remove it for minReplicas 1",
 				"%v is not a finite number ≥ 0", *v)
 		case l.peak != nil && *v > *l.peak:
-			p.errs.Addf(FieldMinLoadRPS, "use the load of the quietest period, at most autoscaling.sizing.peakRps",
+			p.errs.Addf(inputs.PathMinLoadRPS, "use the load of the quietest period, at most autoscaling.sizing.peakRps",
 				"%v is above peakRps %v", *v, *l.peak)
 		default:
 			l.minLoad = v
 		}
 	}
 	if v := s.RampRPSPerSecond; v != nil && !finiteNonNegative(*v) {
-		p.errs.Addf(FieldRampRate, "use the steepest sustained rise in RPS per second, or 0 if unknown",
+		p.errs.Addf(inputs.PathRampRate, "use the steepest sustained rise in RPS per second, or 0 if unknown",
 			"%v is not a finite number ≥ 0", *v)
 	} else if v != nil {
 		l.ramp = *v
 	}
-	if v := s.SpikeSeconds; v != nil && (*v < 0 || *v > MaxWindowSeconds) {
-		p.errs.Addf(FieldSpikeSeconds, "use the length in seconds of the spikes to absorb (0 to react at once, at "+
-			"most 3600, Kubernetes' limit for the scale-up window)", "%d is outside 0..%d", *v, MaxWindowSeconds)
+	if v := s.SpikeSeconds; v != nil && (*v < 0 || *v > inputs.MaxWindowSeconds) {
+		p.errs.Addf(inputs.PathSpikeSeconds, "use the length in seconds of the spikes to absorb (0 to react at once, at "+
+			"most 3600, Kubernetes' limit for the scale-up window)", "%d is outside 0..%d", *v, inputs.MaxWindowSeconds)
 	}
 	return l
 }
@@ -299,31 +262,31 @@ func (p *planner) target(l loadFigures) (q MilliQuantity, ok bool) {
 	var target float64
 	switch {
 	case p.in.TargetRPS != nil:
-		t := p.positive(FieldTarget, p.in.TargetRPS)
+		t := p.positive(inputs.PathTarget, p.in.TargetRPS)
 		if t == nil {
 			return 0, false
 		}
 		target = *t
 		if l.sat != nil && target >= *l.sat {
-			p.errs.Addf(FieldTarget, fmt.Sprintf("set it below the saturation RPS, e.g. %s (saturation × (1 − margin)), "+
+			p.errs.Addf(inputs.PathTarget, fmt.Sprintf("set it below the saturation RPS, e.g. %s (saturation × (1 − margin)), "+
 				"or remove it to derive it", formatRPS(PlannedTarget(*l.sat, l.margin))),
 				"%v is not below autoscaling.sizing.saturationRps (%v): replicas would saturate before the HPA adds more",
 				target, *l.sat)
 		}
 	case l.sat != nil:
 		target = PlannedTarget(*l.sat, l.margin)
-		p.derive(FieldTarget, formatRPS(target), fmt.Sprintf("saturationRps %v × (1 − safetyMargin %v): each replica "+
+		p.derive(inputs.PathTarget, formatRPS(target), fmt.Sprintf("saturationRps %v × (1 − safetyMargin %v): each replica "+
 			"keeps %s RPS spare for load that arrives while new replicas start", *l.sat, l.margin, formatRPS(*l.sat-target)))
 	default:
 		if p.in.Sizing == nil || p.in.Sizing.SaturationRPS == nil {
-			p.errs.Add(FieldTarget, "set autoscaling.targetRpsPerReplica (the per-replica RPS the HPA keeps each "+
+			p.errs.Add(inputs.PathTarget, "set autoscaling.targetRpsPerReplica (the per-replica RPS the HPA keeps each "+
 				"replica at), or autoscaling.sizing {saturationRps, peakRps}",
 				"not set, and there is no autoscaling.sizing.saturationRps to derive it from")
 		}
 		return 0, false
 	}
 	if q = MilliQuantity(math.Round(target * 1000)); q < 1 {
-		p.errs.Addf(FieldTarget, "use at least 0.001", "%v rounds to zero at the HPA's milli-unit resolution", target)
+		p.errs.Addf(inputs.PathTarget, "use at least 0.001", "%v rounds to zero at the HPA's milli-unit resolution", target)
 		return 0, false
 	}
 	return q, true
@@ -335,15 +298,15 @@ func (p *planner) minReplicas(l loadFigures, q MilliQuantity) {
 	case p.in.MinReplicas != nil:
 		p.out.MinReplicas = *p.in.MinReplicas
 	case l.minLoad != nil:
-		if !p.derivedWithinBound(FieldMinLoadRPS, *l.minLoad, q, "minReplicas") {
+		if !p.derivedWithinBound(inputs.PathMinLoadRPS, *l.minLoad, q, "minReplicas") {
 			return
 		}
 		p.out.MinReplicas = PlannedMinReplicas(*l.minLoad, q)
-		p.derive(FieldMinReplicas, fmt.Sprint(p.out.MinReplicas),
+		p.derive(inputs.PathMinReplicas, fmt.Sprint(p.out.MinReplicas),
 			fmt.Sprintf("⌈minLoadRps %v / target %s⌉, at least 1: serves the quietest period at the target", *l.minLoad, q))
 	default:
-		p.out.MinReplicas = DefaultMinReplicas
-		p.derive(FieldMinReplicas, fmt.Sprint(DefaultMinReplicas),
+		p.out.MinReplicas = inputs.DefaultMinReplicas
+		p.derive(inputs.PathMinReplicas, fmt.Sprint(inputs.DefaultMinReplicas),
 			"default; set autoscaling.sizing.minLoadRps to size it from the quietest period's load")
 	}
 }
@@ -356,16 +319,16 @@ func (p *planner) maxReplicas(l loadFigures, q MilliQuantity) {
 		m := *p.in.MaxReplicas
 		p.out.MaxReplicas = m
 		if m < p.out.MinReplicas {
-			p.errs.Addf(FieldMaxReplicas, "set maxReplicas at or above minReplicas",
+			p.errs.Addf(inputs.PathMaxReplicas, "set maxReplicas at or above minReplicas",
 				"%d is below autoscaling.minReplicas (%d)", m, p.out.MinReplicas)
 		}
 		if l.peak != nil && *l.peak > float64(m)*target*(1+1e-9) {
-			p.errs.Addf(FieldPeakRPS, fmt.Sprintf("raise autoscaling.maxReplicas to %d, or raise the target",
+			p.errs.Addf(inputs.PathPeakRPS, fmt.Sprintf("raise autoscaling.maxReplicas to %d, or raise the target",
 				PlannedMaxReplicas(*l.peak, q)), "peak load %v RPS exceeds maxReplicas %d × target %s RPS = %s RPS",
 				*l.peak, m, q, formatRPS(float64(m)*target))
 		}
 	case l.peak != nil:
-		if !p.derivedWithinBound(FieldPeakRPS, *l.peak, q, "maxReplicas") {
+		if !p.derivedWithinBound(inputs.PathPeakRPS, *l.peak, q, "maxReplicas") {
 			return
 		}
 		m := PlannedMaxReplicas(*l.peak, q)
@@ -376,31 +339,31 @@ func (p *planner) maxReplicas(l loadFigures, q MilliQuantity) {
 			reason += ", raised to minReplicas"
 		}
 		p.out.MaxReplicas = m
-		p.derive(FieldMaxReplicas, fmt.Sprint(m), reason)
+		p.derive(inputs.PathMaxReplicas, fmt.Sprint(m), reason)
 	default:
-		p.errs.Add(FieldMaxReplicas,
+		p.errs.Add(inputs.PathMaxReplicas,
 			"set autoscaling.maxReplicas, or autoscaling.sizing.peakRps (maxReplicas = ⌈peak / target⌉)",
 			"not set, and there is no autoscaling.sizing.peakRps to derive it from")
 	}
 }
 
-// atMostReplicasBound refuses a replica count beyond MaxReplicasBound: past int32 the HPA fails
+// atMostReplicasBound refuses a replica count beyond inputs.MaxReplicasBound: past int32 the HPA fails
 // only at `up`, after the Model and Server exist, and far below that the count is a typo.
 func (p *planner) atMostReplicasBound(field string, v *int) {
-	if v != nil && *v > MaxReplicasBound {
+	if v != nil && *v > inputs.MaxReplicasBound {
 		p.errs.Addf(field, fmt.Sprintf("use at most %d (the bound this component sets for one Model's Server)",
-			MaxReplicasBound), "%d is above %d", *v, MaxReplicasBound)
+			inputs.MaxReplicasBound), "%d is above %d", *v, inputs.MaxReplicasBound)
 	}
 }
 
-// derivedWithinBound refuses a replica count derived as ⌈load / target⌉ beyond MaxReplicasBound,
+// derivedWithinBound refuses a replica count derived as ⌈load / target⌉ beyond inputs.MaxReplicasBound,
 // naming the load input it came from; it compares in float so a huge load cannot overflow int.
 func (p *planner) derivedWithinBound(field string, load float64, q MilliQuantity, what string) bool {
-	if load/q.Float() <= MaxReplicasBound {
+	if load/q.Float() <= inputs.MaxReplicasBound {
 		return true
 	}
 	p.errs.Addf(field, fmt.Sprintf("check the figure, or raise the target: %s = ⌈load / target⌉ must stay at most %d",
-		what, MaxReplicasBound), "%v RPS / target %s RPS asks for more than %d replicas", load, q, MaxReplicasBound)
+		what, inputs.MaxReplicasBound), "%v RPS / target %s RPS asks for more than %d replicas", load, q, inputs.MaxReplicasBound)
 	return false
 }
 
@@ -420,14 +383,14 @@ func (p *planner) positive(field string, v *float64) *float64 {
 // rate window holding at least two scrapes.
 func (p *planner) timing() {
 	t := p.in.Timing
-	scrape, relist, window := p.timingField(FieldScrapeInterval), p.timingField(FieldRelistInterval),
-		p.timingField(FieldRateWindow)
+	scrape, relist, window := p.timingField(inputs.FieldScrapeInterval), p.timingField(inputs.FieldRelistInterval),
+		p.timingField(inputs.FieldRateWindow)
 	if t.ScrapeInterval == 0 {
-		p.derive(scrape, duration(DefaultScrapeInterval), "assumed: kube-prometheus-stack's default; set yours")
+		p.derive(scrape, duration(inputs.DefaultScrapeInterval), "assumed: kube-prometheus-stack's default; set yours")
 	}
-	t.ScrapeInterval = cmp.Or(t.ScrapeInterval, DefaultScrapeInterval)
-	t.RelistInterval = cmp.Or(t.RelistInterval, DefaultRelistInterval)
-	t.RateWindow = cmp.Or(t.RateWindow, DefaultRateWindow)
+	t.ScrapeInterval = cmp.Or(t.ScrapeInterval, inputs.DefaultScrapeInterval)
+	t.RelistInterval = cmp.Or(t.RelistInterval, inputs.DefaultRelistInterval)
+	t.RateWindow = cmp.Or(t.RateWindow, inputs.DefaultRateWindow)
 	p.out.Timing = t
 	for _, d := range []struct {
 		field string
@@ -454,31 +417,31 @@ func (p *planner) timing() {
 func (p *planner) timingField(f string) string { return p.in.TimingPrefix + f }
 
 func (p *planner) readiness() {
-	p.out.ServerReadySeconds = DefaultServerReadySeconds
+	p.out.ServerReadySeconds = inputs.DefaultServerReadySeconds
 	if v := p.in.ServerReadySeconds; v != nil {
 		p.out.ServerReadySeconds = *v
-		if *v < 1 || *v > MaxPeriodSeconds {
+		if *v < 1 || *v > inputs.MaxPeriodSeconds {
 			p.errs.Addf(
-				FieldServerReady,
+				inputs.PathServerReady,
 				"measure how long a new Server pod takes to load the model and become ready, and set that (1 to 1800)",
 				"%d is outside 1..%d seconds",
 				*v,
-				MaxPeriodSeconds,
+				inputs.MaxPeriodSeconds,
 			)
 		}
 	} else {
-		p.derive(FieldServerReady, fmt.Sprint(DefaultServerReadySeconds),
+		p.derive(inputs.PathServerReady, fmt.Sprint(inputs.DefaultServerReadySeconds),
 			"the guide's example; measure yours")
 	}
-	p.out.ScaleUpHeadroomPods = DefaultScaleUpHeadroomPods
+	p.out.ScaleUpHeadroomPods = inputs.DefaultScaleUpHeadroomPods
 	if v := p.in.ScaleUpHeadroomPods; v != nil {
 		p.out.ScaleUpHeadroomPods = *v
-		if *v < 1 || *v > MaxReplicasBound {
-			p.errs.Addf(FieldHeadroom, fmt.Sprintf("set how many Server pods the cluster can start at once (1 to %d)",
-				MaxReplicasBound), "%d is outside 1..%d", *v, MaxReplicasBound)
+		if *v < 1 || *v > inputs.MaxReplicasBound {
+			p.errs.Addf(inputs.PathHeadroom, fmt.Sprintf("set how many Server pods the cluster can start at once (1 to %d)",
+				inputs.MaxReplicasBound), "%d is outside 1..%d", *v, inputs.MaxReplicasBound)
 		}
 	} else {
-		p.derive(FieldHeadroom, fmt.Sprint(DefaultScaleUpHeadroomPods), "the guide's example")
+		p.derive(inputs.PathHeadroom, fmt.Sprint(inputs.DefaultScaleUpHeadroomPods), "the guide's example")
 	}
 }
 
@@ -491,9 +454,9 @@ func (p *planner) scaleUp(ramp float64) Rules {
 		w := p.scaleUpWindow()
 		return Rules{StabilizationWindowSeconds: w, SelectPolicy: SelectMax, Policies: p.scaleUpPolicies(ramp)}
 	}
-	out := p.rules(FieldScaleUp, *in)
+	out := p.rules(inputs.PathScaleUp, *in)
 	if out.SelectPolicy == SelectDisabled {
-		p.errs.Add(FieldScaleUp+".selectPolicy",
+		p.errs.Add(inputs.PathScaleUp+".selectPolicy",
 			"use Max or Min; to pin the replica count set minReplicas equal to maxReplicas",
 			"Disabled stops the HPA from ever adding replicas")
 	}
@@ -518,21 +481,21 @@ func (p *planner) scaleUpPolicies(ramp float64) []ScalingPolicy {
 		why = fmt.Sprintf("min(scaleUpHeadroomPods %d, ⌈ramp %s RPS/s × %d s / target %s⌉ = %d)", headroom,
 			formatRPS(ramp), ready, p.out.Target, RampReplicas(ramp, ready, p.out.Target))
 	}
-	p.derive(FieldScaleUp+".policies", fmt.Sprintf("Pods %d per %ds", pods, ready), why+" per serverReadySeconds: "+
+	p.derive(inputs.PathScaleUp+".policies", fmt.Sprintf("Pods %d per %ds", pods, ready), why+" per serverReadySeconds: "+
 		"pods the cluster starts at once")
 	return []ScalingPolicy{{Type: PolicyPods, Value: pods, PeriodSeconds: ready}}
 }
 
 // scaleUpWindow derives the scale-up stabilization window: the guide's, or the spikes to absorb.
 func (p *planner) scaleUpWindow() *int {
-	w := DefaultScaleUpWindow
+	w := inputs.DefaultScaleUpWindow
 	why := "the guide's window; autoscaling.sizing.spikeSeconds sizes it"
-	if s := p.in.Sizing; s != nil && s.SpikeSeconds != nil && *s.SpikeSeconds >= 0 && *s.SpikeSeconds <= MaxWindowSeconds {
+	if s := p.in.Sizing; s != nil && s.SpikeSeconds != nil && *s.SpikeSeconds >= 0 && *s.SpikeSeconds <= inputs.MaxWindowSeconds {
 		w = *s.SpikeSeconds
 		why = fmt.Sprintf("spikeSeconds %d: shorter spikes (as scraped) are absorbed within the margin; a sustained "+
 			"rise is answered this much later", w)
 	}
-	p.derive(FieldScaleUp+".stabilizationWindowSeconds", fmt.Sprint(w), why)
+	p.derive(inputs.PathScaleUp+".stabilizationWindowSeconds", fmt.Sprint(w), why)
 	return &w
 }
 
@@ -541,7 +504,7 @@ func (p *planner) scaleUpWindow() *int {
 // pod takes to become ready.
 func (p *planner) guardScaleUpPolicies(policies []ScalingPolicy) {
 	for i, pol := range policies {
-		f := fmt.Sprintf("%s.policies[%d]", FieldScaleUp, i)
+		f := fmt.Sprintf("%s.policies[%d]", inputs.PathScaleUp, i)
 		if pol.Type == PolicyPercent && !p.in.AllowPercentScaleUp {
 			p.errs.Add(
 				f+".type",
@@ -549,7 +512,7 @@ func (p *planner) guardScaleUpPolicies(policies []ScalingPolicy) {
 					"use a Pods policy (e.g. Pods %d per %ds), or set %s: true to accept the risk",
 					p.out.ScaleUpHeadroomPods,
 					p.out.ServerReadySeconds,
-					FieldAllowPercentUp,
+					inputs.PathAllowPercentUp,
 				),
 				"a Percent scale-up policy multiplies the replica count each period, faster than Server pods can become ready "+
 					"(the guide advises against the default doubling)",
@@ -564,11 +527,11 @@ func (p *planner) guardScaleUpPolicies(policies []ScalingPolicy) {
 				fmt.Sprintf(
 					"set it to %d or less, or raise %s if the cluster can start more pods at once",
 					p.out.ScaleUpHeadroomPods,
-					FieldHeadroom,
+					inputs.PathHeadroom,
 				),
 				"%d pods per period exceeds %s (%d): the Model would sit in ScheduleFailed while the extra Server pods start",
 				pol.Value,
-				FieldHeadroom,
+				inputs.PathHeadroom,
 				p.out.ScaleUpHeadroomPods,
 			)
 		}
@@ -578,7 +541,7 @@ func (p *planner) guardScaleUpPolicies(policies []ScalingPolicy) {
 				fmt.Sprintf("set it to %d or more", p.out.ServerReadySeconds),
 				"%ds is shorter than %s (%ds): the HPA would ask for more Server replicas before the last ones are ready",
 				pol.PeriodSeconds,
-				FieldServerReady,
+				inputs.PathServerReady,
 				p.out.ServerReadySeconds,
 			)
 		}
@@ -592,7 +555,7 @@ func (p *planner) guardScaleUpPolicies(policies []ScalingPolicy) {
 // (calculateScaleUpLimitWithScalingRules: ⌈current × (1 + value/100)⌉).
 func (p *planner) percentWithinHeadroom(field string, value int) {
 	maxReplicas, headroom := p.out.MaxReplicas, p.out.ScaleUpHeadroomPods
-	if maxReplicas < 1 || headroom < 1 || value < 1 || value > MaxPercentValue {
+	if maxReplicas < 1 || headroom < 1 || value < 1 || value > inputs.MaxPercentValue {
 		return // refused elsewhere: no bound to check against
 	}
 	added := int(math.Ceil(float64(value*maxReplicas)/100 - 1e-9))
@@ -600,13 +563,13 @@ func (p *planner) percentWithinHeadroom(field string, value int) {
 		return
 	}
 	fix := fmt.Sprintf("set it to %d or less (that percent of maxReplicas %d stays within %s %d)",
-		headroom*100/maxReplicas, maxReplicas, FieldHeadroom, headroom)
+		headroom*100/maxReplicas, maxReplicas, inputs.PathHeadroom, headroom)
 	if headroom*100/maxReplicas == 0 {
 		fix = fmt.Sprintf("use a Pods policy of at most %d pods, or raise %s if the cluster can start more pods at once",
-			headroom, FieldHeadroom)
+			headroom, inputs.PathHeadroom)
 	}
 	p.errs.Addf(field, fix, "%d%% of maxReplicas %d adds up to %d Server pods per period, more than %s (%d): the "+
-		"Model would sit in ScheduleFailed while the extra Server pods start", value, maxReplicas, added, FieldHeadroom,
+		"Model would sit in ScheduleFailed while the extra Server pods start", value, maxReplicas, added, inputs.PathHeadroom,
 		headroom)
 }
 
@@ -627,13 +590,13 @@ func (p *planner) modelLag() {
 	p.out.ModelScaleUpLagSeconds = *v
 	switch {
 	case *v < 0:
-		p.errs.Addf(FieldModelLag, "use 0 (both HPAs identical) or more seconds", "%d is negative", *v)
-	case window+*v > MaxWindowSeconds:
-		p.errs.Addf(FieldModelLag,
+		p.errs.Addf(inputs.PathModelLag, "use 0 (both HPAs identical) or more seconds", "%d is negative", *v)
+	case window+*v > inputs.MaxWindowSeconds:
+		p.errs.Addf(inputs.PathModelLag,
 			fmt.Sprintf("set it to %d or less, or shorten autoscaling.scaleUp.stabilizationWindowSeconds",
-				max(MaxWindowSeconds-window, 0)),
+				max(inputs.MaxWindowSeconds-window, 0)),
 			"the Model HPA's scale-up window would be %d s (shared window %d s + lag %d s), "+
-				"beyond Kubernetes' limit of %d s", window+*v, window, *v, MaxWindowSeconds)
+				"beyond Kubernetes' limit of %d s", window+*v, window, *v, inputs.MaxWindowSeconds)
 	}
 }
 
@@ -643,23 +606,23 @@ func (p *planner) deriveModelLag(window int) {
 	ready := p.out.ServerReadySeconds
 	if p.out.Scheduling == Partial {
 		p.out.ModelScaleUpLagSeconds = PlannedModelScaleUpLag(ready, Partial)
-		p.derive(FieldModelLag, "0", "partial scheduling (see seldon): a Model replica loads as soon as a Server pod "+
+		p.derive(inputs.PathModelLag, "0", "partial scheduling (see seldon): a Model replica loads as soon as a Server pod "+
 			"is ready for it, so a lag only holds replicas back (docs/policy-simulation.md)")
 		return
 	}
 	lag := PlannedModelScaleUpLag(ready, AllOrNothing)
 	why := fmt.Sprintf("serverReadySeconds %d + one HPA sync %d s: Server pods start before the Model asks "+
 		"for them; 0 makes both HPAs identical", ready, HPASyncPeriodSeconds)
-	if window+lag > MaxWindowSeconds {
-		lag = max(MaxWindowSeconds-window, 0)
+	if window+lag > inputs.MaxWindowSeconds {
+		lag = max(inputs.MaxWindowSeconds-window, 0)
 		why += fmt.Sprintf("; cut to %d s so the Model's window stays within Kubernetes' limit of %d s",
-			lag, MaxWindowSeconds)
-		p.warn(FieldModelLag, fmt.Sprintf("the shared scale-up window of %d s leaves room for a Model lag of only %d s "+
+			lag, inputs.MaxWindowSeconds)
+		p.warn(inputs.PathModelLag, fmt.Sprintf("the shared scale-up window of %d s leaves room for a Model lag of only %d s "+
 			"(Kubernetes' limit is %d s): the Model may ask for replicas before their Server pods are ready and go "+
-			"ScheduleFailed; shorten the window", window, lag, MaxWindowSeconds))
+			"ScheduleFailed; shorten the window", window, lag, inputs.MaxWindowSeconds))
 	}
 	p.out.ModelScaleUpLagSeconds = lag
-	p.derive(FieldModelLag, fmt.Sprint(lag), why)
+	p.derive(inputs.PathModelLag, fmt.Sprint(lag), why)
 }
 
 // scaleDown checks the user's scale-down rules, or uses Kubernetes' defaults explicitly so both
@@ -669,18 +632,18 @@ func (p *planner) scaleDown() Rules {
 	window := *def.StabilizationWindowSeconds
 	in := p.in.ScaleDown
 	if in == nil {
-		p.derive(FieldScaleDown, fmt.Sprintf("window %ds, %s", window, describePolicies(def.Policies)),
+		p.derive(inputs.PathScaleDown, fmt.Sprintf("window %ds, %s", window, describePolicies(def.Policies)),
 			"Kubernetes' default")
 		return def
 	}
-	out := p.rules(FieldScaleDown, *in)
+	out := p.rules(inputs.PathScaleDown, *in)
 	if out.StabilizationWindowSeconds == nil {
 		out.StabilizationWindowSeconds = def.StabilizationWindowSeconds
-		p.derive(FieldScaleDown+".stabilizationWindowSeconds", fmt.Sprint(window), "Kubernetes' default")
+		p.derive(inputs.PathScaleDown+".stabilizationWindowSeconds", fmt.Sprint(window), "Kubernetes' default")
 	}
 	if len(out.Policies) == 0 {
 		out.Policies = def.Policies
-		p.derive(FieldScaleDown+".policies", describePolicies(def.Policies), "Kubernetes' default")
+		p.derive(inputs.PathScaleDown+".policies", describePolicies(def.Policies), "Kubernetes' default")
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
 )
 
@@ -49,14 +50,14 @@ func TestDefaults(t *testing.T) {
 		fields[d.Field] = true
 	}
 	for _, f := range []string{
-		FieldMinReplicas, FieldScrapeInterval, FieldServerReady, FieldHeadroom,
-		FieldScaleUp + ".stabilizationWindowSeconds", FieldScaleUp + ".policies", FieldScaleDown, FieldModelLag,
+		inputs.PathMinReplicas, inputs.FieldScrapeInterval, inputs.PathServerReady, inputs.PathHeadroom,
+		inputs.PathScaleUp + ".stabilizationWindowSeconds", inputs.PathScaleUp + ".policies", inputs.PathScaleDown, inputs.PathModelLag,
 	} {
 		if !fields[f] {
 			t.Errorf("derivation of %s not reported (got %v)", f, derived)
 		}
 	}
-	if fields[FieldTarget] || fields[FieldMaxReplicas] {
+	if fields[inputs.PathTarget] || fields[inputs.PathMaxReplicas] {
 		t.Errorf("user-set values reported as derived: %v", derived)
 	}
 }
@@ -70,22 +71,22 @@ func TestSizing(t *testing.T) {
 		derived []string
 	}{
 		{"guide formula", Input{Sizing: &Sizing{PeakRPS: ptr(100.0), SaturationRPS: ptr(10.0), SafetyMargin: ptr(0.2)}},
-			8000, 13, []string{FieldTarget, FieldMaxReplicas}},
+			8000, 13, []string{inputs.PathTarget, inputs.PathMaxReplicas}},
 		{"default margin", Input{Sizing: &Sizing{PeakRPS: ptr(24.0), SaturationRPS: ptr(5.0)}},
-			4000, 6, []string{FieldSafetyMargin, FieldTarget, FieldMaxReplicas}},
+			4000, 6, []string{inputs.PathSafetyMargin, inputs.PathTarget, inputs.PathMaxReplicas}},
 		{"exact multiple needs no extra replica",
 			Input{Sizing: &Sizing{PeakRPS: ptr(9.0), SaturationRPS: ptr(3.75), SafetyMargin: ptr(0.2)}},
-			3000, 3, []string{FieldTarget, FieldMaxReplicas}},
+			3000, 3, []string{inputs.PathTarget, inputs.PathMaxReplicas}},
 		{"fractional target in milli units",
 			Input{Sizing: &Sizing{PeakRPS: ptr(10.0), SaturationRPS: ptr(3.0), SafetyMargin: ptr(0.1)}},
-			2700, 4, []string{FieldTarget, FieldMaxReplicas}},
+			2700, 4, []string{inputs.PathTarget, inputs.PathMaxReplicas}},
 		{"user target, max from peak", Input{TargetRPS: ptr(2.5), Sizing: &Sizing{PeakRPS: ptr(11.0)}},
-			2500, 5, []string{FieldMaxReplicas}},
+			2500, 5, []string{inputs.PathMaxReplicas}},
 		{"user max, target from saturation",
 			Input{MaxReplicas: ptr(10), Sizing: &Sizing{PeakRPS: ptr(40.0), SaturationRPS: ptr(5.0)}},
-			4000, 10, []string{FieldTarget}},
+			4000, 10, []string{inputs.PathTarget}},
 		{"max raised to min", Input{MinReplicas: ptr(3), Sizing: &Sizing{PeakRPS: ptr(1.0), SaturationRPS: ptr(10.0)}},
-			8000, 3, []string{FieldMaxReplicas}},
+			8000, 3, []string{inputs.PathMaxReplicas}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, derived, err := Plan(tc.in)
@@ -128,108 +129,108 @@ func rules(pols ...ScalingPolicy) *Rules { return &Rules{Policies: pols} }
 
 // guardCases are TestGuards' rows, one per guard.
 var guardCases = []guardCase{
-	{"target type Utilization", func(in *Input) { in.TargetType = "Utilization" }, FieldTargetType},
-	{"target type Value", func(in *Input) { in.TargetType = "Value" }, FieldTargetType},
-	{"min below 1", func(in *Input) { in.MinReplicas = ptr(0) }, FieldMinReplicas},
-	{"min above max", func(in *Input) { in.MinReplicas = ptr(4) }, FieldMaxReplicas},
-	{"zero target", func(in *Input) { in.TargetRPS = ptr(0.0) }, FieldTarget},
-	{"negative target", func(in *Input) { in.TargetRPS = ptr(-1.0) }, FieldTarget},
-	{"NaN target", func(in *Input) { in.TargetRPS = ptr(math.NaN()) }, FieldTarget},
-	{"infinite target", func(in *Input) { in.TargetRPS = ptr(math.Inf(1)) }, FieldTarget},
-	{"target below resolution", func(in *Input) { in.TargetRPS = ptr(0.0001) }, FieldTarget},
-	{"no target, no sizing", func(in *Input) { in.TargetRPS = nil }, FieldTarget},
-	{"no max, no sizing", func(in *Input) { in.MaxReplicas = nil }, FieldMaxReplicas},
-	{"peak beyond max × target", func(in *Input) { in.Sizing = &Sizing{PeakRPS: ptr(10.0)} }, FieldPeakRPS},
+	{"target type Utilization", func(in *Input) { in.TargetType = "Utilization" }, inputs.PathTargetType},
+	{"target type Value", func(in *Input) { in.TargetType = "Value" }, inputs.PathTargetType},
+	{"min below 1", func(in *Input) { in.MinReplicas = ptr(0) }, inputs.PathMinReplicas},
+	{"min above max", func(in *Input) { in.MinReplicas = ptr(4) }, inputs.PathMaxReplicas},
+	{"zero target", func(in *Input) { in.TargetRPS = ptr(0.0) }, inputs.PathTarget},
+	{"negative target", func(in *Input) { in.TargetRPS = ptr(-1.0) }, inputs.PathTarget},
+	{"NaN target", func(in *Input) { in.TargetRPS = ptr(math.NaN()) }, inputs.PathTarget},
+	{"infinite target", func(in *Input) { in.TargetRPS = ptr(math.Inf(1)) }, inputs.PathTarget},
+	{"target below resolution", func(in *Input) { in.TargetRPS = ptr(0.0001) }, inputs.PathTarget},
+	{"no target, no sizing", func(in *Input) { in.TargetRPS = nil }, inputs.PathTarget},
+	{"no max, no sizing", func(in *Input) { in.MaxReplicas = nil }, inputs.PathMaxReplicas},
+	{"peak beyond max × target", func(in *Input) { in.Sizing = &Sizing{PeakRPS: ptr(10.0)} }, inputs.PathPeakRPS},
 	{"margin 1", func(in *Input) {
 		in.Sizing = &Sizing{SaturationRPS: ptr(10.0), SafetyMargin: ptr(1.0)}
-	}, FieldSafetyMargin},
+	}, inputs.PathSafetyMargin},
 	{"margin negative", func(in *Input) {
 		in.Sizing = &Sizing{SaturationRPS: ptr(10.0), SafetyMargin: ptr(-0.1)}
-	}, FieldSafetyMargin},
-	{"saturation zero", func(in *Input) { in.Sizing = &Sizing{SaturationRPS: ptr(0.0)} }, FieldSaturationRPS},
-	{"peak negative", func(in *Input) { in.Sizing = &Sizing{PeakRPS: ptr(-5.0)} }, FieldPeakRPS},
-	{"target at saturation", func(in *Input) { in.Sizing = &Sizing{SaturationRPS: ptr(3.0)} }, FieldTarget},
+	}, inputs.PathSafetyMargin},
+	{"saturation zero", func(in *Input) { in.Sizing = &Sizing{SaturationRPS: ptr(0.0)} }, inputs.PathSaturationRPS},
+	{"peak negative", func(in *Input) { in.Sizing = &Sizing{PeakRPS: ptr(-5.0)} }, inputs.PathPeakRPS},
+	{"target at saturation", func(in *Input) { in.Sizing = &Sizing{SaturationRPS: ptr(3.0)} }, inputs.PathTarget},
 	{"relist below scrape", func(in *Input) {
 		in.Timing = Timing{ScrapeInterval: time.Minute, RelistInterval: 30 * time.Second, RateWindow: 2 * time.Minute}
-	}, FieldRelistInterval},
+	}, inputs.FieldRelistInterval},
 	{"window below two scrapes", func(in *Input) {
 		in.Timing = Timing{ScrapeInterval: 30 * time.Second, RateWindow: 45 * time.Second}
-	}, FieldRateWindow},
+	}, inputs.FieldRateWindow},
 	{"sub-second relist", func(in *Input) {
 		in.Timing = Timing{ScrapeInterval: time.Second, RelistInterval: 1500 * time.Millisecond, RateWindow: time.Minute}
-	}, FieldRelistInterval},
-	{"server ready 0", func(in *Input) { in.ServerReadySeconds = ptr(0) }, FieldServerReady},
-	{"server ready beyond period limit", func(in *Input) { in.ServerReadySeconds = ptr(1801) }, FieldServerReady},
-	{"headroom 0", func(in *Input) { in.ScaleUpHeadroomPods = ptr(0) }, FieldHeadroom},
+	}, inputs.FieldRelistInterval},
+	{"server ready 0", func(in *Input) { in.ServerReadySeconds = ptr(0) }, inputs.PathServerReady},
+	{"server ready beyond period limit", func(in *Input) { in.ServerReadySeconds = ptr(1801) }, inputs.PathServerReady},
+	{"headroom 0", func(in *Input) { in.ScaleUpHeadroomPods = ptr(0) }, inputs.PathHeadroom},
 	{"scale-up period shorter than ready", func(in *Input) {
 		in.ScaleUp = rules(ScalingPolicy{"Pods", 2, 30})
-	}, FieldScaleUp + ".policies[0].periodSeconds"},
+	}, inputs.PathScaleUp + ".policies[0].periodSeconds"},
 	{"scale-up pods beyond headroom", func(in *Input) {
 		in.ScaleUp = rules(ScalingPolicy{"Pods", 6, 90})
-	}, FieldScaleUp + ".policies[0].value"},
+	}, inputs.PathScaleUp + ".policies[0].value"},
 	{"percent scale-up without opt-in", func(in *Input) {
 		in.ScaleUp = rules(ScalingPolicy{"Percent", 100, 90})
-	}, FieldScaleUp + ".policies[0].type"},
+	}, inputs.PathScaleUp + ".policies[0].type"},
 	{"scale-up disabled", func(in *Input) {
 		in.ScaleUp = &Rules{SelectPolicy: "Disabled"}
-	}, FieldScaleUp + ".selectPolicy"},
+	}, inputs.PathScaleUp + ".selectPolicy"},
 	{"unknown select policy", func(in *Input) {
 		in.ScaleDown = &Rules{SelectPolicy: "Fastest"}
-	}, FieldScaleDown + ".selectPolicy"},
+	}, inputs.PathScaleDown + ".selectPolicy"},
 	{"unknown policy type", func(in *Input) {
 		in.ScaleDown = rules(ScalingPolicy{"Replicas", 1, 60})
-	}, FieldScaleDown + ".policies[0].type"},
+	}, inputs.PathScaleDown + ".policies[0].type"},
 	{"policy value 0", func(in *Input) {
 		in.ScaleDown = rules(ScalingPolicy{"Pods", 0, 60})
-	}, FieldScaleDown + ".policies[0].value"},
+	}, inputs.PathScaleDown + ".policies[0].value"},
 	{"policy period beyond limit", func(in *Input) {
 		in.ScaleDown = rules(ScalingPolicy{"Pods", 1, 1801})
-	}, FieldScaleDown + ".policies[0].periodSeconds"},
+	}, inputs.PathScaleDown + ".policies[0].periodSeconds"},
 	{"window beyond limit", func(in *Input) {
 		in.ScaleDown = &Rules{StabilizationWindowSeconds: ptr(3601)}
-	}, FieldScaleDown + ".stabilizationWindowSeconds"},
+	}, inputs.PathScaleDown + ".stabilizationWindowSeconds"},
 	{"negative window", func(in *Input) {
 		in.ScaleUp = &Rules{StabilizationWindowSeconds: ptr(-1)}
-	}, FieldScaleUp + ".stabilizationWindowSeconds"},
-	{"min load negative", func(in *Input) { in.Sizing = &Sizing{MinLoadRPS: ptr(-1.0)} }, FieldMinLoadRPS},
-	{"min load NaN", func(in *Input) { in.Sizing = &Sizing{MinLoadRPS: ptr(math.NaN())} }, FieldMinLoadRPS},
+	}, inputs.PathScaleUp + ".stabilizationWindowSeconds"},
+	{"min load negative", func(in *Input) { in.Sizing = &Sizing{MinLoadRPS: ptr(-1.0)} }, inputs.PathMinLoadRPS},
+	{"min load NaN", func(in *Input) { in.Sizing = &Sizing{MinLoadRPS: ptr(math.NaN())} }, inputs.PathMinLoadRPS},
 	{"min load above peak", func(in *Input) {
 		in.Sizing = &Sizing{PeakRPS: ptr(6.0), MinLoadRPS: ptr(7.0)}
-	}, FieldMinLoadRPS},
-	{"ramp negative", func(in *Input) { in.Sizing = &Sizing{RampRPSPerSecond: ptr(-0.1)} }, FieldRampRate},
-	{"ramp infinite", func(in *Input) { in.Sizing = &Sizing{RampRPSPerSecond: ptr(math.Inf(1))} }, FieldRampRate},
-	{"spike negative", func(in *Input) { in.Sizing = &Sizing{SpikeSeconds: ptr(-1)} }, FieldSpikeSeconds},
+	}, inputs.PathMinLoadRPS},
+	{"ramp negative", func(in *Input) { in.Sizing = &Sizing{RampRPSPerSecond: ptr(-0.1)} }, inputs.PathRampRate},
+	{"ramp infinite", func(in *Input) { in.Sizing = &Sizing{RampRPSPerSecond: ptr(math.Inf(1))} }, inputs.PathRampRate},
+	{"spike negative", func(in *Input) { in.Sizing = &Sizing{SpikeSeconds: ptr(-1)} }, inputs.PathSpikeSeconds},
 	{"spike beyond the window limit", func(in *Input) {
 		in.Sizing = &Sizing{SpikeSeconds: ptr(3601)}
-	}, FieldSpikeSeconds},
+	}, inputs.PathSpikeSeconds},
 	{"min beyond the replica bound", func(in *Input) {
-		in.MinReplicas, in.MaxReplicas = ptr(MaxReplicasBound+1), ptr(MaxReplicasBound+1)
-	}, FieldMinReplicas},
-	{"max beyond int32", func(in *Input) { in.MaxReplicas = ptr(math.MaxInt32 + 1) }, FieldMaxReplicas},
-	{"max beyond the replica bound", func(in *Input) { in.MaxReplicas = ptr(MaxReplicasBound + 1) }, FieldMaxReplicas},
+		in.MinReplicas, in.MaxReplicas = ptr(inputs.MaxReplicasBound+1), ptr(inputs.MaxReplicasBound+1)
+	}, inputs.PathMinReplicas},
+	{"max beyond int32", func(in *Input) { in.MaxReplicas = ptr(math.MaxInt32 + 1) }, inputs.PathMaxReplicas},
+	{"max beyond the replica bound", func(in *Input) { in.MaxReplicas = ptr(inputs.MaxReplicasBound + 1) }, inputs.PathMaxReplicas},
 	{"derived max beyond the replica bound", func(in *Input) {
 		in.MaxReplicas, in.Sizing = nil, &Sizing{PeakRPS: ptr(1e15)}
-	}, FieldPeakRPS},
+	}, inputs.PathPeakRPS},
 	{"derived min beyond the replica bound", func(in *Input) { in.Sizing = &Sizing{MinLoadRPS: ptr(1e12)} },
-		FieldMinLoadRPS},
+		inputs.PathMinLoadRPS},
 	{"headroom beyond the replica bound", func(in *Input) { in.ScaleUpHeadroomPods = ptr(math.MaxInt32 + 1) },
-		FieldHeadroom},
+		inputs.PathHeadroom},
 	{"scale-down pods beyond the replica bound", func(in *Input) {
-		in.ScaleDown = rules(ScalingPolicy{"Pods", MaxReplicasBound + 1, 60})
-	}, FieldScaleDown + ".policies[0].value"},
+		in.ScaleDown = rules(ScalingPolicy{"Pods", inputs.MaxReplicasBound + 1, 60})
+	}, inputs.PathScaleDown + ".policies[0].value"},
 	{"scale-down percent beyond its bound", func(in *Input) {
 		in.ScaleDown = rules(ScalingPolicy{"Percent", math.MaxInt32 + 1, 60})
-	}, FieldScaleDown + ".policies[0].value"},
+	}, inputs.PathScaleDown + ".policies[0].value"},
 	{"allowed percent scale-up beyond the headroom at maxReplicas", func(in *Input) {
 		in.AllowPercentScaleUp, in.MaxReplicas = true, ptr(20)
 		in.ScaleUp = rules(ScalingPolicy{"Percent", 50, 90})
-	}, FieldScaleUp + ".policies[0].value"},
-	{"model lag negative", func(in *Input) { in.ModelScaleUpLagSeconds = ptr(-1) }, FieldModelLag},
-	{"model lag beyond the window limit", func(in *Input) { in.ModelScaleUpLagSeconds = ptr(3541) }, FieldModelLag},
+	}, inputs.PathScaleUp + ".policies[0].value"},
+	{"model lag negative", func(in *Input) { in.ModelScaleUpLagSeconds = ptr(-1) }, inputs.PathModelLag},
+	{"model lag beyond the window limit", func(in *Input) { in.ModelScaleUpLagSeconds = ptr(3541) }, inputs.PathModelLag},
 	{"model lag with a long shared window", func(in *Input) {
 		in.ScaleUp = &Rules{StabilizationWindowSeconds: ptr(3000)}
 		in.ModelScaleUpLagSeconds = ptr(601)
-	}, FieldModelLag},
+	}, inputs.PathModelLag},
 }
 
 // TestGuards: every refused input names its field. One row per guard.
@@ -273,7 +274,7 @@ func TestAcceptedOverrides(t *testing.T) {
 	}
 	found := false
 	for _, d := range derived {
-		found = found || d.Field == FieldScaleUp+".stabilizationWindowSeconds"
+		found = found || d.Field == inputs.PathScaleUp+".stabilizationWindowSeconds"
 	}
 	if !found {
 		t.Errorf("derived window not reported: %v", derived)
@@ -292,7 +293,7 @@ func TestPercentScaleUpWithinHeadroom(t *testing.T) {
 		{"25% of 20 is 5, the headroom", 25, 20, 5, ""},
 		{"26% of 20 rounds up to 6", 26, 20, 5, "set it to 25 or less"},
 		{"100% of 3 is 3", 100, 3, 5, ""},
-		{"1% of 10000 is 100", 1, MaxReplicasBound, 5, "use a Pods policy of at most 5 pods"},
+		{"1% of 10000 is 100", 1, inputs.MaxReplicasBound, 5, "use a Pods policy of at most 5 pods"},
 		{"200% of 4 is 8", 200, 4, 5, "set it to 125 or less"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -305,7 +306,7 @@ func TestPercentScaleUpWithinHeadroom(t *testing.T) {
 			switch {
 			case tc.fix == "" && err != nil:
 				t.Errorf("refused: %v", err)
-			case tc.fix != "" && (len(errs) != 1 || errs[0].Field != FieldScaleUp+".policies[0].value" ||
+			case tc.fix != "" && (len(errs) != 1 || errs[0].Field != inputs.PathScaleUp+".policies[0].value" ||
 				!strings.HasPrefix(errs[0].Fix, tc.fix)):
 				t.Errorf("want one refusal of the value with fix %q, got %v", tc.fix, err)
 			}

@@ -3,6 +3,8 @@ package policy
 import (
 	"strings"
 	"testing"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 )
 
 func TestParseSeldonVersion(t *testing.T) {
@@ -67,7 +69,7 @@ func TestSeldonModes(t *testing.T) {
 			if d == nil || d.Value != tc.want.String() || !strings.Contains(d.Reason, tc.wantBecause) {
 				t.Errorf("derivation %+v, want %q saying %q", d, tc.want, tc.wantBecause)
 			}
-			if lag := findDerivation(derived, FieldModelLag); lag == nil {
+			if lag := findDerivation(derived, inputs.PathModelLag); lag == nil {
 				t.Error("no reason for the Model lag")
 			}
 		})

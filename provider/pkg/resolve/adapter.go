@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/adapterrules"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/promauth"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
@@ -66,8 +67,8 @@ func resolveAdapter(errs *refusal.Errors, block InputBlock, ad AdapterSpec, timi
 	out := DesiredAdapter{
 		Inputs:      block,
 		Mode:        deref(ad.Mode, ModeInstall),
-		ReleaseName: deref(ad.ReleaseName, DefaultReleaseName),
-		Namespace:   deref(ad.Namespace, DefaultAdapterNamespace),
+		ReleaseName: deref(ad.ReleaseName, inputs.DefaultReleaseName),
+		Namespace:   deref(ad.Namespace, inputs.DefaultAdapterNamespace),
 		SkipAwait:   deref(ad.SkipAwait, false),
 	}
 	checkLabel(errs, r.field("namespace"), out.Namespace)
@@ -216,17 +217,17 @@ func (r adapterResolver) helmWait(out *DesiredAdapter) {
 		}
 		return
 	}
-	out.Atomic, out.HelmTimeoutSeconds = true, deref(set, DefaultHelmTimeoutSeconds)
+	out.Atomic, out.HelmTimeoutSeconds = true, deref(set, inputs.DefaultHelmTimeoutSeconds)
 	switch t := out.HelmTimeoutSeconds; {
 	case set == nil:
 		out.Derived = append(out.Derived, policy.Derivation{Field: field, Value: fmt.Sprint(t),
 			Reason: "Helm's default; a failed install or upgrade is rolled back after it"})
-	case t < MinHelmTimeoutSeconds:
-		r.errs.Addf(field, fmt.Sprintf("use %d to %d seconds", MinHelmTimeoutSeconds, MaxHelmTimeoutSeconds),
+	case t < inputs.MinHelmTimeoutSeconds:
+		r.errs.Addf(field, fmt.Sprintf("use %d to %d seconds", inputs.MinHelmTimeoutSeconds, inputs.MaxHelmTimeoutSeconds),
 			"%d s is shorter than the adapter can become ready in (the chart's readiness probe first runs 30 s "+
 				"after the pod starts): every install and upgrade would fail and be rolled back", t)
-	case t > MaxHelmTimeoutSeconds:
-		r.errs.Addf(field, fmt.Sprintf("use %d to %d seconds", MinHelmTimeoutSeconds, MaxHelmTimeoutSeconds),
+	case t > inputs.MaxHelmTimeoutSeconds:
+		r.errs.Addf(field, fmt.Sprintf("use %d to %d seconds", inputs.MinHelmTimeoutSeconds, inputs.MaxHelmTimeoutSeconds),
 			"%d s: a failed upgrade would wait this long and its rollback as long again, past the job limits "+
 				"that would kill Helm mid-operation and leave the release locked (another operation is in "+
 				"progress)", t)
@@ -235,7 +236,7 @@ func (r adapterResolver) helmWait(out *DesiredAdapter) {
 
 // chart is the default chart from its repository, another version or repository, or a local path.
 func (r adapterResolver) chart(out *DesiredAdapter) {
-	out.ChartRepo, out.Chart, out.ChartVersion = DefaultChartRepo, DefaultChartName, DefaultChartVersion
+	out.ChartRepo, out.Chart, out.ChartVersion = inputs.DefaultChartRepo, inputs.DefaultChartName, inputs.DefaultChartVersion
 	c := r.spec.Chart
 	if c == nil {
 		return
@@ -249,9 +250,9 @@ func (r adapterResolver) chart(out *DesiredAdapter) {
 		out.ChartRepo, out.Chart, out.ChartVersion = "", *c.Path, ""
 		return
 	}
-	out.ChartRepo = deref(c.Repo, DefaultChartRepo)
-	out.Chart = deref(c.Name, DefaultChartName)
-	out.ChartVersion = deref(c.Version, DefaultChartVersion)
+	out.ChartRepo = deref(c.Repo, inputs.DefaultChartRepo)
+	out.Chart = deref(c.Name, inputs.DefaultChartName)
+	out.ChartVersion = deref(c.Version, inputs.DefaultChartVersion)
 	r.chartVersion(out.ChartVersion)
 }
 
@@ -303,9 +304,9 @@ func (r adapterResolver) installValues(configMap, configHash string) map[string]
 // prometheus is where the adapter finds Prometheus: the chart's url, port and path values.
 func (r adapterResolver) prometheus() (url string, port int, path string) {
 	prom := deref(r.spec.Prometheus, PrometheusSpec{})
-	url = deref(prom.URL, DefaultPrometheusURL)
+	url = deref(prom.URL, inputs.DefaultPrometheusURL)
 	r.prometheusURL(url)
-	port = deref(prom.Port, DefaultPrometheusPort)
+	port = deref(prom.Port, inputs.DefaultPrometheusPort)
 	if port < 1 || port > 65535 {
 		r.errs.Addf(r.field("prometheus.port"), "use a port from 1 to 65535", "%d is not a port", port)
 	}
@@ -353,8 +354,8 @@ func (r adapterResolver) prometheusURL(raw string) {
 // returns the Prometheus URL with port and path, for the auth kubeconfig.
 func (r adapterResolver) auth() (AdapterAuth, string) {
 	prom := deref(r.spec.Prometheus, PrometheusSpec{})
-	url := deref(prom.URL, DefaultPrometheusURL)
-	server := fmt.Sprintf("%s:%d%s", url, deref(prom.Port, DefaultPrometheusPort), deref(prom.Path, ""))
+	url := deref(prom.URL, inputs.DefaultPrometheusURL)
+	server := fmt.Sprintf("%s:%d%s", url, deref(prom.Port, inputs.DefaultPrometheusPort), deref(prom.Path, ""))
 	auth := AdapterAuth{Token: bool(prom.BearerToken)}
 	if b := prom.BasicAuth; b != nil {
 		auth.Kubeconfig = true
@@ -422,18 +423,18 @@ func chartFullName(release string, values map[string]any) string {
 	if o, ok := values["fullnameOverride"].(string); ok && o != "" {
 		return truncateLabel(o)
 	}
-	if strings.Contains(release, DefaultChartName) {
+	if strings.Contains(release, inputs.DefaultChartName) {
 		return truncateLabel(release)
 	}
-	return strings.TrimSuffix(truncateLabel(release+"-"+DefaultChartName), "-")
+	return strings.TrimSuffix(truncateLabel(release+"-"+inputs.DefaultChartName), "-")
 }
 
 // parseTiming reads the adapter's pipeline intervals; unset ones stay zero (policy's defaults).
 func parseTiming(errs *refusal.Errors, block string, ad AdapterSpec) policy.Timing {
 	return policy.Timing{
-		ScrapeInterval: parseDuration(errs, block+policy.FieldScrapeInterval, ad.PrometheusScrapeInterval),
-		RelistInterval: parseDuration(errs, block+policy.FieldRelistInterval, ad.MetricsRelistInterval),
-		RateWindow:     parseDuration(errs, block+policy.FieldRateWindow, ad.RateWindow),
+		ScrapeInterval: parseDuration(errs, block+inputs.FieldScrapeInterval, ad.PrometheusScrapeInterval),
+		RelistInterval: parseDuration(errs, block+inputs.FieldRelistInterval, ad.MetricsRelistInterval),
+		RateWindow:     parseDuration(errs, block+inputs.FieldRateWindow, ad.RateWindow),
 	}
 }
 

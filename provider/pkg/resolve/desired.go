@@ -15,17 +15,8 @@ const (
 	MetricsAdapterType = "SeldonMetricsAdapter"
 )
 
-// Defaults for everything that is not policy (policy defaults live in package policy).
+// The adapter modes, and the names the declared objects carry.
 const (
-	DefaultModelNamespace    = "seldon-mesh"
-	DefaultExistingServer    = "mlserver"
-	DefaultReleaseName       = "hpa-metrics"
-	DefaultAdapterNamespace  = "seldon-monitoring"
-	DefaultChartRepo         = "https://prometheus-community.github.io/helm-charts"
-	DefaultChartName         = "prometheus-adapter"
-	DefaultChartVersion      = "5.3.0"
-	DefaultPrometheusURL     = "http://seldon-monitoring-prometheus"
-	DefaultPrometheusPort    = 9090
 	ModeInstall              = "install"
 	ModeAdopt                = "adopt"
 	ModeNone                 = "none"
@@ -34,18 +25,9 @@ const (
 	maxHelmReleaseNameLength = 53
 )
 
-// Helm's handling of the adapter release. The timeout bounds how long Helm waits for the adapter
-// and, when a wait fails, for the rollback; the bounds keep it longer than the adapter can become
-// ready in and shorter than the CI job limits that would kill Helm mid-operation, which leaves the
-// release pending and blocks every later up ("another operation is in progress").
-const (
-	DefaultHelmTimeoutSeconds = 300  // Helm's and pulumi-kubernetes' own default
-	MinHelmTimeoutSeconds     = 60   // the chart's readiness probe first runs 30 s after the pod starts
-	MaxHelmTimeoutSeconds     = 1800 // a failed upgrade waits this long and its rollback as long again
-	// HelmMaxHistory is how many revisions Helm keeps (the helm CLI's default; pulumi-kubernetes
-	// keeps all): every failed and rolled-back upgrade adds two release Secrets.
-	HelmMaxHistory = 10
-)
+// HelmMaxHistory is how many revisions Helm keeps (the helm CLI's default; pulumi-kubernetes
+// keeps all): every failed and rolled-back upgrade adds two release Secrets.
+const HelmMaxHistory = 10
 
 // Desired is everything the component will declare, decided and checked before any resource is
 // registered. Resolve builds it from Args without touching Pulumi or a cluster.

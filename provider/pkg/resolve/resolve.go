@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/adapterrules"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/refusal"
 )
@@ -87,7 +88,7 @@ func ResolveInputs(inputs map[string]any) (*Desired, error) {
 // resolveModel checks the Model's own inputs.
 func resolveModel(errs *refusal.Errors, m ModelSpec) {
 	checkLabel(errs, "model.name", m.Name)
-	checkLabel(errs, "model.namespace", deref(m.Namespace, DefaultModelNamespace))
+	checkLabel(errs, "model.namespace", deref(m.Namespace, inputs.DefaultModelNamespace))
 	checkStorageURI(errs, m.StorageURI)
 	if m.Memory != nil {
 		if _, err := resource.ParseQuantity(*m.Memory); err != nil {
@@ -143,7 +144,7 @@ func (s resolvedServer) Dedicated() bool { return deref(s.Spec.Dedicated, false)
 
 // resolveServer names the Server and checks that a dedicated Server's inputs come with it.
 func resolveServer(errs *refusal.Errors, model string, srv ServerSpec) resolvedServer {
-	out := resolvedServer{Name: DefaultExistingServer, Spec: srv}
+	out := resolvedServer{Name: inputs.DefaultExistingServer, Spec: srv}
 	dedicated := out.Dedicated()
 	if dedicated {
 		out.Name = model + "-server"
@@ -222,7 +223,7 @@ func checkMetricName(errs *refusal.Errors, rule adapterrules.Rule, metric string
 // switches it on; never maxReplicas, and a Server never gets either (Seldon 2.9+ would scale a
 // Server with them itself, fighting the Server HPA).
 func layout(m ModelSpec, srv resolvedServer, pol policy.Policy, metric string, selector map[string]string) *Desired {
-	ns := deref(m.Namespace, DefaultModelNamespace)
+	ns := deref(m.Namespace, inputs.DefaultModelNamespace)
 	spec := maps.Clone(m.ExtraSpec)
 	if spec == nil {
 		spec = map[string]any{}

@@ -20,7 +20,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         public Input<bool>? AllowPercentScaleUp { get; set; }
 
         /// <summary>
-        /// Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+        /// Most replicas of the Model and of its Server. The cluster must be able to run this many Server pods at once. Accepted: minReplicas to 10000 (more Server pods than a single-model deployment runs: a typo). Default: derived as ⌈sizing.peakRps / target⌉.
         /// </summary>
         [Input("maxReplicas")]
         public Input<int>? MaxReplicas { get; set; }
@@ -44,7 +44,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         }
 
         /// <summary>
-        /// Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
+        /// Fewest replicas of the Model and of its Server. Also the Model's initial `spec.replicas`. Accepted: 1 to 10000. Default: 1.
         /// </summary>
         [Input("minReplicas")]
         public Input<int>? MinReplicas { get; set; }
@@ -68,13 +68,13 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         public Input<Inputs.ScalingRulesArgs>? ScaleUp { get; set; }
 
         /// <summary>
-        /// How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide's example).
+        /// How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Accepted: 1 to 10000. Default: 5 (the guide's example).
         /// </summary>
         [Input("scaleUpHeadroomPods")]
         public Input<int>? ScaleUpHeadroomPods { get; set; }
 
         /// <summary>
-        /// Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example); measure yours.
+        /// Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example; measure yours).
         /// </summary>
         [Input("serverReadySeconds")]
         public Input<int>? ServerReadySeconds { get; set; }

@@ -32,7 +32,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         public Input<string>? Repo { get; set; }
 
         /// <summary>
-        /// Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+        /// Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0, the version this component is tested with).
         /// </summary>
         [Input("version")]
         public Input<string>? Version { get; set; }

@@ -42,7 +42,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         public Input<string>? Path { get; set; }
 
         /// <summary>
-        /// Prometheus port. Default: 9090.
+        /// Prometheus port. Accepted: 1 to 65535. Default: 9090.
         /// </summary>
         [Input("port")]
         public Input<int>? Port { get; set; }

@@ -14,7 +14,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
     public sealed class ScalingPolicyArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
-        /// Length of the period in seconds, 1 to 1800.
+        /// Length of the period in seconds. Accepted: 1 to 1800.
         /// </summary>
         [Input("periodSeconds", required: true)]
         public Input<int> PeriodSeconds { get; set; } = null!;
@@ -26,7 +26,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         public Input<string> Type { get; set; } = null!;
 
         /// <summary>
-        /// Pods (1 to 10000) or percent (1 to 10000) allowed per period.
+        /// Pods or percent allowed per period. Accepted: 1 to 10000 pods, or 1 to 10000 percent.
         /// </summary>
         [Input("value", required: true)]
         public Input<int> Value { get; set; } = null!;

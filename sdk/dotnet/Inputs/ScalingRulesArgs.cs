@@ -32,7 +32,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         public Input<string>? SelectPolicy { get; set; }
 
         /// <summary>
-        /// Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+        /// Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
         /// </summary>
         [Input("stabilizationWindowSeconds")]
         public Input<int>? StabilizationWindowSeconds { get; set; }

@@ -32,7 +32,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         public Input<double>? RampRpsPerSecond { get; set; }
 
         /// <summary>
-        /// Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
+        /// Fraction of saturation kept free for load that arrives while new replicas start. Accepted: [0, 1). Default: 0.2.
         /// </summary>
         [Input("safetyMargin")]
         public Input<double>? SafetyMargin { get; set; }
@@ -44,7 +44,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Inputs
         public Input<double>? SaturationRps { get; set; }
 
         /// <summary>
-        /// How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.
+        /// How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 reacts at once). Longer windows answer a sustained rise as much later. Accepted: 0 to 3600 s. Default: unset, the guide's 60 s window.
         /// </summary>
         [Input("spikeSeconds")]
         public Input<int>? SpikeSeconds { get; set; }

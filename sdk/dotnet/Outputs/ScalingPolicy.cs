@@ -15,7 +15,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Outputs
     public sealed class ScalingPolicy
     {
         /// <summary>
-        /// Length of the period in seconds, 1 to 1800.
+        /// Length of the period in seconds. Accepted: 1 to 1800.
         /// </summary>
         public readonly int PeriodSeconds;
         /// <summary>
@@ -23,7 +23,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Outputs
         /// </summary>
         public readonly string Type;
         /// <summary>
-        /// Pods (1 to 10000) or percent (1 to 10000) allowed per period.
+        /// Pods or percent allowed per period. Accepted: 1 to 10000 pods, or 1 to 10000 percent.
         /// </summary>
         public readonly int Value;
 

@@ -23,7 +23,7 @@ namespace SeldonAutoscaling.SeldonAutoscaling.Outputs
         /// </summary>
         public readonly string? SelectPolicy;
         /// <summary>
-        /// Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+        /// Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
         /// </summary>
         public readonly int? StabilizationWindowSeconds;
 

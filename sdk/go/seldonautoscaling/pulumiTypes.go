@@ -16,13 +16,13 @@ var _ = internal.GetEnvOrDefault
 type AdapterSpec struct {
 	// Which prometheus-adapter chart to install. Default: prometheus-community `prometheus-adapter` 5.3.0.
 	Chart *ChartSpec `pulumi:"chart"`
-	// Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
+	// Adopt mode: the adapter's ConfigMap. (Install mode names its own: `<releaseName>-seldon-rules`.) Default: `<releaseName>-prometheus-adapter`.
 	ConfigMapName *string `pulumi:"configMapName"`
 	// Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
 	CreateNamespace *bool `pulumi:"createNamespace"`
 	// Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
 	DeploymentName *string `pulumi:"deploymentName"`
-	// Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+	// Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm's own).
 	HelmTimeoutSeconds *int `pulumi:"helmTimeoutSeconds"`
 	// How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
 	MetricsRelistInterval *string `pulumi:"metricsRelistInterval"`
@@ -60,13 +60,13 @@ type AdapterSpecInput interface {
 type AdapterSpecArgs struct {
 	// Which prometheus-adapter chart to install. Default: prometheus-community `prometheus-adapter` 5.3.0.
 	Chart ChartSpecPtrInput `pulumi:"chart"`
-	// Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
+	// Adopt mode: the adapter's ConfigMap. (Install mode names its own: `<releaseName>-seldon-rules`.) Default: `<releaseName>-prometheus-adapter`.
 	ConfigMapName pulumi.StringPtrInput `pulumi:"configMapName"`
 	// Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
 	CreateNamespace pulumi.BoolPtrInput `pulumi:"createNamespace"`
 	// Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
 	DeploymentName pulumi.StringPtrInput `pulumi:"deploymentName"`
-	// Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+	// Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm's own).
 	HelmTimeoutSeconds pulumi.IntPtrInput `pulumi:"helmTimeoutSeconds"`
 	// How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
 	MetricsRelistInterval pulumi.StringPtrInput `pulumi:"metricsRelistInterval"`
@@ -172,7 +172,7 @@ func (o AdapterSpecOutput) Chart() ChartSpecPtrOutput {
 	return o.ApplyT(func(v AdapterSpec) *ChartSpec { return v.Chart }).(ChartSpecPtrOutput)
 }
 
-// Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
+// Adopt mode: the adapter's ConfigMap. (Install mode names its own: `<releaseName>-seldon-rules`.) Default: `<releaseName>-prometheus-adapter`.
 func (o AdapterSpecOutput) ConfigMapName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v AdapterSpec) *string { return v.ConfigMapName }).(pulumi.StringPtrOutput)
 }
@@ -187,7 +187,7 @@ func (o AdapterSpecOutput) DeploymentName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v AdapterSpec) *string { return v.DeploymentName }).(pulumi.StringPtrOutput)
 }
 
-// Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+// Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm's own).
 func (o AdapterSpecOutput) HelmTimeoutSeconds() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AdapterSpec) *int { return v.HelmTimeoutSeconds }).(pulumi.IntPtrOutput)
 }
@@ -276,7 +276,7 @@ func (o AdapterSpecPtrOutput) Chart() ChartSpecPtrOutput {
 	}).(ChartSpecPtrOutput)
 }
 
-// Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
+// Adopt mode: the adapter's ConfigMap. (Install mode names its own: `<releaseName>-seldon-rules`.) Default: `<releaseName>-prometheus-adapter`.
 func (o AdapterSpecPtrOutput) ConfigMapName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AdapterSpec) *string {
 		if v == nil {
@@ -306,7 +306,7 @@ func (o AdapterSpecPtrOutput) DeploymentName() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+// Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm's own).
 func (o AdapterSpecPtrOutput) HelmTimeoutSeconds() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *AdapterSpec) *int {
 		if v == nil {
@@ -419,13 +419,13 @@ func (o AdapterSpecPtrOutput) Values() pulumi.MapOutput {
 type AutoscalingSpec struct {
 	// Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true, and even then when value% of maxReplicas exceeds scaleUpHeadroomPods. Default: false.
 	AllowPercentScaleUp *bool `pulumi:"allowPercentScaleUp"`
-	// Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+	// Most replicas of the Model and of its Server. The cluster must be able to run this many Server pods at once. Accepted: minReplicas to 10000 (more Server pods than a single-model deployment runs: a typo). Default: derived as ⌈sizing.peakRps / target⌉.
 	MaxReplicas *int `pulumi:"maxReplicas"`
 	// Custom metric the HPAs read. It must be the name the adapter rule exposes for `seldon_model_infer_total`. Default: `infer_rps`.
 	MetricName *string `pulumi:"metricName"`
 	// Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be both Prometheus label names and Kubernetes label keys (so none starting with `_`).
 	MetricSelector map[string]string `pulumi:"metricSelector"`
-	// Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
+	// Fewest replicas of the Model and of its Server. Also the Model's initial `spec.replicas`. Accepted: 1 to 10000. Default: 1.
 	MinReplicas *int `pulumi:"minReplicas"`
 	// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
 	ModelScaleUpLagSeconds *int `pulumi:"modelScaleUpLagSeconds"`
@@ -433,9 +433,9 @@ type AutoscalingSpec struct {
 	ScaleDown *ScalingRules `pulumi:"scaleDown"`
 	// HPA scale-up rules (the Model HPA's window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
 	ScaleUp *ScalingRules `pulumi:"scaleUp"`
-	// How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide's example).
+	// How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Accepted: 1 to 10000. Default: 5 (the guide's example).
 	ScaleUpHeadroomPods *int `pulumi:"scaleUpHeadroomPods"`
-	// Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example); measure yours.
+	// Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example; measure yours).
 	ServerReadySeconds *int `pulumi:"serverReadySeconds"`
 	// Load figures to size the target and maxReplicas from, as the Seldon guide does.
 	Sizing *SizingSpec `pulumi:"sizing"`
@@ -459,13 +459,13 @@ type AutoscalingSpecInput interface {
 type AutoscalingSpecArgs struct {
 	// Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true, and even then when value% of maxReplicas exceeds scaleUpHeadroomPods. Default: false.
 	AllowPercentScaleUp pulumi.BoolPtrInput `pulumi:"allowPercentScaleUp"`
-	// Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+	// Most replicas of the Model and of its Server. The cluster must be able to run this many Server pods at once. Accepted: minReplicas to 10000 (more Server pods than a single-model deployment runs: a typo). Default: derived as ⌈sizing.peakRps / target⌉.
 	MaxReplicas pulumi.IntPtrInput `pulumi:"maxReplicas"`
 	// Custom metric the HPAs read. It must be the name the adapter rule exposes for `seldon_model_infer_total`. Default: `infer_rps`.
 	MetricName pulumi.StringPtrInput `pulumi:"metricName"`
 	// Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be both Prometheus label names and Kubernetes label keys (so none starting with `_`).
 	MetricSelector pulumi.StringMapInput `pulumi:"metricSelector"`
-	// Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
+	// Fewest replicas of the Model and of its Server. Also the Model's initial `spec.replicas`. Accepted: 1 to 10000. Default: 1.
 	MinReplicas pulumi.IntPtrInput `pulumi:"minReplicas"`
 	// Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
 	ModelScaleUpLagSeconds pulumi.IntPtrInput `pulumi:"modelScaleUpLagSeconds"`
@@ -473,9 +473,9 @@ type AutoscalingSpecArgs struct {
 	ScaleDown ScalingRulesPtrInput `pulumi:"scaleDown"`
 	// HPA scale-up rules (the Model HPA's window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
 	ScaleUp ScalingRulesPtrInput `pulumi:"scaleUp"`
-	// How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide's example).
+	// How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Accepted: 1 to 10000. Default: 5 (the guide's example).
 	ScaleUpHeadroomPods pulumi.IntPtrInput `pulumi:"scaleUpHeadroomPods"`
-	// Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example); measure yours.
+	// Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example; measure yours).
 	ServerReadySeconds pulumi.IntPtrInput `pulumi:"serverReadySeconds"`
 	// Load figures to size the target and maxReplicas from, as the Seldon guide does.
 	Sizing SizingSpecPtrInput `pulumi:"sizing"`
@@ -516,7 +516,7 @@ func (o AutoscalingSpecOutput) AllowPercentScaleUp() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *bool { return v.AllowPercentScaleUp }).(pulumi.BoolPtrOutput)
 }
 
-// Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+// Most replicas of the Model and of its Server. The cluster must be able to run this many Server pods at once. Accepted: minReplicas to 10000 (more Server pods than a single-model deployment runs: a typo). Default: derived as ⌈sizing.peakRps / target⌉.
 func (o AutoscalingSpecOutput) MaxReplicas() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *int { return v.MaxReplicas }).(pulumi.IntPtrOutput)
 }
@@ -531,7 +531,7 @@ func (o AutoscalingSpecOutput) MetricSelector() pulumi.StringMapOutput {
 	return o.ApplyT(func(v AutoscalingSpec) map[string]string { return v.MetricSelector }).(pulumi.StringMapOutput)
 }
 
-// Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
+// Fewest replicas of the Model and of its Server. Also the Model's initial `spec.replicas`. Accepted: 1 to 10000. Default: 1.
 func (o AutoscalingSpecOutput) MinReplicas() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *int { return v.MinReplicas }).(pulumi.IntPtrOutput)
 }
@@ -551,12 +551,12 @@ func (o AutoscalingSpecOutput) ScaleUp() ScalingRulesPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *ScalingRules { return v.ScaleUp }).(ScalingRulesPtrOutput)
 }
 
-// How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide's example).
+// How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Accepted: 1 to 10000. Default: 5 (the guide's example).
 func (o AutoscalingSpecOutput) ScaleUpHeadroomPods() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *int { return v.ScaleUpHeadroomPods }).(pulumi.IntPtrOutput)
 }
 
-// Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example); measure yours.
+// Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example; measure yours).
 func (o AutoscalingSpecOutput) ServerReadySeconds() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AutoscalingSpec) *int { return v.ServerReadySeconds }).(pulumi.IntPtrOutput)
 }
@@ -739,7 +739,7 @@ type ChartSpec struct {
 	Path *string `pulumi:"path"`
 	// Chart repository URL. Default: `https://prometheus-community.github.io/helm-charts`.
 	Repo *string `pulumi:"repo"`
-	// Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+	// Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0, the version this component is tested with).
 	Version *string `pulumi:"version"`
 }
 
@@ -761,7 +761,7 @@ type ChartSpecArgs struct {
 	Path pulumi.StringPtrInput `pulumi:"path"`
 	// Chart repository URL. Default: `https://prometheus-community.github.io/helm-charts`.
 	Repo pulumi.StringPtrInput `pulumi:"repo"`
-	// Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+	// Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0, the version this component is tested with).
 	Version pulumi.StringPtrInput `pulumi:"version"`
 }
 
@@ -857,7 +857,7 @@ func (o ChartSpecOutput) Repo() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ChartSpec) *string { return v.Repo }).(pulumi.StringPtrOutput)
 }
 
-// Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+// Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0, the version this component is tested with).
 func (o ChartSpecOutput) Version() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ChartSpec) *string { return v.Version }).(pulumi.StringPtrOutput)
 }
@@ -916,7 +916,7 @@ func (o ChartSpecPtrOutput) Repo() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+// Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0, the version this component is tested with).
 func (o ChartSpecPtrOutput) Version() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ChartSpec) *string {
 		if v == nil {
@@ -1201,7 +1201,7 @@ type PrometheusSpec struct {
 	BearerToken *string `pulumi:"bearerToken"`
 	// Path prefix when Prometheus is served under one, starting with `/`, e.g. `/prometheus`. Default: none.
 	Path *string `pulumi:"path"`
-	// Prometheus port. Default: 9090.
+	// Prometheus port. Accepted: 1 to 65535. Default: 9090.
 	Port *int `pulumi:"port"`
 	// TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
 	Tls *PrometheusTLSSpec `pulumi:"tls"`
@@ -1227,7 +1227,7 @@ type PrometheusSpecArgs struct {
 	BearerToken pulumi.StringPtrInput `pulumi:"bearerToken"`
 	// Path prefix when Prometheus is served under one, starting with `/`, e.g. `/prometheus`. Default: none.
 	Path pulumi.StringPtrInput `pulumi:"path"`
-	// Prometheus port. Default: 9090.
+	// Prometheus port. Accepted: 1 to 65535. Default: 9090.
 	Port pulumi.IntPtrInput `pulumi:"port"`
 	// TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
 	Tls PrometheusTLSSpecPtrInput `pulumi:"tls"`
@@ -1327,7 +1327,7 @@ func (o PrometheusSpecOutput) Path() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v PrometheusSpec) *string { return v.Path }).(pulumi.StringPtrOutput)
 }
 
-// Prometheus port. Default: 9090.
+// Prometheus port. Accepted: 1 to 65535. Default: 9090.
 func (o PrometheusSpecOutput) Port() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v PrometheusSpec) *int { return v.Port }).(pulumi.IntPtrOutput)
 }
@@ -1396,7 +1396,7 @@ func (o PrometheusSpecPtrOutput) Path() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Prometheus port. Default: 9090.
+// Prometheus port. Accepted: 1 to 65535. Default: 9090.
 func (o PrometheusSpecPtrOutput) Port() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *PrometheusSpec) *int {
 		if v == nil {
@@ -1815,11 +1815,11 @@ func (o RuleSpecPtrOutput) SeriesQuery() pulumi.StringPtrOutput {
 }
 
 type ScalingPolicy struct {
-	// Length of the period in seconds, 1 to 1800.
+	// Length of the period in seconds. Accepted: 1 to 1800.
 	PeriodSeconds int `pulumi:"periodSeconds"`
 	// `Pods` (add or remove at most value pods per period) or `Percent` (at most value % of the current replicas per period).
 	Type string `pulumi:"type"`
-	// Pods (1 to 10000) or percent (1 to 10000) allowed per period.
+	// Pods or percent allowed per period. Accepted: 1 to 10000 pods, or 1 to 10000 percent.
 	Value int `pulumi:"value"`
 }
 
@@ -1835,11 +1835,11 @@ type ScalingPolicyInput interface {
 }
 
 type ScalingPolicyArgs struct {
-	// Length of the period in seconds, 1 to 1800.
+	// Length of the period in seconds. Accepted: 1 to 1800.
 	PeriodSeconds pulumi.IntInput `pulumi:"periodSeconds"`
 	// `Pods` (add or remove at most value pods per period) or `Percent` (at most value % of the current replicas per period).
 	Type pulumi.StringInput `pulumi:"type"`
-	// Pods (1 to 10000) or percent (1 to 10000) allowed per period.
+	// Pods or percent allowed per period. Accepted: 1 to 10000 pods, or 1 to 10000 percent.
 	Value pulumi.IntInput `pulumi:"value"`
 }
 
@@ -1894,7 +1894,7 @@ func (o ScalingPolicyOutput) ToScalingPolicyOutputWithContext(ctx context.Contex
 	return o
 }
 
-// Length of the period in seconds, 1 to 1800.
+// Length of the period in seconds. Accepted: 1 to 1800.
 func (o ScalingPolicyOutput) PeriodSeconds() pulumi.IntOutput {
 	return o.ApplyT(func(v ScalingPolicy) int { return v.PeriodSeconds }).(pulumi.IntOutput)
 }
@@ -1904,7 +1904,7 @@ func (o ScalingPolicyOutput) Type() pulumi.StringOutput {
 	return o.ApplyT(func(v ScalingPolicy) string { return v.Type }).(pulumi.StringOutput)
 }
 
-// Pods (1 to 10000) or percent (1 to 10000) allowed per period.
+// Pods or percent allowed per period. Accepted: 1 to 10000 pods, or 1 to 10000 percent.
 func (o ScalingPolicyOutput) Value() pulumi.IntOutput {
 	return o.ApplyT(func(v ScalingPolicy) int { return v.Value }).(pulumi.IntOutput)
 }
@@ -1934,7 +1934,7 @@ type ScalingRules struct {
 	Policies []ScalingPolicy `pulumi:"policies"`
 	// Which policy wins when several apply: `Max`, `Min` or `Disabled` (not allowed for scale-up). Default: Max.
 	SelectPolicy *string `pulumi:"selectPolicy"`
-	// Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+	// Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
 	StabilizationWindowSeconds *int `pulumi:"stabilizationWindowSeconds"`
 }
 
@@ -1954,7 +1954,7 @@ type ScalingRulesArgs struct {
 	Policies ScalingPolicyArrayInput `pulumi:"policies"`
 	// Which policy wins when several apply: `Max`, `Min` or `Disabled` (not allowed for scale-up). Default: Max.
 	SelectPolicy pulumi.StringPtrInput `pulumi:"selectPolicy"`
-	// Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+	// Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
 	StabilizationWindowSeconds pulumi.IntPtrInput `pulumi:"stabilizationWindowSeconds"`
 }
 
@@ -2045,7 +2045,7 @@ func (o ScalingRulesOutput) SelectPolicy() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ScalingRules) *string { return v.SelectPolicy }).(pulumi.StringPtrOutput)
 }
 
-// Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+// Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
 func (o ScalingRulesOutput) StabilizationWindowSeconds() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v ScalingRules) *int { return v.StabilizationWindowSeconds }).(pulumi.IntPtrOutput)
 }
@@ -2094,7 +2094,7 @@ func (o ScalingRulesPtrOutput) SelectPolicy() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+// Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
 func (o ScalingRulesPtrOutput) StabilizationWindowSeconds() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *ScalingRules) *int {
 		if v == nil {
@@ -2586,11 +2586,11 @@ type SizingSpec struct {
 	PeakRps *float64 `pulumi:"peakRps"`
 	// The steepest sustained rise of load to follow, in RPS per second (0 or more; 0 means unknown). The derived scale-up policy adds at most ⌈ramp × serverReadySeconds / target⌉ pods per serverReadySeconds (and never more than scaleUpHeadroomPods); a ramp the policy cannot follow is reported as a warning in derivations. Default: unset, scaleUpHeadroomPods per period.
 	RampRpsPerSecond *float64 `pulumi:"rampRpsPerSecond"`
-	// Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
+	// Fraction of saturation kept free for load that arrives while new replicas start. Accepted: [0, 1). Default: 0.2.
 	SafetyMargin *float64 `pulumi:"safetyMargin"`
 	// RPS at which one replica breaches its latency SLA (from a ramping load test of one replica). The target is derived from it when not set, and must stay below it.
 	SaturationRps *float64 `pulumi:"saturationRps"`
-	// How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.
+	// How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 reacts at once). Longer windows answer a sustained rise as much later. Accepted: 0 to 3600 s. Default: unset, the guide's 60 s window.
 	SpikeSeconds *int `pulumi:"spikeSeconds"`
 }
 
@@ -2612,11 +2612,11 @@ type SizingSpecArgs struct {
 	PeakRps pulumi.Float64PtrInput `pulumi:"peakRps"`
 	// The steepest sustained rise of load to follow, in RPS per second (0 or more; 0 means unknown). The derived scale-up policy adds at most ⌈ramp × serverReadySeconds / target⌉ pods per serverReadySeconds (and never more than scaleUpHeadroomPods); a ramp the policy cannot follow is reported as a warning in derivations. Default: unset, scaleUpHeadroomPods per period.
 	RampRpsPerSecond pulumi.Float64PtrInput `pulumi:"rampRpsPerSecond"`
-	// Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
+	// Fraction of saturation kept free for load that arrives while new replicas start. Accepted: [0, 1). Default: 0.2.
 	SafetyMargin pulumi.Float64PtrInput `pulumi:"safetyMargin"`
 	// RPS at which one replica breaches its latency SLA (from a ramping load test of one replica). The target is derived from it when not set, and must stay below it.
 	SaturationRps pulumi.Float64PtrInput `pulumi:"saturationRps"`
-	// How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.
+	// How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 reacts at once). Longer windows answer a sustained rise as much later. Accepted: 0 to 3600 s. Default: unset, the guide's 60 s window.
 	SpikeSeconds pulumi.IntPtrInput `pulumi:"spikeSeconds"`
 }
 
@@ -2712,7 +2712,7 @@ func (o SizingSpecOutput) RampRpsPerSecond() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v SizingSpec) *float64 { return v.RampRpsPerSecond }).(pulumi.Float64PtrOutput)
 }
 
-// Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
+// Fraction of saturation kept free for load that arrives while new replicas start. Accepted: [0, 1). Default: 0.2.
 func (o SizingSpecOutput) SafetyMargin() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v SizingSpec) *float64 { return v.SafetyMargin }).(pulumi.Float64PtrOutput)
 }
@@ -2722,7 +2722,7 @@ func (o SizingSpecOutput) SaturationRps() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v SizingSpec) *float64 { return v.SaturationRps }).(pulumi.Float64PtrOutput)
 }
 
-// How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.
+// How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 reacts at once). Longer windows answer a sustained rise as much later. Accepted: 0 to 3600 s. Default: unset, the guide's 60 s window.
 func (o SizingSpecOutput) SpikeSeconds() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v SizingSpec) *int { return v.SpikeSeconds }).(pulumi.IntPtrOutput)
 }
@@ -2781,7 +2781,7 @@ func (o SizingSpecPtrOutput) RampRpsPerSecond() pulumi.Float64PtrOutput {
 	}).(pulumi.Float64PtrOutput)
 }
 
-// Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
+// Fraction of saturation kept free for load that arrives while new replicas start. Accepted: [0, 1). Default: 0.2.
 func (o SizingSpecPtrOutput) SafetyMargin() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v *SizingSpec) *float64 {
 		if v == nil {
@@ -2801,7 +2801,7 @@ func (o SizingSpecPtrOutput) SaturationRps() pulumi.Float64PtrOutput {
 	}).(pulumi.Float64PtrOutput)
 }
 
-// How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.
+// How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 reacts at once). Longer windows answer a sustained rise as much later. Accepted: 0 to 3600 s. Default: unset, the guide's 60 s window.
 func (o SizingSpecPtrOutput) SpikeSeconds() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *SizingSpec) *int {
 		if v == nil {

@@ -50,13 +50,13 @@ func NewSeldonMetricsAdapter(ctx *pulumi.Context,
 type seldonMetricsAdapterArgs struct {
 	// Which prometheus-adapter chart to install. Default: prometheus-community `prometheus-adapter` 5.3.0.
 	Chart *ChartSpec `pulumi:"chart"`
-	// Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
+	// Adopt mode: the adapter's ConfigMap. (Install mode names its own: `<releaseName>-seldon-rules`.) Default: `<releaseName>-prometheus-adapter`.
 	ConfigMapName *string `pulumi:"configMapName"`
 	// Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
 	CreateNamespace *bool `pulumi:"createNamespace"`
 	// Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
 	DeploymentName *string `pulumi:"deploymentName"`
-	// Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+	// Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm's own).
 	HelmTimeoutSeconds *int `pulumi:"helmTimeoutSeconds"`
 	// How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
 	MetricsRelistInterval *string `pulumi:"metricsRelistInterval"`
@@ -84,13 +84,13 @@ type seldonMetricsAdapterArgs struct {
 type SeldonMetricsAdapterArgs struct {
 	// Which prometheus-adapter chart to install. Default: prometheus-community `prometheus-adapter` 5.3.0.
 	Chart ChartSpecPtrInput
-	// Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
+	// Adopt mode: the adapter's ConfigMap. (Install mode names its own: `<releaseName>-seldon-rules`.) Default: `<releaseName>-prometheus-adapter`.
 	ConfigMapName *string
 	// Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
 	CreateNamespace *bool
 	// Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
 	DeploymentName *string
-	// Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+	// Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm's own).
 	HelmTimeoutSeconds *int
 	// How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
 	MetricsRelistInterval *string

@@ -11,7 +11,7 @@ export interface AdapterSpecArgs {
      */
     chart?: pulumi.Input<inputs.ChartSpecArgs | undefined>;
     /**
-     * Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
+     * Adopt mode: the adapter's ConfigMap. (Install mode names its own: `<releaseName>-seldon-rules`.) Default: `<releaseName>-prometheus-adapter`.
      */
     configMapName?: pulumi.Input<string | undefined>;
     /**
@@ -23,7 +23,7 @@ export interface AdapterSpecArgs {
      */
     deploymentName?: pulumi.Input<string | undefined>;
     /**
-     * Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+     * Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm's own).
      */
     helmTimeoutSeconds?: pulumi.Input<number | undefined>;
     /**
@@ -74,7 +74,7 @@ export interface AutoscalingSpecArgs {
      */
     allowPercentScaleUp?: pulumi.Input<boolean | undefined>;
     /**
-     * Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+     * Most replicas of the Model and of its Server. The cluster must be able to run this many Server pods at once. Accepted: minReplicas to 10000 (more Server pods than a single-model deployment runs: a typo). Default: derived as ⌈sizing.peakRps / target⌉.
      */
     maxReplicas?: pulumi.Input<number | undefined>;
     /**
@@ -86,7 +86,7 @@ export interface AutoscalingSpecArgs {
      */
     metricSelector?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
-     * Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
+     * Fewest replicas of the Model and of its Server. Also the Model's initial `spec.replicas`. Accepted: 1 to 10000. Default: 1.
      */
     minReplicas?: pulumi.Input<number | undefined>;
     /**
@@ -102,11 +102,11 @@ export interface AutoscalingSpecArgs {
      */
     scaleUp?: pulumi.Input<inputs.ScalingRulesArgs | undefined>;
     /**
-     * How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide's example).
+     * How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Accepted: 1 to 10000. Default: 5 (the guide's example).
      */
     scaleUpHeadroomPods?: pulumi.Input<number | undefined>;
     /**
-     * Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example); measure yours.
+     * Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example; measure yours).
      */
     serverReadySeconds?: pulumi.Input<number | undefined>;
     /**
@@ -148,7 +148,7 @@ export interface ChartSpecArgs {
      */
     repo?: pulumi.Input<string | undefined>;
     /**
-     * Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+     * Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0, the version this component is tested with).
      */
     version?: pulumi.Input<string | undefined>;
 }
@@ -202,7 +202,7 @@ export interface PrometheusSpecArgs {
      */
     path?: pulumi.Input<string | undefined>;
     /**
-     * Prometheus port. Default: 9090.
+     * Prometheus port. Accepted: 1 to 65535. Default: 9090.
      */
     port?: pulumi.Input<number | undefined>;
     /**
@@ -255,7 +255,7 @@ export interface RuleSpecArgs {
 
 export interface ScalingPolicyArgs {
     /**
-     * Length of the period in seconds, 1 to 1800.
+     * Length of the period in seconds. Accepted: 1 to 1800.
      */
     periodSeconds: pulumi.Input<number>;
     /**
@@ -263,7 +263,7 @@ export interface ScalingPolicyArgs {
      */
     type: pulumi.Input<string>;
     /**
-     * Pods (1 to 10000) or percent (1 to 10000) allowed per period.
+     * Pods or percent allowed per period. Accepted: 1 to 10000 pods, or 1 to 10000 percent.
      */
     value: pulumi.Input<number>;
 }
@@ -278,7 +278,7 @@ export interface ScalingRulesArgs {
      */
     selectPolicy?: pulumi.Input<string | undefined>;
     /**
-     * Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+     * Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
      */
     stabilizationWindowSeconds?: pulumi.Input<number | undefined>;
 }
@@ -342,7 +342,7 @@ export interface SizingSpecArgs {
      */
     rampRpsPerSecond?: pulumi.Input<number | undefined>;
     /**
-     * Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
+     * Fraction of saturation kept free for load that arrives while new replicas start. Accepted: [0, 1). Default: 0.2.
      */
     safetyMargin?: pulumi.Input<number | undefined>;
     /**
@@ -350,7 +350,7 @@ export interface SizingSpecArgs {
      */
     saturationRps?: pulumi.Input<number | undefined>;
     /**
-     * How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.
+     * How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 reacts at once). Longer windows answer a sustained rise as much later. Accepted: 0 to 3600 s. Default: unset, the guide's 60 s window.
      */
     spikeSeconds?: pulumi.Input<number | undefined>;
 }

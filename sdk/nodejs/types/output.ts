@@ -81,7 +81,7 @@ export interface ManagedAdapter {
 
 export interface ScalingPolicy {
     /**
-     * Length of the period in seconds, 1 to 1800.
+     * Length of the period in seconds. Accepted: 1 to 1800.
      */
     periodSeconds: number;
     /**
@@ -89,7 +89,7 @@ export interface ScalingPolicy {
      */
     type: string;
     /**
-     * Pods (1 to 10000) or percent (1 to 10000) allowed per period.
+     * Pods or percent allowed per period. Accepted: 1 to 10000 pods, or 1 to 10000 percent.
      */
     value: number;
 }
@@ -104,7 +104,7 @@ export interface ScalingRules {
      */
     selectPolicy?: string;
     /**
-     * Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+     * Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
      */
     stabilizationWindowSeconds?: number;
 }

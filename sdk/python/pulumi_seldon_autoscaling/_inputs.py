@@ -52,7 +52,7 @@ class AdapterSpecArgsDict(TypedDict):
     """
     config_map_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
+    Adopt mode: the adapter's ConfigMap. (Install mode names its own: `<releaseName>-seldon-rules`.) Default: `<releaseName>-prometheus-adapter`.
     """
     create_namespace: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
@@ -64,7 +64,7 @@ class AdapterSpecArgsDict(TypedDict):
     """
     helm_timeout_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+    Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm's own).
     """
     metrics_relist_interval: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -127,10 +127,10 @@ class AdapterSpecArgs:
                  values: pulumi.Input[Optional[Mapping[str, Any]]] = None):
         """
         :param pulumi.Input['ChartSpecArgs'] chart: Which prometheus-adapter chart to install. Default: prometheus-community `prometheus-adapter` 5.3.0.
-        :param pulumi.Input[_builtins.str] config_map_name: Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
+        :param pulumi.Input[_builtins.str] config_map_name: Adopt mode: the adapter's ConfigMap. (Install mode names its own: `<releaseName>-seldon-rules`.) Default: `<releaseName>-prometheus-adapter`.
         :param pulumi.Input[_builtins.bool] create_namespace: Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
         :param pulumi.Input[_builtins.str] deployment_name: Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
-        :param pulumi.Input[_builtins.int] helm_timeout_seconds: Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+        :param pulumi.Input[_builtins.int] helm_timeout_seconds: Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm's own).
         :param pulumi.Input[_builtins.str] metrics_relist_interval: How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
         :param pulumi.Input[_builtins.str] mode: `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap's config.yaml, keeping the installer's other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
         :param pulumi.Input[_builtins.str] namespace: Namespace of the adapter, usually Prometheus' own. Default: `seldon-monitoring`.
@@ -189,7 +189,7 @@ class AdapterSpecArgs:
     @pulumi.getter(name="configMapName")
     def config_map_name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
+        Adopt mode: the adapter's ConfigMap. (Install mode names its own: `<releaseName>-seldon-rules`.) Default: `<releaseName>-prometheus-adapter`.
         """
         return pulumi.get(self, "config_map_name")
 
@@ -225,7 +225,7 @@ class AdapterSpecArgs:
     @pulumi.getter(name="helmTimeoutSeconds")
     def helm_timeout_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+        Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm's own).
         """
         return pulumi.get(self, "helm_timeout_seconds")
 
@@ -361,7 +361,7 @@ class AutoscalingSpecArgsDict(TypedDict):
     """
     max_replicas: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+    Most replicas of the Model and of its Server. The cluster must be able to run this many Server pods at once. Accepted: minReplicas to 10000 (more Server pods than a single-model deployment runs: a typo). Default: derived as ⌈sizing.peakRps / target⌉.
     """
     metric_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -373,7 +373,7 @@ class AutoscalingSpecArgsDict(TypedDict):
     """
     min_replicas: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
+    Fewest replicas of the Model and of its Server. Also the Model's initial `spec.replicas`. Accepted: 1 to 10000. Default: 1.
     """
     model_scale_up_lag_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
@@ -389,11 +389,11 @@ class AutoscalingSpecArgsDict(TypedDict):
     """
     scale_up_headroom_pods: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide's example).
+    How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Accepted: 1 to 10000. Default: 5 (the guide's example).
     """
     server_ready_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example); measure yours.
+    Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example; measure yours).
     """
     sizing: NotRequired[pulumi.Input[Optional['SizingSpecArgsDict']]]
     """
@@ -426,15 +426,15 @@ class AutoscalingSpecArgs:
                  target_type: pulumi.Input[Optional[_builtins.str]] = None):
         """
         :param pulumi.Input[_builtins.bool] allow_percent_scale_up: Accept Percent scale-up policies. They multiply the replica count each period and the Seldon guide advises against them; refused unless this is true, and even then when value% of maxReplicas exceeds scaleUpHeadroomPods. Default: false.
-        :param pulumi.Input[_builtins.int] max_replicas: Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+        :param pulumi.Input[_builtins.int] max_replicas: Most replicas of the Model and of its Server. The cluster must be able to run this many Server pods at once. Accepted: minReplicas to 10000 (more Server pods than a single-model deployment runs: a typo). Default: derived as ⌈sizing.peakRps / target⌉.
         :param pulumi.Input[_builtins.str] metric_name: Custom metric the HPAs read. It must be the name the adapter rule exposes for `seldon_model_infer_total`. Default: `infer_rps`.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] metric_selector: Prometheus label matches that narrow the metric, e.g. `{method_type: rest}` to scale on REST traffic only. Keys must be both Prometheus label names and Kubernetes label keys (so none starting with `_`).
-        :param pulumi.Input[_builtins.int] min_replicas: Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
+        :param pulumi.Input[_builtins.int] min_replicas: Fewest replicas of the Model and of its Server. Also the Model's initial `spec.replicas`. Accepted: 1 to 10000. Default: 1.
         :param pulumi.Input[_builtins.int] model_scale_up_lag_seconds: Seconds the Model HPA's scale-up stabilization window is longer than the Server HPA's; everything else the two HPAs share. A Model asking for replicas before its Server pods are ready goes ScheduleFailed and keeps serving on its old replicas (the guide's note); the lag lets the Server HPA start the pods first. 0 makes both HPAs identical, as in the guide's manifests. The shared window plus the lag must not exceed 3600 s. Default: serverReadySeconds + 15 (one HPA sync period); 0 with partial scheduling (Seldon 2.9+, see seldon), where Seldon loads each replica as its Server pod becomes ready.
         :param pulumi.Input['ScalingRulesArgs'] scale_down: HPA scale-down rules. Default: Kubernetes' own — window 300 s, Percent 100 per 15 s.
         :param pulumi.Input['ScalingRulesArgs'] scale_up: HPA scale-up rules (the Model HPA's window is longer by modelScaleUpLagSeconds). Default: derived — window sizing.spikeSeconds (60 s if unset), Pods min(scaleUpHeadroomPods, what sizing.rampRpsPerSecond needs) per serverReadySeconds.
-        :param pulumi.Input[_builtins.int] scale_up_headroom_pods: How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide's example).
-        :param pulumi.Input[_builtins.int] server_ready_seconds: Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example); measure yours.
+        :param pulumi.Input[_builtins.int] scale_up_headroom_pods: How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Accepted: 1 to 10000. Default: 5 (the guide's example).
+        :param pulumi.Input[_builtins.int] server_ready_seconds: Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example; measure yours).
         :param pulumi.Input['SizingSpecArgs'] sizing: Load figures to size the target and maxReplicas from, as the Seldon guide does.
         :param pulumi.Input[_builtins.float] target_rps_per_replica: Inference requests per second each replica should carry: the HPA's `target.averageValue`. Keep it below the RPS at which one replica breaches its latency SLA. Default: derived as sizing.saturationRps × (1 − sizing.safetyMargin).
         :param pulumi.Input[_builtins.str] target_type: HPA target type. Only `AverageValue` is accepted: it is the only type that keeps the Model and the Server at the same replica count. Default: AverageValue.
@@ -482,7 +482,7 @@ class AutoscalingSpecArgs:
     @pulumi.getter(name="maxReplicas")
     def max_replicas(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+        Most replicas of the Model and of its Server. The cluster must be able to run this many Server pods at once. Accepted: minReplicas to 10000 (more Server pods than a single-model deployment runs: a typo). Default: derived as ⌈sizing.peakRps / target⌉.
         """
         return pulumi.get(self, "max_replicas")
 
@@ -518,7 +518,7 @@ class AutoscalingSpecArgs:
     @pulumi.getter(name="minReplicas")
     def min_replicas(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Fewest replicas of the Model and of its Server (1 to 10000). Also the Model's initial `spec.replicas`. Default: 1.
+        Fewest replicas of the Model and of its Server. Also the Model's initial `spec.replicas`. Accepted: 1 to 10000. Default: 1.
         """
         return pulumi.get(self, "min_replicas")
 
@@ -566,7 +566,7 @@ class AutoscalingSpecArgs:
     @pulumi.getter(name="scaleUpHeadroomPods")
     def scale_up_headroom_pods(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide's example).
+        How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Accepted: 1 to 10000. Default: 5 (the guide's example).
         """
         return pulumi.get(self, "scale_up_headroom_pods")
 
@@ -578,7 +578,7 @@ class AutoscalingSpecArgs:
     @pulumi.getter(name="serverReadySeconds")
     def server_ready_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example); measure yours.
+        Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide's example; measure yours).
         """
         return pulumi.get(self, "server_ready_seconds")
 
@@ -685,7 +685,7 @@ class ChartSpecArgsDict(TypedDict):
     """
     version: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+    Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0, the version this component is tested with).
     """
 
 @pulumi.input_type
@@ -699,7 +699,7 @@ class ChartSpecArgs:
         :param pulumi.Input[_builtins.str] name: Chart name in the repository. Default: `prometheus-adapter`.
         :param pulumi.Input[_builtins.str] path: A local chart directory or archive instead of a repository (air-gapped clusters, tests). Refused together with repo, name or version. Empty means unset.
         :param pulumi.Input[_builtins.str] repo: Chart repository URL. Default: `https://prometheus-community.github.io/helm-charts`.
-        :param pulumi.Input[_builtins.str] version: Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+        :param pulumi.Input[_builtins.str] version: Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0, the version this component is tested with).
         """
         if name is not None:
             pulumi.set(__self__, "name", name)
@@ -750,7 +750,7 @@ class ChartSpecArgs:
     @pulumi.getter
     def version(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+        Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0, the version this component is tested with).
         """
         return pulumi.get(self, "version")
 
@@ -941,7 +941,7 @@ class PrometheusSpecArgsDict(TypedDict):
     """
     port: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    Prometheus port. Default: 9090.
+    Prometheus port. Accepted: 1 to 65535. Default: 9090.
     """
     tls: NotRequired[pulumi.Input[Optional['PrometheusTLSSpecArgsDict']]]
     """
@@ -965,7 +965,7 @@ class PrometheusSpecArgs:
         :param pulumi.Input['BasicAuthSpecArgs'] basic_auth: HTTP basic-auth credentials for Prometheus (install mode), e.g. when it sits behind an authenticating proxy. Kept in the same Kubernetes Secret as the token.
         :param pulumi.Input[_builtins.str] bearer_token: Bearer token the adapter sends to Prometheus (install mode). It is kept in a Kubernetes Secret mounted into the adapter (`--prometheus-token-file`) and stays a Pulumi secret: it appears in no Helm value, output or plain-text state.
         :param pulumi.Input[_builtins.str] path: Path prefix when Prometheus is served under one, starting with `/`, e.g. `/prometheus`. Default: none.
-        :param pulumi.Input[_builtins.int] port: Prometheus port. Default: 9090.
+        :param pulumi.Input[_builtins.int] port: Prometheus port. Accepted: 1 to 65535. Default: 9090.
         :param pulumi.Input['PrometheusTLSSpecArgs'] tls: TLS settings for an https:// Prometheus (install mode): the CA to trust and, for mutual TLS, a client certificate and key. Kept in the same Kubernetes Secret as the token.
         :param pulumi.Input[_builtins.str] url: Prometheus URL: scheme and host only, no port, path or query (the chart appends `:port` and then path), e.g. `http://seldon-monitoring-prometheus` (same namespace) or `http://prometheus.monitoring.svc`. Default: `http://seldon-monitoring-prometheus`.
         """
@@ -1022,7 +1022,7 @@ class PrometheusSpecArgs:
     @pulumi.getter
     def port(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Prometheus port. Default: 9090.
+        Prometheus port. Accepted: 1 to 65535. Default: 9090.
         """
         return pulumi.get(self, "port")
 
@@ -1236,7 +1236,7 @@ class RuleSpecArgs:
 class ScalingPolicyArgsDict(TypedDict):
     period_seconds: pulumi.Input[_builtins.int]
     """
-    Length of the period in seconds, 1 to 1800.
+    Length of the period in seconds. Accepted: 1 to 1800.
     """
     type: pulumi.Input[_builtins.str]
     """
@@ -1244,7 +1244,7 @@ class ScalingPolicyArgsDict(TypedDict):
     """
     value: pulumi.Input[_builtins.int]
     """
-    Pods (1 to 10000) or percent (1 to 10000) allowed per period.
+    Pods or percent allowed per period. Accepted: 1 to 10000 pods, or 1 to 10000 percent.
     """
 
 @pulumi.input_type
@@ -1254,9 +1254,9 @@ class ScalingPolicyArgs:
                  type: pulumi.Input[_builtins.str],
                  value: pulumi.Input[_builtins.int]):
         """
-        :param pulumi.Input[_builtins.int] period_seconds: Length of the period in seconds, 1 to 1800.
+        :param pulumi.Input[_builtins.int] period_seconds: Length of the period in seconds. Accepted: 1 to 1800.
         :param pulumi.Input[_builtins.str] type: `Pods` (add or remove at most value pods per period) or `Percent` (at most value % of the current replicas per period).
-        :param pulumi.Input[_builtins.int] value: Pods (1 to 10000) or percent (1 to 10000) allowed per period.
+        :param pulumi.Input[_builtins.int] value: Pods or percent allowed per period. Accepted: 1 to 10000 pods, or 1 to 10000 percent.
         """
         pulumi.set(__self__, "period_seconds", period_seconds)
         pulumi.set(__self__, "type", type)
@@ -1266,7 +1266,7 @@ class ScalingPolicyArgs:
     @pulumi.getter(name="periodSeconds")
     def period_seconds(self) -> pulumi.Input[_builtins.int]:
         """
-        Length of the period in seconds, 1 to 1800.
+        Length of the period in seconds. Accepted: 1 to 1800.
         """
         return pulumi.get(self, "period_seconds")
 
@@ -1290,7 +1290,7 @@ class ScalingPolicyArgs:
     @pulumi.getter
     def value(self) -> pulumi.Input[_builtins.int]:
         """
-        Pods (1 to 10000) or percent (1 to 10000) allowed per period.
+        Pods or percent allowed per period. Accepted: 1 to 10000 pods, or 1 to 10000 percent.
         """
         return pulumi.get(self, "value")
 
@@ -1310,7 +1310,7 @@ class ScalingRulesArgsDict(TypedDict):
     """
     stabilization_window_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+    Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
     """
 
 @pulumi.input_type
@@ -1322,7 +1322,7 @@ class ScalingRulesArgs:
         """
         :param pulumi.Input[Sequence[pulumi.Input['ScalingPolicyArgs']]] policies: Rate limits. For scale-up: Pods policies with periodSeconds ≥ serverReadySeconds and value ≤ scaleUpHeadroomPods. When empty, derived.
         :param pulumi.Input[_builtins.str] select_policy: Which policy wins when several apply: `Max`, `Min` or `Disabled` (not allowed for scale-up). Default: Max.
-        :param pulumi.Input[_builtins.int] stabilization_window_seconds: Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+        :param pulumi.Input[_builtins.int] stabilization_window_seconds: Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
         """
         if policies is not None:
             pulumi.set(__self__, "policies", policies)
@@ -1359,7 +1359,7 @@ class ScalingRulesArgs:
     @pulumi.getter(name="stabilizationWindowSeconds")
     def stabilization_window_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+        Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
         """
         return pulumi.get(self, "stabilization_window_seconds")
 
@@ -1590,7 +1590,7 @@ class SizingSpecArgsDict(TypedDict):
     """
     safety_margin: NotRequired[pulumi.Input[Optional[_builtins.float]]]
     """
-    Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
+    Fraction of saturation kept free for load that arrives while new replicas start. Accepted: [0, 1). Default: 0.2.
     """
     saturation_rps: NotRequired[pulumi.Input[Optional[_builtins.float]]]
     """
@@ -1598,7 +1598,7 @@ class SizingSpecArgsDict(TypedDict):
     """
     spike_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.
+    How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 reacts at once). Longer windows answer a sustained rise as much later. Accepted: 0 to 3600 s. Default: unset, the guide's 60 s window.
     """
 
 @pulumi.input_type
@@ -1614,9 +1614,9 @@ class SizingSpecArgs:
         :param pulumi.Input[_builtins.float] min_load_rps: Inference RPS in the quietest period (0 or more, at most peakRps). minReplicas is derived from it as ⌈minLoadRps / target⌉ (at least 1) when not set. Default: unset, minReplicas 1.
         :param pulumi.Input[_builtins.float] peak_rps: Expected peak inference RPS for this Model, with margin. maxReplicas × target must cover it; maxReplicas is derived from it when not set.
         :param pulumi.Input[_builtins.float] ramp_rps_per_second: The steepest sustained rise of load to follow, in RPS per second (0 or more; 0 means unknown). The derived scale-up policy adds at most ⌈ramp × serverReadySeconds / target⌉ pods per serverReadySeconds (and never more than scaleUpHeadroomPods); a ramp the policy cannot follow is reported as a warning in derivations. Default: unset, scaleUpHeadroomPods per period.
-        :param pulumi.Input[_builtins.float] safety_margin: Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
+        :param pulumi.Input[_builtins.float] safety_margin: Fraction of saturation kept free for load that arrives while new replicas start. Accepted: [0, 1). Default: 0.2.
         :param pulumi.Input[_builtins.float] saturation_rps: RPS at which one replica breaches its latency SLA (from a ramping load test of one replica). The target is derived from it when not set, and must stay below it.
-        :param pulumi.Input[_builtins.int] spike_seconds: How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.
+        :param pulumi.Input[_builtins.int] spike_seconds: How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 reacts at once). Longer windows answer a sustained rise as much later. Accepted: 0 to 3600 s. Default: unset, the guide's 60 s window.
         """
         if min_load_rps is not None:
             pulumi.set(__self__, "min_load_rps", min_load_rps)
@@ -1671,7 +1671,7 @@ class SizingSpecArgs:
     @pulumi.getter(name="safetyMargin")
     def safety_margin(self) -> pulumi.Input[Optional[_builtins.float]]:
         """
-        Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
+        Fraction of saturation kept free for load that arrives while new replicas start. Accepted: [0, 1). Default: 0.2.
         """
         return pulumi.get(self, "safety_margin")
 
@@ -1695,7 +1695,7 @@ class SizingSpecArgs:
     @pulumi.getter(name="spikeSeconds")
     def spike_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide's 60 s window.
+        How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 reacts at once). Longer windows answer a sustained rise as much later. Accepted: 0 to 3600 s. Default: unset, the guide's 60 s window.
         """
         return pulumi.get(self, "spike_seconds")
 

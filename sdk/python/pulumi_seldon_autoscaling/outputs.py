@@ -311,9 +311,9 @@ class ScalingPolicy(dict):
                  type: _builtins.str,
                  value: _builtins.int):
         """
-        :param _builtins.int period_seconds: Length of the period in seconds, 1 to 1800.
+        :param _builtins.int period_seconds: Length of the period in seconds. Accepted: 1 to 1800.
         :param _builtins.str type: `Pods` (add or remove at most value pods per period) or `Percent` (at most value % of the current replicas per period).
-        :param _builtins.int value: Pods (1 to 10000) or percent (1 to 10000) allowed per period.
+        :param _builtins.int value: Pods or percent allowed per period. Accepted: 1 to 10000 pods, or 1 to 10000 percent.
         """
         pulumi.set(__self__, "period_seconds", period_seconds)
         pulumi.set(__self__, "type", type)
@@ -323,7 +323,7 @@ class ScalingPolicy(dict):
     @pulumi.getter(name="periodSeconds")
     def period_seconds(self) -> _builtins.int:
         """
-        Length of the period in seconds, 1 to 1800.
+        Length of the period in seconds. Accepted: 1 to 1800.
         """
         return pulumi.get(self, "period_seconds")
 
@@ -339,7 +339,7 @@ class ScalingPolicy(dict):
     @pulumi.getter
     def value(self) -> _builtins.int:
         """
-        Pods (1 to 10000) or percent (1 to 10000) allowed per period.
+        Pods or percent allowed per period. Accepted: 1 to 10000 pods, or 1 to 10000 percent.
         """
         return pulumi.get(self, "value")
 
@@ -372,7 +372,7 @@ class ScalingRules(dict):
         """
         :param Sequence['ScalingPolicy'] policies: Rate limits. For scale-up: Pods policies with periodSeconds ≥ serverReadySeconds and value ≤ scaleUpHeadroomPods. When empty, derived.
         :param _builtins.str select_policy: Which policy wins when several apply: `Max`, `Min` or `Disabled` (not allowed for scale-up). Default: Max.
-        :param _builtins.int stabilization_window_seconds: Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+        :param _builtins.int stabilization_window_seconds: Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
         """
         if policies is not None:
             pulumi.set(__self__, "policies", policies)
@@ -401,7 +401,7 @@ class ScalingRules(dict):
     @pulumi.getter(name="stabilizationWindowSeconds")
     def stabilization_window_seconds(self) -> Optional[_builtins.int]:
         """
-        Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+        Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
         """
         return pulumi.get(self, "stabilization_window_seconds")
 

@@ -39,10 +39,10 @@ class SeldonMetricsAdapterArgs:
         The set of arguments for constructing a SeldonMetricsAdapter resource.
 
         :param pulumi.Input['ChartSpecArgs'] chart: Which prometheus-adapter chart to install. Default: prometheus-community `prometheus-adapter` 5.3.0.
-        :param _builtins.str config_map_name: Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
+        :param _builtins.str config_map_name: Adopt mode: the adapter's ConfigMap. (Install mode names its own: `<releaseName>-seldon-rules`.) Default: `<releaseName>-prometheus-adapter`.
         :param _builtins.bool create_namespace: Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
         :param _builtins.str deployment_name: Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
-        :param _builtins.int helm_timeout_seconds: Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+        :param _builtins.int helm_timeout_seconds: Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm's own).
         :param _builtins.str metrics_relist_interval: How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
         :param _builtins.str mode: `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap's config.yaml, keeping the installer's other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
         :param _builtins.str namespace: Namespace of the adapter, usually Prometheus' own. Default: `seldon-monitoring`.
@@ -101,7 +101,7 @@ class SeldonMetricsAdapterArgs:
     @pulumi.getter(name="configMapName")
     def config_map_name(self) -> Optional[_builtins.str]:
         """
-        Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
+        Adopt mode: the adapter's ConfigMap. (Install mode names its own: `<releaseName>-seldon-rules`.) Default: `<releaseName>-prometheus-adapter`.
         """
         return pulumi.get(self, "config_map_name")
 
@@ -137,7 +137,7 @@ class SeldonMetricsAdapterArgs:
     @pulumi.getter(name="helmTimeoutSeconds")
     def helm_timeout_seconds(self) -> Optional[_builtins.int]:
         """
-        Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+        Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm's own).
         """
         return pulumi.get(self, "helm_timeout_seconds")
 
@@ -294,10 +294,10 @@ class SeldonMetricsAdapter(pulumi.ComponentResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Union['ChartSpecArgs', 'ChartSpecArgsDict']] chart: Which prometheus-adapter chart to install. Default: prometheus-community `prometheus-adapter` 5.3.0.
-        :param _builtins.str config_map_name: Adopt mode: the adapter's ConfigMap. Default: `<releaseName>-prometheus-adapter`. (Install mode names its own: `<releaseName>-seldon-rules`.)
+        :param _builtins.str config_map_name: Adopt mode: the adapter's ConfigMap. (Install mode names its own: `<releaseName>-seldon-rules`.) Default: `<releaseName>-prometheus-adapter`.
         :param _builtins.bool create_namespace: Create the adapter namespace (install mode). Like Helm's own option it is kept on destroy, as others may have put things in it. Default: false.
         :param _builtins.str deployment_name: Adopt mode: the adapter's Deployment. Default: `<releaseName>-prometheus-adapter`.
-        :param _builtins.int helm_timeout_seconds: Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm's own).
+        :param _builtins.int helm_timeout_seconds: Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm's own).
         :param _builtins.str metrics_relist_interval: How often the adapter re-discovers series (`--metrics-relist-interval`), as a duration such as `1m` or `30s`. Must be ≥ prometheusScrapeInterval. Default: `1m`.
         :param _builtins.str mode: `install`: install prometheus-adapter with Helm; the Seldon rule goes into a ConfigMap of the stack's that the chart mounts (so `pulumi up --refresh` repairs edits made behind Pulumi's back), and the adapter restarts only when the rule changes. `adopt`: an adapter someone else installed; the Seldon rule is merged into its ConfigMap's config.yaml, keeping the installer's other rules, and its Deployment restarted only when that config changes. `none`: another resource provides the adapter — best a SeldonMetricsAdapter shared by all models, so removing any model leaves it serving the others. Default: install.
         :param _builtins.str namespace: Namespace of the adapter, usually Prometheus' own. Default: `seldon-monitoring`.

@@ -28,6 +28,7 @@ import (
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/pipeline"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/stacks"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
 
@@ -44,15 +45,15 @@ type demoSetting struct{ key, value, why string }
 // demoSettings shorten the component's timings so that a load step plays out in a minute, not ten.
 var demoSettings = []demoSetting{
 	{"scrapeInterval", "5s", fmt.Sprintf("the demo's Prometheus scrapes the stand-in agent every 5 s (default %s)",
-		policy.DefaultScrapeInterval)},
+		inputs.DefaultScrapeInterval)},
 	{"rateWindow", "20s", "four scrapes: the shortest window that stays steady when a scrape lands late " +
 		"(docs/pipeline-reaction.md)"},
 	{"relistInterval", "10s", fmt.Sprintf("the adapter finds new series within 10 s (default %s)",
-		policy.DefaultRelistInterval)},
+		inputs.DefaultRelistInterval)},
 	{"serverReadySeconds", "10", fmt.Sprintf("the stand-in starts no pods (default %d s); the Model HPA still waits "+
-		"this + 15 s for its Server's new pods", policy.DefaultServerReadySeconds)},
+		"this + 15 s for its Server's new pods", inputs.DefaultServerReadySeconds)},
 	{"scaleUpWindow", "0", fmt.Sprintf("scale the Server up on the first sync above target (default %d s)",
-		policy.DefaultScaleUpWindow)},
+		inputs.DefaultScaleUpWindow)},
 	{"scaleDownWindow", "15", fmt.Sprintf("scale in 15 s after the load falls (default %d s)",
 		policy.DefaultScaleDownWindow)},
 	{"maxReplicas", strconv.Itoa(demoMax), "4x the target load fills it exactly"},

@@ -38,14 +38,14 @@ public final class SeldonMetricsAdapterArgs extends com.pulumi.resources.Resourc
     }
 
     /**
-     * Adopt mode: the adapter&#39;s ConfigMap. Default: `&lt;releaseName&gt;-prometheus-adapter`. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.)
+     * Adopt mode: the adapter&#39;s ConfigMap. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.) Default: `&lt;releaseName&gt;-prometheus-adapter`.
      * 
      */
     @Import(name="configMapName")
     private @Nullable String configMapName;
 
     /**
-     * @return Adopt mode: the adapter&#39;s ConfigMap. Default: `&lt;releaseName&gt;-prometheus-adapter`. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.)
+     * @return Adopt mode: the adapter&#39;s ConfigMap. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.) Default: `&lt;releaseName&gt;-prometheus-adapter`.
      * 
      */
     public Optional<String> configMapName() {
@@ -83,14 +83,14 @@ public final class SeldonMetricsAdapterArgs extends com.pulumi.resources.Resourc
     }
 
     /**
-     * Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm&#39;s own).
+     * Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm&#39;s own).
      * 
      */
     @Import(name="helmTimeoutSeconds")
     private @Nullable Integer helmTimeoutSeconds;
 
     /**
-     * @return Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm&#39;s own).
+     * @return Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm&#39;s own).
      * 
      */
     public Optional<Integer> helmTimeoutSeconds() {
@@ -307,7 +307,7 @@ public final class SeldonMetricsAdapterArgs extends com.pulumi.resources.Resourc
         }
 
         /**
-         * @param configMapName Adopt mode: the adapter&#39;s ConfigMap. Default: `&lt;releaseName&gt;-prometheus-adapter`. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.)
+         * @param configMapName Adopt mode: the adapter&#39;s ConfigMap. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.) Default: `&lt;releaseName&gt;-prometheus-adapter`.
          * 
          * @return builder
          * 
@@ -340,7 +340,7 @@ public final class SeldonMetricsAdapterArgs extends com.pulumi.resources.Resourc
         }
 
         /**
-         * @param helmTimeoutSeconds Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm&#39;s own).
+         * @param helmTimeoutSeconds Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm&#39;s own).
          * 
          * @return builder
          * 

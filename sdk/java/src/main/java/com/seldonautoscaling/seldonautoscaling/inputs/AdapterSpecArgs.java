@@ -38,14 +38,14 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * Adopt mode: the adapter&#39;s ConfigMap. Default: `&lt;releaseName&gt;-prometheus-adapter`. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.)
+     * Adopt mode: the adapter&#39;s ConfigMap. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.) Default: `&lt;releaseName&gt;-prometheus-adapter`.
      * 
      */
     @Import(name="configMapName")
     private @Nullable Output<String> configMapName;
 
     /**
-     * @return Adopt mode: the adapter&#39;s ConfigMap. Default: `&lt;releaseName&gt;-prometheus-adapter`. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.)
+     * @return Adopt mode: the adapter&#39;s ConfigMap. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.) Default: `&lt;releaseName&gt;-prometheus-adapter`.
      * 
      */
     public Optional<Output<String>> configMapName() {
@@ -83,14 +83,14 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm&#39;s own).
+     * Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm&#39;s own).
      * 
      */
     @Import(name="helmTimeoutSeconds")
     private @Nullable Output<Integer> helmTimeoutSeconds;
 
     /**
-     * @return Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm&#39;s own).
+     * @return Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm&#39;s own).
      * 
      */
     public Optional<Output<Integer>> helmTimeoutSeconds() {
@@ -307,7 +307,7 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param configMapName Adopt mode: the adapter&#39;s ConfigMap. Default: `&lt;releaseName&gt;-prometheus-adapter`. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.)
+         * @param configMapName Adopt mode: the adapter&#39;s ConfigMap. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.) Default: `&lt;releaseName&gt;-prometheus-adapter`.
          * 
          * @return builder
          * 
@@ -318,7 +318,7 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param configMapName Adopt mode: the adapter&#39;s ConfigMap. Default: `&lt;releaseName&gt;-prometheus-adapter`. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.)
+         * @param configMapName Adopt mode: the adapter&#39;s ConfigMap. (Install mode names its own: `&lt;releaseName&gt;-seldon-rules`.) Default: `&lt;releaseName&gt;-prometheus-adapter`.
          * 
          * @return builder
          * 
@@ -370,7 +370,7 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param helmTimeoutSeconds Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm&#39;s own).
+         * @param helmTimeoutSeconds Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm&#39;s own).
          * 
          * @return builder
          * 
@@ -381,7 +381,7 @@ public final class AdapterSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param helmTimeoutSeconds Install mode: seconds Helm waits for the adapter to become ready (60 to 1800). An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Default: 300 (Helm&#39;s own).
+         * @param helmTimeoutSeconds Install mode: seconds Helm waits for the adapter to become ready. An install or upgrade not ready by then fails and is rolled back (an install is uninstalled, an upgrade returns to the last deployed revision), so the next `pulumi up` starts clean. A rollback waits as long again. Refused with skipAwait, as Helm then waits for nothing. Accepted: 60 to 1800. Default: 300 (Helm&#39;s own).
          * 
          * @return builder
          * 

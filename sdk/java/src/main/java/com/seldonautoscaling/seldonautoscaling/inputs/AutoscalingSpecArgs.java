@@ -37,14 +37,14 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
     }
 
     /**
-     * Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+     * Most replicas of the Model and of its Server. The cluster must be able to run this many Server pods at once. Accepted: minReplicas to 10000 (more Server pods than a single-model deployment runs: a typo). Default: derived as ⌈sizing.peakRps / target⌉.
      * 
      */
     @Import(name="maxReplicas")
     private @Nullable Output<Integer> maxReplicas;
 
     /**
-     * @return Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+     * @return Most replicas of the Model and of its Server. The cluster must be able to run this many Server pods at once. Accepted: minReplicas to 10000 (more Server pods than a single-model deployment runs: a typo). Default: derived as ⌈sizing.peakRps / target⌉.
      * 
      */
     public Optional<Output<Integer>> maxReplicas() {
@@ -82,14 +82,14 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
     }
 
     /**
-     * Fewest replicas of the Model and of its Server (1 to 10000). Also the Model&#39;s initial `spec.replicas`. Default: 1.
+     * Fewest replicas of the Model and of its Server. Also the Model&#39;s initial `spec.replicas`. Accepted: 1 to 10000. Default: 1.
      * 
      */
     @Import(name="minReplicas")
     private @Nullable Output<Integer> minReplicas;
 
     /**
-     * @return Fewest replicas of the Model and of its Server (1 to 10000). Also the Model&#39;s initial `spec.replicas`. Default: 1.
+     * @return Fewest replicas of the Model and of its Server. Also the Model&#39;s initial `spec.replicas`. Accepted: 1 to 10000. Default: 1.
      * 
      */
     public Optional<Output<Integer>> minReplicas() {
@@ -142,14 +142,14 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
     }
 
     /**
-     * How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide&#39;s example).
+     * How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Accepted: 1 to 10000. Default: 5 (the guide&#39;s example).
      * 
      */
     @Import(name="scaleUpHeadroomPods")
     private @Nullable Output<Integer> scaleUpHeadroomPods;
 
     /**
-     * @return How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide&#39;s example).
+     * @return How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Accepted: 1 to 10000. Default: 5 (the guide&#39;s example).
      * 
      */
     public Optional<Output<Integer>> scaleUpHeadroomPods() {
@@ -157,14 +157,14 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
     }
 
     /**
-     * Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide&#39;s example); measure yours.
+     * Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide&#39;s example; measure yours).
      * 
      */
     @Import(name="serverReadySeconds")
     private @Nullable Output<Integer> serverReadySeconds;
 
     /**
-     * @return Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide&#39;s example); measure yours.
+     * @return Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide&#39;s example; measure yours).
      * 
      */
     public Optional<Output<Integer>> serverReadySeconds() {
@@ -274,7 +274,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param maxReplicas Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+         * @param maxReplicas Most replicas of the Model and of its Server. The cluster must be able to run this many Server pods at once. Accepted: minReplicas to 10000 (more Server pods than a single-model deployment runs: a typo). Default: derived as ⌈sizing.peakRps / target⌉.
          * 
          * @return builder
          * 
@@ -285,7 +285,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param maxReplicas Most replicas of the Model and of its Server: at least minReplicas, at most 10000 (more Server pods than a single-model deployment runs: a typo). The cluster must be able to run this many Server pods at once. Default: derived as ⌈sizing.peakRps / target⌉.
+         * @param maxReplicas Most replicas of the Model and of its Server. The cluster must be able to run this many Server pods at once. Accepted: minReplicas to 10000 (more Server pods than a single-model deployment runs: a typo). Default: derived as ⌈sizing.peakRps / target⌉.
          * 
          * @return builder
          * 
@@ -337,7 +337,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param minReplicas Fewest replicas of the Model and of its Server (1 to 10000). Also the Model&#39;s initial `spec.replicas`. Default: 1.
+         * @param minReplicas Fewest replicas of the Model and of its Server. Also the Model&#39;s initial `spec.replicas`. Accepted: 1 to 10000. Default: 1.
          * 
          * @return builder
          * 
@@ -348,7 +348,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param minReplicas Fewest replicas of the Model and of its Server (1 to 10000). Also the Model&#39;s initial `spec.replicas`. Default: 1.
+         * @param minReplicas Fewest replicas of the Model and of its Server. Also the Model&#39;s initial `spec.replicas`. Accepted: 1 to 10000. Default: 1.
          * 
          * @return builder
          * 
@@ -421,7 +421,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param scaleUpHeadroomPods How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide&#39;s example).
+         * @param scaleUpHeadroomPods How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Accepted: 1 to 10000. Default: 5 (the guide&#39;s example).
          * 
          * @return builder
          * 
@@ -432,7 +432,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param scaleUpHeadroomPods How many new Server pods the cluster can start at once (1 to 10000). Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Default: 5 (the guide&#39;s example).
+         * @param scaleUpHeadroomPods How many new Server pods the cluster can start at once. Scale-up policies adding more pods per period are refused, Percent ones at maxReplicas included. Accepted: 1 to 10000. Default: 5 (the guide&#39;s example).
          * 
          * @return builder
          * 
@@ -442,7 +442,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param serverReadySeconds Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide&#39;s example); measure yours.
+         * @param serverReadySeconds Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide&#39;s example; measure yours).
          * 
          * @return builder
          * 
@@ -453,7 +453,7 @@ public final class AutoscalingSpecArgs extends com.pulumi.resources.ResourceArgs
         }
 
         /**
-         * @param serverReadySeconds Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide&#39;s example); measure yours.
+         * @param serverReadySeconds Seconds a new Server replica takes to start and load the Model. Scale-up periods shorter than this are refused. Default: 90 (the guide&#39;s example; measure yours).
          * 
          * @return builder
          * 

@@ -61,14 +61,14 @@ public final class ChartSpecArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+     * Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0, the version this component is tested with).
      * 
      */
     @Import(name="version")
     private @Nullable Output<String> version;
 
     /**
-     * @return Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+     * @return Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0, the version this component is tested with).
      * 
      */
     public Optional<Output<String>> version() {
@@ -166,7 +166,7 @@ public final class ChartSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param version Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+         * @param version Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0, the version this component is tested with).
          * 
          * @return builder
          * 
@@ -177,7 +177,7 @@ public final class ChartSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param version Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0), the version this component is tested with.
+         * @param version Chart version: a SemVer 2 version or a constraint Helm accepts, such as `~5.3`. Default: `5.3.0` (adapter v0.12.0, the version this component is tested with).
          * 
          * @return builder
          * 

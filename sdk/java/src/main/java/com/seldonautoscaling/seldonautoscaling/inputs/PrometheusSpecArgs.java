@@ -64,14 +64,14 @@ public final class PrometheusSpecArgs extends com.pulumi.resources.ResourceArgs 
     }
 
     /**
-     * Prometheus port. Default: 9090.
+     * Prometheus port. Accepted: 1 to 65535. Default: 9090.
      * 
      */
     @Import(name="port")
     private @Nullable Output<Integer> port;
 
     /**
-     * @return Prometheus port. Default: 9090.
+     * @return Prometheus port. Accepted: 1 to 65535. Default: 9090.
      * 
      */
     public Optional<Output<Integer>> port() {
@@ -201,7 +201,7 @@ public final class PrometheusSpecArgs extends com.pulumi.resources.ResourceArgs 
         }
 
         /**
-         * @param port Prometheus port. Default: 9090.
+         * @param port Prometheus port. Accepted: 1 to 65535. Default: 9090.
          * 
          * @return builder
          * 
@@ -212,7 +212,7 @@ public final class PrometheusSpecArgs extends com.pulumi.resources.ResourceArgs 
         }
 
         /**
-         * @param port Prometheus port. Default: 9090.
+         * @param port Prometheus port. Accepted: 1 to 65535. Default: 9090.
          * 
          * @return builder
          * 

@@ -16,14 +16,14 @@ public final class ScalingPolicyArgs extends com.pulumi.resources.ResourceArgs {
     public static final ScalingPolicyArgs Empty = new ScalingPolicyArgs();
 
     /**
-     * Length of the period in seconds, 1 to 1800.
+     * Length of the period in seconds. Accepted: 1 to 1800.
      * 
      */
     @Import(name="periodSeconds", required=true)
     private Output<Integer> periodSeconds;
 
     /**
-     * @return Length of the period in seconds, 1 to 1800.
+     * @return Length of the period in seconds. Accepted: 1 to 1800.
      * 
      */
     public Output<Integer> periodSeconds() {
@@ -46,14 +46,14 @@ public final class ScalingPolicyArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * Pods (1 to 10000) or percent (1 to 10000) allowed per period.
+     * Pods or percent allowed per period. Accepted: 1 to 10000 pods, or 1 to 10000 percent.
      * 
      */
     @Import(name="value", required=true)
     private Output<Integer> value;
 
     /**
-     * @return Pods (1 to 10000) or percent (1 to 10000) allowed per period.
+     * @return Pods or percent allowed per period. Accepted: 1 to 10000 pods, or 1 to 10000 percent.
      * 
      */
     public Output<Integer> value() {
@@ -87,7 +87,7 @@ public final class ScalingPolicyArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param periodSeconds Length of the period in seconds, 1 to 1800.
+         * @param periodSeconds Length of the period in seconds. Accepted: 1 to 1800.
          * 
          * @return builder
          * 
@@ -98,7 +98,7 @@ public final class ScalingPolicyArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param periodSeconds Length of the period in seconds, 1 to 1800.
+         * @param periodSeconds Length of the period in seconds. Accepted: 1 to 1800.
          * 
          * @return builder
          * 
@@ -129,7 +129,7 @@ public final class ScalingPolicyArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param value Pods (1 to 10000) or percent (1 to 10000) allowed per period.
+         * @param value Pods or percent allowed per period. Accepted: 1 to 10000 pods, or 1 to 10000 percent.
          * 
          * @return builder
          * 
@@ -140,7 +140,7 @@ public final class ScalingPolicyArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param value Pods (1 to 10000) or percent (1 to 10000) allowed per period.
+         * @param value Pods or percent allowed per period. Accepted: 1 to 10000 pods, or 1 to 10000 percent.
          * 
          * @return builder
          * 

@@ -49,14 +49,14 @@ public final class ScalingRulesArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+     * Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
      * 
      */
     @Import(name="stabilizationWindowSeconds")
     private @Nullable Output<Integer> stabilizationWindowSeconds;
 
     /**
-     * @return Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+     * @return Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
      * 
      */
     public Optional<Output<Integer>> stabilizationWindowSeconds() {
@@ -142,7 +142,7 @@ public final class ScalingRulesArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param stabilizationWindowSeconds Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+         * @param stabilizationWindowSeconds Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
          * 
          * @return builder
          * 
@@ -153,7 +153,7 @@ public final class ScalingRulesArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param stabilizationWindowSeconds Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+         * @param stabilizationWindowSeconds Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
          * 
          * @return builder
          * 

@@ -62,14 +62,14 @@ public final class SizingSpecArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
+     * Fraction of saturation kept free for load that arrives while new replicas start. Accepted: [0, 1). Default: 0.2.
      * 
      */
     @Import(name="safetyMargin")
     private @Nullable Output<Double> safetyMargin;
 
     /**
-     * @return Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
+     * @return Fraction of saturation kept free for load that arrives while new replicas start. Accepted: [0, 1). Default: 0.2.
      * 
      */
     public Optional<Output<Double>> safetyMargin() {
@@ -92,14 +92,14 @@ public final class SizingSpecArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide&#39;s 60 s window.
+     * How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 reacts at once). Longer windows answer a sustained rise as much later. Accepted: 0 to 3600 s. Default: unset, the guide&#39;s 60 s window.
      * 
      */
     @Import(name="spikeSeconds")
     private @Nullable Output<Integer> spikeSeconds;
 
     /**
-     * @return How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide&#39;s 60 s window.
+     * @return How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 reacts at once). Longer windows answer a sustained rise as much later. Accepted: 0 to 3600 s. Default: unset, the guide&#39;s 60 s window.
      * 
      */
     public Optional<Output<Integer>> spikeSeconds() {
@@ -199,7 +199,7 @@ public final class SizingSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param safetyMargin Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
+         * @param safetyMargin Fraction of saturation kept free for load that arrives while new replicas start. Accepted: [0, 1). Default: 0.2.
          * 
          * @return builder
          * 
@@ -210,7 +210,7 @@ public final class SizingSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param safetyMargin Fraction of saturation kept free for load that arrives while new replicas start, in [0, 1). Default: 0.2.
+         * @param safetyMargin Fraction of saturation kept free for load that arrives while new replicas start. Accepted: [0, 1). Default: 0.2.
          * 
          * @return builder
          * 
@@ -241,7 +241,7 @@ public final class SizingSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param spikeSeconds How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide&#39;s 60 s window.
+         * @param spikeSeconds How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 reacts at once). Longer windows answer a sustained rise as much later. Accepted: 0 to 3600 s. Default: unset, the guide&#39;s 60 s window.
          * 
          * @return builder
          * 
@@ -252,7 +252,7 @@ public final class SizingSpecArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param spikeSeconds How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 to 3600 s; 0 reacts at once). Longer windows answer a sustained rise as much later. Default: unset, the guide&#39;s 60 s window.
+         * @param spikeSeconds How long a load spike may last and still be absorbed within the safety margin rather than scaled for: the derived scale-up stabilization window (0 reacts at once). Longer windows answer a sustained rise as much later. Accepted: 0 to 3600 s. Default: unset, the guide&#39;s 60 s window.
          * 
          * @return builder
          * 

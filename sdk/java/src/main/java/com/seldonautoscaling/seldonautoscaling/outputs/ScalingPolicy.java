@@ -12,7 +12,7 @@ import java.util.Objects;
 @CustomType
 public final class ScalingPolicy {
     /**
-     * @return Length of the period in seconds, 1 to 1800.
+     * @return Length of the period in seconds. Accepted: 1 to 1800.
      * 
      */
     private Integer periodSeconds;
@@ -22,14 +22,14 @@ public final class ScalingPolicy {
      */
     private String type;
     /**
-     * @return Pods (1 to 10000) or percent (1 to 10000) allowed per period.
+     * @return Pods or percent allowed per period. Accepted: 1 to 10000 pods, or 1 to 10000 percent.
      * 
      */
     private Integer value;
 
     private ScalingPolicy() {}
     /**
-     * @return Length of the period in seconds, 1 to 1800.
+     * @return Length of the period in seconds. Accepted: 1 to 1800.
      * 
      */
     public Integer periodSeconds() {
@@ -43,7 +43,7 @@ public final class ScalingPolicy {
         return this.type;
     }
     /**
-     * @return Pods (1 to 10000) or percent (1 to 10000) allowed per period.
+     * @return Pods or percent allowed per period. Accepted: 1 to 10000 pods, or 1 to 10000 percent.
      * 
      */
     public Integer value() {

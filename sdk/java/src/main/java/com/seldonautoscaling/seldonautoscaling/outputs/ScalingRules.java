@@ -25,7 +25,7 @@ public final class ScalingRules {
      */
     private @Nullable String selectPolicy;
     /**
-     * @return Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+     * @return Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
      * 
      */
     private @Nullable Integer stabilizationWindowSeconds;
@@ -46,7 +46,7 @@ public final class ScalingRules {
         return Optional.ofNullable(this.selectPolicy);
     }
     /**
-     * @return Seconds of past recommendations the HPA considers (0 to 3600): the smallest one is applied when scaling up, the largest when scaling down.
+     * @return Seconds of past recommendations the HPA considers: the smallest one is applied when scaling up, the largest when scaling down. Accepted: 0 to 3600.
      * 
      */
     public Optional<Integer> stabilizationWindowSeconds() {
