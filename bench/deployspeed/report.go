@@ -28,7 +28,8 @@ type report struct {
 	LoadBefore, LoadAfter    string
 	BusyCPU, Available, Own  float64
 	Busy                     busyNote
-	WhatIsMeasured, Results  string
+	Measured                 measuredSection
+	Results                  string
 	FloorPct, HandPct        float64
 	HandwrittenMaxN          int
 	Targets                  []Target
@@ -73,7 +74,7 @@ func (r *Result) reportOf() report {
 		Took:    r.Finished.Sub(r.Started).Round(time.Second).String(),
 		Machine: r.Machine, LoadBefore: r.LoadBefore, LoadAfter: r.LoadAfter,
 		BusyCPU: r.BusyCPU, Available: elapsed * float64(r.Machine.Cores), Own: r.OwnCPU, Busy: r.busyNote(),
-		WhatIsMeasured: section(r.whatIsMeasured), Results: section(r.results),
+		Measured: r.measuredSection(), Results: section(r.results),
 		FloorPct: 100 * (FloorLimit - 1), HandPct: 100 * (HandwrittenLimit - 1), HandwrittenMaxN: HandwrittenMaxN,
 		Targets: r.Targets(), Growth: section(r.growth), Startup: section(r.startup),
 		Where: section(r.whereTimeGoes), Engine: section(r.engineMarkdown), Profiles: r.profilesSection(),
@@ -129,43 +130,23 @@ func each(format string, f func(i int) float64) string {
 	return strings.Join(parts, " / ")
 }
 
-func (r *Result) whatIsMeasured(w func(string, ...any)) {
+// measuredSection is what "What is measured" states of the session: the floor's component type,
+// how many sets were compared, and how they ran.
+type measuredSection struct {
+	FloorType string
+	Sets      int
+	Reps      int
+	Warmup    bool
+	WarmupN   int // the N of the discarded warm-up set
+}
+
+func (r *Result) measuredSection() measuredSection {
 	c := r.Config
-	w("## What is measured\n\n")
-	w("- **component**: `bench/handwritten.ComponentProgram`, N `SeldonAutoscaledModel`s through the Go SDK; the first " +
-		"installs prometheus-adapter, the others use it (adapter mode `none`).\n")
-	w("- **hand-written**: `bench/handwritten.Program`, the same objects declared with pulumi-kubernetes directly: one " +
-		"Helm release with the same values, N Models, N dedicated Servers, 2N HPAs, with the same names, specs, " +
-		"dependencies and `ignoreChanges: [spec.replicas]`.\n")
-	w("- **floor**: `bench/handwritten.FloorProgram`, the hand-written program with each model's objects parented by one "+
-		"local component (`%s`, registered in the program's own process: no provider plugin, no inputs, no outputs), "+
-		"as the component parents its children. Its stack holds the component's resources less the seldon-autoscaling "+
-		"provider resource; it is the floor any component can reach on this engine.\n", handwritten.FloorType)
-	w("- Every set is checked after `up`: the API server holds the same Models, Servers and HPAs (labels, annotations, "+
-		"specs), the same adapter `config.yaml`, Helm values and rendered manifest for the three programs, and the stacks "+
-		"hold the same custom resources with the same inputs, dependencies, providers and `ignoreChanges` (namespaces "+
-		"compared as placeholders), and the floor's stack as many resources as the component's less its provider. All "+
-		"%d sets were identical.\n", len(r.Sets))
-	w("- Each run is one lifecycle in a fresh workspace (file backend): `preview` of the empty stack, " +
-		"`up` (create), `up` with no change, `up` after changing every HPA target (3 → 5 RPS, so 2N HPAs " +
-		"update), `destroy`. Each step's change counts are checked.\n")
-	w("- Runs alternate component, hand-written, floor, component, ... : %d sets per N", c.Reps)
+	m := measuredSection{FloorType: handwritten.FloorType, Sets: len(r.Sets), Reps: c.Reps, Warmup: c.Warmup}
 	if c.Warmup {
-		w(", after one discarded warm-up set at N=%d", c.Ns[0])
+		m.WarmupN = c.Ns[0]
 	}
-	w(". The programs use distinct namespaces and stacks, and never hold objects at once (the adapter chart's " +
-		"cluster-scoped objects have fixed names).\n")
-	w("- **Wall time** is the `pulumi preview|up|destroy` command the Automation API runs (the program runs inline, in " +
-		"the benchmark's process); the Automation API's follow-up commands (`stack history`, outputs) are excluded and " +
-		"shown separately below.\n")
-	w("- **Ratios** are component / floor and component / hand-written, computed set by set; " +
-		"the tables give the median and the range of the set ratios.\n")
-	w("- **Provider peak RSS** is the largest peak RSS (`ru_maxrss`) of the `pulumi-resource-seldon-autoscaling` " +
-		"processes of the step, recorded by a launcher (`bench/cmd/pluginlauncher`) that runs the plugin as its child; " +
-		"the Kubernetes plugin is wrapped the same way in every program.\n")
-	w("- Control plane: etcd, kube-apiserver and kube-controller-manager from `internal/testbed/localcluster` on " +
-		"loopback, Seldon's v2.10.2 CRDs and the Seldon status stand-in; the adapter is installed from the local chart " +
-		"with `skipAwait` (no pods run).\n\n")
+	return m
 }
 
 func (r *Result) results(w func(string, ...any)) {
