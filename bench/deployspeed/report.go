@@ -29,7 +29,7 @@ type report struct {
 	BusyCPU, Available, Own  float64
 	Busy                     busyNote
 	Measured                 measuredSection
-	Results                  string
+	Results                  []resultRow
 	FloorPct, HandPct        float64
 	HandwrittenMaxN          int
 	Targets                  []Target
@@ -51,7 +51,7 @@ type busyNote struct {
 
 // Markdown is the report docs/deploy-speed.md holds: generated, never edited by hand.
 func (r *Result) Markdown() string {
-	tmpl := template.Must(template.New("report").Funcs(template.FuncMap{"join": strings.Join}).Parse(reportTemplate))
+	tmpl := template.Must(template.New("report").Funcs(template.FuncMap{"join": strings.Join, "each": eachOf}).Parse(reportTemplate))
 	var b strings.Builder
 	if err := tmpl.Execute(&b, r.reportOf()); err != nil {
 		// The template is embedded and its data typed: an error here is a bug in both.
@@ -74,7 +74,7 @@ func (r *Result) reportOf() report {
 		Took:    r.Finished.Sub(r.Started).Round(time.Second).String(),
 		Machine: r.Machine, LoadBefore: r.LoadBefore, LoadAfter: r.LoadAfter,
 		BusyCPU: r.BusyCPU, Available: elapsed * float64(r.Machine.Cores), Own: r.OwnCPU, Busy: r.busyNote(),
-		Measured: r.measuredSection(), Results: section(r.results),
+		Measured: r.measuredSection(), Results: r.resultRows(),
 		FloorPct: 100 * (FloorLimit - 1), HandPct: 100 * (HandwrittenLimit - 1), HandwrittenMaxN: HandwrittenMaxN,
 		Targets: r.Targets(), Growth: section(r.growth), Startup: section(r.startup),
 		Where: section(r.whereTimeGoes), Engine: section(r.engineMarkdown), Profiles: r.profilesSection(),
@@ -121,6 +121,24 @@ func settingTag(run *Run) string {
 	return run.Setting + " "
 }
 
+// perProgram is f of every program, in the order of Programs (component / hand-written / floor).
+func perProgram(f func(i int) float64) []float64 {
+	out := make([]float64, len(Programs))
+	for i := range Programs {
+		out[i] = f(i)
+	}
+	return out
+}
+
+// eachOf formats every figure of v, joined by " / ": the template's "each".
+func eachOf(format string, v []float64) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = fmt.Sprintf(format, x)
+	}
+	return strings.Join(parts, " / ")
+}
+
 // each formats f of every program, joined by " / " (component / hand-written / floor).
 func each(format string, f func(i int) float64) string {
 	parts := make([]string, len(Programs))
@@ -149,27 +167,41 @@ func (r *Result) measuredSection() measuredSection {
 	return m
 }
 
-func (r *Result) results(w func(string, ...any)) {
-	w("## Results\n\n")
-	w("| step | N | component / hand-written / floor (median s) | component / floor (median of sets) | min–max | " +
-		"component / hand-written (median of sets) | min–max | provider peak RSS (MiB) | Kubernetes plugin peak RSS " +
-		"(MiB): component / hand-written / floor |\n")
-	w("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+// resultRow is one row of "Results": a step at one N.
+type resultRow struct {
+	Step        Step
+	N           int
+	Wall        []float64 // median wall seconds per program
+	Floor, Hand spread    // the set ratios component / floor and component / hand-written
+	ProviderRSS float64   // MiB, the component's median
+	KubeRSS     []float64 // MiB, median per program
+}
+
+// spread is the median and range of a set of figures.
+type spread struct{ Median, Lo, Hi float64 }
+
+func spreadOf(v []float64) spread {
+	lo, hi := minMax(v)
+	return spread{Median: median(v), Lo: lo, Hi: hi}
+}
+
+func (r *Result) resultRows() []resultRow {
+	var rows []resultRow
 	for _, s := range Steps {
 		for _, n := range r.Config.Ns {
-			floor, hand := r.ratios(n, s, iComponent, iFloor), r.ratios(n, s, iComponent, iHandwritten)
-			flo, fhi := minMax(floor)
-			hlo, hhi := minMax(hand)
-			rss := median(r.values(iComponent, n, func(run *Run) float64 { return kib(run.Steps[s].ProviderRSSKiB) }))
-			w("| %s | %d | %s | **%.2f** | %.2f–%.2f | **%.2f** | %.2f–%.2f | %.0f | %s |\n", s, n,
-				each("%.2f", func(i int) float64 { return r.wall(i, n, s) }),
-				median(floor), flo, fhi, median(hand), hlo, hhi, rss,
-				each("%.0f", func(i int) float64 {
+			rows = append(rows, resultRow{Step: s, N: n,
+				Wall:  perProgram(func(i int) float64 { return r.wall(i, n, s) }),
+				Floor: spreadOf(r.ratios(n, s, iComponent, iFloor)), Hand: spreadOf(r.ratios(n, s, iComponent, iHandwritten)),
+				ProviderRSS: median(r.values(iComponent, n, func(run *Run) float64 {
+					return kib(run.Steps[s].ProviderRSSKiB)
+				})),
+				KubeRSS: perProgram(func(i int) float64 {
 					return median(r.values(i, n, func(run *Run) float64 { return kib(run.Steps[s].KubeRSSKiB) }))
-				}))
+				}),
+			})
 		}
 	}
-	w("\n")
+	return rows
 }
 
 func (r *Result) growth(w func(string, ...any)) {
