@@ -33,7 +33,8 @@ type report struct {
 	FloorPct, HandPct        float64
 	HandwrittenMaxN          int
 	Targets                  []Target
-	Growth, Startup, Where   string
+	Growth                   *growthSection
+	Startup, Where           string
 	Engine                   string
 	Profiles                 profilesSection
 	RawRuns                  string
@@ -76,7 +77,7 @@ func (r *Result) reportOf() report {
 		BusyCPU: r.BusyCPU, Available: elapsed * float64(r.Machine.Cores), Own: r.OwnCPU, Busy: r.busyNote(),
 		Measured: r.measuredSection(), Results: r.resultRows(),
 		FloorPct: 100 * (FloorLimit - 1), HandPct: 100 * (HandwrittenLimit - 1), HandwrittenMaxN: HandwrittenMaxN,
-		Targets: r.Targets(), Growth: section(r.growth), Startup: section(r.startup),
+		Targets: r.Targets(), Growth: r.growthSection(), Startup: section(r.startup),
 		Where: section(r.whereTimeGoes), Engine: section(r.engineMarkdown), Profiles: r.profilesSection(),
 		RawRuns: section(r.rawRuns),
 	}
@@ -204,54 +205,54 @@ func (r *Result) resultRows() []resultRow {
 	return rows
 }
 
-func (r *Result) growth(w func(string, ...any)) {
-	c := r.Config
-	if len(c.Ns) < 2 {
-		return
+// growthSection is "Growth with N": the exponent of each step from the first N to the last, and
+// the marginal cost per model between successive N.
+type growthSection struct {
+	Lo, Hi    int
+	Spans     []span // successive N
+	LastFirst bool   // more than one span: the last marginal cost over the first is shown
+	Rows      []growthRow
+	Steep     []growthRow // the steps whose component's last marginal cost is over 1.5 × its first
+}
+
+// span is two successive N.
+type span struct{ From, To int }
+
+// growthRow is one step's figures, each per program.
+type growthRow struct {
+	Step      Step
+	K         []float64
+	Marginal  [][]float64 // per span: seconds per added model
+	LastFirst []float64   // the last span's marginal cost over the first's
+}
+
+func (r *Result) growthSection() *growthSection {
+	ns := r.Config.Ns
+	if len(ns) < 2 {
+		return nil
 	}
-	lo, hi := c.Ns[0], c.Ns[len(c.Ns)-1]
-	w("## Growth with N\n\n")
-	w("Exponent k in t ∝ N^k from N=%d to N=%d (log(t%d/t%d)/log(%d/%d)) on median wall times, and the marginal cost "+
-		"per added model between successive N, component / hand-written / floor. ", lo, hi, hi, lo, hi, lo)
-	w("A fixed cost (CLI start, plugin start, the Helm release) keeps k well below 1 even when each model costs the " +
-		"same; a marginal cost that rises with N would show super-linear growth.\n\n")
-	w("| step | k |")
-	for i := 1; i < len(c.Ns); i++ {
-		w(" s/model %d→%d |", c.Ns[i-1], c.Ns[i])
+	g := &growthSection{Lo: ns[0], Hi: ns[len(ns)-1], LastFirst: len(ns) > 2}
+	for k := 1; k < len(ns); k++ {
+		g.Spans = append(g.Spans, span{From: ns[k-1], To: ns[k]})
 	}
-	if len(c.Ns) > 2 {
-		w(" last/first marginal cost |")
+	marginal := func(i int, s Step, sp span) float64 {
+		return (r.wall(i, sp.To, s) - r.wall(i, sp.From, s)) / float64(sp.To-sp.From)
 	}
-	w("\n|---|---:|%s", strings.Repeat("---:|", len(c.Ns)-1))
-	if len(c.Ns) > 2 {
-		w("---:|")
-	}
-	w("\n")
-	marginal := func(i int, s Step, k int) float64 {
-		a, b := c.Ns[k-1], c.Ns[k]
-		return (r.wall(i, b, s) - r.wall(i, a, s)) / float64(b-a)
-	}
-	var steep []string
 	for _, s := range Steps {
-		w("| %s | %s |", s, each("%.2f", func(i int) float64 { return r.exponent(i, s, lo, hi) }))
-		for k := 1; k < len(c.Ns); k++ {
-			w(" %s |", each("%.3f", func(i int) float64 { return marginal(i, s, k) }))
+		row := growthRow{Step: s, K: perProgram(func(i int) float64 { return r.exponent(i, s, g.Lo, g.Hi) })}
+		for _, sp := range g.Spans {
+			row.Marginal = append(row.Marginal, perProgram(func(i int) float64 { return marginal(i, s, sp) }))
 		}
-		if last := len(c.Ns) - 1; last > 1 {
-			g := func(i int) float64 { return marginal(i, s, last) / marginal(i, s, 1) }
-			w(" %s |", each("%.1f", g))
-			if g(iComponent) > 1.5 {
-				steep = append(steep, fmt.Sprintf("%s (%s)", s, each("×%.1f", g)))
+		if g.LastFirst {
+			first, last := g.Spans[0], g.Spans[len(g.Spans)-1]
+			row.LastFirst = perProgram(func(i int) float64 { return marginal(i, s, last) / marginal(i, s, first) })
+			if row.LastFirst[iComponent] > 1.5 {
+				g.Steep = append(g.Steep, row)
 			}
 		}
-		w("\n")
+		g.Rows = append(g.Rows, row)
 	}
-	w("\n")
-	if len(steep) > 0 {
-		w("The exponent hides a cost per model that rises with N (last marginal cost above 1.5 × the first) for: %s, "+
-			"component / hand-written / floor. Where the hand-written and floor factors are as large, the rise is the "+
-			"engine's and the Kubernetes provider's, not the component's.\n\n", strings.Join(steep, "; "))
-	}
+	return g
 }
 
 func (r *Result) startup(w func(string, ...any)) {
