@@ -34,7 +34,8 @@ type report struct {
 	HandwrittenMaxN          int
 	Targets                  []Target
 	Growth                   *growthSection
-	Startup, Where           string
+	Startup                  *startupSection
+	Where                    string
 	Engine                   string
 	Profiles                 profilesSection
 	RawRuns                  string
@@ -77,7 +78,7 @@ func (r *Result) reportOf() report {
 		BusyCPU: r.BusyCPU, Available: elapsed * float64(r.Machine.Cores), Own: r.OwnCPU, Busy: r.busyNote(),
 		Measured: r.measuredSection(), Results: r.resultRows(),
 		FloorPct: 100 * (FloorLimit - 1), HandPct: 100 * (HandwrittenLimit - 1), HandwrittenMaxN: HandwrittenMaxN,
-		Targets: r.Targets(), Growth: r.growthSection(), Startup: section(r.startup),
+		Targets: r.Targets(), Growth: r.growthSection(), Startup: r.startupSection(),
 		Where: section(r.whereTimeGoes), Engine: section(r.engineMarkdown), Profiles: r.profilesSection(),
 		RawRuns: section(r.rawRuns),
 	}
@@ -255,22 +256,24 @@ func (r *Result) growthSection() *growthSection {
 	return g
 }
 
-func (r *Result) startup(w func(string, ...any)) {
+// startupRow is one binary's launches in "Provider start-up": milliseconds and MiB.
+type startupRow struct {
+	Binary          string
+	Launches        int
+	Ready, ReadyP90 float64
+	RSS, HWM        float64
+	Exit            float64
+}
+
+// startupSection is "Provider start-up": a row per binary launched.
+type startupSection struct{ Rows []startupRow }
+
+// startupSection is nil without start-up figures: the report then has no such section.
+func (r *Result) startupSection() *startupSection {
 	if len(r.Startup) == 0 {
-		return
+		return nil
 	}
-	w("## Provider start-up\n\n")
-	w("Each binary launched on its own, one launch after another: time from exec to the port line on stdout (when the " +
-		"engine can connect), and memory at that moment; then stopped with SIGINT as the engine does. ")
-	w("Every preview, up and destroy of the component program starts the provider once; " +
-		"the hand-written and floor programs never start it. The bare plugin serves the ResourceProvider service with the " +
-		"Pulumi Go SDK alone (`provider.Main`, `provider.Construct`) and links the pulumi-kubernetes packages the " +
-		"component declares its children with, but neither pulumi-go-provider (with its schema code) nor client-go (the " +
-		"existing-object check): about the least a Go plugin declaring these children can cost to start, on the same " +
-		"machine.\n\n")
-	w("| binary | launches | ready, median (ms) | ready, p90 (ms) | RSS at ready, median (MiB) | peak RSS at ready, " +
-		"median (MiB) | exit after SIGINT, median (ms) |\n")
-	w("|---|---:|---:|---:|---:|---:|---:|\n")
+	var rows []startupRow
 	for _, key := range startupRows {
 		ss := r.Startup[key]
 		if len(ss) == 0 {
@@ -283,10 +286,10 @@ func (r *Result) startup(w func(string, ...any)) {
 			hwm = append(hwm, kib(s.HWMKiB))
 			exit = append(exit, ms(s.ExitTime))
 		}
-		w("| %s | %d | %.0f | %.0f | %.1f | %.1f | %.0f |\n", key, len(ss), median(ready), percentile(ready, 90),
-			median(rss), median(hwm), median(exit))
+		rows = append(rows, startupRow{Binary: key, Launches: len(ss), Ready: median(ready),
+			ReadyP90: percentile(ready, 90), RSS: median(rss), HWM: median(hwm), Exit: median(exit)})
 	}
-	w("\n")
+	return &startupSection{Rows: rows}
 }
 
 func (r *Result) whereTimeGoes(w func(string, ...any)) {
