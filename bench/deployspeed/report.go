@@ -35,7 +35,7 @@ type report struct {
 	Targets                  []Target
 	Growth                   *growthSection
 	Startup                  *startupSection
-	Where                    string
+	Where                    whereSection
 	Engine                   string
 	Profiles                 profilesSection
 	RawRuns                  string
@@ -52,12 +52,19 @@ type busyNote struct {
 }
 
 // Markdown is the report docs/deploy-speed.md holds: generated, never edited by hand.
-func (r *Result) Markdown() string {
-	tmpl := template.Must(template.New("report").Funcs(template.FuncMap{"join": strings.Join, "each": eachOf}).Parse(reportTemplate))
+func (r *Result) Markdown() string { return render("report", r.reportOf()) }
+
+// reportTemplates are report.md.tmpl's templates: "report", the whole report, and the parts it
+// is made of.
+var reportTemplates = template.Must(template.New("report").
+	Funcs(template.FuncMap{"join": strings.Join, "each": eachOf}).Parse(reportTemplate))
+
+// render executes the named template of report.md.tmpl on data.
+func render(name string, data any) string {
 	var b strings.Builder
-	if err := tmpl.Execute(&b, r.reportOf()); err != nil {
+	if err := reportTemplates.ExecuteTemplate(&b, name, data); err != nil {
 		// The template is embedded and its data typed: an error here is a bug in both.
-		panic(fmt.Sprintf("report template: %v", err))
+		panic(fmt.Sprintf("report template %s: %v", name, err))
 	}
 	return b.String()
 }
@@ -79,7 +86,7 @@ func (r *Result) reportOf() report {
 		Measured: r.measuredSection(), Results: r.resultRows(),
 		FloorPct: 100 * (FloorLimit - 1), HandPct: 100 * (HandwrittenLimit - 1), HandwrittenMaxN: HandwrittenMaxN,
 		Targets: r.Targets(), Growth: r.growthSection(), Startup: r.startupSection(),
-		Where: section(r.whereTimeGoes), Engine: section(r.engineMarkdown), Profiles: r.profilesSection(),
+		Where: r.whereSection(), Engine: section(r.engineMarkdown), Profiles: r.profilesSection(),
 		RawRuns: section(r.rawRuns),
 	}
 }
@@ -292,83 +299,6 @@ func (r *Result) startupSection() *startupSection {
 	return &startupSection{Rows: rows}
 }
 
-func (r *Result) whereTimeGoes(w func(string, ...any)) {
-	c := r.Config
-	w("## Where the time goes\n\n")
-	w("CPU seconds per step (medians over the runs), component / hand-written / floor: the engine and plugins (every " +
-		"CLI process of the step and its plugins, from `RUSAGE_CHILDREN`), of which the seldon-autoscaling provider and " +
-		"the Kubernetes plugin (from the launcher); ")
-	w("this process (the inline Go program, plus the stand-in and client-go polling, which run throughout); " +
-		"and the control plane (etcd, kube-apiserver, kube-controller-manager, read from /proc, " +
-		"including their background work).\n\n")
-	w("| step | N | wall s | engine+plugins CPU s | provider CPU s | Kubernetes plugin CPU s | program process CPU s | " +
-		"control plane CPU s |\n")
-	w("|---|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, n := range c.Ns {
-		for _, s := range Steps {
-			f := func(g func(Measure) float64) string {
-				return each("%.2f", func(i int) float64 {
-					return median(r.values(i, n, func(run *Run) float64 { return g(run.Steps[s]) }))
-				})
-			}
-			w("| %s | %d | %s | %s | %.2f | %s | %s | %s |\n", s, n,
-				each("%.2f", func(i int) float64 { return r.wall(i, n, s) }),
-				f(func(m Measure) float64 { return m.ChildCPU }),
-				median(r.values(iComponent, n, func(run *Run) float64 { return run.Steps[s].ProviderCPU })),
-				f(func(m Measure) float64 { return m.KubeCPU }),
-				f(func(m Measure) float64 { return m.SelfCPU }),
-				f(func(m Measure) float64 { return m.ControlPlaneCPU }))
-		}
-	}
-	w("\n")
-	w("Stack size after create: resources registered (besides the stack and default providers), every resource of the " +
-		"exported state (with the stack and providers), and the exported state, which the engine serializes and writes " +
-		"again after every resource step, in bytes and in property values (every object, array and scalar of every " +
-		"resource's inputs and outputs: serialization visits each); component / hand-written / floor:\n\n")
-	w("| N | resources registered | resources in the state | state after create (KiB) | property values in the state | " +
-		"component resources' own inputs and outputs per model (B) |\n|---:|---:|---:|---:|---:|---:|\n")
-	for _, n := range c.Ns {
-		w("| %d | %s | %s | %s | %s | %s |\n", n,
-			each("%.0f", func(i int) float64 { return float64(handwritten.Resources(n, Programs[i].Wrapped())) }),
-			each("%.0f", func(i int) float64 {
-				return median(r.values(i, n, func(run *Run) float64 { return float64(run.StateResources) }))
-			}),
-			each("%.0f", func(i int) float64 {
-				return median(r.values(i, n, func(run *Run) float64 { return float64(run.StateBytes) / 1024 }))
-			}),
-			each("%.0f", func(i int) float64 {
-				return median(r.values(i, n, func(run *Run) float64 { return float64(run.StateValues) }))
-			}),
-			each("%.0f", func(i int) float64 {
-				return median(r.values(i, n, func(run *Run) float64 { return float64(run.ComponentOwnBytes) / float64(n) }))
-			}))
-	}
-	w("\n")
-	r.whatDominates(w)
-	r.apiCalls(w)
-}
-
-func (r *Result) apiCalls(w func(string, ...any)) {
-	c := r.Config
-	w("Automation API call totals (median s, component / hand-written / floor), " +
-		"which add `stack history` and output reads to the operation:\n\n")
-	w("| step |")
-	for _, n := range c.Ns {
-		w(" N=%d |", n)
-	}
-	w("\n|---|%s\n", strings.Repeat("---:|", len(c.Ns)))
-	for _, s := range Steps {
-		w("| %s |", s)
-		for _, n := range c.Ns {
-			w(" %s |", each("%.2f", func(i int) float64 {
-				return median(r.values(i, n, func(run *Run) float64 { return run.Steps[s].APICall.Seconds() }))
-			}))
-		}
-		w("\n")
-	}
-	w("\n")
-}
-
 // missedTargets are the missed ratio targets, one per N, step and program compared with.
 func (r *Result) missedTargets() []Target {
 	var out []Target
@@ -378,83 +308,6 @@ func (r *Result) missedTargets() []Target {
 		}
 	}
 	return out
-}
-
-// whatDominates says, from the measurements, where the component's extra time goes for each
-// ratio target it missed, against the program of that target, at that N.
-func (r *Result) whatDominates(w func(string, ...any)) {
-	missed := r.missedTargets()
-	if len(missed) == 0 {
-		return
-	}
-	w("**Where the component's extra time goes** (medians, for each ratio target missed):\n\n")
-	for _, t := range missed {
-		n, s, o := t.N, t.Step, t.Against
-		d := func(g func(Measure) float64) (float64, float64) {
-			a := median(r.values(iComponent, n, func(run *Run) float64 { return g(run.Steps[s]) }))
-			b := median(r.values(o, n, func(run *Run) float64 { return g(run.Steps[s]) }))
-			return a, b
-		}
-		wa, wb := r.wall(iComponent, n, s), r.wall(o, n, s)
-		ea, eb := d(func(m Measure) float64 { return m.ChildCPU })
-		pa, _ := d(func(m Measure) float64 { return m.ProviderCPU })
-		ka, kb := d(func(m Measure) float64 { return m.KubeCPU })
-		sa, sb := d(func(m Measure) float64 { return m.SelfCPU })
-		ca, cb := d(func(m Measure) float64 { return m.ControlPlaneCPU })
-		za := median(r.values(iComponent, n, func(run *Run) float64 { return float64(run.StateBytes) }))
-		zb := median(r.values(o, n, func(run *Run) float64 { return float64(run.StateBytes) }))
-		va := median(r.values(iComponent, n, func(run *Run) float64 { return float64(run.StateValues) }))
-		vb := median(r.values(o, n, func(run *Run) float64 { return float64(run.StateValues) }))
-		w("- N=%d %s, against the %s program (ratio %.2f): %+.2f s of wall time (%.2f against %.2f). The engine and "+
-			"plugins used %+.2f CPU-s (%.2f against %.2f): the seldon-autoscaling provider %.2f, the Kubernetes plugin "+
-			"%+.2f, which leaves %.2f for the engine itself. The inline program's process %+.2f, the control plane %+.2f. "+
-			"%s%s\n",
-			n, s, Programs[o].Name, t.Value, wa-wb, wa, wb, ea-eb, ea, eb, pa, ka-kb, (ea-eb)-pa-(ka-kb), sa-sb, ca-cb,
-			stateComparison(za, zb, va, vb), stepCause(s, n))
-	}
-	w("\n")
-}
-
-// stepCause is what the component does in a step that the other programs cannot, by construction.
-func stepCause(s Step, n int) string {
-	if s != StepChange {
-		return ""
-	}
-	// pkg/backend.SnapshotManager.RegisterResourceOutputs skips the write only for equal outputs.
-	writes := fmt.Sprintf("%d checkpoint writes", n)
-	if n == 1 {
-		writes = "one checkpoint write"
-	}
-	return fmt.Sprintf(" In this step every component's outputs change (its effective policy holds the target), and "+
-		"the engine writes the whole state again for each: %s that the floor, whose components have no outputs, and "+
-		"the hand-written program do not make.", writes)
-}
-
-// stateComparison compares the component's state after create (a bytes, va property values) with
-// another program's (b, vb). The engine writes the whole state after every resource step, and its
-// serialization visits every property value, so values weigh more than bytes.
-func stateComparison(a, b, va, vb float64) string {
-	size := fmt.Sprintf("(%.0f against %.0f KiB", a/1024, b/1024)
-	var bytes string
-	switch pct := 100 * (a/max(b, 1) - 1); {
-	case pct >= 0.5:
-		bytes = fmt.Sprintf("%.0f%% larger %s: the provider resource, the owner annotation, and longer URNs and parent "+
-			"references in every child)", pct, size)
-	case pct <= -0.5:
-		bytes = fmt.Sprintf("%.0f%% smaller %s: its children record the few stack frames of the component's "+
-			"goroutine, the other program's the inline program's whole stack)", -pct, size)
-	default:
-		bytes = "as large " + size + ")"
-	}
-	if pv := 100 * (va/max(vb, 1) - 1); pv >= 0.5 {
-		return fmt.Sprintf("The component's state is %s, but holds %.0f%% more property values (%.0f against %.0f): "+
-			"the component resources' own outputs, which the other program does not have. The engine serializes every "+
-			"value of the state each time it writes a checkpoint: after every resource step, and in a preview too "+
-			"(the file backend serializes each checkpoint of a preview, then discards it). The engine's CPU in saving "+
-			"checkpoints is in the profiles below.", bytes, pv, va, vb)
-	}
-	return fmt.Sprintf("The component's state is %s and holds no more property values (%.0f against %.0f), so it "+
-		"does not explain the difference.", bytes, va, vb)
 }
 
 // profilesSection is the summary of the profiles of the lifecycles run where a target was missed.
