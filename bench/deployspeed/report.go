@@ -36,7 +36,7 @@ type report struct {
 	Growth                   *growthSection
 	Startup                  *startupSection
 	Where                    whereSection
-	Engine                   string
+	Engine                   *engineSection
 	Profiles                 profilesSection
 	RawRuns                  string
 }
@@ -86,7 +86,7 @@ func (r *Result) reportOf() report {
 		Measured: r.measuredSection(), Results: r.resultRows(),
 		FloorPct: 100 * (FloorLimit - 1), HandPct: 100 * (HandwrittenLimit - 1), HandwrittenMaxN: HandwrittenMaxN,
 		Targets: r.Targets(), Growth: r.growthSection(), Startup: r.startupSection(),
-		Where: r.whereSection(), Engine: section(r.engineMarkdown), Profiles: r.profilesSection(),
+		Where: r.whereSection(), Engine: r.engineSection(), Profiles: r.profilesSection(),
 		RawRuns: section(r.rawRuns),
 	}
 }
