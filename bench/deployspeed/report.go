@@ -20,8 +20,8 @@ const busyCores = 0.25
 //go:embed report.md.tmpl
 var reportTemplate string
 
-// report is what the report shows, computed apart from its prose (report.md.tmpl). Sections
-// whose tables are still rendered in Go arrive as Markdown.
+// report is what the report shows, computed apart from its prose and table layout, which are all
+// report.md.tmpl's: one named template per section. A nil section is left out.
 type report struct {
 	Command, Generated, Took string
 	Machine                  Machine
@@ -38,7 +38,7 @@ type report struct {
 	Where                    whereSection
 	Engine                   *engineSection
 	Profiles                 profilesSection
-	RawRuns                  string
+	RawRuns                  rawRunsSection
 }
 
 // busyNote says how busy the machine was apart from the benchmark: Kind "busy", "quiet" (other
@@ -69,14 +69,9 @@ func render(name string, data any) string {
 	return b.String()
 }
 
-// reportOf computes the report's figures and renders the sections still written in Go.
+// reportOf computes the report's figures, section by section; report.md.tmpl words them.
 func (r *Result) reportOf() report {
 	c := r.Config
-	section := func(write func(w func(string, ...any))) string {
-		var b strings.Builder
-		write(func(format string, a ...any) { fmt.Fprintf(&b, format, a...) })
-		return b.String()
-	}
 	elapsed := r.Finished.Sub(r.Started).Seconds()
 	return report{
 		Command: c.Command, Generated: r.Started.UTC().Format("2006-01-02 15:04 MST"),
@@ -87,7 +82,7 @@ func (r *Result) reportOf() report {
 		FloorPct: 100 * (FloorLimit - 1), HandPct: 100 * (HandwrittenLimit - 1), HandwrittenMaxN: HandwrittenMaxN,
 		Targets: r.Targets(), Growth: r.growthSection(), Startup: r.startupSection(),
 		Where: r.whereSection(), Engine: r.engineSection(), Profiles: r.profilesSection(),
-		RawRuns: section(r.rawRuns),
+		RawRuns: r.rawRunsSection(),
 	}
 }
 
@@ -144,15 +139,6 @@ func eachOf(format string, v []float64) string {
 	parts := make([]string, len(v))
 	for i, x := range v {
 		parts[i] = fmt.Sprintf(format, x)
-	}
-	return strings.Join(parts, " / ")
-}
-
-// each formats f of every program, joined by " / " (component / hand-written / floor).
-func each(format string, f func(i int) float64) string {
-	parts := make([]string, len(Programs))
-	for i := range Programs {
-		parts[i] = fmt.Sprintf(format, f(i))
 	}
 	return strings.Join(parts, " / ")
 }
@@ -375,37 +361,48 @@ func (r *Result) engineProfile(program string, n int, s Step) *Profile {
 	return nil
 }
 
-func (r *Result) rawRuns(w func(string, ...any)) {
-	w("## Raw runs\n\n")
-	w("Wall seconds per step (%s), the 1-minute load average when the set started, "+
-		"and the CPU other processes used during each run.\n\n", stepNames())
-	w("| N | rep | component | hand-written | floor | load | other processes (cores) component / hand-written / floor " +
-		"|\n|---:|---:|---|---|---|---:|---:|\n")
+// rawRunsSection is every timed run: the sets, then the engine-settings runs.
+type rawRunsSection struct {
+	Steps  []Step
+	Sets   []rawSet
+	Engine []rawRun
+}
+
+// rawSet is one set: each program's wall seconds per step, the load when it started and the
+// cores other processes used during each program's run.
+type rawSet struct {
+	N, Rep int
+	Walls  [][]float64 // per program, then per step
+	Load   float64
+	Other  []float64 // per program
+}
+
+// rawRun is one engine-settings run.
+type rawRun struct {
+	N                int
+	Setting, Program string
+	Walls            []float64 // per step
+	Load, Other      float64
+}
+
+func (r *Result) rawRunsSection() rawRunsSection {
+	raw := rawRunsSection{Steps: Steps}
 	rep := map[int]int{}
 	for _, set := range r.Sets {
 		n := set[iComponent].N
 		rep[n]++
-		w("| %d | %d | %s | %s | %s | %.1f | %s |\n", n, rep[n], stepSummary(set[iComponent]),
-			stepSummary(set[iHandwritten]), stepSummary(set[iFloor]), set[iComponent].Load1,
-			each("%.2f", func(i int) float64 { return set[i].OtherCores }))
-	}
-	if len(r.Engine) > 0 {
-		w("\nEngine-settings runs:\n\n| N | setting | program | steps | load | other processes (cores) |\n" +
-			"|---:|---|---|---|---:|---:|\n")
-		for _, run := range r.Engine {
-			w("| %d | %s | %s | %s | %.1f | %.2f |\n", run.N, run.Setting, run.Program, stepSummary(run), run.Load1,
-				run.OtherCores)
+		row := rawSet{N: n, Rep: rep[n], Load: set[iComponent].Load1,
+			Other: perProgram(func(i int) float64 { return set[i].OtherCores })}
+		for i := range Programs {
+			row.Walls = append(row.Walls, stepWalls(set[i]))
 		}
+		raw.Sets = append(raw.Sets, row)
 	}
-	w("\n")
-}
-
-func stepNames() string {
-	var names []string
-	for _, s := range Steps {
-		names = append(names, string(s))
+	for _, run := range r.Engine {
+		raw.Engine = append(raw.Engine, rawRun{N: run.N, Setting: run.Setting, Program: run.Program,
+			Walls: stepWalls(run), Load: run.Load1, Other: run.OtherCores})
 	}
-	return strings.Join(names, " / ")
+	return raw
 }
 
 func kib(v int64) float64 { return float64(v) / 1024 }
