@@ -189,12 +189,15 @@ func Equivalent(set []*Run) []string {
 // the same N: the seldon-autoscaling provider resource, which a program with no plugin has no use for.
 const ProviderResources = 1
 
-func stepSummary(run *Run) string {
-	var parts []string
-	for _, s := range Steps {
-		parts = append(parts, fmt.Sprintf("%.1f", run.Steps[s].Wall.Seconds()))
+func stepSummary(run *Run) string { return eachOf("%.1f", stepWalls(run)) }
+
+// stepWalls are the run's wall seconds per step, in lifecycle order.
+func stepWalls(run *Run) []float64 {
+	out := make([]float64, len(Steps))
+	for i, s := range Steps {
+		out[i] = run.Steps[s].Wall.Seconds()
 	}
-	return strings.Join(parts, " / ")
+	return out
 }
 
 // Target says whether the component met one of the targets.

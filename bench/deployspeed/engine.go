@@ -115,71 +115,94 @@ func (r *Result) benchEngine(ctx context.Context, bed *Bed, logf func(string, ..
 	return nil
 }
 
-// engineWall is the median wall time of step s over the engine runs of program and setting.
-func (r *Result) engineWall(program, setting string, s Step) (med, lo, hi float64) {
+// engineWall is the median and range of the wall times of step s over the engine runs of program
+// and setting.
+func (r *Result) engineWall(program, setting string, s Step) spread {
 	var v []float64
 	for _, run := range r.Engine {
 		if run.Program == program && run.Setting == setting {
 			v = append(v, run.Steps[s].Wall.Seconds())
 		}
 	}
-	lo, hi = minMax(v)
-	return median(v), lo, hi
+	return spreadOf(v)
 }
 
-// engineMarkdown is the report's section on engine settings.
-func (r *Result) engineMarkdown(w func(string, ...any)) {
+// engineSection is the report's section on engine settings: each setting's wall times with
+// EnginePrograms, and their effect against the first setting's (the baseline).
+type engineSection struct {
+	N, Reps  int
+	Baseline EngineSetting
+	Rows     []engineRow
+	Summary  []engineSummary // every setting but the baseline
+}
+
+// engineRow is one setting's step: a cell per program of EnginePrograms.
+type engineRow struct {
+	Setting EngineSetting
+	Step    Step
+	Cells   []engineCell
+}
+
+type engineCell struct {
+	Wall   spread
+	Effect effect
+}
+
+// engineSummary is a setting's effect on create and every-target-changed, where large stacks
+// spend their time, for each program.
+type engineSummary struct {
+	Setting EngineSetting
+	Effects []programEffect
+}
+
+type programEffect struct {
+	Step    Step
+	Program string
+	Effect  effect
+}
+
+// effect is a wall time against the baseline's, in percent; unknown without both.
+type effect struct {
+	Pct   float64
+	Known bool
+}
+
+func effectOf(v, base float64) effect {
+	if base <= 0 || v <= 0 {
+		return effect{}
+	}
+	return effect{Pct: 100 * (v/base - 1), Known: true}
+}
+
+// engineSection is nil without engine-settings runs: the report then has no such section.
+func (r *Result) engineSection() *engineSection {
 	c := r.Config
 	if len(r.Engine) == 0 || len(c.EngineSettings) == 0 {
-		return
+		return nil
 	}
 	base := c.EngineSettings[0]
-	w("## Engine settings for large stacks\n\n")
-	w("What a user can set on the CLI for a large stack, measured at N=%d with the component and the hand-written "+
-		"program: %d lifecycles of each program with each setting, alternating (every setting with the component, "+
-		"then with the hand-written program, then the next setting), after the runs above. ", c.EngineN, c.EngineReps)
-	w("The baseline is %s; the effect is the setting's median wall time over the baseline's. "+
-		"The pinned CLI has `--parallel` on preview, up and destroy; it has no flag to skip checkpoints, only the "+
-		"`PULUMI_SKIP_CHECKPOINTS` environment variable (the engine then writes the state once, at the end of the "+
-		"operation: an interrupted operation leaves the state of its start).\n\n", base.Describe())
-	w("| setting | step | component median s (min–max) | effect | hand-written median s (min–max) | effect |\n")
-	w("|---|---|---:|---:|---:|---:|\n")
-	for _, e := range c.EngineSettings {
+	e := &engineSection{N: c.EngineN, Reps: c.EngineReps, Baseline: base}
+	cell := func(program string, setting EngineSetting, s Step) engineCell {
+		w := r.engineWall(program, setting.Name(), s)
+		return engineCell{Wall: w, Effect: effectOf(w.Median, r.engineWall(program, base.Name(), s).Median)}
+	}
+	for _, setting := range c.EngineSettings {
 		for _, s := range Steps {
-			w("| %s | %s |", e.Describe(), s)
+			row := engineRow{Setting: setting, Step: s}
 			for _, p := range EnginePrograms {
-				med, lo, hi := r.engineWall(p.Name, e.Name(), s)
-				b, _, _ := r.engineWall(p.Name, base.Name(), s)
-				w(" %.2f (%.2f–%.2f) | %s |", med, lo, hi, effect(med, b))
+				row.Cells = append(row.Cells, cell(p.Name, setting, s))
 			}
-			w("\n")
+			e.Rows = append(e.Rows, row)
 		}
 	}
-	w("\n")
-	r.engineSummary(w, base)
-}
-
-// engineSummary states, per setting, the effect on create and every-target-changed, where
-// large stacks spend their time.
-func (r *Result) engineSummary(w func(string, ...any), base EngineSetting) {
-	for _, e := range r.Config.EngineSettings[1:] {
-		var parts []string
+	for _, setting := range c.EngineSettings[1:] {
+		sum := engineSummary{Setting: setting}
 		for _, s := range []Step{StepCreate, StepChange} {
 			for _, p := range EnginePrograms {
-				med, _, _ := r.engineWall(p.Name, e.Name(), s)
-				b, _, _ := r.engineWall(p.Name, base.Name(), s)
-				parts = append(parts, fmt.Sprintf("%s %s %s", s, p.Name, effect(med, b)))
+				sum.Effects = append(sum.Effects, programEffect{Step: s, Program: p.Name, Effect: cell(p.Name, setting, s).Effect})
 			}
 		}
-		w("- %s: %s.\n", e.Describe(), strings.Join(parts, ", "))
+		e.Summary = append(e.Summary, sum)
 	}
-	w("\n")
-}
-
-// effect is a wall time against the baseline's, as a signed percentage.
-func effect(v, base float64) string {
-	if base <= 0 || v <= 0 {
-		return "–"
-	}
-	return fmt.Sprintf("%+.0f%%", 100*(v/base-1))
+	return e
 }

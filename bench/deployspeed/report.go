@@ -20,22 +20,25 @@ const busyCores = 0.25
 //go:embed report.md.tmpl
 var reportTemplate string
 
-// report is what the report shows, computed apart from its prose (report.md.tmpl). Sections
-// whose tables are still rendered in Go arrive as Markdown.
+// report is what the report shows, computed apart from its prose and table layout, which are all
+// report.md.tmpl's: one named template per section. A nil section is left out.
 type report struct {
 	Command, Generated, Took string
 	Machine                  Machine
 	LoadBefore, LoadAfter    string
 	BusyCPU, Available, Own  float64
 	Busy                     busyNote
-	WhatIsMeasured, Results  string
+	Measured                 measuredSection
+	Results                  []resultRow
 	FloorPct, HandPct        float64
 	HandwrittenMaxN          int
 	Targets                  []Target
-	Growth, Startup, Where   string
-	Engine                   string
+	Growth                   *growthSection
+	Startup                  *startupSection
+	Where                    whereSection
+	Engine                   *engineSection
 	Profiles                 profilesSection
-	RawRuns                  string
+	RawRuns                  rawRunsSection
 }
 
 // busyNote says how busy the machine was apart from the benchmark: Kind "busy", "quiet" (other
@@ -49,35 +52,37 @@ type busyNote struct {
 }
 
 // Markdown is the report docs/deploy-speed.md holds: generated, never edited by hand.
-func (r *Result) Markdown() string {
-	tmpl := template.Must(template.New("report").Funcs(template.FuncMap{"join": strings.Join}).Parse(reportTemplate))
+func (r *Result) Markdown() string { return render("report", r.reportOf()) }
+
+// reportTemplates are report.md.tmpl's templates: "report", the whole report, and the parts it
+// is made of.
+var reportTemplates = template.Must(template.New("report").
+	Funcs(template.FuncMap{"join": strings.Join, "each": eachOf}).Parse(reportTemplate))
+
+// render executes the named template of report.md.tmpl on data.
+func render(name string, data any) string {
 	var b strings.Builder
-	if err := tmpl.Execute(&b, r.reportOf()); err != nil {
+	if err := reportTemplates.ExecuteTemplate(&b, name, data); err != nil {
 		// The template is embedded and its data typed: an error here is a bug in both.
-		panic(fmt.Sprintf("report template: %v", err))
+		panic(fmt.Sprintf("report template %s: %v", name, err))
 	}
 	return b.String()
 }
 
-// reportOf computes the report's figures and renders the sections still written in Go.
+// reportOf computes the report's figures, section by section; report.md.tmpl words them.
 func (r *Result) reportOf() report {
 	c := r.Config
-	section := func(write func(w func(string, ...any))) string {
-		var b strings.Builder
-		write(func(format string, a ...any) { fmt.Fprintf(&b, format, a...) })
-		return b.String()
-	}
 	elapsed := r.Finished.Sub(r.Started).Seconds()
 	return report{
 		Command: c.Command, Generated: r.Started.UTC().Format("2006-01-02 15:04 MST"),
 		Took:    r.Finished.Sub(r.Started).Round(time.Second).String(),
 		Machine: r.Machine, LoadBefore: r.LoadBefore, LoadAfter: r.LoadAfter,
 		BusyCPU: r.BusyCPU, Available: elapsed * float64(r.Machine.Cores), Own: r.OwnCPU, Busy: r.busyNote(),
-		WhatIsMeasured: section(r.whatIsMeasured), Results: section(r.results),
+		Measured: r.measuredSection(), Results: r.resultRows(),
 		FloorPct: 100 * (FloorLimit - 1), HandPct: 100 * (HandwrittenLimit - 1), HandwrittenMaxN: HandwrittenMaxN,
-		Targets: r.Targets(), Growth: section(r.growth), Startup: section(r.startup),
-		Where: section(r.whereTimeGoes), Engine: section(r.engineMarkdown), Profiles: r.profilesSection(),
-		RawRuns: section(r.rawRuns),
+		Targets: r.Targets(), Growth: r.growthSection(), Startup: r.startupSection(),
+		Where: r.whereSection(), Engine: r.engineSection(), Profiles: r.profilesSection(),
+		RawRuns: r.rawRunsSection(),
 	}
 }
 
@@ -120,143 +125,148 @@ func settingTag(run *Run) string {
 	return run.Setting + " "
 }
 
-// each formats f of every program, joined by " / " (component / hand-written / floor).
-func each(format string, f func(i int) float64) string {
-	parts := make([]string, len(Programs))
+// perProgram is f of every program, in the order of Programs (component / hand-written / floor).
+func perProgram(f func(i int) float64) []float64 {
+	out := make([]float64, len(Programs))
 	for i := range Programs {
-		parts[i] = fmt.Sprintf(format, f(i))
+		out[i] = f(i)
+	}
+	return out
+}
+
+// eachOf formats every figure of v, joined by " / ": the template's "each".
+func eachOf(format string, v []float64) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = fmt.Sprintf(format, x)
 	}
 	return strings.Join(parts, " / ")
 }
 
-func (r *Result) whatIsMeasured(w func(string, ...any)) {
-	c := r.Config
-	w("## What is measured\n\n")
-	w("- **component**: `bench/handwritten.ComponentProgram`, N `SeldonAutoscaledModel`s through the Go SDK; the first " +
-		"installs prometheus-adapter, the others use it (adapter mode `none`).\n")
-	w("- **hand-written**: `bench/handwritten.Program`, the same objects declared with pulumi-kubernetes directly: one " +
-		"Helm release with the same values, N Models, N dedicated Servers, 2N HPAs, with the same names, specs, " +
-		"dependencies and `ignoreChanges: [spec.replicas]`.\n")
-	w("- **floor**: `bench/handwritten.FloorProgram`, the hand-written program with each model's objects parented by one "+
-		"local component (`%s`, registered in the program's own process: no provider plugin, no inputs, no outputs), "+
-		"as the component parents its children. Its stack holds the component's resources less the seldon-autoscaling "+
-		"provider resource; it is the floor any component can reach on this engine.\n", handwritten.FloorType)
-	w("- Every set is checked after `up`: the API server holds the same Models, Servers and HPAs (labels, annotations, "+
-		"specs), the same adapter `config.yaml`, Helm values and rendered manifest for the three programs, and the stacks "+
-		"hold the same custom resources with the same inputs, dependencies, providers and `ignoreChanges` (namespaces "+
-		"compared as placeholders), and the floor's stack as many resources as the component's less its provider. All "+
-		"%d sets were identical.\n", len(r.Sets))
-	w("- Each run is one lifecycle in a fresh workspace (file backend): `preview` of the empty stack, " +
-		"`up` (create), `up` with no change, `up` after changing every HPA target (3 → 5 RPS, so 2N HPAs " +
-		"update), `destroy`. Each step's change counts are checked.\n")
-	w("- Runs alternate component, hand-written, floor, component, ... : %d sets per N", c.Reps)
-	if c.Warmup {
-		w(", after one discarded warm-up set at N=%d", c.Ns[0])
-	}
-	w(". The programs use distinct namespaces and stacks, and never hold objects at once (the adapter chart's " +
-		"cluster-scoped objects have fixed names).\n")
-	w("- **Wall time** is the `pulumi preview|up|destroy` command the Automation API runs (the program runs inline, in " +
-		"the benchmark's process); the Automation API's follow-up commands (`stack history`, outputs) are excluded and " +
-		"shown separately below.\n")
-	w("- **Ratios** are component / floor and component / hand-written, computed set by set; " +
-		"the tables give the median and the range of the set ratios.\n")
-	w("- **Provider peak RSS** is the largest peak RSS (`ru_maxrss`) of the `pulumi-resource-seldon-autoscaling` " +
-		"processes of the step, recorded by a launcher (`bench/cmd/pluginlauncher`) that runs the plugin as its child; " +
-		"the Kubernetes plugin is wrapped the same way in every program.\n")
-	w("- Control plane: etcd, kube-apiserver and kube-controller-manager from `internal/testbed/localcluster` on " +
-		"loopback, Seldon's v2.10.2 CRDs and the Seldon status stand-in; the adapter is installed from the local chart " +
-		"with `skipAwait` (no pods run).\n\n")
+// measuredSection is what "What is measured" states of the session: the floor's component type,
+// how many sets were compared, and how they ran.
+type measuredSection struct {
+	FloorType string
+	Sets      int
+	Reps      int
+	Warmup    bool
+	WarmupN   int // the N of the discarded warm-up set
 }
 
-func (r *Result) results(w func(string, ...any)) {
-	w("## Results\n\n")
-	w("| step | N | component / hand-written / floor (median s) | component / floor (median of sets) | min–max | " +
-		"component / hand-written (median of sets) | min–max | provider peak RSS (MiB) | Kubernetes plugin peak RSS " +
-		"(MiB): component / hand-written / floor |\n")
-	w("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+func (r *Result) measuredSection() measuredSection {
+	c := r.Config
+	m := measuredSection{FloorType: handwritten.FloorType, Sets: len(r.Sets), Reps: c.Reps, Warmup: c.Warmup}
+	if c.Warmup {
+		m.WarmupN = c.Ns[0]
+	}
+	return m
+}
+
+// resultRow is one row of "Results": a step at one N.
+type resultRow struct {
+	Step        Step
+	N           int
+	Wall        []float64 // median wall seconds per program
+	Floor, Hand spread    // the set ratios component / floor and component / hand-written
+	ProviderRSS float64   // MiB, the component's median
+	KubeRSS     []float64 // MiB, median per program
+}
+
+// spread is the median and range of a set of figures.
+type spread struct{ Median, Lo, Hi float64 }
+
+func spreadOf(v []float64) spread {
+	lo, hi := minMax(v)
+	return spread{Median: median(v), Lo: lo, Hi: hi}
+}
+
+func (r *Result) resultRows() []resultRow {
+	var rows []resultRow
 	for _, s := range Steps {
 		for _, n := range r.Config.Ns {
-			floor, hand := r.ratios(n, s, iComponent, iFloor), r.ratios(n, s, iComponent, iHandwritten)
-			flo, fhi := minMax(floor)
-			hlo, hhi := minMax(hand)
-			rss := median(r.values(iComponent, n, func(run *Run) float64 { return kib(run.Steps[s].ProviderRSSKiB) }))
-			w("| %s | %d | %s | **%.2f** | %.2f–%.2f | **%.2f** | %.2f–%.2f | %.0f | %s |\n", s, n,
-				each("%.2f", func(i int) float64 { return r.wall(i, n, s) }),
-				median(floor), flo, fhi, median(hand), hlo, hhi, rss,
-				each("%.0f", func(i int) float64 {
+			rows = append(rows, resultRow{Step: s, N: n,
+				Wall:  perProgram(func(i int) float64 { return r.wall(i, n, s) }),
+				Floor: spreadOf(r.ratios(n, s, iComponent, iFloor)), Hand: spreadOf(r.ratios(n, s, iComponent, iHandwritten)),
+				ProviderRSS: median(r.values(iComponent, n, func(run *Run) float64 {
+					return kib(run.Steps[s].ProviderRSSKiB)
+				})),
+				KubeRSS: perProgram(func(i int) float64 {
 					return median(r.values(i, n, func(run *Run) float64 { return kib(run.Steps[s].KubeRSSKiB) }))
-				}))
+				}),
+			})
 		}
 	}
-	w("\n")
+	return rows
 }
 
-func (r *Result) growth(w func(string, ...any)) {
-	c := r.Config
-	if len(c.Ns) < 2 {
-		return
+// growthSection is "Growth with N": the exponent of each step from the first N to the last, and
+// the marginal cost per model between successive N.
+type growthSection struct {
+	Lo, Hi    int
+	Spans     []span // successive N
+	LastFirst bool   // more than one span: the last marginal cost over the first is shown
+	Rows      []growthRow
+	Steep     []growthRow // the steps whose component's last marginal cost is over 1.5 × its first
+}
+
+// span is two successive N.
+type span struct{ From, To int }
+
+// growthRow is one step's figures, each per program.
+type growthRow struct {
+	Step      Step
+	K         []float64
+	Marginal  [][]float64 // per span: seconds per added model
+	LastFirst []float64   // the last span's marginal cost over the first's
+}
+
+func (r *Result) growthSection() *growthSection {
+	ns := r.Config.Ns
+	if len(ns) < 2 {
+		return nil
 	}
-	lo, hi := c.Ns[0], c.Ns[len(c.Ns)-1]
-	w("## Growth with N\n\n")
-	w("Exponent k in t ∝ N^k from N=%d to N=%d (log(t%d/t%d)/log(%d/%d)) on median wall times, and the marginal cost "+
-		"per added model between successive N, component / hand-written / floor. ", lo, hi, hi, lo, hi, lo)
-	w("A fixed cost (CLI start, plugin start, the Helm release) keeps k well below 1 even when each model costs the " +
-		"same; a marginal cost that rises with N would show super-linear growth.\n\n")
-	w("| step | k |")
-	for i := 1; i < len(c.Ns); i++ {
-		w(" s/model %d→%d |", c.Ns[i-1], c.Ns[i])
+	g := &growthSection{Lo: ns[0], Hi: ns[len(ns)-1], LastFirst: len(ns) > 2}
+	for k := 1; k < len(ns); k++ {
+		g.Spans = append(g.Spans, span{From: ns[k-1], To: ns[k]})
 	}
-	if len(c.Ns) > 2 {
-		w(" last/first marginal cost |")
+	marginal := func(i int, s Step, sp span) float64 {
+		return (r.wall(i, sp.To, s) - r.wall(i, sp.From, s)) / float64(sp.To-sp.From)
 	}
-	w("\n|---|---:|%s", strings.Repeat("---:|", len(c.Ns)-1))
-	if len(c.Ns) > 2 {
-		w("---:|")
-	}
-	w("\n")
-	marginal := func(i int, s Step, k int) float64 {
-		a, b := c.Ns[k-1], c.Ns[k]
-		return (r.wall(i, b, s) - r.wall(i, a, s)) / float64(b-a)
-	}
-	var steep []string
 	for _, s := range Steps {
-		w("| %s | %s |", s, each("%.2f", func(i int) float64 { return r.exponent(i, s, lo, hi) }))
-		for k := 1; k < len(c.Ns); k++ {
-			w(" %s |", each("%.3f", func(i int) float64 { return marginal(i, s, k) }))
+		row := growthRow{Step: s, K: perProgram(func(i int) float64 { return r.exponent(i, s, g.Lo, g.Hi) })}
+		for _, sp := range g.Spans {
+			row.Marginal = append(row.Marginal, perProgram(func(i int) float64 { return marginal(i, s, sp) }))
 		}
-		if last := len(c.Ns) - 1; last > 1 {
-			g := func(i int) float64 { return marginal(i, s, last) / marginal(i, s, 1) }
-			w(" %s |", each("%.1f", g))
-			if g(iComponent) > 1.5 {
-				steep = append(steep, fmt.Sprintf("%s (%s)", s, each("×%.1f", g)))
+		if g.LastFirst {
+			first, last := g.Spans[0], g.Spans[len(g.Spans)-1]
+			row.LastFirst = perProgram(func(i int) float64 { return marginal(i, s, last) / marginal(i, s, first) })
+			if row.LastFirst[iComponent] > 1.5 {
+				g.Steep = append(g.Steep, row)
 			}
 		}
-		w("\n")
+		g.Rows = append(g.Rows, row)
 	}
-	w("\n")
-	if len(steep) > 0 {
-		w("The exponent hides a cost per model that rises with N (last marginal cost above 1.5 × the first) for: %s, "+
-			"component / hand-written / floor. Where the hand-written and floor factors are as large, the rise is the "+
-			"engine's and the Kubernetes provider's, not the component's.\n\n", strings.Join(steep, "; "))
-	}
+	return g
 }
 
-func (r *Result) startup(w func(string, ...any)) {
+// startupRow is one binary's launches in "Provider start-up": milliseconds and MiB.
+type startupRow struct {
+	Binary          string
+	Launches        int
+	Ready, ReadyP90 float64
+	RSS, HWM        float64
+	Exit            float64
+}
+
+// startupSection is "Provider start-up": a row per binary launched.
+type startupSection struct{ Rows []startupRow }
+
+// startupSection is nil without start-up figures: the report then has no such section.
+func (r *Result) startupSection() *startupSection {
 	if len(r.Startup) == 0 {
-		return
+		return nil
 	}
-	w("## Provider start-up\n\n")
-	w("Each binary launched on its own, one launch after another: time from exec to the port line on stdout (when the " +
-		"engine can connect), and memory at that moment; then stopped with SIGINT as the engine does. ")
-	w("Every preview, up and destroy of the component program starts the provider once; " +
-		"the hand-written and floor programs never start it. The bare plugin serves the ResourceProvider service with the " +
-		"Pulumi Go SDK alone (`provider.Main`, `provider.Construct`) and links the pulumi-kubernetes packages the " +
-		"component declares its children with, but neither pulumi-go-provider (with its schema code) nor client-go (the " +
-		"existing-object check): about the least a Go plugin declaring these children can cost to start, on the same " +
-		"machine.\n\n")
-	w("| binary | launches | ready, median (ms) | ready, p90 (ms) | RSS at ready, median (MiB) | peak RSS at ready, " +
-		"median (MiB) | exit after SIGINT, median (ms) |\n")
-	w("|---|---:|---:|---:|---:|---:|---:|\n")
+	var rows []startupRow
 	for _, key := range startupRows {
 		ss := r.Startup[key]
 		if len(ss) == 0 {
@@ -269,87 +279,10 @@ func (r *Result) startup(w func(string, ...any)) {
 			hwm = append(hwm, kib(s.HWMKiB))
 			exit = append(exit, ms(s.ExitTime))
 		}
-		w("| %s | %d | %.0f | %.0f | %.1f | %.1f | %.0f |\n", key, len(ss), median(ready), percentile(ready, 90),
-			median(rss), median(hwm), median(exit))
+		rows = append(rows, startupRow{Binary: key, Launches: len(ss), Ready: median(ready),
+			ReadyP90: percentile(ready, 90), RSS: median(rss), HWM: median(hwm), Exit: median(exit)})
 	}
-	w("\n")
-}
-
-func (r *Result) whereTimeGoes(w func(string, ...any)) {
-	c := r.Config
-	w("## Where the time goes\n\n")
-	w("CPU seconds per step (medians over the runs), component / hand-written / floor: the engine and plugins (every " +
-		"CLI process of the step and its plugins, from `RUSAGE_CHILDREN`), of which the seldon-autoscaling provider and " +
-		"the Kubernetes plugin (from the launcher); ")
-	w("this process (the inline Go program, plus the stand-in and client-go polling, which run throughout); " +
-		"and the control plane (etcd, kube-apiserver, kube-controller-manager, read from /proc, " +
-		"including their background work).\n\n")
-	w("| step | N | wall s | engine+plugins CPU s | provider CPU s | Kubernetes plugin CPU s | program process CPU s | " +
-		"control plane CPU s |\n")
-	w("|---|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, n := range c.Ns {
-		for _, s := range Steps {
-			f := func(g func(Measure) float64) string {
-				return each("%.2f", func(i int) float64 {
-					return median(r.values(i, n, func(run *Run) float64 { return g(run.Steps[s]) }))
-				})
-			}
-			w("| %s | %d | %s | %s | %.2f | %s | %s | %s |\n", s, n,
-				each("%.2f", func(i int) float64 { return r.wall(i, n, s) }),
-				f(func(m Measure) float64 { return m.ChildCPU }),
-				median(r.values(iComponent, n, func(run *Run) float64 { return run.Steps[s].ProviderCPU })),
-				f(func(m Measure) float64 { return m.KubeCPU }),
-				f(func(m Measure) float64 { return m.SelfCPU }),
-				f(func(m Measure) float64 { return m.ControlPlaneCPU }))
-		}
-	}
-	w("\n")
-	w("Stack size after create: resources registered (besides the stack and default providers), every resource of the " +
-		"exported state (with the stack and providers), and the exported state, which the engine serializes and writes " +
-		"again after every resource step, in bytes and in property values (every object, array and scalar of every " +
-		"resource's inputs and outputs: serialization visits each); component / hand-written / floor:\n\n")
-	w("| N | resources registered | resources in the state | state after create (KiB) | property values in the state | " +
-		"component resources' own inputs and outputs per model (B) |\n|---:|---:|---:|---:|---:|---:|\n")
-	for _, n := range c.Ns {
-		w("| %d | %s | %s | %s | %s | %s |\n", n,
-			each("%.0f", func(i int) float64 { return float64(handwritten.Resources(n, Programs[i].Wrapped())) }),
-			each("%.0f", func(i int) float64 {
-				return median(r.values(i, n, func(run *Run) float64 { return float64(run.StateResources) }))
-			}),
-			each("%.0f", func(i int) float64 {
-				return median(r.values(i, n, func(run *Run) float64 { return float64(run.StateBytes) / 1024 }))
-			}),
-			each("%.0f", func(i int) float64 {
-				return median(r.values(i, n, func(run *Run) float64 { return float64(run.StateValues) }))
-			}),
-			each("%.0f", func(i int) float64 {
-				return median(r.values(i, n, func(run *Run) float64 { return float64(run.ComponentOwnBytes) / float64(n) }))
-			}))
-	}
-	w("\n")
-	r.whatDominates(w)
-	r.apiCalls(w)
-}
-
-func (r *Result) apiCalls(w func(string, ...any)) {
-	c := r.Config
-	w("Automation API call totals (median s, component / hand-written / floor), " +
-		"which add `stack history` and output reads to the operation:\n\n")
-	w("| step |")
-	for _, n := range c.Ns {
-		w(" N=%d |", n)
-	}
-	w("\n|---|%s\n", strings.Repeat("---:|", len(c.Ns)))
-	for _, s := range Steps {
-		w("| %s |", s)
-		for _, n := range c.Ns {
-			w(" %s |", each("%.2f", func(i int) float64 {
-				return median(r.values(i, n, func(run *Run) float64 { return run.Steps[s].APICall.Seconds() }))
-			}))
-		}
-		w("\n")
-	}
-	w("\n")
+	return &startupSection{Rows: rows}
 }
 
 // missedTargets are the missed ratio targets, one per N, step and program compared with.
@@ -361,83 +294,6 @@ func (r *Result) missedTargets() []Target {
 		}
 	}
 	return out
-}
-
-// whatDominates says, from the measurements, where the component's extra time goes for each
-// ratio target it missed, against the program of that target, at that N.
-func (r *Result) whatDominates(w func(string, ...any)) {
-	missed := r.missedTargets()
-	if len(missed) == 0 {
-		return
-	}
-	w("**Where the component's extra time goes** (medians, for each ratio target missed):\n\n")
-	for _, t := range missed {
-		n, s, o := t.N, t.Step, t.Against
-		d := func(g func(Measure) float64) (float64, float64) {
-			a := median(r.values(iComponent, n, func(run *Run) float64 { return g(run.Steps[s]) }))
-			b := median(r.values(o, n, func(run *Run) float64 { return g(run.Steps[s]) }))
-			return a, b
-		}
-		wa, wb := r.wall(iComponent, n, s), r.wall(o, n, s)
-		ea, eb := d(func(m Measure) float64 { return m.ChildCPU })
-		pa, _ := d(func(m Measure) float64 { return m.ProviderCPU })
-		ka, kb := d(func(m Measure) float64 { return m.KubeCPU })
-		sa, sb := d(func(m Measure) float64 { return m.SelfCPU })
-		ca, cb := d(func(m Measure) float64 { return m.ControlPlaneCPU })
-		za := median(r.values(iComponent, n, func(run *Run) float64 { return float64(run.StateBytes) }))
-		zb := median(r.values(o, n, func(run *Run) float64 { return float64(run.StateBytes) }))
-		va := median(r.values(iComponent, n, func(run *Run) float64 { return float64(run.StateValues) }))
-		vb := median(r.values(o, n, func(run *Run) float64 { return float64(run.StateValues) }))
-		w("- N=%d %s, against the %s program (ratio %.2f): %+.2f s of wall time (%.2f against %.2f). The engine and "+
-			"plugins used %+.2f CPU-s (%.2f against %.2f): the seldon-autoscaling provider %.2f, the Kubernetes plugin "+
-			"%+.2f, which leaves %.2f for the engine itself. The inline program's process %+.2f, the control plane %+.2f. "+
-			"%s%s\n",
-			n, s, Programs[o].Name, t.Value, wa-wb, wa, wb, ea-eb, ea, eb, pa, ka-kb, (ea-eb)-pa-(ka-kb), sa-sb, ca-cb,
-			stateComparison(za, zb, va, vb), stepCause(s, n))
-	}
-	w("\n")
-}
-
-// stepCause is what the component does in a step that the other programs cannot, by construction.
-func stepCause(s Step, n int) string {
-	if s != StepChange {
-		return ""
-	}
-	// pkg/backend.SnapshotManager.RegisterResourceOutputs skips the write only for equal outputs.
-	writes := fmt.Sprintf("%d checkpoint writes", n)
-	if n == 1 {
-		writes = "one checkpoint write"
-	}
-	return fmt.Sprintf(" In this step every component's outputs change (its effective policy holds the target), and "+
-		"the engine writes the whole state again for each: %s that the floor, whose components have no outputs, and "+
-		"the hand-written program do not make.", writes)
-}
-
-// stateComparison compares the component's state after create (a bytes, va property values) with
-// another program's (b, vb). The engine writes the whole state after every resource step, and its
-// serialization visits every property value, so values weigh more than bytes.
-func stateComparison(a, b, va, vb float64) string {
-	size := fmt.Sprintf("(%.0f against %.0f KiB", a/1024, b/1024)
-	var bytes string
-	switch pct := 100 * (a/max(b, 1) - 1); {
-	case pct >= 0.5:
-		bytes = fmt.Sprintf("%.0f%% larger %s: the provider resource, the owner annotation, and longer URNs and parent "+
-			"references in every child)", pct, size)
-	case pct <= -0.5:
-		bytes = fmt.Sprintf("%.0f%% smaller %s: its children record the few stack frames of the component's "+
-			"goroutine, the other program's the inline program's whole stack)", -pct, size)
-	default:
-		bytes = "as large " + size + ")"
-	}
-	if pv := 100 * (va/max(vb, 1) - 1); pv >= 0.5 {
-		return fmt.Sprintf("The component's state is %s, but holds %.0f%% more property values (%.0f against %.0f): "+
-			"the component resources' own outputs, which the other program does not have. The engine serializes every "+
-			"value of the state each time it writes a checkpoint: after every resource step, and in a preview too "+
-			"(the file backend serializes each checkpoint of a preview, then discards it). The engine's CPU in saving "+
-			"checkpoints is in the profiles below.", bytes, pv, va, vb)
-	}
-	return fmt.Sprintf("The component's state is %s and holds no more property values (%.0f against %.0f), so it "+
-		"does not explain the difference.", bytes, va, vb)
 }
 
 // profilesSection is the summary of the profiles of the lifecycles run where a target was missed.
@@ -505,37 +361,48 @@ func (r *Result) engineProfile(program string, n int, s Step) *Profile {
 	return nil
 }
 
-func (r *Result) rawRuns(w func(string, ...any)) {
-	w("## Raw runs\n\n")
-	w("Wall seconds per step (%s), the 1-minute load average when the set started, "+
-		"and the CPU other processes used during each run.\n\n", stepNames())
-	w("| N | rep | component | hand-written | floor | load | other processes (cores) component / hand-written / floor " +
-		"|\n|---:|---:|---|---|---|---:|---:|\n")
+// rawRunsSection is every timed run: the sets, then the engine-settings runs.
+type rawRunsSection struct {
+	Steps  []Step
+	Sets   []rawSet
+	Engine []rawRun
+}
+
+// rawSet is one set: each program's wall seconds per step, the load when it started and the
+// cores other processes used during each program's run.
+type rawSet struct {
+	N, Rep int
+	Walls  [][]float64 // per program, then per step
+	Load   float64
+	Other  []float64 // per program
+}
+
+// rawRun is one engine-settings run.
+type rawRun struct {
+	N                int
+	Setting, Program string
+	Walls            []float64 // per step
+	Load, Other      float64
+}
+
+func (r *Result) rawRunsSection() rawRunsSection {
+	raw := rawRunsSection{Steps: Steps}
 	rep := map[int]int{}
 	for _, set := range r.Sets {
 		n := set[iComponent].N
 		rep[n]++
-		w("| %d | %d | %s | %s | %s | %.1f | %s |\n", n, rep[n], stepSummary(set[iComponent]),
-			stepSummary(set[iHandwritten]), stepSummary(set[iFloor]), set[iComponent].Load1,
-			each("%.2f", func(i int) float64 { return set[i].OtherCores }))
-	}
-	if len(r.Engine) > 0 {
-		w("\nEngine-settings runs:\n\n| N | setting | program | steps | load | other processes (cores) |\n" +
-			"|---:|---|---|---|---:|---:|\n")
-		for _, run := range r.Engine {
-			w("| %d | %s | %s | %s | %.1f | %.2f |\n", run.N, run.Setting, run.Program, stepSummary(run), run.Load1,
-				run.OtherCores)
+		row := rawSet{N: n, Rep: rep[n], Load: set[iComponent].Load1,
+			Other: perProgram(func(i int) float64 { return set[i].OtherCores })}
+		for i := range Programs {
+			row.Walls = append(row.Walls, stepWalls(set[i]))
 		}
+		raw.Sets = append(raw.Sets, row)
 	}
-	w("\n")
-}
-
-func stepNames() string {
-	var names []string
-	for _, s := range Steps {
-		names = append(names, string(s))
+	for _, run := range r.Engine {
+		raw.Engine = append(raw.Engine, rawRun{N: run.N, Setting: run.Setting, Program: run.Program,
+			Walls: stepWalls(run), Load: run.Load1, Other: run.OtherCores})
 	}
-	return strings.Join(names, " / ")
+	return raw
 }
 
 func kib(v int64) float64 { return float64(v) / 1024 }

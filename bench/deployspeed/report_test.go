@@ -89,9 +89,9 @@ func TestStateComparison(t *testing.T) {
 		{a: 86 * 1024, b: 100 * 1024, va: 1000, vb: 1000, want: "does not explain the difference"},
 		{a: 86 * 1024, b: 100 * 1024, va: 1200, vb: 1000, want: "but holds 20% more property values (1200 against 1000)"},
 	} {
-		got := stateComparison(tc.a, tc.b, tc.va, tc.vb)
+		got := render("stateComparison", stateComparisonOf(tc.a, tc.b, tc.va, tc.vb))
 		if !strings.Contains(got, tc.want) {
-			t.Errorf("stateComparison(%v, %v, %v, %v) = %q, want it to contain %q", tc.a, tc.b, tc.va, tc.vb, got, tc.want)
+			t.Errorf("stateComparisonOf(%v, %v, %v, %v) = %q, want it to contain %q", tc.a, tc.b, tc.va, tc.vb, got, tc.want)
 		}
 		if tc.va > tc.vb && strings.Contains(got, "does not explain") {
 			t.Errorf("stateComparison with more values = %q: more values cost every checkpoint", got)
