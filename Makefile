@@ -112,7 +112,7 @@ deploy-speed-smoke: fixtures tools ## the deploy-speed comparison at N=1, one se
 	  -engine-settings default,parallel=4+skip-checkpoints -out .state/deploy-speed-smoke.md
 
 pipeline-reaction: fixtures tools ## reaction time of the real metrics pipeline to a load step; writes docs/pipeline-reaction.md
-	SELDON_BENCH_PIPELINE=1 go test -count=1 -timeout 30m -v -run TestPipelineReaction ./tests/e2e/
+	SELDON_PIPELINE_REACTION=1 go test -count=1 -timeout 30m -v -run TestPipelineReaction ./tests/e2e/
 
 FUZZTIME ?= 30s
 fuzz: ## each fuzz target for FUZZTIME; crashers land in testdata/fuzz and stay as regression cases

@@ -149,7 +149,8 @@ func TestProfilesAreSummarized(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &Result{Config: Config{Ns: []int{10}, Reps: 1, ProfileDir: DefaultProfileDir}, Profiles: []Profile{
-		{Program: "floor", N: 10, Step: StepCreate, Process: processEngine, Top: string(top), Sampled: 1570 * time.Millisecond},
+		{Program: "floor", N: 10, Step: StepCreate, Process: processEngine, Top: string(top),
+			Sampled: 1570 * time.Millisecond},
 	}}
 	report := r.Markdown()
 	for _, want := range []string{

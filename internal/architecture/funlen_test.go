@@ -29,7 +29,6 @@ type funcLength struct {
 	lines int
 }
 
-
 // limit is the most lines f may have.
 func (f funcLength) limit() int {
 	if strings.HasPrefix(f.path, "provider/pkg/") && !strings.HasSuffix(f.path, "_test.go") {

@@ -411,10 +411,10 @@ func (b *testbed) assertReplicas(t *testing.T, model, server string, want int64)
 
 // TestPipelineReaction measures, for `make pipeline-reaction`, how long a 4x load step takes to move
 // the replicas, against the sum-of-intervals floor, and writes docs/pipeline-reaction.md. It
-// takes several minutes, so it runs only when SELDON_BENCH_PIPELINE=1.
+// takes several minutes, so it runs only when SELDON_PIPELINE_REACTION=1.
 func TestPipelineReaction(t *testing.T) {
-	if os.Getenv("SELDON_BENCH_PIPELINE") != "1" {
-		t.Skip("set SELDON_BENCH_PIPELINE=1 (make pipeline-reaction)")
+	if os.Getenv("SELDON_PIPELINE_REACTION") != "1" {
+		t.Skip("set SELDON_PIPELINE_REACTION=1 (make pipeline-reaction)")
 	}
 	b := requireBed(t)
 	ctx := context.Background()

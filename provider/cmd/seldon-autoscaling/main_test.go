@@ -103,7 +103,7 @@ func TestSimulateWritesSummaryPlotAndTimeline(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	want, err := hpasim.RunBenchmark(hpasim.DefaultBenchmarkSetup())
+	want, err := hpasim.SimulatePolicies(hpasim.DefaultSimulationSetup())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestSimulateWritesSummaryPlotAndTimeline(t *testing.T) {
 		"replica-seconds (ready Server pods)     " + strconv.Itoa(s.ReplicaSeconds),
 	} {
 		if !strings.Contains(stdout, line) {
-			t.Errorf("output lacks %q (the benchmark's figure):\n%s", line, stdout)
+			t.Errorf("output lacks %q (the policy simulation's figure):\n%s", line, stdout)
 		}
 	}
 
@@ -247,7 +247,7 @@ func TestPlotScales(t *testing.T) {
 // TestPolicySimulationReportSections: the report docs/policy-simulation.md holds has every section
 // (`make check-generated` keeps the file itself current).
 func TestPolicySimulationReportSections(t *testing.T) {
-	b, err := hpasim.RunBenchmark(hpasim.DefaultBenchmarkSetup())
+	b, err := hpasim.SimulatePolicies(hpasim.DefaultSimulationSetup())
 	if err != nil {
 		t.Fatal(err)
 	}

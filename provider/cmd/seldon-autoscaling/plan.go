@@ -10,9 +10,9 @@ import (
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
 
-// addFiguresFlags registers the planner's inputs, defaulting to the benchmark's example model.
+// addFiguresFlags registers the planner's inputs, defaulting to the policy simulation's example model.
 func addFiguresFlags(fs *flag.FlagSet, in *hpasim.Figures) {
-	def := hpasim.DefaultBenchmarkSetup().Figures
+	def := hpasim.DefaultSimulationSetup().Figures
 	fs.Float64Var(
 		&in.SaturationRPS,
 		"saturation-rps",

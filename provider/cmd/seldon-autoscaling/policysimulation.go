@@ -27,7 +27,7 @@ func runSimulatePolicies(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	b, err := hpasim.RunBenchmark(hpasim.DefaultBenchmarkSetup())
+	b, err := hpasim.SimulatePolicies(hpasim.DefaultSimulationSetup())
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ type diagnostic struct {
 
 // renderPolicySimulation writes the report. Everything in it comes from b, so regenerating it is
 // the only way to change it.
-func renderPolicySimulation(b hpasim.Benchmark) (string, error) {
+func renderPolicySimulation(b hpasim.PolicySimulation) (string, error) {
 	data, err := policySimulationOf(b)
 	if err != nil {
 		return "", err
@@ -135,7 +135,7 @@ func renderPolicySimulation(b hpasim.Benchmark) (string, error) {
 }
 
 // policySimulationOf computes the report's figures and rows from b.
-func policySimulationOf(b hpasim.Benchmark) (policySimulation, error) {
+func policySimulationOf(b hpasim.PolicySimulation) (policySimulation, error) {
 	d := policySimulation{
 		Ready:          b.Setup.Figures.ServerReadySeconds,
 		TargetScenario: simulationTargetScenario,
@@ -148,7 +148,7 @@ func policySimulationOf(b hpasim.Benchmark) (policySimulation, error) {
 	for _, name := range b.Policies {
 		row := policyRow{Name: name, Behavior: hpasim.DescribeBehavior(b.Specs[name].Behavior), Lag: b.ModelLags[name]}
 		if row.Lag > 0 {
-			row.Window = int(*b.Config(name).HPA.Behavior.ScaleUp.StabilizationWindowSeconds)
+			row.Window = *b.Config(name).HPA.Behavior.ScaleUp.StabilizationWindowSeconds
 		}
 		d.Policies = append(d.Policies, row)
 	}
@@ -157,7 +157,8 @@ func policySimulationOf(b hpasim.Benchmark) (policySimulation, error) {
 		return d, err
 	}
 	main := hpasim.RunKey{Variant: hpasim.MainVariant, Policy: hpasim.PolicyDefault}
-	if d.Target, err = targetOf(b, hpasim.RunKey{Variant: hpasim.MainVariant, Policy: hpasim.PolicyPlanned}, main); err != nil {
+	planned := hpasim.RunKey{Variant: hpasim.MainVariant, Policy: hpasim.PolicyPlanned}
+	if d.Target, err = targetOf(b, planned, main); err != nil {
 		return d, err
 	}
 	if d.LagCost, err = lagCostOf(b); err != nil {
@@ -190,7 +191,7 @@ func policySimulationOf(b hpasim.Benchmark) (policySimulation, error) {
 }
 
 // setupRows are the parameters every run shares, each value with its unit.
-func setupRows(b hpasim.Benchmark) []setupRow {
+func setupRows(b hpasim.PolicySimulation) []setupRow {
 	setup, planned, f := b.Setup, b.Planned, b.Setup.Figures
 	return []setupRow{
 		{"saturation per serving replica", fmt.Sprintf("%s RPS", num(f.SaturationRPS))},
@@ -212,7 +213,7 @@ func setupRows(b hpasim.Benchmark) []setupRow {
 }
 
 // resultsOf is every policy's run of every scenario as set up.
-func resultsOf(b hpasim.Benchmark) ([]scenarioResults, error) {
+func resultsOf(b hpasim.PolicySimulation) ([]scenarioResults, error) {
 	var out []scenarioResults
 	for _, sc := range b.Scenarios {
 		res := scenarioResults{Scenario: sc}
@@ -244,7 +245,7 @@ type lagRow struct {
 	MoreRequests                                       float64
 }
 
-func lagCostOf(b hpasim.Benchmark) (lagCost, error) {
+func lagCostOf(b hpasim.PolicySimulation) (lagCost, error) {
 	var c lagCost
 	variants := append([]hpasim.Variant{{Name: hpasim.MainVariant}}, b.Sensitivity...)
 	for _, v := range variants {
@@ -283,18 +284,18 @@ func countedText(servedOnly bool) string {
 		"the HPAs keep seeing the load rise while the old replicas saturate)"
 }
 
-func targetOf(b hpasim.Benchmark, candidate, baseline hpasim.RunKey) (targetTable, error) {
+func targetOf(b hpasim.PolicySimulation, candidate, baseline hpasim.RunKey) (targetTable, error) {
 	c, err := b.CheckTarget(simulationTargetScenario, candidate, baseline)
 	if err != nil {
 		return targetTable{}, err
 	}
 	cand, _ := b.Summary(candidate.Variant, simulationTargetScenario, candidate.Policy)
 	base, _ := b.Summary(baseline.Variant, simulationTargetScenario, baseline.Policy)
-	return targetTable{C: c, Ready: b.Setup.Figures.ServerReadySeconds, Candidate: cand, Base: base, BreachLimitPct: hpasim.TargetBreachRatio * 100,
-		ReplicaLimitRatio: hpasim.TargetReplicaSecondRatio}, nil
+	return targetTable{C: c, Ready: b.Setup.Figures.ServerReadySeconds, Candidate: cand, Base: base,
+		BreachLimitPct: hpasim.TargetBreachRatio * 100, ReplicaLimitRatio: hpasim.TargetReplicaSecondRatio}, nil
 }
 
-func variantTableOf(b hpasim.Benchmark, v hpasim.Variant, policies []string) (variantTable, error) {
+func variantTableOf(b hpasim.PolicySimulation, v hpasim.Variant, policies []string) (variantTable, error) {
 	t := variantTable{Variant: v, Policies: policies}
 	for _, sc := range b.Scenarios {
 		row := variantRow{Scenario: sc.Name}

@@ -42,7 +42,7 @@ type beatingRun struct {
 	Why          string
 }
 
-func modesOf(b hpasim.Benchmark) (modesSection, error) {
+func modesOf(b hpasim.PolicySimulation) (modesSection, error) {
 	var out modesSection
 	for _, sc := range b.Scenarios {
 		ms := modeScenario{Name: sc.Name}
@@ -63,7 +63,7 @@ func modesOf(b hpasim.Benchmark) (modesSection, error) {
 	return out, nil
 }
 
-func modeVerdictOf(b hpasim.Benchmark, mode policy.Scheduling, scenario string) modeVerdict {
+func modeVerdictOf(b hpasim.PolicySimulation, mode policy.Scheduling, scenario string) modeVerdict {
 	v := modeVerdict{Mode: mode, Scenario: scenario}
 	var deployed hpasim.Summary
 	var others []hpasim.ModeCase

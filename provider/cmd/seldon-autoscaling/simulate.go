@@ -20,7 +20,7 @@ type simulateOptions struct {
 	scenario, tracePath, policyName string
 	svgPath, timelinePath           string
 	figures                         hpasim.Figures
-	setup                           hpasim.BenchmarkSetup
+	setup                           hpasim.SimulationSetup
 	maxStartingPods                 int
 	initialReplicas                 int
 	partial                         bool
@@ -77,7 +77,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 
 func parseSimulateFlags(args []string, stderr io.Writer) (*simulateOptions, error) {
 	fs := newFlagSet("simulate", stderr)
-	o := &simulateOptions{setup: hpasim.DefaultBenchmarkSetup()}
+	o := &simulateOptions{setup: hpasim.DefaultSimulationSetup()}
 	var scenarios []string
 	for _, s := range hpasim.Scenarios() {
 		scenarios = append(scenarios, s.Name)

@@ -524,7 +524,8 @@ func hpaSpec(d *resolve.Desired, kind, target string) *autoscalingv2.HorizontalP
 			Object: &autoscalingv2.ObjectMetricSourceArgs{
 				// Both HPAs read the Model's metric: the Server's replicas follow the Model's load.
 				DescribedObject: &autoscalingv2.CrossVersionObjectReferenceArgs{
-					ApiVersion: pulumi.String(resolve.SeldonAPIVersion), Kind: pulumi.String("Model"), Name: pulumi.String(d.Model.Name),
+					ApiVersion: pulumi.String(resolve.SeldonAPIVersion), Kind: pulumi.String("Model"),
+					Name: pulumi.String(d.Model.Name),
 				},
 				Metric: metric,
 				Target: &autoscalingv2.MetricTargetArgs{

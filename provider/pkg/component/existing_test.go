@@ -53,7 +53,8 @@ func kubectlModel(fields map[string]any) *unstructured.Unstructured {
 	for k, v := range fields {
 		spec[k] = v
 	}
-	m := existingtest.Object(resolve.SeldonAPIVersion, "Model", inputs.DefaultModelNamespace, "irisa0", map[string]any{"spec": spec})
+	m := existingtest.Object(resolve.SeldonAPIVersion, "Model", inputs.DefaultModelNamespace, "irisa0",
+		map[string]any{"spec": spec})
 	m.SetManagedFields(nil)
 	return m
 }
@@ -90,7 +91,8 @@ func TestExistingModelIsRefusedUnlessTakenOver(t *testing.T) {
 // the patch that removes them, except a Model whose only such field is the minReplicas the
 // component sets itself for partial scheduling (Seldon 2.9+).
 func TestSelfScalingObjects(t *testing.T) {
-	mlserver := existingtest.Object(resolve.SeldonAPIVersion, "Server", inputs.DefaultModelNamespace, inputs.DefaultExistingServer, map[string]any{
+	ns, server := inputs.DefaultModelNamespace, inputs.DefaultExistingServer
+	mlserver := existingtest.Object(resolve.SeldonAPIVersion, "Server", ns, server, map[string]any{
 		"spec": map[string]any{"serverConfig": "mlserver", "replicas": int64(1), "minReplicas": int64(1),
 			"maxReplicas": int64(4)}})
 	for _, tc := range []struct {

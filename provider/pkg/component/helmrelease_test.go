@@ -36,7 +36,8 @@ func (r *requests) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 // dependencies, options), for each shape releaseArgs produces. Test code may import helm/v3: it is
 // not linked into the plugin (internal/architecture).
 func TestHelmReleaseMatchesNewRelease(t *testing.T) {
-	base := resolve.DesiredAdapter{ReleaseName: "prometheus-adapter", Namespace: "monitoring", Chart: "/charts/prometheus-adapter"}
+	base := resolve.DesiredAdapter{ReleaseName: "prometheus-adapter", Namespace: "monitoring",
+		Chart: "/charts/prometheus-adapter"}
 	repo := base
 	repo.Chart, repo.ChartRepo, repo.ChartVersion = "prometheus-adapter", "https://charts.example", "4.11.0"
 	for _, tc := range []struct {

@@ -71,7 +71,8 @@ var credentialInputs = []string{
 	resolve.ModelAdapterInputs.Prefix + "prometheus.bearerToken",
 	resolve.ModelAdapterInputs.Prefix + promauth.FieldUsername, resolve.ModelAdapterInputs.Prefix + promauth.FieldPassword,
 	resolve.ModelAdapterInputs.Prefix + promauth.FieldCACertificate,
-	resolve.ModelAdapterInputs.Prefix + promauth.FieldClientCertificate, resolve.ModelAdapterInputs.Prefix + promauth.FieldClientKey,
+	resolve.ModelAdapterInputs.Prefix + promauth.FieldClientCertificate,
+	resolve.ModelAdapterInputs.Prefix + promauth.FieldClientKey,
 }
 
 // isCredential reports whether path is a credential input of either component.

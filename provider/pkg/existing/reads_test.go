@@ -27,7 +27,8 @@ func TestCoalescedReads(t *testing.T) {
 		if i == 6 {
 			spec["minReplicas"], spec["maxReplicas"] = int64(1), int64(3)
 		}
-		m := existingtest.Object(resolve.SeldonAPIVersion, "Model", "seldon", fmt.Sprintf("m%d", i), map[string]any{"spec": spec})
+		m := existingtest.Object(resolve.SeldonAPIVersion, "Model", "seldon", fmt.Sprintf("m%d", i),
+			map[string]any{"spec": spec})
 		m.SetAnnotations(map[string]string{ownership.OwnerAnnotation: fmt.Sprintf("p/s/%d", i)})
 		live = append(live, m)
 	}

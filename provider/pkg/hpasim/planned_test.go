@@ -18,13 +18,13 @@ func guideModel() Figures {
 		ServerReadySeconds: 90, ScaleUpHeadroomPods: 5, RampRPSPerSecond: 0.2, SpikeSeconds: 60}
 }
 
-// TestPlanIsTheComponentsPlanner: the planned policy the benchmark simulates is exactly what
+// TestPlanIsTheComponentsPlanner: the planned policy the policy simulation simulates is exactly what
 // policy.Plan, the component's planner, returns for the same sizing inputs. The planner's own
 // answers on the guide's examples are tested in package policy.
 func TestPlanIsTheComponentsPlanner(t *testing.T) {
 	slowServer := Figures{SaturationRPS: 0.9, SafetyMargin: 0.35, PeakRPS: 250, MinLoadRPS: 0,
 		ServerReadySeconds: 1800, ScaleUpHeadroomPods: 1, RampRPSPerSecond: 3, SpikeSeconds: 10}
-	for _, in := range []Figures{guideModel(), DefaultBenchmarkSetup().Figures, slowServer} {
+	for _, in := range []Figures{guideModel(), DefaultSimulationSetup().Figures, slowServer} {
 		p, err := PlannedPolicy(in)
 		if err != nil {
 			t.Fatal(err)
@@ -45,15 +45,15 @@ func TestPlanIsTheComponentsPlanner(t *testing.T) {
 	}
 }
 
-// TestBenchmarkSimulatesBothDeployedHPAs: the benchmark's planned run has the Model HPA and the
+// TestBenchmarkSimulatesBothDeployedHPAs: the policy simulation's planned run has the Model HPA and the
 // Server HPA the component deploys, and nothing else differs between them.
 func TestBenchmarkSimulatesBothDeployedHPAs(t *testing.T) {
-	setup := DefaultBenchmarkSetup()
+	setup := DefaultSimulationSetup()
 	p, err := PlannedPolicy(setup.Figures)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := Benchmark{Setup: setup, Planned: p, Specs: map[string]HPASpec{}, ModelLags: map[string]int{}}
+	b := PolicySimulation{Setup: setup, Planned: p, Specs: map[string]HPASpec{}, ModelLags: map[string]int{}}
 	for _, name := range []string{PolicyPlanned, PolicyDefault} {
 		if b.Specs[name], b.ModelLags[name], err = NamedPolicy(name, p); err != nil {
 			t.Fatal(err)

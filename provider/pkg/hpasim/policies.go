@@ -15,7 +15,7 @@ type Bounds struct {
 	Target      policy.MilliQuantity
 }
 
-// Named policies the command and the benchmark compare.
+// Named policies the command and the policy simulation compare.
 const (
 	PolicyDefault    = "default"     // Kubernetes' documented default behavior, written out
 	PolicyNoBehavior = "no-behavior" // no behavior field: the controller's older normalization

@@ -14,7 +14,7 @@ type Scenario struct {
 	Trace       Trace
 }
 
-// Scenario loads are sized for the benchmark's replicas: 3 RPS per replica (the guide's target),
+// Scenario loads are sized for the policy simulation's replicas: 3 RPS per replica (the guide's target),
 // so 6 RPS is 2 replicas and 36 RPS is 12.
 const (
 	scenarioBaseRPS  = 6.0

@@ -77,7 +77,7 @@ func TestScenarioShapes(t *testing.T) {
 	if _, err := ScenarioByName("nope"); err == nil {
 		t.Error("unknown scenario accepted")
 	}
-	// The guide's ramp takes the model from 2 to 12 replicas at the benchmark's 3 RPS target.
+	// The guide's ramp takes the model from 2 to 12 replicas at the policy simulation's 3 RPS target.
 	load := Scenarios()[0].Trace.Sample()
 	if load[0] != 6 || load[len(load)-1] != 36 {
 		t.Errorf("guide ramp from %v to %v RPS, want 6 to 36", load[0], load[len(load)-1])

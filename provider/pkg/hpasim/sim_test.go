@@ -450,7 +450,7 @@ func TestModelHPADividesBySpecWhileScheduleFailed(t *testing.T) {
 // all-or-nothing lag no longer lowers SLA breach: what it buys is a Model that stays Ready while
 // its Server grows, and docs/policy-simulation.md ("What the Model lag changes") shows the cost.
 func TestPlannedLagIsBestPerMode(t *testing.T) {
-	b, err := RunBenchmark(DefaultBenchmarkSetup())
+	b, err := SimulatePolicies(DefaultSimulationSetup())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,8 @@ func DefaultScaleDownRules() Rules {
 func ValidateRules(field string, r Rules) refusal.Errors {
 	var errs refusal.Errors
 	if w := r.StabilizationWindowSeconds; w != nil && (*w < 0 || *w > inputs.MaxWindowSeconds) {
-		errs.Addf(field+".stabilizationWindowSeconds", "use 0 to 3600 seconds", "%d is outside 0..%d", *w, inputs.MaxWindowSeconds)
+		errs.Addf(field+".stabilizationWindowSeconds", fmt.Sprintf("use 0 to %d seconds", inputs.MaxWindowSeconds),
+			"%d is outside 0..%d", *w, inputs.MaxWindowSeconds)
 	}
 	switch r.SelectPolicy {
 	case "", SelectMax, SelectMin, SelectDisabled:
@@ -66,7 +67,8 @@ func ValidateRules(field string, r Rules) refusal.Errors {
 			errs.Addf(f+".value", fmt.Sprintf("use 1 to %d", limit), "%d is outside 1..%d", pol.Value, limit)
 		}
 		if pol.PeriodSeconds < 1 || pol.PeriodSeconds > inputs.MaxPeriodSeconds {
-			errs.Addf(f+".periodSeconds", "use 1 to 1800 seconds", "%d is outside 1..%d", pol.PeriodSeconds, inputs.MaxPeriodSeconds)
+			errs.Addf(f+".periodSeconds", fmt.Sprintf("use 1 to %d seconds", inputs.MaxPeriodSeconds),
+				"%d is outside 1..%d", pol.PeriodSeconds, inputs.MaxPeriodSeconds)
 		}
 	}
 	return errs

@@ -19,10 +19,12 @@ func TestValidateRules(t *testing.T) {
 		{"scale-down default", DefaultScaleDownRules(), nil},
 		{"at the limits, select unset", Rules{StabilizationWindowSeconds: ptr(inputs.MaxWindowSeconds),
 			Policies: []ScalingPolicy{{PolicyPods, 1, inputs.MaxPeriodSeconds}}}, nil},
-		{"window", Rules{StabilizationWindowSeconds: ptr(inputs.MaxWindowSeconds + 1)}, []string{"b.stabilizationWindowSeconds"}},
+		{"window", Rules{StabilizationWindowSeconds: ptr(inputs.MaxWindowSeconds + 1)},
+			[]string{"b.stabilizationWindowSeconds"}},
 		{"negative window", Rules{StabilizationWindowSeconds: ptr(-1)}, []string{"b.stabilizationWindowSeconds"}},
 		{"select", Rules{SelectPolicy: "Sometimes"}, []string{"b.selectPolicy"}},
-		{"every policy field", Rules{Policies: []ScalingPolicy{{PolicyPods, 1, 15}, {"Nodes", 0, inputs.MaxPeriodSeconds + 1}}},
+		{"every policy field",
+			Rules{Policies: []ScalingPolicy{{PolicyPods, 1, 15}, {"Nodes", 0, inputs.MaxPeriodSeconds + 1}}},
 			[]string{"b.policies[1].type", "b.policies[1].value", "b.policies[1].periodSeconds"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -363,7 +363,8 @@ func (p *planner) derivedWithinBound(field string, load float64, q MilliQuantity
 		return true
 	}
 	p.errs.Addf(field, fmt.Sprintf("check the figure, or raise the target: %s = ⌈load / target⌉ must stay at most %d",
-		what, inputs.MaxReplicasBound), "%v RPS / target %s RPS asks for more than %d replicas", load, q, inputs.MaxReplicasBound)
+		what, inputs.MaxReplicasBound), "%v RPS / target %s RPS asks for more than %d replicas", load, q,
+		inputs.MaxReplicasBound)
 	return false
 }
 
@@ -490,7 +491,8 @@ func (p *planner) scaleUpPolicies(ramp float64) []ScalingPolicy {
 func (p *planner) scaleUpWindow() *int {
 	w := inputs.DefaultScaleUpWindow
 	why := "the guide's window; autoscaling.sizing.spikeSeconds sizes it"
-	if s := p.in.Sizing; s != nil && s.SpikeSeconds != nil && *s.SpikeSeconds >= 0 && *s.SpikeSeconds <= inputs.MaxWindowSeconds {
+	if s := p.in.Sizing; s != nil && s.SpikeSeconds != nil &&
+		*s.SpikeSeconds >= 0 && *s.SpikeSeconds <= inputs.MaxWindowSeconds {
 		w = *s.SpikeSeconds
 		why = fmt.Sprintf("spikeSeconds %d: shorter spikes (as scraped) are absorbed within the margin; a sustained "+
 			"rise is answered this much later", w)
@@ -617,9 +619,9 @@ func (p *planner) deriveModelLag(window int) {
 		lag = max(inputs.MaxWindowSeconds-window, 0)
 		why += fmt.Sprintf("; cut to %d s so the Model's window stays within Kubernetes' limit of %d s",
 			lag, inputs.MaxWindowSeconds)
-		p.warn(inputs.PathModelLag, fmt.Sprintf("the shared scale-up window of %d s leaves room for a Model lag of only %d s "+
-			"(Kubernetes' limit is %d s): the Model may ask for replicas before their Server pods are ready and go "+
-			"ScheduleFailed; shorten the window", window, lag, inputs.MaxWindowSeconds))
+		p.warn(inputs.PathModelLag, fmt.Sprintf("the shared scale-up window of %d s leaves room for a Model lag of "+
+			"only %d s (Kubernetes' limit is %d s): the Model may ask for replicas before their Server pods are "+
+			"ready and go ScheduleFailed; shorten the window", window, lag, inputs.MaxWindowSeconds))
 	}
 	p.out.ModelScaleUpLagSeconds = lag
 	p.derive(inputs.PathModelLag, fmt.Sprint(lag), why)

@@ -51,7 +51,8 @@ func TestDefaults(t *testing.T) {
 	}
 	for _, f := range []string{
 		inputs.PathMinReplicas, inputs.FieldScrapeInterval, inputs.PathServerReady, inputs.PathHeadroom,
-		inputs.PathScaleUp + ".stabilizationWindowSeconds", inputs.PathScaleUp + ".policies", inputs.PathScaleDown, inputs.PathModelLag,
+		inputs.PathScaleUp + ".stabilizationWindowSeconds", inputs.PathScaleUp + ".policies", inputs.PathScaleDown,
+		inputs.PathModelLag,
 	} {
 		if !fields[f] {
 			t.Errorf("derivation of %s not reported (got %v)", f, derived)
@@ -207,7 +208,8 @@ var guardCases = []guardCase{
 		in.MinReplicas, in.MaxReplicas = ptr(inputs.MaxReplicasBound+1), ptr(inputs.MaxReplicasBound+1)
 	}, inputs.PathMinReplicas},
 	{"max beyond int32", func(in *Input) { in.MaxReplicas = ptr(math.MaxInt32 + 1) }, inputs.PathMaxReplicas},
-	{"max beyond the replica bound", func(in *Input) { in.MaxReplicas = ptr(inputs.MaxReplicasBound + 1) }, inputs.PathMaxReplicas},
+	{"max beyond the replica bound", func(in *Input) { in.MaxReplicas = ptr(inputs.MaxReplicasBound + 1) },
+		inputs.PathMaxReplicas},
 	{"derived max beyond the replica bound", func(in *Input) {
 		in.MaxReplicas, in.Sizing = nil, &Sizing{PeakRPS: ptr(1e15)}
 	}, inputs.PathPeakRPS},

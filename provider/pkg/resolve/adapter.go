@@ -236,7 +236,8 @@ func (r adapterResolver) helmWait(out *DesiredAdapter) {
 
 // chart is the default chart from its repository, another version or repository, or a local path.
 func (r adapterResolver) chart(out *DesiredAdapter) {
-	out.ChartRepo, out.Chart, out.ChartVersion = inputs.DefaultChartRepo, inputs.DefaultChartName, inputs.DefaultChartVersion
+	out.ChartRepo, out.Chart = inputs.DefaultChartRepo, inputs.DefaultChartName
+	out.ChartVersion = inputs.DefaultChartVersion
 	c := r.spec.Chart
 	if c == nil {
 		return

@@ -8,8 +8,8 @@ import (
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
 )
 
-// BenchmarkSetup is everything a policy benchmark holds fixed.
-type BenchmarkSetup struct {
+// SimulationSetup is everything a policy simulation holds fixed.
+type SimulationSetup struct {
 	Figures                Figures
 	SyncPeriodSeconds      int
 	ModelHPAOffsetSeconds  int
@@ -17,12 +17,12 @@ type BenchmarkSetup struct {
 	Metric                 MetricPipeline
 }
 
-// DefaultBenchmarkSetup is the guide's example model: 3 RPS per replica (saturation 3.75 with a
+// DefaultSimulationSetup is the guide's example model: 3 RPS per replica (saturation 3.75 with a
 // 20% margin), Server pods ready in 90 s, 5 at a time; load between 3 and 36 RPS; ramps up to the
 // guide ramp's 0.25 RPS/s; spikes up to the short-spike scenario's 45 s. The Server HPA's timer
 // runs 5 s behind the Model HPA's, as when both are applied in one manifest.
-func DefaultBenchmarkSetup() BenchmarkSetup {
-	return BenchmarkSetup{
+func DefaultSimulationSetup() SimulationSetup {
+	return SimulationSetup{
 		Figures: Figures{
 			SaturationRPS: 3.75, SafetyMargin: 0.2, PeakRPS: scenarioPeakRPS, MinLoadRPS: dailyWaveLowRPS,
 			ServerReadySeconds: guideScaleUpPeriodSeconds, ScaleUpHeadroomPods: guideScaleUpPods,
@@ -36,7 +36,7 @@ func DefaultBenchmarkSetup() BenchmarkSetup {
 }
 
 // Config is the simulation config for one policy under this setup.
-func (s BenchmarkSetup) Config(spec HPASpec) Config {
+func (s SimulationSetup) Config(spec HPASpec) Config {
 	return Config{
 		HPA: spec, SaturationRPS: s.Figures.SaturationRPS, ServerReadySeconds: s.Figures.ServerReadySeconds,
 		SyncPeriodSeconds: s.SyncPeriodSeconds, ModelHPAOffsetSeconds: s.ModelHPAOffsetSeconds,
@@ -44,7 +44,7 @@ func (s BenchmarkSetup) Config(spec HPASpec) Config {
 	}
 }
 
-// Variant changes a benchmark run to test how much a result depends on one assumption
+// Variant changes a policy simulation run to test how much a result depends on one assumption
 // (sensitivity) or what a change outside the planner's reach would do (diagnostic).
 type Variant struct {
 	Name        string
@@ -54,11 +54,11 @@ type Variant struct {
 	Policies []string
 }
 
-// MainVariant is the benchmark as set up.
+// MainVariant is the policy simulation as set up.
 const MainVariant = ""
 
 // SensitivityVariants question the model's assumptions; they apply to every policy.
-func (s BenchmarkSetup) SensitivityVariants() []Variant {
+func (s SimulationSetup) SensitivityVariants() []Variant {
 	return []Variant{
 		{
 			Name: "served-only metric",
@@ -89,7 +89,7 @@ func (s BenchmarkSetup) SensitivityVariants() []Variant {
 // DiagnosticVariants are runs outside the planned policy: a field policy.Input cannot express
 // today, and the Model lag taken out of the planned policy or added to Kubernetes' default
 // behavior, to show what it contributes.
-func (s BenchmarkSetup) DiagnosticVariants(planned Planned) []Variant {
+func (s SimulationSetup) DiagnosticVariants(planned Planned) []Variant {
 	lag := planned.ModelScaleUpLagSeconds
 	noLag := WithoutModelLag(Variant{Name: MainVariant})
 	noLag.Description = "autoscaling.modelScaleUpLagSeconds: 0: both HPAs identical, as in the guide's manifests — " +
@@ -150,17 +150,17 @@ func (v Variant) PoliciesOr(def []string) []string {
 	return def
 }
 
-// BenchmarkRun is one scenario under one policy and variant.
-type BenchmarkRun struct {
+// SimulationRun is one scenario under one policy and variant.
+type SimulationRun struct {
 	Variant  string
 	Scenario string
 	Policy   string
 	Summary  Summary
 }
 
-// Benchmark is every scenario under every named policy, as set up and under each variant.
-type Benchmark struct {
-	Setup       BenchmarkSetup
+// PolicySimulation is every scenario under every named policy, as set up and under each variant.
+type PolicySimulation struct {
+	Setup       SimulationSetup
 	Planned     Planned
 	Policies    []string
 	Specs       map[string]HPASpec // the Server HPA's spec; the Model's unless ModelLags says otherwise
@@ -170,56 +170,56 @@ type Benchmark struct {
 	Diagnostics []Variant
 	// Modes are the runs comparing Seldon's two ways of scheduling, each with and without the lag.
 	Modes []ModeCase
-	Runs  []BenchmarkRun
+	Runs  []SimulationRun
 }
 
 // DiagnosticPolicies are the policies the diagnostic variants are tried on.
 func DiagnosticPolicies() []string { return []string{PolicyDefault, PolicyPlanned} }
 
-// RunBenchmark plans the policy with the component's planner (policy.Plan, through PlannedPolicy)
+// SimulatePolicies plans the policy with the component's planner (policy.Plan, through PlannedPolicy)
 // and simulates what it returns, Model lag included, next to the other named policies with the
 // same bounds.
-func RunBenchmark(setup BenchmarkSetup) (Benchmark, error) {
-	b, err := newBenchmark(setup)
+func SimulatePolicies(setup SimulationSetup) (PolicySimulation, error) {
+	b, err := newPolicySimulation(setup)
 	if err != nil {
-		return Benchmark{}, fmt.Errorf("benchmark: %w", err)
+		return PolicySimulation{}, fmt.Errorf("policy simulation: %w", err)
 	}
 	if err := b.run(Variant{Name: MainVariant}, b.Policies); err != nil {
-		return Benchmark{}, err
+		return PolicySimulation{}, err
 	}
 	for _, v := range b.Sensitivity {
 		if err := b.run(v, b.Policies); err != nil {
-			return Benchmark{}, err
+			return PolicySimulation{}, err
 		}
 		// The planned policy before the lag under the same assumption, to state what the lag costs.
 		nl := WithoutModelLag(v)
 		if err := b.run(nl, nl.Policies); err != nil {
-			return Benchmark{}, err
+			return PolicySimulation{}, err
 		}
 	}
 	for _, v := range b.Diagnostics {
 		if err := b.run(v, v.PoliciesOr(DiagnosticPolicies())); err != nil {
-			return Benchmark{}, err
+			return PolicySimulation{}, err
 		}
 	}
 	if b.Modes, err = modeCases(setup.Figures, b.Planned); err != nil {
-		return Benchmark{}, fmt.Errorf("benchmark: %w", err)
+		return PolicySimulation{}, fmt.Errorf("policy simulation: %w", err)
 	}
 	for _, m := range b.Modes {
 		if err := b.run(m.Variant(), []string{m.Policy}); err != nil {
-			return Benchmark{}, err
+			return PolicySimulation{}, err
 		}
 	}
 	return *b, nil
 }
 
-// newBenchmark plans the policy and resolves every named policy's HPA spec and Model lag.
-func newBenchmark(setup BenchmarkSetup) (*Benchmark, error) {
+// newPolicySimulation plans the policy and resolves every named policy's HPA spec and Model lag.
+func newPolicySimulation(setup SimulationSetup) (*PolicySimulation, error) {
 	planned, err := PlannedPolicy(setup.Figures)
 	if err != nil {
 		return nil, err
 	}
-	b := &Benchmark{
+	b := &PolicySimulation{
 		Setup:       setup,
 		Planned:     planned,
 		Policies:    NamedPolicies(),
@@ -240,7 +240,7 @@ func newBenchmark(setup BenchmarkSetup) (*Benchmark, error) {
 }
 
 // run simulates every scenario under variant v for each of policies and records the summaries.
-func (b *Benchmark) run(v Variant, policies []string) error {
+func (b *PolicySimulation) run(v Variant, policies []string) error {
 	for _, sc := range b.Scenarios {
 		for _, name := range policies {
 			cfg := b.Config(name)
@@ -249,9 +249,9 @@ func (b *Benchmark) run(v Variant, policies []string) error {
 			}
 			res, err := Run(cfg, sc.Trace)
 			if err != nil {
-				return fmt.Errorf("benchmark: scenario %s, policy %s, variant %q: %w", sc.Name, name, v.Name, err)
+				return fmt.Errorf("policy simulation: scenario %s, policy %s, variant %q: %w", sc.Name, name, v.Name, err)
 			}
-			b.Runs = append(b.Runs, BenchmarkRun{Variant: v.Name, Scenario: sc.Name, Policy: name, Summary: res.Summary})
+			b.Runs = append(b.Runs, SimulationRun{Variant: v.Name, Scenario: sc.Name, Policy: name, Summary: res.Summary})
 		}
 	}
 	return nil
@@ -268,7 +268,7 @@ type ModeCase struct {
 	Planned bool
 }
 
-// Variant is the benchmark variant that runs the case.
+// Variant is the policy simulation variant that runs the case.
 func (m ModeCase) Variant() Variant {
 	return Variant{
 		Name: fmt.Sprintf("%s / model lag %d s", m.Scheduling, m.ModelLagSeconds),
@@ -305,14 +305,14 @@ func modeCases(f Figures, allOrNothing Planned) ([]ModeCase, error) {
 	return out, nil
 }
 
-// Config is the simulation of a named policy as the benchmark runs it: the Server HPA's spec, and
+// Config is the simulation of a named policy as the policy simulation runs it: the Server HPA's spec, and
 // the Model HPA's with the policy's lag.
-func (b Benchmark) Config(name string) Config {
+func (b PolicySimulation) Config(name string) Config {
 	return WithModelLag(b.Setup.Config(b.Specs[name]), b.ModelLags[name])
 }
 
 // Summary finds one run's summary.
-func (b Benchmark) Summary(variant, scenario, policyName string) (Summary, bool) {
+func (b PolicySimulation) Summary(variant, scenario, policyName string) (Summary, bool) {
 	for _, r := range b.Runs {
 		if r.Variant == variant && r.Scenario == scenario && r.Policy == policyName {
 			return r.Summary, true
@@ -343,7 +343,7 @@ func (c TargetCheck) ScheduleMet() bool { return c.ScheduleFailedOver == 0 }
 type RunKey struct{ Variant, Policy string }
 
 // CheckTarget compares a candidate run with a baseline run on a scenario.
-func (b Benchmark) CheckTarget(scenario string, candidate, baseline RunKey) (TargetCheck, error) {
+func (b PolicySimulation) CheckTarget(scenario string, candidate, baseline RunKey) (TargetCheck, error) {
 	base, ok1 := b.Summary(baseline.Variant, scenario, baseline.Policy)
 	cand, ok2 := b.Summary(candidate.Variant, scenario, candidate.Policy)
 	if !ok1 || !ok2 {
