@@ -101,9 +101,13 @@ e2e: fixtures tools ## end-to-end tests against a local control plane, and the b
 
 test: check-generated lint unit e2e ## everything CI checks
 
-bench: fixtures tools ## micro-benchmarks (Resolve, Construct), then the component against a hand-written program and the floor, and engine settings at N=50; writes docs/deploy-speed.md
-	go test -run '^$$' -bench . -benchmem ./provider/...
-	go test -run '^$$' -bench ExistingObjectCheck -benchmem ./tests/e2e/
+bench: fixtures tools ## micro-benchmarks (Resolve, Construct), then the component against a hand-written program and the floor, and engine settings at N=50; writes docs/micro-benchmarks.md and docs/deploy-speed.md
+	mkdir -p .state
+	go test -run '^$$' -bench . -benchmem -count 5 ./provider/... > .state/micro-benchmarks.txt; \
+	  s=$$?; cat .state/micro-benchmarks.txt; exit $$s
+	go test -run '^$$' -bench ExistingObjectCheck -benchmem -count 5 ./tests/e2e/ > .state/micro-e2e.txt; \
+	  s=$$?; cat .state/micro-e2e.txt >> .state/micro-benchmarks.txt; cat .state/micro-e2e.txt; exit $$s
+	go run ./bench/cmd/microbench -in .state/micro-benchmarks.txt -out docs/micro-benchmarks.md
 	go run ./bench/cmd/deployspeed -n 1,10,50 -reps 5 -engine-n 50 -out docs/deploy-speed.md
 
 .PHONY: deploy-speed-smoke

@@ -15,7 +15,7 @@ import (
 // a stack of 50 models sends some 200 reads of three kinds in one namespace within a second or
 // two, each a request the API server authenticates, authorizes and answers on its own. Past a few
 // reads of one kind in one namespace, one LIST from the watch cache answers the others
-// (BenchmarkExistingObjectCheck/components=50; the figures are in docs/installation-configuration.md).
+// (BenchmarkExistingObjectCheck/components=50; `make bench` writes its figures to docs/micro-benchmarks.md).
 
 // listingLifetime is how long one listing answers the reads that follow it. A read from the watch
 // cache is as old as the cache in any case; a listing adds at most this to the window between a
