@@ -14,7 +14,7 @@ TOOLS_BIN    := $(shell hack/tools.sh bindir)
 GO_PACKAGES  := ./provider/... ./internal/... ./examples/...
 E2E_TIMEOUT  ?= 40m
 
-.PHONY: dist dist-sdks fixtures fuzz pipeline-reaction all build schema sdk-go readme generate check-generated lint unit test e2e tools bench demo demo-down cluster-up cluster-down clean
+.PHONY: dist dist-sdks fixtures fuzz mutants pipeline-reaction all build schema sdk-go readme generate check-generated lint unit test e2e tools bench demo demo-down cluster-up cluster-down clean
 
 all: build
 
@@ -117,6 +117,11 @@ deploy-speed-smoke: fixtures tools ## the deploy-speed comparison at N=1, one se
 
 pipeline-reaction: fixtures tools ## reaction time of the real metrics pipeline to a load step; writes docs/pipeline-reaction.md
 	SELDON_PIPELINE_REACTION=1 go test -count=1 -timeout 30m -v -run TestPipelineReaction ./tests/e2e/
+
+# A measurement, like bench: not in `make test`, not checked by check-generated. MUTANTS_PACKAGES="policy doctor"
+# runs only those (the others keep their last result in .state/mutants). Nice'd, one gremlins worker.
+mutants: ## mutation testing (gremlins) of provider/pkg's pure packages; writes docs/mutation-score.md
+	hack/mutants.sh
 
 FUZZTIME ?= 30s
 fuzz: ## each fuzz target for FUZZTIME; crashers land in testdata/fuzz and stay as regression cases

@@ -3,7 +3,7 @@
 # $HOME/.cache/pulumi-seldon-autoscaling, keyed by version, each from its own wrapper module so
 # none of their dependencies leak into the project's go.mod.
 #
-#   hack/tools.sh [pulumi|kubernetes-plugin|pulumi-yaml|kube|prometheus-adapter|golangci-lint|etcd|prometheus|all]
+#   hack/tools.sh [pulumi|kubernetes-plugin|pulumi-yaml|kube|prometheus-adapter|golangci-lint|gremlins|etcd|prometheus|all]
 #   hack/tools.sh bindir      # prints the directory holding the binaries
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -146,6 +146,14 @@ build_golangci_lint() {
   stamp golangci-lint "$v"
 }
 
+build_gremlins() {
+  local v=v$GREMLINS_VERSION
+  have gremlins "$v" && return 0
+  log "building gremlins $v (about 30 s cold)"
+  GOBIN="$bin" go install "github.com/go-gremlins/gremlins/cmd/gremlins@$v"
+  stamp gremlins "$v"
+}
+
 apt_install() { # apt_install BINARY PACKAGE...
   command -v "$1" >/dev/null && return 0
   [ "$(id -u)" = 0 ] || { log "need $1: apt-get install $*"; return 1; }
@@ -162,12 +170,13 @@ case "${1:-all}" in
   kube) build_kube ;;
   prometheus-adapter) build_prometheus_adapter ;;
   golangci-lint) build_golangci_lint ;;
+  gremlins) build_gremlins ;;
   etcd) apt_install etcd etcd-server ;;
   prometheus) apt_install prometheus prometheus ;;
   all)
     apt_install etcd etcd-server
     apt_install prometheus prometheus
-    (build_pulumi); (build_kubernetes_plugin); (build_pulumi_yaml); (build_kube); (build_prometheus_adapter); (build_golangci_lint)
+    (build_pulumi); (build_kubernetes_plugin); (build_pulumi_yaml); (build_kube); (build_prometheus_adapter); (build_golangci_lint); (build_gremlins)
     ;;
-  *) echo "usage: $0 [pulumi|kubernetes-plugin|pulumi-yaml|kube|prometheus-adapter|golangci-lint|etcd|prometheus|all|bindir]" >&2; exit 2 ;;
+  *) echo "usage: $0 [pulumi|kubernetes-plugin|pulumi-yaml|kube|prometheus-adapter|golangci-lint|gremlins|etcd|prometheus|all|bindir]" >&2; exit 2 ;;
 esac

@@ -35,6 +35,8 @@ func TestMerge(t *testing.T) {
 	}{
 		{"empty live config: our rule alone", "", oneMinute, []string{"infer_rps"}, false},
 		{"null rules: our rule alone", "rules:\n", oneMinute, []string{"infer_rps"}, false},
+		{"no rules key: rules added after the other keys", "metricsRelistInterval: 1m\n", oneMinute,
+			[]string{"infer_rps"}, false},
 		{"installer rules kept, ours appended", installerConfig, oneMinute,
 			[]string{"${1}_per_second", "infer_rps"}, false},
 		{"a rules change replaces only our rule", withOurs, twoMinutes, []string{"${1}_per_second", "infer_rps"}, true},

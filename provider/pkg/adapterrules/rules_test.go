@@ -69,6 +69,7 @@ func TestRateWindow(t *testing.T) {
 		{90 * time.Second, "[1m30s]"},
 		{2 * time.Hour, "[2h]"},
 		{1500 * time.Millisecond, "[1s500ms]"},
+		{time.Millisecond, "[1ms]"}, // Prometheus' resolution: the smallest window written as itself
 	} {
 		q := SeldonRule(RuleSpec{RateWindow: tc.window}).MetricsQuery
 		if !strings.Contains(q, tc.want) {

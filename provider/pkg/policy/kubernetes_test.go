@@ -19,6 +19,8 @@ func TestValidateRules(t *testing.T) {
 		{"scale-down default", DefaultScaleDownRules(), nil},
 		{"at the limits, select unset", Rules{StabilizationWindowSeconds: ptr(inputs.MaxWindowSeconds),
 			Policies: []ScalingPolicy{{PolicyPods, 1, inputs.MaxPeriodSeconds}}}, nil},
+		{"policy values and periods at their limits", Rules{Policies: []ScalingPolicy{
+			{PolicyPods, inputs.MaxReplicasBound, 1}, {PolicyPercent, inputs.MaxPercentValue, inputs.MaxPeriodSeconds}}}, nil},
 		{"window", Rules{StabilizationWindowSeconds: ptr(inputs.MaxWindowSeconds + 1)},
 			[]string{"b.stabilizationWindowSeconds"}},
 		{"negative window", Rules{StabilizationWindowSeconds: ptr(-1)}, []string{"b.stabilizationWindowSeconds"}},

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -309,5 +310,48 @@ func TestUserValuesWinOverSizing(t *testing.T) {
 		if !d.Warning && (d.Field == inputs.PathMinReplicas || strings.HasPrefix(d.Field, inputs.PathScaleUp)) {
 			t.Errorf("user-set %s reported as derived", d.Field)
 		}
+	}
+}
+
+// rampEdgeCases are TestRampWarningsAtTheirEdges' rows: ramps at and just past what the policy follows.
+var rampEdgeCases = []struct {
+	name          string
+	ramp          float64
+	headroom      int
+	minBelowNeed  int    // minReplicas is the replicas the ramp saturates from, less this
+	wantBehind    string // "" when the cluster starts replicas fast enough
+	wantSaturates bool
+}{
+	{"5 replicas per period, headroom 5; minReplicas the replicas needed", 0.5, 5, 0, "", false},
+	{"6 replicas per period, headroom 5", 0.6, 5, 0, "fall behind by about 3 RPS each period", false},
+	{"minReplicas one below the replicas needed", 0.5, 5, 1, "", true},
+}
+
+// TestRampWarningsAtTheirEdges: the ramp warnings come past their edge, not at it, quoting their figures.
+// Target 3, saturation 4 (1 RPS spare), Server ready in 30 s: a ramp r needs ⌈10 r⌉ replicas per period.
+func TestRampWarningsAtTheirEdges(t *testing.T) {
+	for _, tc := range rampEdgeCases {
+		t.Run(tc.name, func(t *testing.T) {
+			need := int(math.Ceil(tc.ramp*float64(ReactionSeconds(0, 30, 0)) - 1e-9))
+			in := Input{TargetRPS: ptr(3.0), MaxReplicas: ptr(100), MinReplicas: ptr(need - tc.minBelowNeed),
+				ServerReadySeconds: ptr(30), ScaleUpHeadroomPods: ptr(tc.headroom), ModelScaleUpLagSeconds: ptr(0),
+				Sizing: &Sizing{SaturationRPS: ptr(4.0), RampRPSPerSecond: ptr(tc.ramp), SpikeSeconds: ptr(0)}}
+			_, derived, err := Plan(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var behind, saturates bool
+			for _, w := range Warnings(derived) {
+				behind = behind || strings.Contains(w, "fall behind")
+				saturates = saturates || strings.Contains(w, "saturates them first")
+				if tc.wantBehind != "" && strings.Contains(w, "fall behind") && !strings.Contains(w, tc.wantBehind) {
+					t.Errorf("warning %q lacks %q", w, tc.wantBehind)
+				}
+			}
+			if behind != (tc.wantBehind != "") || saturates != tc.wantSaturates {
+				t.Errorf("warnings %q: want falling behind %v, saturating %v", Warnings(derived),
+					tc.wantBehind != "", tc.wantSaturates)
+			}
+		})
 	}
 }

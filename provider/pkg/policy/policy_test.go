@@ -227,6 +227,9 @@ var guardCases = []guardCase{
 		in.AllowPercentScaleUp, in.MaxReplicas = true, ptr(20)
 		in.ScaleUp = rules(ScalingPolicy{"Percent", 50, 90})
 	}, inputs.PathScaleUp + ".policies[0].value"},
+	{"no target, sizing without saturation", func(in *Input) { in.TargetRPS, in.Sizing = nil, &Sizing{PeakRPS: ptr(9.0)} },
+		inputs.PathTarget},
+	{"safety margin 1", func(in *Input) { in.Sizing = &Sizing{SafetyMargin: ptr(1.0)} }, inputs.PathSafetyMargin},
 	{"model lag negative", func(in *Input) { in.ModelScaleUpLagSeconds = ptr(-1) }, inputs.PathModelLag},
 	{"model lag beyond the window limit", func(in *Input) { in.ModelScaleUpLagSeconds = ptr(3541) }, inputs.PathModelLag},
 	{"model lag with a long shared window", func(in *Input) {
@@ -256,6 +259,140 @@ func TestGuards(t *testing.T) {
 			}
 			t.Errorf("refused %v, want a refusal naming %s", errs.Fields(), tc.field)
 		})
+	}
+}
+
+// acceptedLimitCases are TestGuardsAcceptTheirLimits' rows: each input at the edge a guard allows.
+var acceptedLimitCases = []struct {
+	name string
+	mut  func(*Input)
+}{
+	{"min 1", func(in *Input) { in.MinReplicas = ptr(1) }},
+	{"max equal to min", func(in *Input) { in.MinReplicas = ptr(3) }},
+	{"safety margin 0", func(in *Input) { in.Sizing = &Sizing{SafetyMargin: ptr(0.0)} }},
+	{"spike at the window limit, no lag", func(in *Input) {
+		in.Sizing, in.ModelScaleUpLagSeconds = &Sizing{SpikeSeconds: ptr(inputs.MaxWindowSeconds)}, ptr(0)
+	}},
+	{"target 0.001, the HPA's resolution", func(in *Input) { in.TargetRPS = ptr(0.001) }},
+	{"peak exactly max × target", func(in *Input) { in.Sizing = &Sizing{PeakRPS: ptr(9.0)} }},
+	{"peak at max × target within the tolerance", func(in *Input) {
+		in.Sizing = &Sizing{PeakRPS: ptr(float64(3) * 3.0 * (1 + 1e-9))}
+	}},
+	{"derived max exactly the replica bound", func(in *Input) {
+		in.MaxReplicas, in.Sizing = nil, &Sizing{PeakRPS: ptr(3.0 * inputs.MaxReplicasBound)}
+	}},
+	{"1s scrape, relist equal to it", func(in *Input) {
+		in.Timing = Timing{ScrapeInterval: time.Second, RelistInterval: time.Second, RateWindow: 2 * time.Second}
+	}},
+	{"Server ready in 1 s", func(in *Input) { in.ServerReadySeconds = ptr(1) }},
+	{"Server ready in 1800 s", func(in *Input) { in.ServerReadySeconds = ptr(inputs.MaxPeriodSeconds) }},
+	{"headroom 1", func(in *Input) { in.ScaleUpHeadroomPods = ptr(1) }},
+	{"headroom at the replica bound", func(in *Input) { in.ScaleUpHeadroomPods = ptr(inputs.MaxReplicasBound) }},
+}
+
+// TestGuardsAcceptTheirLimits: a guard refuses past its limit (TestGuards), never at it.
+func TestGuardsAcceptTheirLimits(t *testing.T) {
+	for _, tc := range acceptedLimitCases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := base()
+			tc.mut(&in)
+			if _, _, err := Plan(in); err != nil {
+				t.Errorf("refused at the limit: %v", err)
+			}
+		})
+	}
+}
+
+// TestSpikeSizesTheWindowAtItsLimits: spikeSeconds 0 and the window limit are taken as the window.
+func TestSpikeSizesTheWindowAtItsLimits(t *testing.T) {
+	for _, spike := range []int{0, inputs.MaxWindowSeconds} {
+		in := base()
+		in.Sizing, in.ModelScaleUpLagSeconds = &Sizing{SpikeSeconds: ptr(spike)}, ptr(0)
+		p, _, err := Plan(in)
+		if err != nil || *p.ScaleUp.StabilizationWindowSeconds != spike {
+			t.Errorf("spike %d: window %v, err %v; want the spike", spike, *p.ScaleUp.StabilizationWindowSeconds, err)
+		}
+	}
+}
+
+// TestFiguresInMessages: the figures a refusal or derivation quotes are the ones it computes.
+func TestFiguresInMessages(t *testing.T) {
+	in := base()
+	in.Sizing = &Sizing{PeakRPS: ptr(10.0)}
+	in.Timing = Timing{ScrapeInterval: time.Minute, RateWindow: time.Minute}
+	_, _, err := Plan(in)
+	for _, want := range []string{"maxReplicas 3 × target 3 RPS = 9 RPS", "fix: set it to 2m or more"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal lacks %q: %v", want, err)
+		}
+	}
+	in = base()
+	in.TargetRPS, in.Sizing = nil, &Sizing{SaturationRPS: ptr(4.0), SafetyMargin: ptr(0.25)}
+	_, derived, err := Plan(in)
+	d := findDerivation(derived, inputs.PathTarget)
+	if err != nil || d == nil || !strings.Contains(d.Reason, "keeps 1 RPS spare") {
+		t.Errorf("target derivation %+v (err %v), want 1 RPS spare", d, err)
+	}
+	in = base()
+	in.MaxReplicas, in.MinReplicas, in.Sizing = nil, ptr(3), &Sizing{PeakRPS: ptr(9.0)}
+	_, derived, err = Plan(in)
+	d = findDerivation(derived, inputs.PathMaxReplicas)
+	if err != nil || d == nil || strings.Contains(d.Reason, "raised") {
+		t.Errorf("max derivation %+v (err %v): ⌈9 / 3⌉ is minReplicas itself, not raised to it", d, err)
+	}
+	_, derived, _ = Plan(base())
+	d = findDerivation(derived, inputs.PathScaleUp+".policies")
+	if d == nil || !strings.Contains(d.Reason, "(no autoscaling.sizing.rampRpsPerSecond)") {
+		t.Errorf("scale-up policy derivation %+v, want the headroom without a ramp", d)
+	}
+}
+
+// TestModelLagFigures: the refusal of a lag past the window limit quotes the sum and the room left;
+// a derived lag that exactly fills the limit is not cut, and warns of nothing.
+func TestModelLagFigures(t *testing.T) {
+	in := base()
+	in.ScaleUp, in.ModelScaleUpLagSeconds = &Rules{StabilizationWindowSeconds: ptr(3000)}, ptr(601)
+	_, _, err := Plan(in)
+	for _, want := range []string{"would be 3601 s (shared window 3000 s + lag 601 s)", "fix: set it to 600 or less"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal lacks %q: %v", want, err)
+		}
+	}
+	lag := PlannedModelScaleUpLag(inputs.DefaultServerReadySeconds, AllOrNothing)
+	in = base()
+	in.ScaleUp = &Rules{StabilizationWindowSeconds: ptr(inputs.MaxWindowSeconds - lag)}
+	p, derived, err := Plan(in)
+	if err != nil || p.ModelScaleUpLagSeconds != lag || len(Warnings(derived)) > 0 {
+		t.Errorf("lag %d, warnings %q, err %v; want %d, none", p.ModelScaleUpLagSeconds, Warnings(derived), err, lag)
+	}
+}
+
+// TestScaleDownWindow: a scale-down window given is kept; rules without one get Kubernetes' default.
+func TestScaleDownWindow(t *testing.T) {
+	def := *DefaultScaleDownRules().StabilizationWindowSeconds
+	for _, tc := range []struct {
+		window *int
+		want   int
+	}{{ptr(60), 60}, {nil, def}} {
+		in := base()
+		in.ScaleDown = &Rules{StabilizationWindowSeconds: tc.window}
+		p, _, err := Plan(in)
+		if err != nil || p.ScaleDown.StabilizationWindowSeconds == nil || *p.ScaleDown.StabilizationWindowSeconds != tc.want {
+			t.Errorf("window %v: got %v (err %v), want %d", tc.window, p.ScaleDown.StabilizationWindowSeconds, err, tc.want)
+		}
+	}
+}
+
+// TestPeriodZeroRefusedOnce: a scale-up period of 0 is refused once, by the Kubernetes rules, not
+// again as shorter than serverReadySeconds.
+func TestPeriodZeroRefusedOnce(t *testing.T) {
+	in := base()
+	in.ScaleUp = rules(ScalingPolicy{PolicyPods, 1, 0})
+	_, _, err := Plan(in)
+	var errs refusal.Errors
+	errors.As(err, &errs)
+	if f := errs.Fields(); len(f) != 1 || f[0] != inputs.PathScaleUp+".policies[0].periodSeconds" {
+		t.Errorf("refused %v, want the period once", f)
 	}
 }
 
@@ -297,6 +434,9 @@ func TestPercentScaleUpWithinHeadroom(t *testing.T) {
 		{"100% of 3 is 3", 100, 3, 5, ""},
 		{"1% of 10000 is 100", 1, inputs.MaxReplicasBound, 5, "use a Pods policy of at most 5 pods"},
 		{"200% of 4 is 8", 200, 4, 5, "set it to 125 or less"},
+		{"200% of 1 is 2", 200, 1, 1, "set it to 100 or less"},
+		{"10% of 20 rounds up to 2", 10, 20, 1, "set it to 5 or less"},
+		{"10000%, the most a policy takes, of 3 is 300", inputs.MaxPercentValue, 3, 5, "set it to 166 or less"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := base()

@@ -113,4 +113,7 @@ func TestSchedulingOf(t *testing.T) {
 			t.Errorf("SchedulingOf(%s, model autoscaling %v) = %s, want %s", tc.version, tc.autoscaling, got, tc.want)
 		}
 	}
+	if Partial.String() != "partial scheduling" || AllOrNothing.String() != "all-or-nothing scheduling" {
+		t.Errorf("the modes read %q and %q", Partial, AllOrNothing)
+	}
 }
