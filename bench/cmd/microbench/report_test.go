@@ -13,7 +13,7 @@ func TestSummariseMedianAndRange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	rep, err := summarise(f, "sample.txt")
 	if err != nil {
 		t.Fatal(err)
