@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"testing"
 )
 
 // Case is one refused input: a JSON merge patch onto the base, and the field the refusal names.
@@ -89,4 +90,14 @@ func (c *Catalogue) Markdown(message func(inputs map[string]any) string) string 
 		fmt.Fprintf(&doc, "| %d | %s | `%s` | %s |\n", i+1, tc.Name, cell(string(patch)), cell(message(c.Inputs(tc))))
 	}
 	return doc.String()
+}
+
+// ForTest loads the catalogue at path for a test, failing it when the catalogue cannot be read.
+func ForTest(t testing.TB, path string) *Catalogue {
+	t.Helper()
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -410,14 +410,7 @@ func TestNoneModeDeclaresNoAdapter(t *testing.T) {
 
 const catalogue = "testdata/bad-inputs.json"
 
-func loadBadInputs(t *testing.T) *badinputs.Catalogue {
-	t.Helper()
-	c, err := badinputs.Load(catalogue)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
+func loadBadInputs(t *testing.T) *badinputs.Catalogue { return badinputs.ForTest(t, catalogue) }
 
 // TestGuardsCreateNothing: every input of the catalogue fails Construct with the refusal
 // docs/bad-inputs.md shows (made from resolve.ResolveInputs by `make generate`), naming its field, and no

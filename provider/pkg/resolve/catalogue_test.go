@@ -14,14 +14,7 @@ import (
 // e2e tests replay it through; here every case goes through the resolver alone.
 const catalogue = "../component/testdata/bad-inputs.json"
 
-func loadBadInputs(t *testing.T) *badinputs.Catalogue {
-	t.Helper()
-	c, err := badinputs.Load(catalogue)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
+func loadBadInputs(t *testing.T) *badinputs.Catalogue { return badinputs.ForTest(t, catalogue) }
 
 // TestCatalogueRefusedByTheResolver: each case of the catalogue that the resolver can judge (all
 // but the credentials' contents, which only Construct reads) is refused by ResolveInputs, naming
