@@ -8,7 +8,7 @@ import (
 )
 
 // MetricsAdapterType names SeldonMetricsAdapter in its token and its refusals.
-const MetricsAdapterType = "SeldonMetricsAdapter"
+const MetricsAdapterType = resolve.MetricsAdapterType
 
 // AdapterToken is the type token of SeldonMetricsAdapter.
 const AdapterToken = PackageName + ":index:" + MetricsAdapterType

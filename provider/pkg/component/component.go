@@ -24,7 +24,7 @@ import (
 )
 
 // ModelType names SeldonAutoscaledModel in its token and its refusals.
-const ModelType = "SeldonAutoscaledModel"
+const ModelType = resolve.ModelType
 
 // Token is the component's type token; set explicitly because infer would otherwise derive the
 // module from the Go package path.
