@@ -14,8 +14,7 @@ func (a Args) plain() resolve.Args {
 	convert(a, &out)
 	out.Model.ExtraSpec = a.Model.ExtraSpec
 	if a.Adapter != nil {
-		out.Adapter = new(resolve.AdapterSpec)
-		*out.Adapter = a.Adapter.plain()
+		a.Adapter.complete(out.Adapter)
 	}
 	return out
 }
@@ -24,18 +23,26 @@ func (a Args) plain() resolve.Args {
 func (a AdapterSpec) plain() resolve.AdapterSpec {
 	var out resolve.AdapterSpec
 	convert(a, &out)
-	out.Values = a.Values
-	if p := a.Prometheus; p != nil {
-		out.Prometheus.BearerToken = p.BearerToken != nil
-		if b := p.BasicAuth; b != nil {
-			out.Prometheus.BasicAuth = &resolve.BasicAuthSpec{Username: b.Username != nil, Password: b.Password != nil}
-		}
-		if t := p.TLS; t != nil {
-			out.Prometheus.TLS = &resolve.PrometheusTLSSpec{CACertificate: t.CACertificate != nil,
-				ClientCertificate: t.ClientCertificate != nil, ClientKey: t.ClientKey != nil}
-		}
-	}
+	a.complete(&out)
 	return out
+}
+
+// complete gives the converted block what JSON does not carry: the Helm values as they are, and
+// which credentials are set (they are Pulumi Inputs, never marshalled).
+func (a AdapterSpec) complete(out *resolve.AdapterSpec) {
+	out.Values = a.Values
+	p := a.Prometheus
+	if p == nil {
+		return
+	}
+	out.Prometheus.BearerToken = p.BearerToken != nil
+	if b := p.BasicAuth; b != nil {
+		out.Prometheus.BasicAuth = &resolve.BasicAuthSpec{Username: b.Username != nil, Password: b.Password != nil}
+	}
+	if t := p.TLS; t != nil {
+		out.Prometheus.TLS = &resolve.PrometheusTLSSpec{CACertificate: t.CACertificate != nil,
+			ClientCertificate: t.ClientCertificate != nil, ClientKey: t.ClientKey != nil}
+	}
 }
 
 // convert copies from into to through their JSON form. Both are this package's plain data, so

@@ -28,7 +28,7 @@ type InputBlock struct{ Resource, Prefix string }
 
 // The two places an adapter block sits.
 var (
-	ModelAdapterInputs   = InputBlock{ModelType, "adapter."}
+	ModelAdapterInputs   = InputBlock{ModelType, inputs.AdapterPrefix}
 	MetricsAdapterInputs = InputBlock{MetricsAdapterType, ""}
 )
 
