@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -34,7 +35,8 @@ const (
 type registered struct {
 	Type, Name string
 	Inputs     presource.PropertyMap
-	Version    string // the provider plugin version the registration asks the engine for
+	Version    string   // the provider plugin version the registration asks the engine for
+	Ignore     []string // the ignoreChanges option: fields the engine leaves as the cluster has them
 }
 
 type recorder struct {
@@ -113,7 +115,7 @@ func testServer(t testing.TB, rec *recorder) integration.Server {
 				rec.mu.Lock()
 				rec.regs = append(rec.regs, registered{
 					Type: string(args.TypeToken), Name: args.Name, Inputs: presource.ToResourcePropertyMap(args.Inputs),
-					Version: args.RegisterRPC.GetVersion(),
+					Version: args.RegisterRPC.GetVersion(), Ignore: args.RegisterRPC.GetIgnoreChanges(),
 				})
 				rec.mu.Unlock()
 				return args.Name + "-id", autoname(args), nil
@@ -341,6 +343,31 @@ func checkGuideOutputs(t *testing.T, state map[string]any, hash any) {
 	assertPath(t, state, "serverHpaName", "irisa0-server-hpa")
 	if d := get(t, state, "derivations").([]any); len(d) == 0 {
 		t.Error("no derivations reported")
+	}
+}
+
+// TestReplicasAreLeftToTheHPAs: the Model and the Server are declared with ignoreChanges on
+// spec.replicas, so an up never resets the count the HPAs set (the e2e TestReplicasSurviveSpecChanges
+// shows the conflict without it); nothing else the component declares ignores a change.
+func TestReplicasAreLeftToTheHPAs(t *testing.T) {
+	in := guideInputs()
+	in["server"] = map[string]any{"dedicated": true, "serverConfig": "mlserver"}
+	rec, _, err := construct(t, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scaled := 0
+	for _, r := range rec.custom() {
+		want := []string(nil)
+		if r.Type == modelType || r.Type == serverType {
+			want, scaled = []string{"spec.replicas"}, scaled+1
+		}
+		if !slices.Equal(r.Ignore, want) {
+			t.Errorf("%s %s ignores changes to %v, want %v", r.Type, r.Name, r.Ignore, want)
+		}
+	}
+	if scaled != 2 {
+		t.Errorf("%d Seldon objects declared, want the Model and the Server", scaled)
 	}
 }
 
