@@ -78,3 +78,30 @@ func TestReadEquivalents(t *testing.T) {
 		t.Error("a line without a reason was accepted")
 	}
 }
+
+// TestFailures: what fails a run of `make mutants-ci`: low efficacy, an unexplained survivor of a
+// checked package, a stale equivalent of a package run; a package not run fails nothing.
+func TestFailures(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "p.json"), []byte(gremlinsOutput), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eq := Equivalents{key("p/a.go:12:7", "CONDITIONALS_BOUNDARY"): "why", key("p/a.go:1:1", "ARITHMETIC_BASE"): "stale",
+		key("q/b.go:1:1", "ARITHMETIC_BASE"): "q was not run"}
+	r, err := Build(dir, []string{"p", "q"}, []string{"p", "q"}, eq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(r.Failures(50), "\n")
+	for _, want := range []string{"p/a.go:9:4 CONDITIONALS_NEGATION lived", "p/a.go:1:1 ARITHMETIC_BASE: recorded"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("failures lack %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "efficacy") || strings.Contains(got, "q/") || len(r.Failures(50)) != 2 {
+		t.Errorf("at 50%% efficacy, want exactly the survivor and the stale line:\n%s", got)
+	}
+	if f := strings.Join(r.Failures(50.1), "\n"); !strings.Contains(f, "p: efficacy 50.0%, below 50%") {
+		t.Errorf("at 50.1%% want p's efficacy refused:\n%s", f)
+	}
+}

@@ -2,8 +2,10 @@ package mutants
 
 import (
 	_ "embed"
+	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"text/template"
 )
 
@@ -88,4 +90,37 @@ func (r Report) Write(w io.Writer) error {
 		return err
 	}
 	return tmpl.Execute(w, r)
+}
+
+// Failures is what a run must not show: a package run whose efficacy is below minEfficacy (in
+// percent), a survivor of a checked package neither killed nor recorded as equivalent, and a
+// recorded equivalent of a package run that no survivor matches (its line moved, or a test now
+// kills it: the list must say what is true).
+func (r Report) Failures(minEfficacy float64) []string {
+	var out []string
+	run := map[string]bool{}
+	for _, p := range r.Packages {
+		run[p.Name] = p.Run
+		if !p.Run || p.Killed+p.Lived == 0 {
+			continue
+		}
+		if e := 100 * float64(p.Killed) / float64(p.Killed+p.Lived); e < minEfficacy {
+			out = append(out, fmt.Sprintf("%s: efficacy %.1f%%, below %.0f%%", p.Name, e, minEfficacy))
+		}
+	}
+	for _, c := range r.Checked {
+		for _, s := range c.Survivors {
+			if s.Equivalent == "" {
+				out = append(out, fmt.Sprintf("%s %s lived: kill it with a test, or record why it is equivalent "+
+					"in hack/mutants-equivalent.txt", s.Position, s.Mutator))
+			}
+		}
+	}
+	for _, k := range r.Unmatched {
+		if pkg, _, _ := strings.Cut(k, "/"); run[pkg] {
+			out = append(out, fmt.Sprintf("%s: recorded as equivalent but no such mutant lived: update "+
+				"hack/mutants-equivalent.txt", k))
+		}
+	}
+	return out
 }

@@ -23,15 +23,17 @@ func main() {
 	version := flag.String("version", "", "gremlins' version")
 	command := flag.String("command", "make mutants", "the command named in the report")
 	out := flag.String("out", "docs/mutation-score.md", "the report")
+	minEfficacy := flag.Float64("min-efficacy", 0, "with a value above 0, fail when a package run kills less than "+
+		"this percentage of the mutants its tests ran, or when a checked package has an unexplained survivor")
 	flag.Parse()
-	if err := run(*results, *equivalent, *out, *version, *command,
+	if err := run(*results, *equivalent, *out, *version, *command, *minEfficacy,
 		strings.Fields(*packages), strings.Fields(*checked)); err != nil {
 		fmt.Fprintln(os.Stderr, "mutants:", err)
 		os.Exit(1)
 	}
 }
 
-func run(results, equivalent, out, version, command string, packages, checked []string) error {
+func run(results, equivalent, out, version, command string, minEfficacy float64, packages, checked []string) error {
 	eq, err := mutants.ReadEquivalents(equivalent)
 	if err != nil {
 		return err
@@ -45,5 +47,14 @@ func run(results, equivalent, out, version, command string, packages, checked []
 	if err := r.Write(&b); err != nil {
 		return err
 	}
-	return os.WriteFile(out, b.Bytes(), 0o644)
+	if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	if minEfficacy <= 0 {
+		return nil
+	}
+	if f := r.Failures(minEfficacy); len(f) > 0 {
+		return fmt.Errorf("%d problems (report: %s):\n  %s", len(f), out, strings.Join(f, "\n  "))
+	}
+	return nil
 }
