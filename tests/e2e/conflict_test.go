@@ -6,10 +6,9 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/examples/go/autoscaledmodel"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
 )
 
 // TestForeignCustomMetricsProvider: a cluster has one custom metrics provider. When another one
@@ -18,21 +17,8 @@ import (
 func TestForeignCustomMetricsProvider(t *testing.T) {
 	b := requireBed(t)
 	ctx := context.Background()
-	apiServices := b.dyn.Resource(
-		schema.GroupVersionResource{Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices"},
-	)
-	foreign := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
-		"metadata": map[string]any{
-			"name":   "v1beta1.custom.metrics.k8s.io",
-			"labels": map[string]any{"app": "another-metrics-provider"},
-		},
-		"spec": map[string]any{
-			"group": "custom.metrics.k8s.io", "version": "v1beta1", "insecureSkipTLSVerify": true,
-			"groupPriorityMinimum": int64(100), "versionPriority": int64(100),
-			"service": map[string]any{"name": "another-metrics-provider", "namespace": "kube-system"},
-		},
-	}}
+	apiServices := b.dyn.Resource(ownership.Resources["APIService"])
+	foreign := existingObject(ownership.Object{Kind: "APIService", Name: "v1beta1.custom.metrics.k8s.io"}, nil)
 	if _, err := apiServices.Create(ctx, foreign, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}

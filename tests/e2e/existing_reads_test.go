@@ -187,24 +187,40 @@ func stackOfExisting(ns string, n int, absent func(int) bool) ([][]ownership.Obj
 
 // createExisting creates o as the component would have, with a spec of its kind's usual size.
 func createExisting(ctx context.Context, o ownership.Object) error {
-	spec := map[string]any{"replicas": int64(1)}
-	gvr, apiVersion := localcluster.ModelResource, resolve.SeldonAPIVersion
+	obj := existingObject(o, map[string]string{ownership.OwnerAnnotation: "bench/check/" + o.Name})
+	_, err := bed.dyn.Resource(ownership.Resources[o.Kind]).Namespace(o.Namespace).Create(ctx, obj, metav1.CreateOptions{})
+	return err
+}
+
+// existingObject is o as it stands in a cluster where it was created first, with these
+// annotations: a Model, Server or HPA with a spec of its kind's usual size, a rules ConfigMap with
+// rules of its own, an APIService served by another custom metrics provider's Service.
+func existingObject(o ownership.Object, annotations map[string]string) *unstructured.Unstructured {
+	obj := &unstructured.Unstructured{Object: map[string]any{}}
+	obj.SetAPIVersion(ownership.Resources[o.Kind].GroupVersion().String())
+	obj.SetKind(o.Kind)
+	obj.SetNamespace(o.Namespace)
+	obj.SetName(o.Name)
+	obj.SetAnnotations(annotations)
 	switch o.Kind {
 	case "Model":
-		spec["storageUri"], spec["requirements"] = "gs://seldon-models/testing/iris1", []any{"sklearn"}
+		obj.Object["spec"] = map[string]any{"replicas": int64(1), "storageUri": "gs://seldon-models/testing/iris1",
+			"requirements": []any{"sklearn"}}
 	case "Server":
-		gvr, spec["serverConfig"] = localcluster.ServerResource, "mlserver"
+		obj.Object["spec"] = map[string]any{"replicas": int64(1), "serverConfig": "mlserver"}
 	case "HorizontalPodAutoscaler":
-		gvr, apiVersion = schema.GroupVersionResource{Group: "autoscaling", Version: "v2",
-			Resource: "horizontalpodautoscalers"}, "autoscaling/v2"
-		spec = hpaSpec(o.Name)
+		obj.Object["spec"] = hpaSpec(o.Name)
+	case "ConfigMap":
+		obj.Object["data"] = map[string]any{"config.yaml": "rules: []\n"}
+	case "APIService":
+		obj.SetLabels(map[string]string{"app": "another-metrics-provider"})
+		obj.Object["spec"] = map[string]any{
+			"group": "custom.metrics.k8s.io", "version": "v1beta1", "insecureSkipTLSVerify": true,
+			"groupPriorityMinimum": int64(100), "versionPriority": int64(100),
+			"service": map[string]any{"name": "another-metrics-provider", "namespace": "kube-system"},
+		}
 	}
-	obj := &unstructured.Unstructured{Object: map[string]any{"apiVersion": apiVersion, "kind": o.Kind,
-		"metadata": map[string]any{"name": o.Name, "namespace": o.Namespace,
-			"annotations": map[string]any{ownership.OwnerAnnotation: "bench/check/" + o.Name}},
-		"spec": spec}}
-	_, err := bed.dyn.Resource(gvr).Namespace(o.Namespace).Create(ctx, obj, metav1.CreateOptions{})
-	return err
+	return obj
 }
 
 // hpaSpec is an HPA on a Model's infer_rps, as the component declares it; the Model is the HPA's
