@@ -2,7 +2,9 @@
 //
 //	dist -version VERSION [-out dist] [-targets all|host|os-arch,...]
 //
-// The version comes from hack/version.sh; nothing else decides it.
+// The version comes from hack/version.sh; nothing else decides it. What it wrote is then read
+// back (release.Verify): a release whose layout, platforms or checksums are wrong fails here, not
+// in a user's `pulumi up`.
 package main
 
 import (
@@ -11,6 +13,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/release"
 )
@@ -30,9 +33,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: dist -version VERSION [-out DIR] [-targets all|host|os-arch,...]")
 		return 2
 	}
+	start := time.Now()
 	ts, err := parseTargets(*targets)
 	if err == nil {
 		_, err = release.Build(".", *out, *version, ts, stdout)
+	}
+	if err == nil {
+		err = release.Verify(*out, *version, ts)
+	}
+	if err == nil {
+		fmt.Fprintf(stdout, "%d archives for %d targets built and verified in %s\n",
+			len(ts)*len(release.Binaries), len(ts), time.Since(start).Round(time.Second))
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "dist: %v\n", err)
