@@ -69,7 +69,7 @@ func verifyArchive(path, exe, version string, t Target) error {
 	var data []byte
 	for {
 		hdr, err := tr.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
