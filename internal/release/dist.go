@@ -35,9 +35,21 @@ var Targets = []Target{
 // Host is the platform this process runs on.
 func Host() Target { return Target{runtime.GOOS, runtime.GOARCH} }
 
+// Sample is what CI builds on its turn n: the host's platform and the n-th of the others, so that
+// successive turns cover every platform once every len(Targets)-1 turns at the cost of two builds.
+func Sample(n int) []Target {
+	var others []Target
+	for _, t := range Targets {
+		if t != Host() {
+			others = append(others, t)
+		}
+	}
+	return []Target{Host(), others[n%len(others)]}
+}
+
 // Binary is one command shipped in its own archives.
 type Binary struct {
-	Name    string // the executable's name, without .exe
+	Name    string // the executable's name, without .exe: go build names it after Package's last element
 	Package string // its Go package, relative to the repository root
 }
 
@@ -67,19 +79,19 @@ func Build(root, out, version string, targets []Target, log io.Writer) ([]string
 	defer func() { _ = os.RemoveAll(work) }()
 	var archives []string
 	for _, t := range targets {
+		start := time.Now()
+		dir := filepath.Join(work, t.String())
+		if err := compile(root, dir, version, t); err != nil {
+			return nil, err
+		}
 		for _, b := range Binaries {
-			start := time.Now()
-			exe := filepath.Join(work, t.String(), executable(b.Name, t))
-			if err := compile(root, exe, b, version, t); err != nil {
-				return nil, err
-			}
 			name := ArchiveName(b, version, t)
-			if err := writeArchive(filepath.Join(out, name), exe); err != nil {
+			if err := writeArchive(filepath.Join(out, name), filepath.Join(dir, executable(b.Name, t))); err != nil {
 				return nil, err
 			}
-			fmt.Fprintf(log, "%s (%s)\n", name, time.Since(start).Round(time.Second))
 			archives = append(archives, name)
 		}
+		fmt.Fprintf(log, "%s: %d archives (%s)\n", t, len(Binaries), time.Since(start).Round(time.Second))
 	}
 	return archives, WriteChecksums(out, archives)
 }
@@ -91,15 +103,22 @@ func executable(name string, t Target) string {
 	return name
 }
 
-// compile builds one binary statically (CGO off: the archives run on any libc) and without local
-// paths (-trimpath), so the same commit gives the same binary wherever it is built.
-func compile(root, exe string, b Binary, version string, t Target) error {
-	cmd := exec.Command("go", "build", "-trimpath", "-o", exe,
-		"-ldflags", "-s -w -X main.Version="+version, b.Package)
+// compile builds every binary for t into dir, statically (CGO off: the archives run on any libc)
+// and without local paths (-trimpath), so the same commit gives the same binaries wherever it is
+// built. One `go build` for all of them: a binary's packages compile while another links, instead
+// of one core idling through each link. Each binary is named after its package's directory, which
+// is Binary.Name.
+func compile(root, dir, version string, t Target) error {
+	args := []string{"build", "-trimpath", "-o", dir + string(filepath.Separator),
+		"-ldflags", "-s -w -X main.Version=" + version}
+	for _, b := range Binaries {
+		args = append(args, b.Package)
+	}
+	cmd := exec.Command("go", args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+t.OS, "GOARCH="+t.Arch)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("building %s for %s: %w\n%s", b.Name, t, err, out)
+		return fmt.Errorf("building for %s: %w\n%s", t, err, out)
 	}
 	return nil
 }

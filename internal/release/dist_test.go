@@ -55,3 +55,13 @@ func TestArchiveLayout(t *testing.T) {
 		t.Errorf("SHA256SUMS: %q", sums)
 	}
 }
+
+// TestBinaryNamesAreTheirPackages: compile builds all binaries in one `go build -o DIR/`, which
+// names each after its package's directory; an archive must find its binary under Binary.Name.
+func TestBinaryNamesAreTheirPackages(t *testing.T) {
+	for _, b := range Binaries {
+		if got := filepath.Base(b.Package); got != b.Name {
+			t.Errorf("%s is built from %s, which go build names %q", b.Name, b.Package, got)
+		}
+	}
+}
