@@ -26,7 +26,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	version := fs.String("version", "", "the release version (hack/version.sh)")
 	out := fs.String("out", "dist", "the directory to write the archives and SHA256SUMS into")
-	targets := fs.String("targets", "all", "all, host, sample:N (host and the N-th other, in turn), or a comma-separated list of os-arch")
+	targets := fs.String("targets", "all",
+		"all, host, sample:N (host and the N-th other, in turn), or a comma-separated list of os-arch")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
