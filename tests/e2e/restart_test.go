@@ -84,20 +84,20 @@ func (b *testbed) upInterruptedByCrash(t *testing.T, st auto.Stack) {
 		t.Fatalf("restarting the API server: %v", err)
 	}
 	firstErr := <-done
-	lines := engine.wait(t)
+	var errLines []string
 	if firstErr != nil {
 		t.Logf("the interrupted up failed: %.400s", firstErr)
-		lines = append(lines, strings.Split(firstErr.Error(), "\n")...)
+		errLines = strings.Split(firstErr.Error(), "\n")
 	} else {
 		t.Log("the interrupted up rode out the API server's crash")
 	}
-	disturbed := disturbedRequests(b.cluster.Server, lines)
-	if len(disturbed) == 0 {
-		t.Fatalf("no request of the interrupted up to %s failed or was retried (%d lines of its log and error "+
-			"searched): the crash disturbed nothing, so the next up proves nothing about recovering",
-			b.cluster.Server, len(lines))
+	inLog, inErr := disturbedRequests(b.cluster.Server, engine.wait(t)), disturbedRequests(b.cluster.Server, errLines)
+	if len(inLog)+len(inErr) == 0 {
+		t.Fatalf("no request of the interrupted up to %s failed or was retried, by its error or its engine's log: "+
+			"the crash disturbed nothing, so the next up proves nothing about recovering", b.cluster.Server)
 	}
-	t.Logf("%d lines show a disturbed request, the first: %.300s", len(disturbed), disturbed[0])
+	t.Logf("lines that show a disturbed request: %d in the engine's log, %d in the error; the first: %.300s",
+		len(inLog), len(inErr), append(inLog, inErr...)[0])
 }
 
 // lostConnection is how Go's HTTP client, and client-go and Helm after it, report a request
