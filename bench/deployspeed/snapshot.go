@@ -1,13 +1,9 @@
 package deployspeed
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"regexp"
 	"sort"
 	"strings"
@@ -18,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/helmrecord"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/stacks"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/ownership"
@@ -70,49 +67,20 @@ func (b *Bed) Snapshot(ctx context.Context, ns, adapterNS string) (*Objects, err
 		return nil, fmt.Errorf("adapter rules ConfigMap: %w", err)
 	}
 	o.AdapterConfig = cm.Data["config.yaml"]
-	secrets, err := b.Kube.CoreV1().
-		Secrets(adapterNS).
-		List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + releaseName + ",status=deployed"})
+	deployed, err := helmrecord.History(ctx, b.Kube, adapterNS, releaseName, "status=deployed")
 	if err != nil {
-		return nil, fmt.Errorf("reading the Helm release: %w", err)
+		return nil, err
 	}
-	o.HelmDeployed = len(secrets.Items)
-	if len(secrets.Items) > 0 {
-		rel, err := decodeHelmRelease(secrets.Items[0].Data["release"])
-		if err != nil {
-			return nil, err
-		}
-		values, _ := rel["config"].(map[string]any)
-		o.HelmValues, _ = normalize(values, ns, adapterNS).(map[string]any)
-		manifest, _ := rel["manifest"].(string)
-		manifest = strings.NewReplacer(adapterNS, adapterNSPlaceholder, ns, nsPlaceholder).Replace(manifest)
+	o.HelmDeployed = len(deployed)
+	if len(deployed) > 0 {
+		rel := deployed[0]
+		o.HelmValues, _ = normalize(rel.Config, ns, adapterNS).(map[string]any)
+		manifest := strings.NewReplacer(adapterNS, adapterNSPlaceholder, ns, nsPlaceholder).Replace(rel.Manifest)
 		// The chart's checksum/config hashes the rendered ConfigMap, namespace included; the
 		// ConfigMap's content is compared on its own.
 		o.HelmManifest = configChecksum.ReplaceAllString(manifest, "checksum/config: <hash>")
 	}
 	return o, nil
-}
-
-// decodeHelmRelease undoes Helm's storage encoding: base64 of gzipped JSON.
-func decodeHelmRelease(data []byte) (map[string]any, error) {
-	raw, err := base64.StdEncoding.DecodeString(string(data))
-	if err != nil {
-		return nil, fmt.Errorf("reading the Helm release: %w", err)
-	}
-	if len(raw) > 2 && raw[0] == 0x1f && raw[1] == 0x8b {
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return nil, fmt.Errorf("reading the Helm release: %w", err)
-		}
-		if raw, err = io.ReadAll(zr); err != nil {
-			return nil, fmt.Errorf("reading the Helm release: %w", err)
-		}
-	}
-	var rel map[string]any
-	if err := json.Unmarshal(raw, &rel); err != nil {
-		return nil, fmt.Errorf("reading the Helm release: %w", err)
-	}
-	return rel, nil
 }
 
 // Count is how many objects of kind the snapshot holds.

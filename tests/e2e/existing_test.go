@@ -10,7 +10,11 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/examples/go/autoscaledmodel"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
@@ -119,21 +123,45 @@ func (b *testbed) declaredFields(t *testing.T) map[string]any {
 	return out
 }
 
-// assertNothingCreated checks that a refused up left no object of the component's: no Model HPA or
-// Server HPA, no adapter rules, no Helm release.
+// assertNothingCreated checks that a refused up left no object of the component's beside the
+// Model and Server (which a test may have made itself): no HPA in any namespace, no adapter rules
+// or Deployment, no Helm record of any release.
 func (b *testbed) assertNothingCreated(t *testing.T) {
 	t.Helper()
-	ctx := context.Background()
-	hpas, err := b.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).List(ctx, metav1.ListOptions{})
-	if err != nil || len(hpas.Items) > 0 {
-		t.Errorf("HPAs exist after a refused up (%v)", err)
+	named := func(name string) metav1.ListOptions {
+		return metav1.ListOptions{FieldSelector: "metadata.name=" + name}
 	}
-	if err := getErr(b.kube.CoreV1().ConfigMaps(adapterNS).Get(ctx, adapterRules, metav1.GetOptions{})); err == nil {
-		t.Error("the adapter rules ConfigMap was created by a refused up")
-	}
-	records := metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease}
-	if s, err := b.kube.CoreV1().Secrets(adapterNS).List(ctx, records); err != nil || len(s.Items) > 0 {
-		t.Errorf("a Helm release was installed by a refused up (%v)", err)
+	b.assertNoneListed(t,
+		listing{autoscalingv2.SchemeGroupVersion.WithResource("horizontalpodautoscalers"), metav1.NamespaceAll, everyone},
+		listing{corev1.SchemeGroupVersion.WithResource("configmaps"), adapterNS, named(adapterRules)},
+		listing{appsv1.SchemeGroupVersion.WithResource("deployments"), adapterNS, named(adapterName)},
+		listing{corev1.SchemeGroupVersion.WithResource("secrets"), metav1.NamespaceAll,
+			metav1.ListOptions{LabelSelector: "owner=helm"}},
+	)
+}
+
+// everyone lists every object of a kind.
+var everyone = metav1.ListOptions{}
+
+// listing is a list request: objects of a kind in a namespace (or all), matching opts.
+type listing struct {
+	gvr       schema.GroupVersionResource
+	namespace string
+	opts      metav1.ListOptions
+}
+
+// assertNoneListed fails the test for every object a refused up left that one of the listings finds.
+func (b *testbed) assertNoneListed(t *testing.T, listings ...listing) {
+	t.Helper()
+	for _, l := range listings {
+		list, err := b.dyn.Resource(l.gvr).Namespace(l.namespace).List(context.Background(), l.opts)
+		if err != nil {
+			t.Errorf("listing %s: %v", l.gvr.Resource, err)
+			continue
+		}
+		for _, o := range list.Items {
+			t.Errorf("the refused up created %s %s/%s", o.GetKind(), o.GetNamespace(), o.GetName())
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/helmrecord"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/localcluster"
 	sa "github.com/seldon-autoscaling/pulumi-seldon-autoscaling/sdk/go/seldonautoscaling"
 )
@@ -98,6 +100,7 @@ func TestFailedHelmUpgradeRollsBack(t *testing.T) {
 		t.Fatalf("up: %v", err)
 	}
 	b.assertOneDeployedRevision(t)
+	installed := b.releaseHistory(t)
 	before := b.adapterTemplate(t)
 
 	b.setConfig(t, st, map[string]string{"adapterReplicas": rejectedReplicas})
@@ -112,6 +115,7 @@ func TestFailedHelmUpgradeRollsBack(t *testing.T) {
 		}
 	}
 	b.assertOneDeployedRevision(t)
+	b.assertRolledBackTo(t, installed)
 	if after := b.adapterTemplate(t); after.checksum != before.checksum {
 		t.Errorf("the rolled-back adapter runs other rules: %q, was %q", after.checksum, before.checksum)
 	}
@@ -142,6 +146,57 @@ func (b *testbed) convergeThenDestroy(t *testing.T, st auto.Stack) {
 		t.Fatalf("destroy: %v", err)
 	}
 	b.assertGone(t)
+}
+
+// releaseHistory is the adapter release's revisions, oldest first, from Helm's records.
+func (b *testbed) releaseHistory(t *testing.T) []helmrecord.Revision {
+	t.Helper()
+	history, err := helmrecord.History(context.Background(), b.kube, adapterNS, helmRelease, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return history
+}
+
+// assertRolledBackTo reads from Helm's records that the failed upgrade was rolled back, which its
+// message alone does not prove: the installed revision 1 superseded, the upgrade's revision 2
+// failed with the refused replicas, and revision 3 deployed as Helm's rollback to 1, with revision
+// 1's values and manifest.
+func (b *testbed) assertRolledBackTo(t *testing.T, installed []helmrecord.Revision) {
+	t.Helper()
+	if len(installed) != 1 || installed[0].Version != 1 || installed[0].Info.Status != "deployed" {
+		t.Fatalf("before the upgrade: want revision 1 alone, deployed; got %s", revisions(installed))
+	}
+	history := b.releaseHistory(t)
+	t.Logf("the release's history after the failed upgrade: %s", revisions(history))
+	upgradeFailed := fmt.Sprintf("Upgrade %q failed: ", helmRelease)
+	if len(history) != 3 ||
+		history[0].Version != 1 || history[0].Info.Status != "superseded" ||
+		history[1].Version != 2 || history[1].Info.Status != "failed" ||
+		!strings.HasPrefix(history[1].Info.Description, upgradeFailed) ||
+		!strings.Contains(history[1].Info.Description, "spec.replicas") ||
+		history[2].Version != 3 || history[2].Info.Status != "deployed" ||
+		history[2].Info.Description != "Rollback to 1" {
+		t.Fatalf("want 1 superseded, 2 failed (%s... spec.replicas ...), 3 deployed (Rollback to 1); got %s",
+			upgradeFailed, revisions(history))
+	}
+	if r := history[1].Config["replicas"]; r != float64(-1) {
+		t.Errorf("the failed revision 2 has replicas %v, not the upgrade's -1", r)
+	}
+	if rollback := history[2]; !reflect.DeepEqual(rollback.Config, installed[0].Config) ||
+		rollback.Manifest != installed[0].Manifest {
+		t.Errorf("the deployed revision 3 is not revision 1 again: values %v, were %v; manifest the same: %v",
+			rollback.Config, installed[0].Config, rollback.Manifest == installed[0].Manifest)
+	}
+}
+
+// revisions shows a history as Helm's `helm history` would: revision, status, description.
+func revisions(history []helmrecord.Revision) string {
+	var out []string
+	for _, r := range history {
+		out = append(out, fmt.Sprintf("%d %s %q", r.Version, r.Info.Status, r.Info.Description))
+	}
+	return "[" + strings.Join(out, "; ") + "]"
 }
 
 // helmFaultProgram is the Go example's model (so assertDeployed applies) with the adapter's

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -141,16 +139,8 @@ func (b *testbed) deployThrough(t *testing.T, st auto.Stack, provider string) {
 // the provider named provider, and that there is no default Kubernetes provider.
 func assertEveryChildOn(t *testing.T, st auto.Stack, provider string) {
 	t.Helper()
-	dep, err := st.Export(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var state apitype.DeploymentV3
-	if err := json.Unmarshal(dep.Deployment, &state); err != nil {
-		t.Fatal(err)
-	}
 	kinds := map[string]bool{}
-	for _, r := range state.Resources {
+	for _, r := range exportedState(t, st).Resources {
 		typ := string(r.Type)
 		if strings.HasPrefix(typ, "pulumi:providers:kubernetes") && !strings.HasSuffix(string(r.URN), "::"+provider) {
 			t.Errorf("a Kubernetes provider other than %s: %s", provider, r.URN)

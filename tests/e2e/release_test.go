@@ -1,11 +1,7 @@
 package e2e
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +17,8 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/internal/testbed/helmrecord"
 )
 
 // releaseSelector matches every object the prometheus-adapter chart renders: its labels helper
@@ -82,20 +80,15 @@ func (b *testbed) releaseObjects(t *testing.T) []objRef {
 }
 
 // releaseManifest returns, as "Kind name", the objects of the deployed release as Helm rendered
-// them: the manifest in its release record (a Secret holding base64 of gzipped JSON).
+// them: the manifest in its release record.
 func (b *testbed) releaseManifest(t *testing.T) []string {
 	t.Helper()
-	records, err := b.kube.CoreV1().Secrets(adapterNS).List(context.Background(),
-		metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease + ",status=deployed"})
-	if err != nil || len(records.Items) != 1 {
-		t.Fatalf("want one deployed record of %s, got %v (%v)", helmRelease, len(records.Items), err)
-	}
-	manifest, err := decodeRelease(records.Items[0].Data["release"])
-	if err != nil {
-		t.Fatalf("release record: %v", err)
+	deployed, err := helmrecord.History(context.Background(), b.kube, adapterNS, helmRelease, "status=deployed")
+	if err != nil || len(deployed) != 1 {
+		t.Fatalf("want one deployed record of %s, got %v (%v)", helmRelease, len(deployed), err)
 	}
 	var out []string
-	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(manifest), 4096)
+	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(deployed[0].Manifest), 4096)
 	for {
 		var obj unstructured.Unstructured
 		if err := dec.Decode(&obj.Object); errors.Is(err, io.EOF) {
@@ -109,24 +102,6 @@ func (b *testbed) releaseManifest(t *testing.T) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-func decodeRelease(record []byte) (string, error) {
-	raw, err := base64.StdEncoding.DecodeString(string(record))
-	if err != nil {
-		return "", err
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		return "", err
-	}
-	var rel struct {
-		Manifest string `json:"manifest"`
-	}
-	if err := json.NewDecoder(zr).Decode(&rel); err != nil {
-		return "", err
-	}
-	return rel.Manifest, nil
 }
 
 // assertReleaseSweepSees runs while the release is deployed, so that the empty sweep assertGone

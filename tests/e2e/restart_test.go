@@ -2,17 +2,23 @@ package e2e
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/examples/go/autoscaledmodel"
 )
 
-// TestAPIServerRestartDuringUp stops the API server while an up is creating the adapter, starts
-// it again, and requires the next up to converge with nothing duplicated or orphaned.
+// TestAPIServerRestartDuringUp kills the API server (SIGKILL, no draining) while an up is creating
+// the adapter, starts it again, and requires that a request of that up was disturbed, as the
+// engine's log or the up's error shows, and that the next up converges with nothing duplicated or
+// orphaned.
 func TestAPIServerRestartDuringUp(t *testing.T) {
 	b := requireBed(t)
 	ctx := context.Background()
@@ -23,33 +29,7 @@ func TestAPIServerRestartDuringUp(t *testing.T) {
 		map[string]string{"adapterChartPath": b.chartPath, "adapterSkipAwait": "true"},
 	)
 	t.Cleanup(func() { _, _ = st.Destroy(ctx) })
-
-	done := make(chan error, 1)
-	go func() { _, err := st.Up(ctx); done <- err }()
-	// Wait until Helm has started writing the release, then take the API server away.
-	eventually(t, 60*time.Second, "the Helm release to start", func() (bool, string) {
-		s, err := b.kube.CoreV1().
-			Secrets(adapterNS).
-			List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease})
-		return err == nil && len(s.Items) > 0, "no release record yet"
-	})
-	select {
-	case err := <-done:
-		t.Fatalf("the up ended (error: %v) before the API server stopped: there was nothing to interrupt", err)
-	default:
-	}
-	if err := b.cluster.RestartAPIServer(ctx, 3*time.Second); err != nil {
-		t.Fatalf("restarting the API server: %v", err)
-	}
-	// Had the up ridden out the restart, the next up would prove nothing about recovering.
-	// The up was still running when the API server went away (checked above). Either it failed, or
-	// every request it had in flight was retried after the restart and it rode the outage out:
-	// both are correct, and either way the next up must converge and change nothing.
-	if firstErr := <-done; firstErr != nil {
-		t.Logf("the interrupted up failed: %.400s", firstErr)
-	} else {
-		t.Log("the interrupted up rode out the API server's restart")
-	}
+	b.upInterruptedByCrash(t, st)
 
 	// Give the controller manager a moment to reconnect, then converge.
 	eventually(t, 60*time.Second, "the API server to answer", func() (bool, string) {
@@ -71,23 +51,114 @@ func TestAPIServerRestartDuringUp(t *testing.T) {
 	}
 	b.assertDeployed(t)
 	assertNoChanges(t, st)
-	releases, err := b.kube.CoreV1().
-		Secrets(adapterNS).
-		List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease})
-	var deployed, all []string
-	for _, r := range releases.Items {
-		all = append(all, r.Name+"="+r.Labels["status"])
-		if r.Labels["status"] == "deployed" {
-			deployed = append(deployed, r.Name)
-		}
-	}
-	if err != nil || len(deployed) != 1 {
-		t.Errorf("want exactly one deployed release revision, got %d of %v (%v)", len(deployed), all, err)
-	}
+	b.assertOneDeployedRevision(t)
 	if _, err := st.Destroy(ctx); err != nil {
 		t.Fatalf("destroy: %v", err)
 	}
 	b.assertGone(t)
+}
+
+// upInterruptedByCrash runs an up and kills the API server as soon as Helm has started writing
+// the release, then requires the evidence that this mattered: a request of the up failed on the
+// lost connection, in the up's error or in its engine's log. The up itself may fail, or may ride
+// the outage out when every disturbed request was retried: both are correct, and either way the
+// next up must converge and change nothing.
+func (b *testbed) upInterruptedByCrash(t *testing.T, st auto.Stack) {
+	t.Helper()
+	ctx := context.Background()
+	engine := newEngineLog()
+	done := make(chan error, 1)
+	go func() { _, err := st.Up(ctx, engine.options()...); done <- err }()
+	eventually(t, 60*time.Second, "the Helm release to start", func() (bool, string) {
+		s, err := b.kube.CoreV1().
+			Secrets(adapterNS).
+			List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + helmRelease})
+		return err == nil && len(s.Items) > 0, "no release record yet"
+	})
+	select {
+	case err := <-done:
+		t.Fatalf("the up ended (error: %v) before the API server stopped: there was nothing to interrupt", err)
+	default:
+	}
+	if err := b.cluster.CrashAPIServer(ctx, 3*time.Second); err != nil {
+		t.Fatalf("restarting the API server: %v", err)
+	}
+	firstErr := <-done
+	var errLines []string
+	if firstErr != nil {
+		t.Logf("the interrupted up failed: %.400s", firstErr)
+		errLines = strings.Split(firstErr.Error(), "\n")
+	} else {
+		t.Log("the interrupted up rode out the API server's crash")
+	}
+	inLog, inErr := disturbedRequests(b.cluster.Server, engine.wait(t)), disturbedRequests(b.cluster.Server, errLines)
+	if len(inLog)+len(inErr) == 0 {
+		t.Fatalf("no request of the interrupted up to %s failed or was retried, by its error or its engine's log: "+
+			"the crash disturbed nothing, so the next up proves nothing about recovering", b.cluster.Server)
+	}
+	t.Logf("lines that show a disturbed request: %d in the engine's log, %d in the error; the first: %.300s",
+		len(inLog), len(inErr), append(inLog, inErr...)[0])
+}
+
+// lostConnection is how Go's HTTP client, and client-go and Helm after it, report a request
+// whose connection to the API server was refused (the server down), reset or cut short (killed
+// with the request in flight).
+var lostConnection = regexp.MustCompile(`connection refused|connection reset by peer|\bEOF\b|broken pipe|` +
+	`http2: client connection lost|use of closed network connection`)
+
+// disturbedRequests are the lines that report a request to server (an https:// URL) lost on its
+// connection.
+func disturbedRequests(server string, lines []string) []string {
+	address := strings.TrimPrefix(server, "https://")
+	var out []string
+	for _, l := range lines {
+		if strings.Contains(l, address) && lostConnection.MatchString(l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// engineLog gathers an operation's engine events as lines: every diagnostic, the debug ones
+// included, which carry what the Kubernetes plugin writes to its stderr (client-go's and Helm's
+// errors and retries).
+type engineLog struct {
+	events chan events.EngineEvent
+	done   chan []string
+}
+
+func newEngineLog() *engineLog {
+	l := &engineLog{events: make(chan events.EngineEvent), done: make(chan []string, 1)}
+	go func() {
+		var lines []string
+		for e := range l.events {
+			if d := e.DiagnosticEvent; d != nil {
+				lines = append(lines, strings.Split(d.Message, "\n")...)
+			}
+			if f := e.ErrorEvent; f != nil {
+				lines = append(lines, strings.Split(f.Error, "\n")...)
+			}
+		}
+		l.done <- lines
+	}()
+	return l
+}
+
+// options are the up's options that feed the log.
+func (l *engineLog) options() []optup.Option {
+	return []optup.Option{optup.EventStreams(l.events)}
+}
+
+// wait returns the lines once the operation has ended and the Automation API closed the stream.
+func (l *engineLog) wait(t *testing.T) []string {
+	t.Helper()
+	select {
+	case lines := <-l.done:
+		return lines
+	case <-time.After(30 * time.Second):
+		t.Fatal("the engine's event stream was not closed 30 s after the up ended")
+		return nil
+	}
 }
 
 // pendingRecord is the Helm record the refusal of a pending release names, after checking the

@@ -128,7 +128,7 @@ func (c *Cluster) startEtcd(ctx context.Context, o Options, clientPort, peerPort
 }
 
 // startAPIServer starts kube-apiserver on etcdURL, writes the admin kubeconfig and waits until the
-// API server is ready. The command is kept in c.apiServer, for RestartAPIServer.
+// API server is ready. The command is kept in c.apiServer, for CrashAPIServer.
 func (c *Cluster) startAPIServer(ctx context.Context, o Options, etcdURL string, apiPort int) error {
 	p := c.pki
 	c.apiServer = []string{filepath.Join(o.BinDir, "kube-apiserver"),
@@ -273,11 +273,13 @@ func StopDir(dir string) error {
 // stand-in), recorded and stopped with it.
 func (c *Cluster) Spawn(name, bin string, args ...string) error { return c.spawn(name, bin, args...) }
 
-// RestartAPIServer stops kube-apiserver, keeps it down for the given time, and starts it again
-// with the same flags, waiting until it is ready: a fault to recover from, not a reconfiguration.
-func (c *Cluster) RestartAPIServer(ctx context.Context, down time.Duration) error {
-	if err := c.Kill("kube-apiserver"); err != nil {
-		return fmt.Errorf("stopping kube-apiserver: %w", err)
+// CrashAPIServer kills kube-apiserver abruptly (SIGKILL: no draining, so requests in flight lose
+// their connections and new ones are refused), keeps it down for the given time, and starts it
+// again with the same flags, waiting until it is ready: a fault to recover from, not a
+// reconfiguration. A SIGTERM would let it finish what it was serving first.
+func (c *Cluster) CrashAPIServer(ctx context.Context, down time.Duration) error {
+	if err := c.Crash("kube-apiserver"); err != nil {
+		return fmt.Errorf("killing kube-apiserver: %w", err)
 	}
 	time.Sleep(down)
 	if err := c.spawn("kube-apiserver", c.apiServer[0], c.apiServer[1:]...); err != nil {
@@ -290,8 +292,20 @@ func (c *Cluster) RestartAPIServer(ctx context.Context, down time.Duration) erro
 	return waitHTTP(ctx, client, c.Server+"/readyz", 90*time.Second)
 }
 
-// Kill stops one process started with Spawn, by the PID it recorded.
+// Kill stops one process started with Spawn, by the PID it recorded: SIGTERM, then SIGKILL if it
+// has not exited within 10 s.
 func (c *Cluster) Kill(name string) error {
+	return c.endRecorded(name, stopPID)
+}
+
+// Crash kills one process started with Spawn at once, by the PID it recorded, with SIGKILL, and
+// waits until it has exited, so its port is free when Crash returns.
+func (c *Cluster) Crash(name string) error {
+	return c.endRecorded(name, killPID)
+}
+
+// endRecorded ends the process recorded under name with end, then forgets its PID.
+func (c *Cluster) endRecorded(name string, end func(pid int) error) error {
 	path := filepath.Join(c.Dir, "pids", name+".pid")
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -301,7 +315,7 @@ func (c *Cluster) Kill(name string) error {
 	if err != nil {
 		return err
 	}
-	if err := stopPID(pid); err != nil {
+	if err := end(pid); err != nil {
 		return err
 	}
 	return os.Remove(path)
@@ -351,6 +365,20 @@ func stopPID(pid int) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return proc.Signal(syscall.SIGKILL)
+}
+
+// killPID sends SIGKILL and waits, at most 10 s, for the process to exit.
+func killPID(pid int) error {
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		return nil // already gone
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if Exited(pid) {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("pid %d still running 10 s after SIGKILL", pid)
 }
 
 // Exited reports a zombie (exited, not yet reaped by a parent that is gone or busy) as exited.
