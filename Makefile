@@ -50,14 +50,15 @@ sdks: sdk-go sdk-nodejs sdk-python sdk-java sdk-dotnet ## every SDK from schema.
 
 # Every generated document, made here and nowhere else. Measured reports (docs/deploy-speed.md,
 # docs/pipeline-reaction.md) are not: `make bench` and `make pipeline-reaction` measure them.
-docs: schema ## docs/api.md, docs/bad-inputs.md and docs/policy-simulation.md from the code
+docs: schema ## docs/api.md, docs/bad-inputs.md, docs/policy-simulation.md and docs/policy-search.md from the code
 	go run ./provider/cmd/gen-sdk apidoc schema.json docs/api.md
 	go run ./provider/cmd/gen-sdk bad-inputs provider/pkg/component/testdata/bad-inputs.json docs/bad-inputs.md
 	go run ./provider/cmd/gen-sdk inputs docs/inputs.md
 	go run ./provider/cmd/seldon-autoscaling simulate-policies --out docs/policy-simulation.md
+	go run ./provider/cmd/seldon-autoscaling search-policies --out docs/policy-search.md
 	go run ./provider/cmd/gen-sdk embed . docs/installation-configuration.md
 
-GENERATED := schema.json sdk README.md docs/api.md docs/bad-inputs.md docs/inputs.md docs/policy-simulation.md \
+GENERATED := schema.json sdk README.md docs/api.md docs/bad-inputs.md docs/inputs.md docs/policy-simulation.md docs/policy-search.md \
              docs/installation-configuration.md
 
 generate: schema sdks readme docs ## every generated file

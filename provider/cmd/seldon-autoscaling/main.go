@@ -4,6 +4,7 @@
 //	seldon-autoscaling plan     [planner flags]                      print a policy and why
 //	seldon-autoscaling simulate --scenario NAME | --trace FILE [...]  run one policy, print a summary
 //	seldon-autoscaling simulate-policies [--out FILE]                 compare policies on every scenario
+//	seldon-autoscaling search-policies [--out FILE]                   choose a behavior by simulation
 //	seldon-autoscaling doctor   [--kubeconfig F] [--context C] [-n NS] [--model M] [--output json] [--wait D]
 //	                                                                 check a live cluster's autoscaling
 //	seldon-autoscaling version                                        print the release version
@@ -32,6 +33,8 @@ commands:
   simulate   run a policy over a load trace or a named scenario; print a summary, optionally an SVG
   simulate-policies
              run every scenario under the default, guide and planned policies; write a report
+  search-policies
+             choose a behavior by simulation for each Seldon mode; write a report
   doctor     check a live cluster's autoscaling end to end; exit 0 ok, 1 a check failed, 2 could not check
   version    print the release version this binary was built as
 
@@ -48,6 +51,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"plan":              runPlan,
 		"simulate":          runSimulate,
 		"simulate-policies": runSimulatePolicies,
+		"search-policies":   runSearchPolicies,
 		"doctor":            runDoctor,
 		"version": func(_ []string, stdout, _ io.Writer) error {
 			_, err := fmt.Fprintln(stdout, Version)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/hpasim"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/search"
 )
 
 // runCmd runs the command in-process and returns its exit code and output.
@@ -284,5 +286,38 @@ func TestVersion(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := run([]string{"version"}, &out, &errOut); code != 0 || out.String() != "1.2.3-dev.4+gabc\n" {
 		t.Errorf("version: exit %d, printed %q (stderr %q)", code, out.String(), errOut.String())
+	}
+}
+
+// TestPlanCommandSearches: `plan --search` prints the behavior search.Choose chose on the same
+// figures, as HPA fields and as the component's inputs, with both families' comparison.
+func TestPlanCommandSearches(t *testing.T) {
+	code, stdout, stderr := runCmd("plan", "--search", "--partial-scheduling")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	setup := hpasim.DefaultSimulationSetup()
+	setup.Figures.Scheduling = policy.Partial
+	c, err := search.Choose(setup, search.Family(setup.Figures, search.PlanningSeed, searchShapesPerKind),
+		search.DefaultBudget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := c.Candidate
+	for _, want := range []string{
+		fmt.Sprintf("  scaleUp:\n    stabilizationWindowSeconds: %d\n    selectPolicy: Max\n    policies:\n    - type: Pods\n"+
+			"      value: %d\n", k.ScaleUpWindow, k.ScaleUpPods),
+		fmt.Sprintf("autoscaling:\n  modelScaleUpLagSeconds: %d\n", k.ModelLag),
+		fmt.Sprintf("  scaleDown:\n    stabilizationWindowSeconds: %d\n", k.ScaleDownWindow),
+		fmt.Sprintf("planning family %21d %14d %14d", c.Chosen.Total.BreachSeconds, c.Default.Total.BreachSeconds,
+			c.Guide.Total.BreachSeconds),
+		"held-out family", "chosen by simulation over 18 load shapes", "autoscaling.maxReplicas = 12",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "deploys exactly this") {
+		t.Error("the searched plan claims the component deploys it")
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/hpasim"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/search"
 )
 
 // addFiguresFlags registers the planner's inputs, defaulting to the policy simulation's example model.
@@ -52,8 +53,17 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("plan", stderr)
 	var in hpasim.Figures
 	addFiguresFlags(fs, &in)
+	partial := fs.Bool("partial-scheduling", false, "plan for Seldon 2.9+ partial scheduling (seldon.version 2.9 or later)")
+	doSearch := fs.Bool("search", false, "choose the behavior by simulation (provider/pkg/search) instead of the formulas")
+	budget := fs.Float64("budget", search.DefaultBudget, "with --search: replica-seconds allowed, × Kubernetes' default's")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *partial {
+		in.Scheduling = policy.Partial
+	}
+	if *doSearch {
+		return runPlanSearch(in, *budget, stdout)
 	}
 	// PlannedPolicy is the component's own planner and guards (policy.Plan): what it prints is what
 	// a SeldonAutoscaledModel with these autoscaling.sizing inputs deploys.
@@ -64,6 +74,10 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprint(stdout, formatPlan(p))
 	return nil
 }
+
+// planSourceNote ends the formulas' plan: what the component deploys for the same inputs.
+const planSourceNote = "\nThis is the component's own planner (policy.Plan): " +
+	"a SeldonAutoscaledModel with these autoscaling.sizing inputs deploys exactly this.\n"
 
 // formatPlan prints the planned policy as the HPA fields it sets, then why.
 func formatPlan(p hpasim.Planned) string {
@@ -94,10 +108,7 @@ func formatPlan(p hpasim.Planned) string {
 			fmt.Fprintf(&b, "  - %s\n", w)
 		}
 	}
-	b.WriteString(
-		"\nThis is the component's own planner (policy.Plan): " +
-			"a SeldonAutoscaledModel with these autoscaling.sizing inputs deploys exactly this.\n",
-	)
+	b.WriteString(planSourceNote)
 	return b.String()
 }
 
@@ -113,4 +124,39 @@ func writeRulesYAML(b *strings.Builder, name string, r policy.Rules) {
 	for _, p := range r.Policies {
 		fmt.Fprintf(b, "    - type: %s\n      value: %d\n      periodSeconds: %d\n", p.Type, p.Value, p.PeriodSeconds)
 	}
+}
+
+// runPlanSearch chooses the behavior by simulation on the figures' planning family, judges it on
+// the held-out family, and prints the policy, the comparison and the inputs that deploy it.
+func runPlanSearch(in hpasim.Figures, budget float64, stdout io.Writer) error {
+	setup := hpasim.DefaultSimulationSetup()
+	setup.Figures = in
+	c, err := search.Choose(setup, search.Family(in, search.PlanningSeed, searchShapesPerKind), budget)
+	if err != nil {
+		return err
+	}
+	held, err := c.Judge(setup, search.Family(in, search.HeldOutSeed, searchShapesPerKind))
+	if err != nil {
+		return err
+	}
+	planned := hpasim.Planned{Policy: c.Policy, Reasons: c.Reasons}
+	fmt.Fprint(stdout, strings.TrimSuffix(formatPlan(planned), planSourceNote))
+	fmt.Fprintf(stdout, "\n%-22s %14s %14s %14s\n", "SLA breach seconds", "chosen", "k8s default", "formulas")
+	for _, j := range []struct {
+		name string
+		j    search.Judgement
+	}{{"planning family", c.Judgement()}, {"held-out family", held}} {
+		fmt.Fprintf(stdout, "%-22s %14d %14d %14d\n", j.name, j.j.Chosen.Total.BreachSeconds,
+			j.j.Default.Total.BreachSeconds, j.j.Guide.Total.BreachSeconds)
+	}
+	if len(c.Losses) > 0 {
+		fmt.Fprintf(stdout, "\nNo candidate breached every shape no longer than Kubernetes' default; lost: %v\n", c.Losses)
+	}
+	k := c.Candidate
+	fmt.Fprintf(stdout, "\nInputs that deploy it (SeldonAutoscaledModel, YAML):\n"+
+		"autoscaling:\n  modelScaleUpLagSeconds: %d\n  scaleUp:\n    stabilizationWindowSeconds: %d\n"+
+		"    policies:\n    - type: Pods\n      value: %d\n      periodSeconds: %d\n"+
+		"  scaleDown:\n    stabilizationWindowSeconds: %d\n",
+		k.ModelLag, k.ScaleUpWindow, k.ScaleUpPods, c.Policy.ServerReadySeconds, k.ScaleDownWindow)
+	return nil
 }
