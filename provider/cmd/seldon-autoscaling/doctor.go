@@ -89,9 +89,10 @@ func newGatherer(o doctorOptions) (*gatherer, error) {
 			return nil, err
 		}
 	}
-	g := &gatherer{namespace: ns, model: o.model}
+	g := &gatherer{namespace: ns, model: o.model, rest: cfg}
 	if o.promURL != "" {
-		g.prom = urlProm{base: o.promURL}
+		p := urlProm(o.promURL)
+		g.prom = &p
 	}
 	if g.kube, err = kubernetes.NewForConfig(cfg); err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/adapterrules"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/doctor"
@@ -34,8 +35,9 @@ type gatherer struct {
 	kube      kubernetes.Interface
 	dyn       dynamic.Interface
 	namespace string
-	model     string // one Model by name; empty: every Model the component autoscales
-	prom      promClient
+	model     string       // one Model by name; empty: every Model the component autoscales
+	rest      *rest.Config // for Prometheus through the API server's service proxy
+	prom      *promAPI
 }
 
 // couldNotCheck is a read the doctor cannot do without (no cluster, no permission): exit code 2.
@@ -63,7 +65,8 @@ func (g *gatherer) snapshot(ctx context.Context) (doctor.Snapshot, error) {
 		return s, err
 	}
 	if g.prom == nil {
-		g.prom = proxyProm(g.kube, adapterURL)
+		p := proxyProm(g.rest, adapterURL)
+		g.prom = &p
 	}
 	if s.Seldon, err = g.seldon(ctx); err != nil {
 		return s, err

@@ -69,6 +69,10 @@ func (f fakeProm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unavailable", f.status)
 		return
 	}
+	if r.Method != http.MethodGet { // as the API server answers the doctor's read-only role
+		http.Error(w, "forbidden: services/proxy create", http.StatusForbidden)
+		return
+	}
 	path := strings.TrimPrefix(r.URL.Path, proxied) // the API server's service proxy passes the rest on
 	switch q := r.URL.Query().Get("query"); {
 	case strings.HasPrefix(path, "/apis/custom.metrics.k8s.io/"):
@@ -78,14 +82,16 @@ func (f fakeProm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		_, _ = fmt.Fprintf(w, `{"items":%s}`, items)
 	case path == "/api/v1/targets":
-		_, _ = fmt.Fprintf(w, `{"data":{"activeTargets":[{"labels":{"job":"other"},"scrapeInterval":"1m"},`+
+		_, _ = fmt.Fprintf(w, `{"status":"success","data":{"activeTargets":[{"labels":{"job":"other"},"scrapeInterval":"1m"},`+
 			`{"labels":{"job":%q},"scrapeInterval":%q}]}}`, f.jobs, f.scrape)
 	case strings.HasPrefix(q, "count by (job)") && f.jobs != "":
-		_, _ = fmt.Fprintf(w, `{"data":{"result":[{"metric":{"job":%q}}]}}`, f.jobs)
+		_, _ = fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{"job":%q},`+
+			`"value":[1,"1"]}]}}`, f.jobs)
 	case strings.Contains(q, `model="iris"`) && f.value != "":
-		_, _ = fmt.Fprintf(w, `{"data":{"result":[{"metric":{},"value":[1, %q]}]}}`, f.value)
+		_, _ = fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,%q]}]}}`,
+			f.value)
 	default:
-		_, _ = fmt.Fprint(w, `{"data":{"result":[]}}`)
+		_, _ = fmt.Fprint(w, `{"status":"success","data":{"resultType":"vector","result":[]}}`)
 	}
 }
 
@@ -200,9 +206,11 @@ func TestGatherSnapshot(t *testing.T) {
 			srv := httptest.NewServer(tc.prom)
 			defer srv.Close()
 			kube, dyn, rc := gatherCluster(t, srv.URL)
-			g := &gatherer{kube: kubeREST{kube, rc}, dyn: dyn, namespace: gatherNS, model: tc.model}
+			g := &gatherer{kube: kubeREST{kube, rc}, dyn: dyn, namespace: gatherNS, model: tc.model,
+				rest: &rest.Config{Host: srv.URL}}
 			if tc.promURL {
-				g.prom = urlProm{base: srv.URL + "/"}
+				p := urlProm(srv.URL + "/")
+				g.prom = &p
 			}
 			s, err := g.snapshot(context.Background())
 			var cnc couldNotCheck

@@ -7,60 +7,58 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/api"
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
 	"k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/adapterrules"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/doctor"
 )
 
-// promClient GETs a Prometheus HTTP API path.
-type promClient interface {
-	get(ctx context.Context, path string, q url.Values) ([]byte, error)
-	where() string
+// promAPI is Prometheus reached through its own Go client (client_golang's api package), at a URL
+// the user gave or through the API server's service proxy with the kubeconfig's credentials.
+type promAPI struct {
+	v1 promv1.API
+	// raw serves /api/v1/targets, whose scrapeInterval client_golang's ActiveTarget does not decode.
+	raw   api.Client
+	where string
+	err   error // why Prometheus cannot be reached; every call returns it
 }
 
 // urlProm reaches Prometheus at a URL the user gave.
-type urlProm struct{ base string }
-
-func (p urlProm) where() string { return p.base }
-
-func (p urlProm) get(ctx context.Context, path string, q url.Values) ([]byte, error) {
-	u := strings.TrimSuffix(p.base, "/") + path + "?" + q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", resp.Status, body)
-	}
-	return body, nil
+func urlProm(base string) promAPI {
+	return newPromAPI(base, nil, base)
 }
 
-// serviceProm reaches Prometheus through the API server's service proxy, at the Service the
-// adapter's --prometheus-url names (http://<service>.<namespace>.svc[...]:<port>/).
-type serviceProm struct {
-	kube kubernetes.Interface
-	base string // /api/v1/namespaces/<ns>/services/<scheme>:<name>:<port>/proxy
-	err  error
-}
-
-func proxyProm(kube kubernetes.Interface, adapterURL string) promClient {
+// proxyProm reaches Prometheus through the API server's service proxy, at the Service the
+// adapter's --prometheus-url names (http://<service>.<namespace>.svc[...]:<port>/), with the
+// kubeconfig's credentials.
+func proxyProm(cfg *rest.Config, adapterURL string) promAPI {
 	base, err := proxyPath(adapterURL)
-	return serviceProm{kube: kube, base: base, err: err}
+	if err != nil {
+		return promAPI{err: err, where: "API server proxy"}
+	}
+	rt, err := rest.TransportFor(cfg)
+	if err != nil {
+		return promAPI{err: err, where: "API server proxy " + base}
+	}
+	return newPromAPI(strings.TrimSuffix(cfg.Host, "/")+base, rt, "API server proxy "+base)
+}
+
+func newPromAPI(address string, rt http.RoundTripper, where string) promAPI {
+	if rt == nil {
+		rt = api.DefaultRoundTripper
+	}
+	c, err := api.NewClient(api.Config{Address: address, RoundTripper: getOnly{rt}})
+	if err != nil {
+		return promAPI{err: fmt.Errorf("prometheus at %s: %w", address, err), where: where}
+	}
+	return promAPI{v1: promv1.NewAPI(c), raw: c, where: where}
 }
 
 // proxyPath is the API server's service proxy path for an in-cluster Prometheus URL.
@@ -85,74 +83,72 @@ func proxyPath(adapterURL string) (string, error) {
 		strings.TrimSuffix(u.Path, "/")), nil
 }
 
-func (p serviceProm) where() string { return "API server proxy " + p.base }
+// getOnly sends client_golang's form POSTs (DoGetFallback, for queries) as GETs with the form in
+// the URL, which Prometheus answers alike: the API server maps a POST through the service proxy to
+// the verb create, which the doctor's read-only role (deploy/rbac-doctor.yaml) does not grant.
+type getOnly struct{ next http.RoundTripper }
 
-func (p serviceProm) get(ctx context.Context, path string, q url.Values) ([]byte, error) {
-	if p.err != nil {
-		return nil, p.err
+func (g getOnly) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
+		return g.next.RoundTrip(r)
 	}
-	req := p.kube.CoreV1().RESTClient().Get().AbsPath(p.base + path)
-	for k, vs := range q {
-		for _, v := range vs {
-			req = req.Param(k, v)
-		}
-	}
-	return req.DoRaw(ctx)
-}
-
-// getJSON reads one Prometheus API answer into out.
-func getJSON(ctx context.Context, p promClient, path string, q url.Values, out any) error {
-	raw, err := p.get(ctx, path, q)
+	form, err := io.ReadAll(r.Body)
+	_ = r.Body.Close()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("prometheus answered %.200s: %w", raw, err)
-	}
-	return nil
+	get := r.Clone(r.Context())
+	u := *r.URL
+	u.RawQuery = strings.TrimPrefix(u.RawQuery+"&"+string(form), "&")
+	get.Method, get.URL, get.Body, get.GetBody, get.ContentLength = http.MethodGet, &u, nil, nil, 0
+	get.Header.Del("Content-Type")
+	return g.next.RoundTrip(get)
 }
 
 // query runs an instant PromQL query; nil when it returns no sample.
-func query(ctx context.Context, p promClient, promQL string) (*float64, error) {
-	var resp struct {
-		Data struct {
-			Result []struct {
-				Metric map[string]string `json:"metric"`
-				Value  [2]any            `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
-	}
-	if err := getJSON(ctx, p, "/api/v1/query", url.Values{"query": {promQL}}, &resp); err != nil {
+func query(ctx context.Context, p promAPI, promQL string) (*float64, error) {
+	vec, err := queryVector(ctx, p, promQL)
+	if err != nil || len(vec) == 0 {
 		return nil, err
 	}
-	if len(resp.Data.Result) == 0 {
-		return nil, nil
-	}
-	s, _ := resp.Data.Result[0].Value[1].(string)
-	v, err := strconv.ParseFloat(s, 64)
-	return &v, err
+	v := float64(vec[0].Value)
+	return &v, nil
 }
 
-// prometheus reads the live scrape interval of the job that scrapes Seldon's counter in the
-// namespace, from Prometheus' active targets.
-func (g *gatherer) prometheus(ctx context.Context) doctor.Prometheus {
-	p := doctor.Prometheus{URL: g.prom.where()}
-	var jobs struct {
-		Data struct {
-			Result []struct {
-				Metric map[string]string `json:"metric"`
-			} `json:"result"`
-		} `json:"data"`
+// queryVector runs an instant PromQL query that returns a vector.
+func queryVector(ctx context.Context, p promAPI, promQL string) (model.Vector, error) {
+	if p.err != nil {
+		return nil, p.err
 	}
-	q := fmt.Sprintf("count by (job) (%s{namespace=%q})", adapterrules.SeldonSeries, g.namespace)
-	if err := getJSON(ctx, g.prom, "/api/v1/query", url.Values{"query": {q}}, &jobs); err != nil {
-		p.Err = err.Error()
-		return p
+	val, _, err := p.v1.Query(ctx, promQL, time.Now())
+	if err != nil {
+		return nil, err
 	}
-	if len(jobs.Data.Result) == 0 {
-		return p // no job scrapes it: the metric data check says so
+	vec, ok := val.(model.Vector)
+	if !ok {
+		return nil, fmt.Errorf("prometheus answered %q with a %s, not a vector", promQL, val.Type())
 	}
-	p.Job = jobs.Data.Result[0].Metric["job"]
+	return vec, nil
+}
+
+// scrapeIntervals are the active targets' scrape intervals by job, from /api/v1/targets.
+func scrapeIntervals(ctx context.Context, p promAPI) (map[string]time.Duration, error) {
+	if p.err != nil {
+		return nil, p.err
+	}
+	u := p.raw.URL("/api/v1/targets", nil)
+	u.RawQuery = url.Values{"state": {"active"}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, body, err := p.raw.Do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %.200s", resp.Status, body)
+	}
 	var targets struct {
 		Data struct {
 			ActiveTargets []struct {
@@ -161,15 +157,36 @@ func (g *gatherer) prometheus(ctx context.Context) doctor.Prometheus {
 			} `json:"activeTargets"`
 		} `json:"data"`
 	}
-	if err := getJSON(ctx, g.prom, "/api/v1/targets", url.Values{"state": {"active"}}, &targets); err != nil {
+	if err := json.Unmarshal(body, &targets); err != nil {
+		return nil, fmt.Errorf("prometheus answered %.200s: %w", body, err)
+	}
+	out := map[string]time.Duration{}
+	for _, t := range targets.Data.ActiveTargets {
+		out[t.Labels["job"]], _ = time.ParseDuration(t.ScrapeInterval)
+	}
+	return out, nil
+}
+
+// prometheus reads the live scrape interval of the job that scrapes Seldon's counter in the
+// namespace, from Prometheus' active targets.
+func (g *gatherer) prometheus(ctx context.Context) doctor.Prometheus {
+	p := doctor.Prometheus{URL: g.prom.where}
+	q := fmt.Sprintf("count by (job) (%s{namespace=%q})", adapterrules.SeldonSeries, g.namespace)
+	jobs, err := queryVector(ctx, *g.prom, q)
+	if err != nil {
 		p.Err = err.Error()
 		return p
 	}
-	for _, t := range targets.Data.ActiveTargets {
-		if t.Labels["job"] == p.Job {
-			p.Scrape, _ = time.ParseDuration(t.ScrapeInterval)
-		}
+	if len(jobs) == 0 {
+		return p // no job scrapes it: the metric data check says so
 	}
+	p.Job = string(jobs[0].Metric["job"])
+	intervals, err := scrapeIntervals(ctx, *g.prom)
+	if err != nil {
+		p.Err = err.Error()
+		return p
+	}
+	p.Scrape = intervals[p.Job]
 	return p
 }
 
@@ -194,11 +211,11 @@ func (g *gatherer) metric(ctx context.Context, s *doctor.Snapshot, m *doctor.Mod
 	if s.Prometheus.Err != "" {
 		return
 	}
-	if m.PromValue, err = query(ctx, g.prom, m.Query); err != nil {
+	if m.PromValue, err = query(ctx, *g.prom, m.Query); err != nil {
 		m.PromErr = err.Error()
 	}
 	if len(selector) > 0 && m.PromValue == nil {
-		m.PromUnfiltered, _ = query(ctx, g.prom, rule.ModelQuery(adapterrules.SeldonSeries, m.Name, g.namespace, nil))
+		m.PromUnfiltered, _ = query(ctx, *g.prom, rule.ModelQuery(adapterrules.SeldonSeries, m.Name, g.namespace, nil))
 	}
 }
 
