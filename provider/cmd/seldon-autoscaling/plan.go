@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/hpasim"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/policy"
@@ -56,11 +57,18 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 	partial := fs.Bool("partial-scheduling", false, "plan for Seldon 2.9+ partial scheduling (seldon.version 2.9 or later)")
 	doSearch := fs.Bool("search", false, "choose the behavior by simulation (provider/pkg/search) instead of the formulas")
 	budget := fs.Float64("budget", search.DefaultBudget, "with --search: replica-seconds allowed, × Kubernetes' default's")
+	fromProm := fs.Bool("from-prometheus", false, "read the model's sizing inputs from its request rate history, "+
+		"and choose the behavior by replaying it")
+	var ho historyOptions
+	addHistoryFlags(fs, &ho)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *partial {
 		in.Scheduling = policy.Partial
+	}
+	if *fromProm {
+		return runPlanFromPrometheus(ho, in, *budget, stdout)
 	}
 	if *doSearch {
 		return runPlanSearch(in, *budget, stdout)
@@ -159,4 +167,18 @@ func runPlanSearch(in hpasim.Figures, budget float64, stdout io.Writer) error {
 		"  scaleDown:\n    stabilizationWindowSeconds: %d\n",
 		k.ModelLag, k.ScaleUpWindow, k.ScaleUpPods, c.Policy.ServerReadySeconds, k.ScaleDownWindow)
 	return nil
+}
+
+// addHistoryFlags registers where `plan --from-prometheus` reads the history, as the doctor reaches it.
+func addHistoryFlags(fs *flag.FlagSet, o *historyOptions) {
+	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig file (default: KUBECONFIG, then ~/.kube/config)")
+	fs.StringVar(&o.context, "context", "", "kubeconfig context (default: the current context)")
+	fs.StringVar(&o.namespace, "namespace", "", "the Model's namespace (default: the context's, else default)")
+	fs.StringVar(&o.namespace, "n", "", "shorthand for --namespace")
+	fs.StringVar(&o.model, "model", "", "with --from-prometheus: the Model whose history to read")
+	fs.StringVar(&o.promURL, "prometheus-url", "",
+		"Prometheus URL (default: the adapter's --prometheus-url, through the API server's service proxy)")
+	fs.StringVar(&o.output, "output", "table", "with --from-prometheus: table or json")
+	fs.DurationVar(&o.lookback, "history", 7*24*time.Hour, "with --from-prometheus: how much history to read")
+	fs.DurationVar(&o.step, "step", 30*time.Second, "with --from-prometheus: the history's resolution")
 }
