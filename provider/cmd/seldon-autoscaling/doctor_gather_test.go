@@ -82,8 +82,9 @@ func (f fakeProm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		_, _ = fmt.Fprintf(w, `{"items":%s}`, items)
 	case path == "/api/v1/targets":
-		_, _ = fmt.Fprintf(w, `{"status":"success","data":{"activeTargets":[{"labels":{"job":"other"},"scrapeInterval":"1m"},`+
-			`{"labels":{"job":%q},"scrapeInterval":%q}]}}`, f.jobs, f.scrape)
+		_, _ = fmt.Fprintf(w, `{"status":"success","data":{"activeTargets":[`+
+			`{"labels":{"job":"other"},"scrapeInterval":"1m"},{"labels":{"job":%q},"scrapeInterval":%q}]}}`,
+			f.jobs, f.scrape)
 	case strings.HasPrefix(q, "count by (job)") && f.jobs != "":
 		_, _ = fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{"job":%q},`+
 			`"value":[1,"1"]}]}}`, f.jobs)

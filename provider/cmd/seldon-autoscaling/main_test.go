@@ -305,8 +305,8 @@ func TestPlanCommandSearches(t *testing.T) {
 	}
 	k := c.Candidate
 	for _, want := range []string{
-		fmt.Sprintf("  scaleUp:\n    stabilizationWindowSeconds: %d\n    selectPolicy: Max\n    policies:\n    - type: Pods\n"+
-			"      value: %d\n", k.ScaleUpWindow, k.ScaleUpPods),
+		fmt.Sprintf("  scaleUp:\n    stabilizationWindowSeconds: %d\n    selectPolicy: Max\n    policies:\n"+
+			"    - type: Pods\n      value: %d\n", k.ScaleUpWindow, k.ScaleUpPods),
 		fmt.Sprintf("autoscaling:\n  modelScaleUpLagSeconds: %d\n", k.ModelLag),
 		fmt.Sprintf("  scaleDown:\n    stabilizationWindowSeconds: %d\n", k.ScaleDownWindow),
 		fmt.Sprintf("planning family %21d %14d %14d", c.Chosen.Total.BreachSeconds, c.Default.Total.BreachSeconds,

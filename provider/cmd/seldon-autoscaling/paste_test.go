@@ -81,7 +81,8 @@ func TestSnippetsNameTheSchemasProperties(t *testing.T) {
 		t.Fatalf("%v\n%s", err, y)
 	}
 	auto := doc["autoscaling"].(map[string]any)
-	if auto["sizing"].(map[string]any)["peakRps"] != 36 || auto["scaleUp"].(map[string]any)["policies"].([]any)[0].(map[string]any)["periodSeconds"] != 90 {
+	policy0 := auto["scaleUp"].(map[string]any)["policies"].([]any)[0].(map[string]any)
+	if auto["sizing"].(map[string]any)["peakRps"] != 36 || policy0["periodSeconds"] != 90 {
 		t.Errorf("YAML:\n%s", y)
 	}
 	schema, err := os.ReadFile("../../../schema.json")
@@ -114,7 +115,8 @@ func TestSnippetsNameTheSchemasProperties(t *testing.T) {
 		}
 	}
 	walk(pasteBlock())
-	if ts := pasteTypeScript(pasteBlock()); !strings.Contains(ts, "policies: [{\n") || !strings.Contains(ts, "peakRps: 36,") {
+	ts := pasteTypeScript(pasteBlock())
+	if !strings.Contains(ts, "policies: [{\n") || !strings.Contains(ts, "peakRps: 36,") {
 		t.Errorf("TypeScript:\n%s", ts)
 	}
 }

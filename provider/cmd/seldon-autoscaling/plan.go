@@ -54,7 +54,8 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("plan", stderr)
 	var in hpasim.Figures
 	addFiguresFlags(fs, &in)
-	partial := fs.Bool("partial-scheduling", false, "plan for Seldon 2.9+ partial scheduling (seldon.version 2.9 or later)")
+	partial := fs.Bool("partial-scheduling", false,
+		"plan for Seldon 2.9+ partial scheduling (seldon.version 2.9 or later)")
 	doSearch := fs.Bool("search", false, "choose the behavior by simulation (provider/pkg/search) instead of the formulas")
 	budget := fs.Float64("budget", search.DefaultBudget, "with --search: replica-seconds allowed, × Kubernetes' default's")
 	fromProm := fs.Bool("from-prometheus", false, "read the model's sizing inputs from its request rate history, "+

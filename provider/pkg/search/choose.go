@@ -48,7 +48,7 @@ func Choose(setup hpasim.SimulationSetup, shapes []Shape, budget float64) (Choic
 		return Choice{}, fmt.Errorf("search: a replica-seconds budget of %v × the default's leaves no room; use 1 or more",
 			budget)
 	}
-	_, def, guide, err := baselines(setup, shapes)
+	def, guide, err := baselines(setup, shapes)
 	if err != nil {
 		return Choice{}, fmt.Errorf("search: %w", err)
 	}

@@ -19,7 +19,7 @@ type Judgement struct {
 // Judge runs the chosen behavior, the default and the guide's formulas on shapes: the held-out
 // family, or the named scenarios.
 func (c Choice) Judge(setup hpasim.SimulationSetup, shapes []Shape) (Judgement, error) {
-	_, def, guide, err := baselines(setup, shapes)
+	def, guide, err := baselines(setup, shapes)
 	if err != nil {
 		return Judgement{}, fmt.Errorf("judging the choice: %w", err)
 	}

@@ -36,7 +36,9 @@ func (c Candidate) input(f hpasim.Figures) policy.Input {
 	in := f.Input()
 	up, down, lag := c.ScaleUpWindow, c.ScaleDownWindow, c.ModelLag
 	in.ScaleUp = &policy.Rules{StabilizationWindowSeconds: &up, SelectPolicy: policy.SelectMax,
-		Policies: []policy.ScalingPolicy{{Type: policy.PolicyPods, Value: c.ScaleUpPods, PeriodSeconds: f.ServerReadySeconds}}}
+		Policies: []policy.ScalingPolicy{
+			{Type: policy.PolicyPods, Value: c.ScaleUpPods, PeriodSeconds: f.ServerReadySeconds},
+		}}
 	def := policy.DefaultScaleDownRules()
 	in.ScaleDown = &policy.Rules{StabilizationWindowSeconds: &down, SelectPolicy: def.SelectPolicy, Policies: def.Policies}
 	in.ModelScaleUpLagSeconds = &lag
@@ -99,7 +101,9 @@ type Evaluation struct {
 // evaluate runs spec (the Server HPA's, the Model's lagged by lag) on every shape, on the cluster
 // the figures describe: Seldon's mode, and no more Server pods starting at once than
 // scaleUpHeadroomPods.
-func evaluate(setup hpasim.SimulationSetup, name string, spec hpasim.HPASpec, lag int, shapes []Shape) (Evaluation, error) {
+func evaluate(setup hpasim.SimulationSetup, name string, spec hpasim.HPASpec, lag int,
+	shapes []Shape,
+) (Evaluation, error) {
 	cfg := hpasim.WithModelLag(setup.Config(spec), lag)
 	cfg.Scheduling = setup.Figures.Scheduling
 	cfg.MaxStartingServerPods = setup.Figures.ScaleUpHeadroomPods
@@ -130,17 +134,18 @@ const (
 
 // baselines are Kubernetes' default behavior and the guide's formulas (policy.Plan on the figures
 // alone), with the planned bounds.
-func baselines(setup hpasim.SimulationSetup, shapes []Shape) (planned hpasim.Planned, def, guide Evaluation, err error) {
-	if planned, err = hpasim.PlannedPolicy(setup.Figures); err != nil {
-		return planned, def, guide, err
+func baselines(setup hpasim.SimulationSetup, shapes []Shape) (def, guide Evaluation, err error) {
+	planned, err := hpasim.PlannedPolicy(setup.Figures)
+	if err != nil {
+		return def, guide, err
 	}
 	def, err = evaluate(setup, NameDefault, hpasim.DefaultPolicy(planned.Bounds()), BaselineLag(setup.Figures), shapes)
 	if err != nil {
-		return planned, def, guide, err
+		return def, guide, err
 	}
 	guide, err = evaluate(setup, NameGuideFormulas, hpasim.SpecsFromPolicy(planned.Policy).Server,
 		planned.ModelScaleUpLagSeconds, shapes)
-	return planned, def, guide, err
+	return def, guide, err
 }
 
 // evaluateAll runs every candidate the guards allow, on every core, keeping the candidates' order.
