@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/hpasim"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/inputs"
 )
 
@@ -153,5 +154,124 @@ func TestFromSamplesKeepsTheGrid(t *testing.T) {
 	}
 	if _, err := FromSamples(t0, t0.Add(time.Minute), step, []Sample{{t0.Add(10 * time.Second), 1}}); err == nil {
 		t.Error("a sample off the grid was accepted")
+	}
+}
+
+// TestBoundaries: each threshold is inclusive where its doc says so, and ties go to the first.
+func TestBoundaries(t *testing.T) {
+	flat := func(d time.Duration) History { return build(d, func(int) float64 { return 10 }) }
+	t.Run("exactly MinHistory of values is enough", func(t *testing.T) {
+		h := flat(2 * time.Hour)
+		for i := int(MinHistory / step); i < len(h.RPS); i++ {
+			h.RPS[i] = math.NaN()
+		}
+		if h.Covered() != MinHistory {
+			t.Fatalf("covered %s", h.Covered())
+		}
+		if _, err := Derive(h); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Run("a flat load has no ramp", func(t *testing.T) {
+		s, err := Derive(flat(2 * time.Hour))
+		if err != nil || s.RampRPSPerSecond != 0 || !strings.HasPrefix(field(t, s, inputs.PathRampRate), "0: no rise") {
+			t.Errorf("ramp %v (%v)", s.RampRPSPerSecond, err)
+		}
+	})
+	t.Run("exactly a day of values draws no warning", func(t *testing.T) {
+		h := flat(25 * time.Hour)
+		h.RPS = h.RPS[:int(DayHistory/step)]
+		if s, err := Derive(h); err != nil || len(s.Warnings) != 0 {
+			t.Errorf("warnings %q, error %v", s.Warnings, err)
+		}
+	})
+	t.Run("of equal gaps the first is the longest", func(t *testing.T) {
+		h := flat(3 * time.Hour)
+		h.RPS[10], h.RPS[200] = math.NaN(), math.NaN()
+		s, err := Derive(h)
+		if err != nil || !strings.Contains(strings.Join(s.Warnings, ""), "the longest from 2026-12-01T00:05:00Z") {
+			t.Errorf("warnings %q, error %v", s.Warnings, err)
+		}
+	})
+	t.Run("ties: the first quiet window, ramp and spike", func(t *testing.T) {
+		s, err := Derive(build(6*time.Hour, func(sec int) float64 {
+			switch {
+			case sec >= 3600 && sec < 3900, sec >= 9000 && sec < 9300: // 5-minute spikes: exactly RampWindow
+				return 12 // exactly SpikeRise × 10
+			case sec >= 14400 && sec < 14700:
+				return 10 + float64(sec-14400)/30 // a ramp of 1/30 RPS/s to 20, held
+			case sec >= 14700:
+				return 20
+			}
+			return 10
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for path, want := range map[string]string{
+			inputs.PathMinLoadRPS:   "10: the lowest mean over 15m0s, ending 2026-12-01T00:14:30Z",
+			inputs.PathSpikeSeconds: "300: the longest of 2 spikes (1.2× the 30m0s mean before it, over within 5m0s), from 2026-12-01T01:00:00Z",
+		} {
+			if got := field(t, s, path); !strings.HasPrefix(got, want) {
+				t.Errorf("%s: %q, want it to start %q", path, got, want)
+			}
+		}
+	})
+	t.Run("a zero baseline makes no spike of the point against it", func(t *testing.T) {
+		s, err := Derive(build(2*time.Hour, func(sec int) float64 {
+			if sec >= 3600 && sec < 3660 {
+				return 5
+			}
+			return 0
+		}))
+		// The burst's first point has a baseline of 0 to be measured against, and is not counted; its
+		// second has the first in its baseline.
+		if err != nil || s.Spikes != 1 || s.SpikeSeconds != 30 {
+			t.Errorf("%d spikes, longest %d s, after an idle half hour; want one of 30 s (%v)", s.Spikes, s.SpikeSeconds, err)
+		}
+	})
+}
+
+// TestQuietWithoutAFullWindow: when no 15-minute stretch holds half its points, the quietest load
+// is the 5th percentile of what there is.
+func TestQuietWithoutAFullWindow(t *testing.T) {
+	h := build(4*time.Hour, func(sec int) float64 { return float64(1 + sec%1000) })
+	for i := range h.RPS {
+		if i%3 != 0 {
+			h.RPS[i] = math.NaN()
+		}
+	}
+	s, err := Derive(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, _ := h.values()
+	if want := percentile(vs, 5); s.MinLoadRPS != want || want <= 1 ||
+		!strings.Contains(field(t, s, inputs.PathMinLoadRPS), "the 5th percentile") {
+		t.Errorf("quiet %v, want the 5th percentile %v: %s", s.MinLoadRPS, want, field(t, s, inputs.PathMinLoadRPS))
+	}
+	if p := percentile([]float64{4, 1, 3, 2}, 50); p != 2 {
+		t.Errorf("the median of 1..4 by nearest rank is %v, want 2", p)
+	}
+}
+
+// TestRangesAndSegmentsAtTheirEdges: a zero step and an empty range are refused, a sample one step
+// past the end is off the grid, and a segment exactly minLength long is replayed, from 0.
+func TestRangesAndSegmentsAtTheirEdges(t *testing.T) {
+	if _, err := FromSamples(t0, t0.Add(time.Hour), 0, nil); err == nil {
+		t.Error("a zero step was accepted")
+	}
+	if _, err := FromSamples(t0, t0, step, nil); err == nil {
+		t.Error("an empty range was accepted")
+	}
+	if _, err := FromSamples(t0, t0.Add(time.Minute), step, []Sample{{t0.Add(90 * time.Second), 1}}); err == nil {
+		t.Error("a sample past the end was accepted")
+	}
+	h := build(2*time.Hour, func(sec int) float64 { return float64(sec) })
+	h.RPS[119] = math.NaN() // points 0..118 span 59 minutes, 120..240 exactly an hour
+	segs := h.Segments(time.Hour)
+	if len(segs) != 1 || segs[0].Trace[0] != (hpasim.Point{Seconds: 0, RPS: 3600}) || segs[0].Trace.Duration() != 3600 ||
+		!segs[0].Start.Equal(t0.Add(time.Hour)) {
+		t.Errorf("segments %+v", segs)
 	}
 }
