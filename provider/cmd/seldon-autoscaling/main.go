@@ -1,7 +1,8 @@
 // Command seldon-autoscaling plans an HPA policy for a Seldon Core 2 Model and its Server from
 // load figures, simulates policies against load traces, and compares them on every scenario:
 //
-//	seldon-autoscaling plan     [planner flags]                      print a policy and why
+//	seldon-autoscaling plan     [planner flags] [--search | --from-prometheus --model M]
+//	                                                                 print a policy and why
 //	seldon-autoscaling simulate --scenario NAME | --trace FILE [...]  run one policy, print a summary
 //	seldon-autoscaling simulate-policies [--out FILE]                 compare policies on every scenario
 //	seldon-autoscaling search-policies [--out FILE]                   choose a behavior by simulation

@@ -209,8 +209,9 @@ func TestBoundaries(t *testing.T) {
 			t.Fatal(err)
 		}
 		for path, want := range map[string]string{
-			inputs.PathMinLoadRPS:   "10: the lowest mean over 15m0s, ending 2026-12-01T00:14:30Z",
-			inputs.PathSpikeSeconds: "300: the longest of 2 spikes (1.2× the 30m0s mean before it, over within 5m0s), from 2026-12-01T01:00:00Z",
+			inputs.PathMinLoadRPS: "10: the lowest mean over 15m0s, ending 2026-12-01T00:14:30Z",
+			inputs.PathSpikeSeconds: "300: the longest of 2 spikes (1.2× the 30m0s mean before it, over within 5m0s), " +
+				"from 2026-12-01T01:00:00Z",
 		} {
 			if got := field(t, s, path); !strings.HasPrefix(got, want) {
 				t.Errorf("%s: %q, want it to start %q", path, got, want)

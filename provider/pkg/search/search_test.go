@@ -232,3 +232,57 @@ func BenchmarkChoose(b *testing.B) {
 		}
 	}
 }
+
+// TestRanksAndCounts: a candidate is eligible within the budget (inclusive) and no worse than the
+// default on any shape; the counts Choose reports are those of its evaluations; figures the
+// planner refuses are refused before any search.
+func TestRanksAndCounts(t *testing.T) {
+	c := Choice{Budget: 1.1, Default: Evaluation{PerShape: []hpasim.Summary{{SLABreachSeconds: 10}, {SLABreachSeconds: 5}},
+		Total: Score{ReplicaSeconds: 100}}}
+	eval := func(replica int, breaches ...int) Evaluation {
+		e := Evaluation{Total: Score{ReplicaSeconds: replica}}
+		for _, b := range breaches {
+			e.PerShape = append(e.PerShape, hpasim.Summary{SLABreachSeconds: b})
+		}
+		return e
+	}
+	for _, tc := range []struct {
+		e            Evaluation
+		rank, excess int
+	}{
+		{eval(110, 10, 5), 0, 0}, {eval(111, 0, 0), 2, 0}, {eval(90, 11, 0), 1, 1}, {eval(90, 9, 8), 1, 3},
+	} {
+		if r, x := c.rank(tc.e), c.excess(tc.e); r != tc.rank || x != tc.excess {
+			t.Errorf("%+v: rank %d, excess %d; want %d, %d", tc.e, r, x, tc.rank, tc.excess)
+		}
+	}
+	c.Chosen = eval(55)
+	if r := c.CostRatio(); r != 0.55 {
+		t.Errorf("cost ratio %v, want 0.55", r)
+	}
+	setup := setupFor(policy.AllOrNothing)
+	shapes := Family(setup.Figures, PlanningSeed, 1)
+	got, err := Choose(setup, shapes, DefaultBudget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evals, refused, err := evaluateAll(setup, Candidates(setup.Figures), shapes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eligible := 0
+	for _, e := range evals {
+		if got.rank(*e) == 0 {
+			eligible++
+		}
+	}
+	if got.Eligible != eligible || got.Refused != refused || got.Tried != len(evals) {
+		t.Errorf("reported %d eligible, %d refused of %d; counted %d, %d of %d", got.Eligible, got.Refused, got.Tried,
+			eligible, refused, len(evals))
+	}
+	setup.Figures.ServerReadySeconds = 1900 // beyond what the planner accepts: refused before any search
+	_, err = Choose(setup, shapes, DefaultBudget)
+	if err == nil || !strings.Contains(err.Error(), inputs.PathServerReady) {
+		t.Errorf("error %v, want the planner's refusal naming %s", err, inputs.PathServerReady)
+	}
+}
