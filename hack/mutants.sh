@@ -20,7 +20,7 @@ export GOTOOLCHAIN=local
 . hack/versions.env
 hack/tools.sh gremlins
 gremlins="$(hack/tools.sh bindir)/gremlins"
-all="refusal adapterrules ownership promauth seldon inputs policy doctor resolve hpasim history"
+all="refusal adapterrules ownership promauth seldon inputs policy doctor resolve hpasim history search"
 checked="policy ownership refusal adapterrules doctor"
 
 # ci_sample: CI cannot afford every package (about 15 minutes on one core) on top of the suite, so

@@ -162,7 +162,8 @@ func TestReasonsCarryTheFigures(t *testing.T) {
 	}
 }
 
-// TestChooseRefusesWhatCannotBePlanned: no shapes, a budget below the default's own cost.
+// TestChooseRefusesWhatCannotBePlanned: no shapes, a budget below the default's own cost; a budget
+// of exactly the default's is accepted.
 func TestChooseRefusesWhatCannotBePlanned(t *testing.T) {
 	setup := setupFor(policy.Partial)
 	shapes := Family(setup.Figures, PlanningSeed, 1)
@@ -174,9 +175,11 @@ func TestChooseRefusesWhatCannotBePlanned(t *testing.T) {
 	}{
 		{"no shapes", nil, DefaultBudget, "no load shapes"},
 		{"budget below 1", shapes, 0.9, "use 1 or more"},
+		{"budget of exactly the default's", shapes[:2], 1, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := Choose(setup, tc.shapes, tc.budget); err == nil || !strings.Contains(err.Error(), tc.want) {
+			_, err := Choose(setup, tc.shapes, tc.budget)
+			if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
 				t.Errorf("error %v, want one saying %q", err, tc.want)
 			}
 		})
@@ -256,6 +259,9 @@ func TestRanksAndCounts(t *testing.T) {
 			t.Errorf("%+v: rank %d, excess %d; want %d, %d", tc.e, r, x, tc.rank, tc.excess)
 		}
 	}
+	if c.better(eval(90, 11, 0), eval(50, 13, 0)) >= 0 || c.better(eval(90, 13, 0), eval(50, 11, 0)) <= 0 {
+		t.Error("of two candidates that lose to the default, the one losing by less is not first")
+	}
 	c.Chosen = eval(55)
 	if r := c.CostRatio(); r != 0.55 {
 		t.Errorf("cost ratio %v, want 0.55", r)
@@ -274,6 +280,11 @@ func TestRanksAndCounts(t *testing.T) {
 	for _, e := range evals {
 		if got.rank(*e) == 0 {
 			eligible++
+		}
+	}
+	for _, d := range got.Reasons {
+		if strings.Contains(d.Reason, "no candidate was eligible") {
+			t.Errorf("%s: %q, though %d were eligible", d.Field, d.Reason, got.Eligible)
 		}
 	}
 	if got.Eligible != eligible || got.Refused != refused || got.Tried != len(evals) {
