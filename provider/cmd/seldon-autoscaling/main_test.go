@@ -321,3 +321,37 @@ func TestPlanCommandSearches(t *testing.T) {
 		t.Error("the searched plan claims the component deploys it")
 	}
 }
+
+// TestPolicySearchNamesWhyATargetIsMissed: docs/policy-search.md may show a mode whose choice
+// breaches a planning shape longer than Kubernetes' default only with the guards that keep the
+// default out of reach named; a mode with an eligible choice loses no planning shape.
+func TestPolicySearchNamesWhyATargetIsMissed(t *testing.T) {
+	d, err := policySearchOf(hpasim.DefaultSimulationSetup(), searchShapesPerKind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := renderTemplate("policysearch", policySearchTemplate, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range d.Modes {
+		planning := m.Families[0]
+		if planning.Name != "planning (chosen on)" {
+			t.Fatalf("the first family is %q, not the planning family", planning.Name)
+		}
+		if m.Choice.Eligible > 0 && len(planning.Losses) > 0 {
+			t.Errorf("%s: %d eligible, yet the choice loses %v", m.Mode, m.Choice.Eligible, planning.Losses)
+		}
+		if len(planning.Losses) == 0 {
+			continue
+		}
+		if len(m.Refusals) == 0 {
+			t.Errorf("%s: the choice loses %v and no guard is named", m.Mode, planning.Losses)
+		}
+		for _, r := range m.Refusals {
+			if !strings.Contains(report, "`"+r.Field+"`: "+r.Problem) {
+				t.Errorf("%s: the report does not name the guard %s", m.Mode, r.Field)
+			}
+		}
+	}
+}
