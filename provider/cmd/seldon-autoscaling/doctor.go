@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -27,17 +28,23 @@ type doctorOptions struct {
 	wait                                                   time.Duration
 }
 
-// runDoctor checks a live cluster's autoscaling end to end (issue 14); it changes nothing.
-func runDoctor(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("doctor", stderr)
-	var o doctorOptions
+// addClusterFlags registers how the doctor and `plan --from-prometheus` reach the cluster and its
+// Prometheus.
+func addClusterFlags(fs *flag.FlagSet, o *doctorOptions) {
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig file (default: KUBECONFIG, then ~/.kube/config)")
 	fs.StringVar(&o.context, "context", "", "kubeconfig context (default: the current context)")
 	fs.StringVar(&o.namespace, "namespace", "", "namespace of the Models (default: the context's, else default)")
 	fs.StringVar(&o.namespace, "n", "", "shorthand for --namespace")
-	fs.StringVar(&o.model, "model", "", "check one Model by name (default: every Model SeldonAutoscaledModel autoscales)")
 	fs.StringVar(&o.promURL, "prometheus-url", "",
 		"Prometheus URL (default: the adapter's --prometheus-url, through the API server's service proxy)")
+}
+
+// runDoctor checks a live cluster's autoscaling end to end (issue 14); it changes nothing.
+func runDoctor(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("doctor", stderr)
+	var o doctorOptions
+	addClusterFlags(fs, &o)
+	fs.StringVar(&o.model, "model", "", "check one Model by name (default: every Model SeldonAutoscaledModel autoscales)")
 	fs.StringVar(&o.output, "output", "table", "table or json")
 	fs.DurationVar(&o.wait, "wait", 0, "re-check until every check passes or this time is up, with progress on stderr")
 	if err := parseFlags(fs, args); err != nil {

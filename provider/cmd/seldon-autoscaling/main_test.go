@@ -330,7 +330,7 @@ func TestPolicySearchNamesWhyATargetIsMissed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	report, err := renderTemplate("policysearch", policySearchTemplate, d)
+	report, err := renderTemplate("policysearch", policySearchTemplate, d, policySearchFuncs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/hpasim"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/search"
 )
 
@@ -31,28 +32,22 @@ func object(key, typ string, fs ...field) field { return field{Key: key, Type: t
 
 // recommendedAutoscaling is the autoscaling block that deploys a plan: the sizing inputs read
 // from history and given, and the behavior the search chose.
-func recommendedAutoscaling(sz sizingInputs, c search.Choice) field {
+func recommendedAutoscaling(f hpasim.Figures, c search.Choice) field {
 	k := c.Candidate
 	return object("autoscaling", "AutoscalingSpec",
 		object("sizing", "SizingSpec",
-			floatField("saturationRps", sz.saturation), floatField("safetyMargin", sz.margin),
-			floatField("peakRps", sz.peak), floatField("minLoadRps", sz.minLoad),
-			floatField("rampRpsPerSecond", sz.ramp), intField("spikeSeconds", sz.spike)),
-		intField("serverReadySeconds", sz.ready), intField("scaleUpHeadroomPods", sz.headroom),
+			floatField("saturationRps", f.SaturationRPS), floatField("safetyMargin", f.SafetyMargin),
+			floatField("peakRps", f.PeakRPS), floatField("minLoadRps", f.MinLoadRPS),
+			floatField("rampRpsPerSecond", f.RampRPSPerSecond), intField("spikeSeconds", f.SpikeSeconds)),
+		intField("serverReadySeconds", f.ServerReadySeconds), intField("scaleUpHeadroomPods", f.ScaleUpHeadroomPods),
 		intField("modelScaleUpLagSeconds", k.ModelLag),
 		field{Key: "scaleUp", Type: "ScalingRules", Fields: []field{
 			intField("stabilizationWindowSeconds", k.ScaleUpWindow),
 			{Key: "policies", Type: "ScalingPolicy", Items: [][]field{{stringField("type", "Pods"),
-				intField("value", k.ScaleUpPods), intField("periodSeconds", sz.ready)}}},
+				intField("value", k.ScaleUpPods), intField("periodSeconds", f.ServerReadySeconds)}}},
 		}},
 		object("scaleDown", "ScalingRules", intField("stabilizationWindowSeconds", k.ScaleDownWindow)),
 	)
-}
-
-// sizingInputs are the figures a plan sizes from.
-type sizingInputs struct {
-	saturation, margin, peak, minLoad, ramp float64
-	spike, ready, headroom                  int
 }
 
 // pasteYAML is the block in a Pulumi YAML program's properties.

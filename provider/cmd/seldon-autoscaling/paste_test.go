@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/hpasim"
 	"github.com/seldon-autoscaling/pulumi-seldon-autoscaling/provider/pkg/search"
 	sa "github.com/seldon-autoscaling/pulumi-seldon-autoscaling/sdk/go/seldonautoscaling"
 )
@@ -17,8 +18,8 @@ import (
 // pasteBlock is a recommendation as plan prints it.
 func pasteBlock() field {
 	c := search.Choice{Candidate: search.Candidate{ScaleUpWindow: 15, ScaleUpPods: 5, ScaleDownWindow: 120, ModelLag: 0}}
-	return recommendedAutoscaling(sizingInputs{saturation: 3.75, margin: 0.2, peak: 36, minLoad: 3, ramp: 0.07,
-		spike: 150, ready: 90, headroom: 5}, c)
+	return recommendedAutoscaling(hpasim.Figures{SaturationRPS: 3.75, SafetyMargin: 0.2, PeakRPS: 36, MinLoadRPS: 3,
+		RampRPSPerSecond: 0.07, SpikeSeconds: 150, ServerReadySeconds: 90, ScaleUpHeadroomPods: 5}, c)
 }
 
 // sdkArgs are the Go SDK's Args types the Go snippet may name.

@@ -172,13 +172,8 @@ func runPlanSearch(in hpasim.Figures, budget float64, stdout io.Writer) error {
 
 // addHistoryFlags registers where `plan --from-prometheus` reads the history, as the doctor reaches it.
 func addHistoryFlags(fs *flag.FlagSet, o *historyOptions) {
-	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig file (default: KUBECONFIG, then ~/.kube/config)")
-	fs.StringVar(&o.context, "context", "", "kubeconfig context (default: the current context)")
-	fs.StringVar(&o.namespace, "namespace", "", "the Model's namespace (default: the context's, else default)")
-	fs.StringVar(&o.namespace, "n", "", "shorthand for --namespace")
+	addClusterFlags(fs, &o.doctorOptions)
 	fs.StringVar(&o.model, "model", "", "with --from-prometheus: the Model whose history to read")
-	fs.StringVar(&o.promURL, "prometheus-url", "",
-		"Prometheus URL (default: the adapter's --prometheus-url, through the API server's service proxy)")
 	fs.StringVar(&o.output, "output", "table", "with --from-prometheus: table or json")
 	fs.DurationVar(&o.lookback, "history", 7*24*time.Hour, "with --from-prometheus: how much history to read")
 	fs.DurationVar(&o.step, "step", 30*time.Second, "with --from-prometheus: the history's resolution")

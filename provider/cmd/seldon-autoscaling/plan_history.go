@@ -192,9 +192,7 @@ func planFromHistory(h history.History, in hpasim.Figures, budget float64) (hist
 			"formulas": c.Guide.Total.BreachSeconds},
 		ReplicaSeconds: map[string]int{"chosen": c.Chosen.Total.ReplicaSeconds, "default": c.Default.Total.ReplicaSeconds,
 			"formulas": c.Guide.Total.ReplicaSeconds}}
-	block := recommendedAutoscaling(sizingInputs{saturation: in.SaturationRPS, margin: in.SafetyMargin,
-		peak: in.PeakRPS, minLoad: in.MinLoadRPS, ramp: in.RampRPSPerSecond, spike: in.SpikeSeconds,
-		ready: in.ServerReadySeconds, headroom: in.ScaleUpHeadroomPods}, c)
+	block := recommendedAutoscaling(in, c)
 	if p.Inputs, err = pasteYAML(block); err != nil {
 		return historyPlan{}, err
 	}

@@ -35,14 +35,19 @@ func runSimulatePolicies(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *out == "-" {
+	return writeReport(*out, "policy simulation", report, stdout)
+}
+
+// writeReport writes a generated report to path, or to stdout when path is "-".
+func writeReport(path, what, report string, stdout io.Writer) error {
+	if path == "-" {
 		_, err := io.WriteString(stdout, report)
 		return err
 	}
-	if err := os.WriteFile(*out, []byte(report), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(report), 0o644); err != nil {
 		return fmt.Errorf("writing the report: %w", err)
 	}
-	fmt.Fprintf(stdout, "policy simulation report written to %s\n", *out)
+	fmt.Fprintf(stdout, "%s report written to %s\n", what, path)
 	return nil
 }
 
@@ -115,7 +120,7 @@ func renderPolicySimulation(b hpasim.PolicySimulation) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	tmpl, err := template.New("policysimulation").Funcs(template.FuncMap{
+	return renderTemplate("policysimulation", policySimulationTemplate, data, template.FuncMap{
 		"num":     num,
 		"yesNo":   yesNo,
 		"pct":     func(f float64) float64 { return f * 100 },
@@ -123,7 +128,12 @@ func renderPolicySimulation(b hpasim.PolicySimulation) (string, error) {
 		"join":    strings.Join,
 		"repeat":  strings.Repeat,
 		"counted": countedText,
-	}).Parse(policySimulationTemplate)
+	})
+}
+
+// renderTemplate executes a report's template with its helpers.
+func renderTemplate(name, text string, data any, funcs template.FuncMap) (string, error) {
+	tmpl, err := template.New(name).Funcs(funcs).Parse(text)
 	if err != nil {
 		return "", err
 	}

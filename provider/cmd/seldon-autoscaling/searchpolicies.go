@@ -4,7 +4,6 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/template"
 
@@ -32,19 +31,11 @@ func runSearchPolicies(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	report, err := renderTemplate("policysearch", policySearchTemplate, data)
+	report, err := renderTemplate("policysearch", policySearchTemplate, data, policySearchFuncs)
 	if err != nil {
 		return err
 	}
-	if *out == "-" {
-		_, err := io.WriteString(stdout, report)
-		return err
-	}
-	if err := os.WriteFile(*out, []byte(report), 0o644); err != nil {
-		return fmt.Errorf("writing the report: %w", err)
-	}
-	fmt.Fprintf(stdout, "policy search report written to %s\n", *out)
-	return nil
+	return writeReport(*out, "policy search", report, stdout)
 }
 
 // policySearch is everything docs/policy-search.md shows.
@@ -109,27 +100,13 @@ func modeSearchOf(setup hpasim.SimulationSetup, mode policy.Scheduling, perKind 
 		name string
 		j    search.Judgement
 	}{{"planning (chosen on)", c.Judgement()}, {"held out", held}, {"named scenarios", named}} {
-		r := familyResult{Name: f.name, J: f.j, Losses: f.j.Losses()}
-		for _, l := range r.Losses {
-			r.Lost += l.BreachSeconds - l.DefaultBreach
-		}
-		m.Families = append(m.Families, r)
+		m.Families = append(m.Families, familyResult{Name: f.name, J: f.j, Losses: f.j.Losses(), Lost: f.j.Excess()})
 	}
 	return m, nil
 }
 
-// renderTemplate executes a report template with the helpers reports share.
-func renderTemplate(name, text string, data any) (string, error) {
-	tmpl, err := template.New(name).Funcs(template.FuncMap{
-		"ratio": func(a, b int) string { return fmt.Sprintf("%.3f", float64(a)/float64(max(b, 1))) },
-		"join":  strings.Join,
-	}).Parse(text)
-	if err != nil {
-		return "", err
-	}
-	var w strings.Builder
-	if err := tmpl.Execute(&w, data); err != nil {
-		return "", err
-	}
-	return w.String(), nil
+// policySearchFuncs are the helpers policysearch.md.tmpl uses.
+var policySearchFuncs = template.FuncMap{
+	"ratio": func(a, b int) string { return fmt.Sprintf("%.3f", float64(a)/float64(max(b, 1))) },
+	"join":  strings.Join,
 }

@@ -117,10 +117,12 @@ func (c Choice) better(a, b Evaluation) int {
 }
 
 // excess is the breach seconds beyond the default's, summed over the shapes where e is worse.
-func (c Choice) excess(e Evaluation) int {
+func (c Choice) excess(e Evaluation) int { return excessOver(e, c.Default) }
+
+func excessOver(e, def Evaluation) int {
 	n := 0
 	for i, s := range e.PerShape {
-		n += max(0, s.SLABreachSeconds-c.Default.PerShape[i].SLABreachSeconds)
+		n += max(0, s.SLABreachSeconds-def.PerShape[i].SLABreachSeconds)
 	}
 	return n
 }

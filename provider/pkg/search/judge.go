@@ -41,6 +41,9 @@ func (j Judgement) Losses() []Loss {
 	return out
 }
 
+// Excess is the breach seconds beyond the default's, summed over the shapes lost.
+func (j Judgement) Excess() int { return excessOver(j.Chosen, j.Default) }
+
 // Judgement of the planning family itself, as Choose ran it.
 func (c Choice) Judgement() Judgement {
 	return Judgement{Shapes: c.Shapes, Chosen: c.Chosen, Default: c.Default, Guide: c.Guide}
