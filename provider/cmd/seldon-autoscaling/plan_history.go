@@ -202,27 +202,11 @@ func planFromHistory(h history.History, in hpasim.Figures, budget float64) (hist
 	return p, nil
 }
 
-// historyShapes are the history's gap-free stretches cut into pieces of at most historyPiece.
+// historyShapes are the history's pieces (history.Pieces), named by when each starts.
 func historyShapes(h history.History) []search.Shape {
 	var out []search.Shape
-	piece := int(historyPiece / time.Second)
-	for _, seg := range h.Segments(history.MinHistory) {
-		tr := seg.Trace
-		for from := 0; from+int(history.MinHistory/time.Second) <= tr.Duration(); from += piece {
-			out = append(out, search.Shape{Name: seg.Start.Add(time.Duration(from) * time.Second).UTC().Format(time.RFC3339),
-				Kind: "history", Trace: cut(tr, from, min(from+piece, tr.Duration()))})
-		}
-	}
-	return out
-}
-
-// cut is the part of a trace of points every step from..to, starting at 0.
-func cut(tr hpasim.Trace, from, to int) hpasim.Trace {
-	var out hpasim.Trace
-	for _, p := range tr {
-		if p.Seconds >= from && p.Seconds <= to {
-			out = append(out, hpasim.Point{Seconds: p.Seconds - from, RPS: p.RPS})
-		}
+	for _, p := range h.Pieces(history.MinHistory, historyPiece) {
+		out = append(out, search.Shape{Name: p.Start.UTC().Format(time.RFC3339), Kind: "history", Trace: p.Trace})
 	}
 	return out
 }

@@ -108,6 +108,31 @@ func (h History) Segments(minLength time.Duration) []Segment {
 	return out
 }
 
+// Pieces are the segments at least minLength long cut into pieces of at most maxLength, each a
+// trace from 0 (a simulation starts settled); a last piece shorter than minLength is left out.
+func (h History) Pieces(minLength, maxLength time.Duration) []Segment {
+	var out []Segment
+	piece, least := int(maxLength/time.Second), int(minLength/time.Second)
+	for _, seg := range h.Segments(minLength) {
+		for from := 0; from+least <= seg.Trace.Duration(); from += piece {
+			out = append(out, Segment{Start: seg.Start.Add(time.Duration(from) * time.Second),
+				Trace: cut(seg.Trace, from, min(from+piece, seg.Trace.Duration()))})
+		}
+	}
+	return out
+}
+
+// cut is the part of a trace from..to seconds, starting at 0.
+func cut(tr hpasim.Trace, from, to int) hpasim.Trace {
+	var out hpasim.Trace
+	for _, p := range tr {
+		if p.Seconds >= from && p.Seconds <= to {
+			out = append(out, hpasim.Point{Seconds: p.Seconds - from, RPS: p.RPS})
+		}
+	}
+	return out
+}
+
 // Segment is a stretch of history with no gap, as a trace from its Start.
 type Segment struct {
 	Start time.Time

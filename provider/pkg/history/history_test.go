@@ -276,3 +276,18 @@ func TestRangesAndSegmentsAtTheirEdges(t *testing.T) {
 		t.Errorf("segments %+v", segs)
 	}
 }
+
+// TestPiecesCutSegments: a 2.5-hour stretch in pieces of at most an hour is three pieces, each
+// from 0 and starting where it starts; the last, 30 minutes, is kept only when that is enough.
+func TestPiecesCutSegments(t *testing.T) {
+	h := build(150*time.Minute, func(sec int) float64 { return float64(sec) })
+	pieces := h.Pieces(30*time.Minute, time.Hour)
+	if len(pieces) != 3 || pieces[1].Trace[0] != (hpasim.Point{Seconds: 0, RPS: 3600}) ||
+		pieces[1].Trace.Duration() != 3600 || !pieces[2].Start.Equal(t0.Add(2*time.Hour)) ||
+		pieces[2].Trace.Duration() != 1800 {
+		t.Errorf("pieces %d: %+v", len(pieces), pieces)
+	}
+	if n := len(h.Pieces(31*time.Minute, time.Hour)); n != 2 {
+		t.Errorf("%d pieces, want the 30-minute remainder left out", n)
+	}
+}
